@@ -1,0 +1,85 @@
+# tclog - plain make; see README.md.
+#   make            build the commands into build/bin
+#   make demo       run the main pipeline on examples/tool_calls.log
+#   make check      all tests (also under ASan+UBSan), man page lint
+#   make install    PREFIX=/usr/local, DESTDIR for staging
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+
+CC ?= cc
+CFLAGS ?= -O2
+WARNINGS = -std=c11 -Wall -Wextra -Werror
+CPPFLAGS += -D_GNU_SOURCE -Ilib
+
+# yajl: through pkg-config when it knows it, else plainly.
+YAJL_CFLAGS := $(shell pkg-config --cflags yajl 2>/dev/null)
+YAJL_LIBS := $(shell pkg-config --libs yajl 2>/dev/null || echo -lyajl)
+
+BUILD ?= build
+COMMANDS := $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
+LIB_SRC := $(wildcard lib/*.c)
+LIB_OBJ := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
+PROGS := $(addprefix $(BUILD)/bin/,$(COMMANDS))
+MANS := $(wildcard man/*.1 man/*.7)
+
+# What a fresh Debian machine needs for `make demo` and for `make check`.
+DEMO_DEPS = libyajl-dev pkg-config
+CHECK_DEPS = $(DEMO_DEPS) mandoc python3 python3-jinja2
+
+SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -g -O1
+
+.PHONY: all demo check test install uninstall clean deps-demo deps-check
+
+all: $(PROGS)
+
+$(BUILD)/lib/%.o: lib/%.c lib/tclog.h
+	@mkdir -p $(@D)
+	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libtclog.a: $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+$(BUILD)/bin/%: cmd/%.c $(BUILD)/libtclog.a lib/tclog.h
+	@mkdir -p $(@D)
+	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(LDFLAGS) \
+		-o $@ $< $(BUILD)/libtclog.a $(YAJL_LIBS)
+
+deps-demo:
+	@sh tests/deps.sh $(CC) $(DEMO_DEPS)
+
+deps-check:
+	@sh tests/deps.sh $(CC) $(CHECK_DEPS)
+
+demo: deps-demo
+	@$(MAKE) --no-print-directory all
+	@sh examples/demo.sh $(BUILD)/bin
+
+# The suite runs twice: as built, and built with AddressSanitizer and
+# UndefinedBehaviorSanitizer (and under valgrind when it is installed).
+check: deps-check
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all BUILD=$(BUILD)/sanitize \
+		CFLAGS="$(SANITIZE)" LDFLAGS="$(SANITIZE)"
+	@bash tests/run --mode plain=$(BUILD)/bin \
+		--mode sanitize=$(BUILD)/sanitize/bin
+
+test: check
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man7
+	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
+	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(wildcard man/*.7) $(DESTDIR)$(MANDIR)/man7
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(COMMANDS))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard man/*.1)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(wildcard man/*.7)))
+
+clean:
+	rm -rf $(BUILD)

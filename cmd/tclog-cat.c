@@ -1,0 +1,685 @@
+/*
+ * tclog-cat - read tool-call logs and write them as compact JSON lines,
+ * or as a review view for people (-p).
+ *
+ * Input may be JSON lines or any stream of white-space separated JSON
+ * objects (pretty-printed entries, concatenated objects). yajl parses it
+ * line by line with callbacks writing straight into a generator; a
+ * record reaches stdout only once it is complete and good.
+ */
+#include <err.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_parse.h>
+
+#include "tclog.h"
+
+struct cat {
+	bool review;		/* -p */
+	size_t limit;		/* -L */
+	struct tclog_reader in;
+	yajl_handle parser;	/* NULL between records after an error */
+	yajl_gen gen;		/* holds the record being read */
+	int depth;
+	struct tclog_keyset keys;	/* top-level keys of that record */
+	struct tclog_buf why;	/* why a callback stopped the parse */
+	unsigned long record_line;
+	size_t record_bytes;
+	unsigned long nrecord;	/* records written */
+	struct tclog_record rec;	/* -p: the record to show */
+	struct tclog_buf view, text;
+	int status;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: tclog-cat [-p] [-L size] [file ...]\n");
+	if (fp == stdout)
+		fprintf(fp,
+		    "  -p       write a review view for people, not JSON\n"
+		    "  -L size  longest record accepted (k, M, G; default 64M)\n");
+}
+
+/* ---- the review view (-p) ---- */
+
+/* Appends text, each line after the first indented, control characters
+ * shown as ^X so that a log cannot drive the terminal. */
+static void
+view_text(struct tclog_buf *b, const char *s, size_t n, const char *indent)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\n' && i + 1 < n) {
+			tclog_buf_addc(b, '\n');
+			tclog_buf_adds(b, indent);
+		} else if (c == '\n' || c == '\t') {
+			if (c == '\t')
+				tclog_buf_addc(b, '\t');
+		} else if (c < 0x20 || c == 0x7f) {
+			tclog_buf_addc(b, '^');
+			tclog_buf_addc(b, c == 0x7f ? '?' : (char)(c + '@'));
+		} else
+			tclog_buf_addc(b, (char)c);
+	}
+	tclog_buf_addc(b, '\n');
+}
+
+#define INDENT "           "
+
+/* A labelled line: the field's string value, or its JSON text. */
+static void
+view_field(struct cat *c, const char *label, const char *value, size_t len)
+{
+	tclog_buf_printf(&c->view, "  %-8s ", label);
+	c->text.len = 0;
+	if (tclog_json_string(value, len, &c->text) == 0)
+		view_text(&c->view, c->text.data, c->text.len, INDENT);
+	else
+		view_text(&c->view, value, len, INDENT);
+}
+
+static void
+view_named(struct cat *c, const char *label, const char *key)
+{
+	const struct tclog_field *f = tclog_record_get(&c->rec, key);
+
+	if (f != NULL && !tclog_json_is_empty_string(f->value, f->value_len))
+		view_field(c, label, f->value, f->value_len);
+}
+
+/* Appends a validated JSON value, objects and arrays one member a line.
+ * Past a sane depth the rest is written as it is. */
+static void
+pretty(struct tclog_buf *b, const char *v, size_t n, int level)
+{
+	enum tclog_json_type type = tclog_json_type(v, n);
+	struct tclog_json_iter it;
+	const char *k, *e;
+	size_t klen, elen;
+	bool empty = true;
+
+	if ((type != TCLOG_JSON_OBJECT && type != TCLOG_JSON_ARRAY) ||
+	    level > 64) {
+		tclog_buf_add(b, v, n);
+		return;
+	}
+	tclog_buf_addc(b, v[0]);
+	tclog_json_iter_init(&it, v, n);
+	while (type == TCLOG_JSON_OBJECT ?
+	    tclog_json_next_member(&it, &k, &klen, &e, &elen) :
+	    tclog_json_next_element(&it, &e, &elen)) {
+		tclog_buf_adds(b, empty ? "\n" : ",\n");
+		for (int i = 0; i <= level; i++)
+			tclog_buf_adds(b, "    ");
+		if (type == TCLOG_JSON_OBJECT) {
+			tclog_buf_add(b, k, klen);
+			tclog_buf_adds(b, ": ");
+		}
+		pretty(b, e, elen, level + 1);
+		empty = false;
+	}
+	if (!empty) {
+		tclog_buf_addc(b, '\n');
+		for (int i = 0; i < level; i++)
+			tclog_buf_adds(b, "    ");
+	}
+	tclog_buf_addc(b, type == TCLOG_JSON_OBJECT ? '}' : ']');
+}
+
+/* Shows arguments pretty-printed; text that is not JSON as it is. */
+static void
+view_json(struct cat *c, const char *s, size_t n)
+{
+	struct tclog_buf out = { 0 };
+
+	if (tclog_json_check(s, n, false, &out) == 0) {
+		out.len = 0;
+		pretty(&out, s, n, 0);
+		view_text(&c->view, out.data, out.len, INDENT);
+	} else
+		view_text(&c->view, s, n, INDENT);
+	tclog_buf_free(&out);
+}
+
+static void
+view_call(struct cat *c, const char *label, const char *name,
+    size_t name_len, const char *args, size_t args_len)
+{
+	tclog_buf_printf(&c->view, "  %-8s ", label);
+	c->text.len = 0;
+	if (tclog_json_string(name, name_len, &c->text) == 0)
+		view_text(&c->view, c->text.data, c->text.len, INDENT);
+	else
+		view_text(&c->view, name, name_len, INDENT);
+	tclog_buf_adds(&c->view, INDENT);
+	c->text.len = 0;
+	if (tclog_json_string(args, args_len, &c->text) == 0)
+		view_json(c, c->text.data, c->text.len);
+	else
+		view_json(c, args, args_len);
+}
+
+/* Decodes a JSON string holding JSON into out; false when it is not. */
+static bool
+decode_json_string(const char *value, size_t len, struct tclog_buf *out)
+{
+	struct tclog_buf err = { 0 };
+	bool ok;
+
+	out->len = 0;
+	ok = tclog_json_string(value, len, out) == 0 &&
+	    tclog_json_check(out->data, out->len, false, &err) == 0;
+	tclog_buf_free(&err);
+	return ok;
+}
+
+/* True when a call of the response is the one this entry executed. */
+static bool
+is_entry_call(struct cat *c, const char *name, size_t name_len,
+    const char *args, size_t args_len)
+{
+	const struct tclog_field *tool = tclog_record_get(&c->rec, "tool_name");
+	const struct tclog_field *eargs = tclog_record_get(&c->rec,
+	    "arguments");
+	struct tclog_buf a = { 0 }, b = { 0 };
+	bool same;
+
+	if (tool == NULL || eargs == NULL ||
+	    !tclog_json_equal(tool->value, tool->value_len, name, name_len))
+		return false;
+	same = decode_json_string(eargs->value, eargs->value_len, &a) &&
+	    (tclog_json_type(args, args_len) != TCLOG_JSON_STRING ?
+	    tclog_json_equal(a.data, a.len, args, args_len) :
+	    decode_json_string(args, args_len, &b) &&
+	    tclog_json_equal(a.data, a.len, b.data, b.len));
+	tclog_buf_free(&a);
+	tclog_buf_free(&b);
+	return same;
+}
+
+/* The calls of model_response, the executed one labelled "call" and the
+ * others "parallel"; false when none is the executed one. */
+static bool
+view_response_calls(struct cat *c, const char *value, size_t len)
+{
+	struct tclog_buf resp = { 0 }, err = { 0 };
+	struct tclog_json_iter it, fit;
+	const char *k, *v, *call, *calls = NULL, *content = NULL;
+	size_t klen, vlen, call_len, calls_len = 0, content_len = 0;
+	bool shown = false;
+
+	if (tclog_json_string(value, len, &resp) != 0 ||
+	    tclog_json_check(resp.data, resp.len, true, &err) != 0)
+		goto done;
+	tclog_json_iter_init(&it, resp.data, resp.len);
+	while (tclog_json_next_member(&it, &k, &klen, &v, &vlen)) {
+		if (klen == 12 && memcmp(k, "\"tool_calls\"", 12) == 0 &&
+		    tclog_json_type(v, vlen) == TCLOG_JSON_ARRAY) {
+			calls = v;
+			calls_len = vlen;
+		} else if (klen == 9 && memcmp(k, "\"content\"", 9) == 0) {
+			content = v;
+			content_len = vlen;
+		}
+	}
+	if (content != NULL && !tclog_json_is_empty_string(content,
+	    content_len) && tclog_json_type(content, content_len) ==
+	    TCLOG_JSON_STRING)
+		view_field(c, "reply", content, content_len);
+	if (calls == NULL)
+		goto done;
+	tclog_json_iter_init(&it, calls, calls_len);
+	while (tclog_json_next_element(&it, &call, &call_len)) {
+		const char *fn = NULL, *name = NULL, *args = NULL;
+		size_t fn_len = 0, name_len = 0, args_len = 0;
+
+		if (tclog_json_type(call, call_len) != TCLOG_JSON_OBJECT)
+			continue;
+		tclog_json_iter_init(&fit, call, call_len);
+		while (tclog_json_next_member(&fit, &k, &klen, &v, &vlen))
+			if (klen == 10 && memcmp(k, "\"function\"", 10) == 0 &&
+			    tclog_json_type(v, vlen) == TCLOG_JSON_OBJECT) {
+				fn = v;
+				fn_len = vlen;
+			}
+		if (fn == NULL)
+			continue;
+		tclog_json_iter_init(&fit, fn, fn_len);
+		while (tclog_json_next_member(&fit, &k, &klen, &v, &vlen)) {
+			if (klen == 6 && memcmp(k, "\"name\"", 6) == 0) {
+				name = v;
+				name_len = vlen;
+			} else if (klen == 11 &&
+			    memcmp(k, "\"arguments\"", 11) == 0) {
+				args = v;
+				args_len = vlen;
+			}
+		}
+		if (name != NULL) {
+			bool mine;
+
+			if (args == NULL) {
+				args = "{}";
+				args_len = 2;
+			}
+			mine = is_entry_call(c, name, name_len, args, args_len);
+			view_call(c, mine ? "call" : "parallel", name, name_len,
+			    args, args_len);
+			shown = shown || mine;
+		}
+	}
+done:
+	tclog_buf_free(&resp);
+	tclog_buf_free(&err);
+	return shown;
+}
+
+static void
+view_rating(struct cat *c)
+{
+	static const char *const stars[] = { "", "★☆☆☆☆", "★★☆☆☆",
+	    "★★★☆☆", "★★★★☆", "★★★★★" };
+	const struct tclog_field *f = tclog_record_get(&c->rec, "rating");
+	long long n = 0;
+
+	if (f != NULL && tclog_json_type(f->value, f->value_len) !=
+	    TCLOG_JSON_NULL && tclog_json_integer(f->value, f->value_len,
+	    &n) != 0)
+		n = -1;
+	if (n == 0)
+		tclog_buf_printf(&c->view, "  %-8s unrated\n", "rating");
+	else if (n >= 1 && n <= 5)
+		tclog_buf_printf(&c->view, "  %-8s %s %lld/5\n", "rating",
+		    stars[n], n);
+	else
+		tclog_buf_printf(&c->view, "  %-8s not 1-5: %.*s\n", "rating",
+		    (int)f->value_len, f->value);
+}
+
+static void
+view_record(struct cat *c, const char *json, size_t len)
+{
+	const struct tclog_field *f, *args;
+
+	if (tclog_record_parse(&c->rec, json, len, false) != 0)
+		errx(TCLOG_EXIT_FATAL, "cannot reread a record: %s",
+		    c->rec.error);
+	c->view.len = 0;
+	tclog_buf_printf(&c->view, "#%lu  %s:%lu\n", c->nrecord,
+	    c->in.name, c->record_line);
+	view_named(c, "time", "timestamp");
+	view_named(c, "model", "model");
+	view_rating(c);
+	view_named(c, "status", "status");
+	view_named(c, "message", "message");
+	if ((f = tclog_record_get(&c->rec, "user_query")) != NULL &&
+	    !tclog_json_is_empty_string(f->value, f->value_len))
+		view_field(c, "query", f->value, f->value_len);
+	else
+		tclog_buf_printf(&c->view, "  %-8s (none: old-format entry)\n",
+		    "query");
+	f = tclog_record_get(&c->rec, "model_response");
+	if (f == NULL || !view_response_calls(c, f->value, f->value_len)) {
+		f = tclog_record_get(&c->rec, "tool_name");
+		args = tclog_record_get(&c->rec, "arguments");
+		if (f != NULL)
+			view_call(c, "call", f->value, f->value_len,
+			    args ? args->value : "{}", args ? args->value_len : 2);
+	}
+	view_named(c, "error", "error_details");
+	view_named(c, "output", "output");
+	tclog_buf_addc(&c->view, '\n');
+	tclog_write(c->view.data, c->view.len);
+}
+
+/* ---- parsing ---- */
+
+/* Stops the parse with a reason (returns 0 for the callback). */
+static int
+stop(struct cat *c, const char *why)
+{
+	c->why.len = 0;
+	tclog_buf_adds(&c->why, why);
+	return 0;
+}
+
+static int
+gen_status(struct cat *c, yajl_gen_status st)
+{
+	switch (st) {
+	case yajl_gen_status_ok:
+		return 1;
+	case yajl_max_depth_exceeded:
+		return stop(c, "nested deeper than 127 levels");
+	case yajl_gen_invalid_string:
+		return stop(c, "a string holds a lone UTF-16 surrogate");
+	default:
+		return stop(c, "cannot regenerate the record");
+	}
+}
+
+/* A value at the top of the stream must be an object. */
+#define TOP_MUST_BE_OBJECT(c) do { \
+	if ((c)->depth == 0) \
+		return stop((c), "not a JSON object"); \
+} while (0)
+
+static int
+on_null(void *ctx)
+{
+	struct cat *c = ctx;
+
+	TOP_MUST_BE_OBJECT(c);
+	return gen_status(c, yajl_gen_null(c->gen));
+}
+
+static int
+on_boolean(void *ctx, int b)
+{
+	struct cat *c = ctx;
+
+	TOP_MUST_BE_OBJECT(c);
+	return gen_status(c, yajl_gen_bool(c->gen, b));
+}
+
+static int
+on_number(void *ctx, const char *s, size_t n)
+{
+	struct cat *c = ctx;
+
+	TOP_MUST_BE_OBJECT(c);
+	return gen_status(c, yajl_gen_number(c->gen, s, n));
+}
+
+static int
+on_string(void *ctx, const unsigned char *s, size_t n)
+{
+	struct cat *c = ctx;
+
+	TOP_MUST_BE_OBJECT(c);
+	return gen_status(c, yajl_gen_string(c->gen, s, n));
+}
+
+static int
+on_start_array(void *ctx)
+{
+	struct cat *c = ctx;
+
+	TOP_MUST_BE_OBJECT(c);
+	c->depth++;
+	return gen_status(c, yajl_gen_array_open(c->gen));
+}
+
+static int
+on_end_array(void *ctx)
+{
+	struct cat *c = ctx;
+
+	c->depth--;
+	return gen_status(c, yajl_gen_array_close(c->gen));
+}
+
+static int
+on_start_map(void *ctx)
+{
+	struct cat *c = ctx;
+
+	if (c->depth++ == 0) {
+		c->record_line = c->in.line;
+		tclog_keyset_clear(&c->keys);
+	}
+	return gen_status(c, yajl_gen_map_open(c->gen));
+}
+
+static int
+on_map_key(void *ctx, const unsigned char *key, size_t n)
+{
+	struct cat *c = ctx;
+
+	if (c->depth == 1 && !tclog_keyset_add(&c->keys, (const char *)key,
+	    n)) {
+		c->why.len = 0;
+		tclog_buf_adds(&c->why, "duplicate key ");
+		tclog_json_put_string(&c->why, (const char *)key, n);
+		return 0;
+	}
+	return gen_status(c, yajl_gen_string(c->gen, key, n));
+}
+
+static int
+on_end_map(void *ctx)
+{
+	struct cat *c = ctx;
+	const unsigned char *out;
+	size_t len;
+
+	if (!gen_status(c, yajl_gen_map_close(c->gen)))
+		return 0;
+	if (--c->depth > 0)
+		return 1;
+	/* A whole record: out it goes. */
+	yajl_gen_get_buf(c->gen, &out, &len);
+	c->nrecord++;
+	if (c->review)
+		view_record(c, (const char *)out, len);
+	else {
+		tclog_write(out, len);
+		tclog_write("\n", 1);
+	}
+	yajl_gen_clear(c->gen);
+	yajl_gen_reset(c->gen, NULL);
+	c->record_bytes = 0;
+	return 1;
+}
+
+static const yajl_callbacks callbacks = {
+	.yajl_null = on_null,
+	.yajl_boolean = on_boolean,
+	.yajl_number = on_number,
+	.yajl_string = on_string,
+	.yajl_start_map = on_start_map,
+	.yajl_map_key = on_map_key,
+	.yajl_end_map = on_end_map,
+	.yajl_start_array = on_start_array,
+	.yajl_end_array = on_end_array,
+};
+
+/* Forgets the record being read. */
+static void
+drop_record(struct cat *c)
+{
+	if (c->parser != NULL)
+		yajl_free(c->parser);
+	c->parser = NULL;
+	c->depth = 0;
+	c->record_bytes = 0;
+	yajl_gen_clear(c->gen);
+	yajl_gen_reset(c->gen, NULL);
+}
+
+/* Diagnoses a bad record at line and drops it: parsing resumes with a
+ * new parser at the next line. */
+static void
+bad_record(struct cat *c, unsigned long line, const char *fmt,
+    const char *msg)
+{
+	tclog_diag(c->in.name, line, fmt, msg);
+	c->status = TCLOG_EXIT_BAD;
+	drop_record(c);
+}
+
+static void
+too_long(struct cat *c, unsigned long line)
+{
+	char msg[80];
+
+	snprintf(msg, sizeof(msg), "longer than the -L limit (%zu bytes)",
+	    c->limit);
+	bad_record(c, line, "record %s, skipped", msg);
+}
+
+/* yajl's message, trimmed of its newline and full stop. */
+static const char *
+yajl_message(struct cat *c, const char *text, size_t len)
+{
+	unsigned char *msg = yajl_get_error(c->parser, 0,
+	    (const unsigned char *)text, len);
+	size_t n = strlen((char *)msg);
+
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '.'))
+		n--;
+	c->why.len = 0;
+	tclog_buf_add(&c->why, msg, n);
+	yajl_free_error(c->parser, msg);
+	return tclog_buf_str(&c->why);
+}
+
+static void
+parse_line(struct cat *c)
+{
+	const char *text = c->in.text;
+	size_t len = c->in.len;
+	yajl_status st;
+
+	if (c->parser == NULL) {
+		c->parser = yajl_alloc(&callbacks, NULL, c);
+		if (c->parser == NULL)
+			errx(TCLOG_EXIT_FATAL, "out of memory");
+		yajl_config(c->parser, yajl_allow_multiple_values, 1);
+	}
+	if (c->depth > 0) {
+		c->record_bytes += len + 1;
+		if (c->record_bytes > c->limit) {
+			too_long(c, c->record_line);
+			return;
+		}
+	} else
+		c->record_bytes = len + 1;
+	c->why.len = 0;
+	st = yajl_parse(c->parser, (const unsigned char *)text, len);
+	if (st == yajl_status_ok && c->depth == 0) {
+		/* Between records: finish this parser, so that a value the
+		 * line ends with (a number) is seen now, not on a later line. */
+		st = yajl_complete_parse(c->parser);
+		if (st == yajl_status_ok)
+			drop_record(c);
+	}
+	if (st == yajl_status_client_canceled)
+		bad_record(c, c->in.line, "%s", tclog_buf_str(&c->why));
+	else if (st != yajl_status_ok) {
+		size_t col = yajl_get_bytes_consumed(c->parser);
+		char where[64];
+
+		snprintf(where, sizeof(where), "invalid JSON at column %zu: ",
+		    col ? col : 1);
+		c->text.len = 0;
+		tclog_buf_adds(&c->text, where);
+		tclog_buf_adds(&c->text, yajl_message(c, text, len));
+		bad_record(c, c->in.line, "%s", tclog_buf_str(&c->text));
+	}
+}
+
+/* At the end of a file: a record still open was cut short. */
+static void
+finish_file(struct cat *c)
+{
+	yajl_status st;
+
+	if (c->parser == NULL)
+		return;
+	c->why.len = 0;
+	st = yajl_complete_parse(c->parser);
+	if (st == yajl_status_client_canceled)
+		bad_record(c, c->in.line, "%s", tclog_buf_str(&c->why));
+	else if (st != yajl_status_ok || c->depth > 0)
+		bad_record(c, c->record_line, "%s",
+		    "truncated record at end of input");
+	drop_record(c);
+}
+
+static void
+cat_file(struct cat *c, int fd, const char *name)
+{
+	enum tclog_read_status st;
+
+	tclog_reader_init(&c->in, fd, name, c->limit);
+	while ((st = tclog_reader_next(&c->in)) != TCLOG_READ_EOF) {
+		if (st == TCLOG_READ_RECORD)
+			parse_line(c);
+		else if (st == TCLOG_READ_TOO_LONG)
+			too_long(c, c->in.line);
+		else {
+			warn("%s: read error", name);
+			c->status = TCLOG_EXIT_FATAL;
+			break;
+		}
+	}
+	finish_file(c);
+	tclog_reader_free(&c->in);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct cat c = { .limit = TCLOG_DEFAULT_LIMIT };
+	int ch, status;
+
+	tclog_start();
+	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return tclog_close_output();
+	}
+	while ((ch = getopt(argc, argv, "pL:")) != -1) {
+		switch (ch) {
+		case 'p':
+			c.review = true;
+			break;
+		case 'L':
+			if (tclog_parse_size(optarg, &c.limit) != 0) {
+				warnx("-L: not a size: %s", optarg);
+				usage(stderr);
+				return TCLOG_EXIT_FATAL;
+			}
+			break;
+		default:
+			usage(stderr);
+			return TCLOG_EXIT_FATAL;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	c.gen = yajl_gen_alloc(NULL);
+	if (c.gen == NULL)
+		errx(TCLOG_EXIT_FATAL, "out of memory");
+	yajl_gen_config(c.gen, yajl_gen_validate_utf8, 1);
+	tclog_record_init(&c.rec);
+
+	if (argc == 0)
+		cat_file(&c, STDIN_FILENO, TCLOG_STDIN_NAME);
+	for (int i = 0; i < argc; i++) {
+		int fd = tclog_open_input(argv[i]);
+
+		if (fd == -1) {
+			c.status = TCLOG_EXIT_FATAL;
+			continue;
+		}
+		cat_file(&c, fd, tclog_input_name(argv[i]));
+		if (fd != STDIN_FILENO)
+			close(fd);
+	}
+
+	yajl_gen_free(c.gen);
+	tclog_keyset_free(&c.keys);
+	tclog_record_free(&c.rec);
+	tclog_buf_free(&c.why);
+	tclog_buf_free(&c.view);
+	tclog_buf_free(&c.text);
+	status = tclog_close_output();
+	return status > c.status ? status : c.status;
+}

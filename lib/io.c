@@ -1,0 +1,127 @@
+/* Diagnostics, option values, input operands and checked output. */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tclog.h"
+
+void
+tclog_start(void)
+{
+	/* A closed pipe ends us quietly, like any Unix filter. */
+	signal(SIGPIPE, SIG_DFL);
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+}
+
+void
+tclog_diag(const char *file, unsigned long line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: %s:%lu: ", program_invocation_short_name, file,
+	    line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+tclog_parse_size(const char *arg, size_t *size)
+{
+	unsigned long long n;
+	unsigned shift = 0;
+	char *end;
+
+	if (*arg < '0' || *arg > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(arg, &end, 10);
+	if (errno != 0)
+		return -1;
+	switch (*end) {
+	case '\0':
+		break;
+	case 'k': case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	default:
+		return -1;
+	}
+	if (*end != '\0' || n == 0 || n > (SIZE_MAX >> shift))
+		return -1;
+	*size = (size_t)(n << shift);
+	return 0;
+}
+
+const char *
+tclog_input_name(const char *path)
+{
+	return strcmp(path, "-") == 0 ? TCLOG_STDIN_NAME : path;
+}
+
+int
+tclog_open_input(const char *path)
+{
+	int fd;
+
+	if (strcmp(path, "-") == 0)
+		return STDIN_FILENO;
+	fd = open(path, O_RDONLY);
+	if (fd == -1)
+		warn("%s", path);
+	return fd;
+}
+
+static void
+write_failed(void)
+{
+	if (errno == EPIPE)
+		exit(TCLOG_EXIT_FATAL);	/* the reader went away: no noise */
+	err(TCLOG_EXIT_FATAL, "<stdout>: write error");
+}
+
+void
+tclog_write(const void *p, size_t n)
+{
+	if (n != 0 && fwrite(p, 1, n, stdout) != n)
+		write_failed();
+}
+
+void
+tclog_puts(const char *s)
+{
+	tclog_write(s, strlen(s));
+}
+
+int
+tclog_close_output(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		if (errno == EPIPE)
+			return TCLOG_EXIT_FATAL;
+		warn("<stdout>: write error");
+		return TCLOG_EXIT_FATAL;
+	}
+	if (fclose(stdout) == EOF) {
+		warn("<stdout>: close error");
+		return TCLOG_EXIT_FATAL;
+	}
+	return TCLOG_EXIT_OK;
+}

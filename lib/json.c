@@ -1,0 +1,415 @@
+/*
+ * Tools for JSON text that yajl has already validated: its syntax is
+ * known to be right, so these only find their way through it.
+ */
+#include <err.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl/yajl_parse.h>
+
+#include "tclog.h"
+
+static bool
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+enum tclog_json_type
+tclog_json_type(const char *value, size_t len)
+{
+	switch (len ? value[0] : 'n') {
+	case 'n':
+		return TCLOG_JSON_NULL;
+	case 't': case 'f':
+		return TCLOG_JSON_BOOL;
+	case '"':
+		return TCLOG_JSON_STRING;
+	case '[':
+		return TCLOG_JSON_ARRAY;
+	case '{':
+		return TCLOG_JSON_OBJECT;
+	default:
+		return TCLOG_JSON_NUMBER;
+	}
+}
+
+bool
+tclog_json_is_true(const char *value, size_t len)
+{
+	return len == 4 && memcmp(value, "true", 4) == 0;
+}
+
+bool
+tclog_json_is_empty_string(const char *value, size_t len)
+{
+	return len == 2 && value[0] == '"';
+}
+
+int
+tclog_json_integer(const char *value, size_t len, long long *n)
+{
+	char digits[32], *end;
+
+	if (len == 0 || len >= sizeof(digits) ||
+	    tclog_json_type(value, len) != TCLOG_JSON_NUMBER ||
+	    memchr(value, '.', len) || memchr(value, 'e', len) ||
+	    memchr(value, 'E', len))
+		return -1;
+	memcpy(digits, value, len);
+	digits[len] = '\0';
+	errno = 0;
+	*n = strtoll(digits, &end, 10);
+	return errno == 0 && *end == '\0' ? 0 : -1;
+}
+
+static unsigned
+hex4(const char *p)
+{
+	unsigned v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+
+		v = v * 16 + (unsigned)(c <= '9' ? c - '0' :
+		    (c | 0x20) - 'a' + 10);
+	}
+	return v;
+}
+
+static void
+put_utf8(struct tclog_buf *out, unsigned cp)
+{
+	char u[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xc0 | cp >> 6);
+		u[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | cp >> 12);
+		u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (char)(0xf0 | cp >> 18);
+		u[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+		u[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+		u[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	tclog_buf_add(out, u, n);
+}
+
+int
+tclog_json_string(const char *value, size_t len, struct tclog_buf *out)
+{
+	const char *p, *end;
+
+	if (len < 2 || value[0] != '"')
+		return -1;
+	p = value + 1;
+	end = value + len - 1;	/* the closing quote */
+	while (p < end) {
+		const char *bs = memchr(p, '\\', (size_t)(end - p));
+		unsigned cp;
+
+		if (bs == NULL)
+			bs = end;
+		tclog_buf_add(out, p, (size_t)(bs - p));
+		if (bs == end)
+			break;
+		p = bs + 2;
+		switch (bs[1]) {
+		case 'b': tclog_buf_addc(out, '\b'); continue;
+		case 'f': tclog_buf_addc(out, '\f'); continue;
+		case 'n': tclog_buf_addc(out, '\n'); continue;
+		case 'r': tclog_buf_addc(out, '\r'); continue;
+		case 't': tclog_buf_addc(out, '\t'); continue;
+		case 'u': break;
+		default: tclog_buf_addc(out, bs[1]); continue;	/* " \ / */
+		}
+		cp = hex4(p);
+		p += 4;
+		if (cp >= 0xd800 && cp < 0xdc00 && end - p >= 6 &&
+		    p[0] == '\\' && p[1] == 'u') {
+			unsigned lo = hex4(p + 2);
+
+			if (lo >= 0xdc00 && lo < 0xe000) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) +
+				    (lo - 0xdc00);
+				p += 6;
+			}
+		}
+		if (cp >= 0xd800 && cp < 0xe000)
+			cp = 0xfffd;	/* a lone surrogate is no character */
+		put_utf8(out, cp);
+	}
+	return 0;
+}
+
+int
+tclog_json_check(const char *text, size_t len, bool want_object,
+    struct tclog_buf *err)
+{
+	yajl_handle h = yajl_alloc(NULL, NULL, NULL);
+	yajl_status st;
+	size_t i = 0;
+
+	if (h == NULL)
+		errx(TCLOG_EXIT_FATAL, "out of memory");
+	st = yajl_parse(h, (const unsigned char *)text, len);
+	if (st == yajl_status_ok)
+		st = yajl_complete_parse(h);
+	err->len = 0;
+	if (st != yajl_status_ok) {
+		unsigned char *msg = yajl_get_error(h, 0,
+		    (const unsigned char *)text, len);
+		size_t n = strlen((char *)msg);
+
+		while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '.'))
+			n--;
+		tclog_buf_printf(err, "%.*s", (int)n, msg);
+		yajl_free_error(h, msg);
+	}
+	yajl_free(h);
+	if (st != yajl_status_ok)
+		return -1;
+	while (i < len && is_space(text[i]))
+		i++;
+	if (want_object && (i == len || text[i] != '{')) {
+		tclog_buf_adds(err, "not a JSON object");
+		return -1;
+	}
+	return 0;
+}
+
+/* Past the string whose opening quote is at p. */
+static const char *
+skip_string(const char *p, const char *end)
+{
+	for (p++;;) {
+		const char *q = memchr(p, '"', (size_t)(end - p));
+		size_t bs = 0;
+
+		if (q == NULL)
+			return end;
+		while (q - bs > p && q[-(ptrdiff_t)bs - 1] == '\\')
+			bs++;
+		if (bs % 2 == 0)
+			return q + 1;
+		p = q + 1;
+	}
+}
+
+/* Past the value that starts at p. */
+static const char *
+skip_value(const char *p, const char *end)
+{
+	int depth = 0;
+
+	do {
+		switch (*p) {
+		case '"':
+			p = skip_string(p, end);
+			continue;
+		case '{': case '[':
+			depth++;
+			break;
+		case '}': case ']':
+			depth--;
+			break;
+		default:
+			if (depth == 0) {	/* a bare scalar */
+				while (p < end && !is_space(*p) && *p != ',' &&
+				    *p != ']' && *p != '}')
+					p++;
+				return p;
+			}
+		}
+		p++;
+	} while (depth > 0 && p < end);
+	return p;
+}
+
+static const char *
+skip_space(const char *p, const char *end)
+{
+	while (p < end && is_space(*p))
+		p++;
+	return p;
+}
+
+void
+tclog_json_iter_init(struct tclog_json_iter *it, const char *value,
+    size_t len)
+{
+	it->p = value + 1;	/* past [ or { */
+	it->end = value + len;
+}
+
+bool
+tclog_json_next_element(struct tclog_json_iter *it, const char **value,
+    size_t *len)
+{
+	const char *p = skip_space(it->p, it->end);
+
+	if (p < it->end && *p == ',')
+		p = skip_space(p + 1, it->end);
+	if (p >= it->end || *p == ']' || *p == '}') {
+		it->p = it->end;
+		return false;
+	}
+	*value = p;
+	it->p = skip_value(p, it->end);
+	*len = (size_t)(it->p - p);
+	return true;
+}
+
+bool
+tclog_json_next_member(struct tclog_json_iter *it, const char **key,
+    size_t *key_len, const char **value, size_t *value_len)
+{
+	const char *p;
+
+	if (!tclog_json_next_element(it, key, key_len))
+		return false;
+	p = skip_space(it->p, it->end);	/* at the colon */
+	p = skip_space(p + 1, it->end);
+	*value = p;
+	it->p = skip_value(p, it->end);
+	*value_len = (size_t)(it->p - p);
+	return true;
+}
+
+void
+tclog_json_put_string(struct tclog_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t run = 0;
+
+	tclog_buf_grow(b, n + 2);
+	tclog_buf_addc(b, '"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		tclog_buf_add(b, s + run, i - run);
+		run = i + 1;
+		switch (c) {
+		case '"': esc = '"'; break;
+		case '\\': esc = '\\'; break;
+		case '\b': esc = 'b'; break;
+		case '\f': esc = 'f'; break;
+		case '\n': esc = 'n'; break;
+		case '\r': esc = 'r'; break;
+		case '\t': esc = 't'; break;
+		default: esc = 0;
+		}
+		if (esc) {
+			char e[2] = { '\\', esc };
+
+			tclog_buf_add(b, e, 2);
+		} else {
+			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4],
+			    hex[c & 15] };
+
+			tclog_buf_add(b, u, 6);
+		}
+	}
+	tclog_buf_add(b, s + run, n - run);
+	tclog_buf_addc(b, '"');
+}
+
+/* Compares two strings by their decoded contents. */
+static bool
+string_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	struct tclog_buf da = { 0 }, db = { 0 };
+	bool eq;
+
+	if (memchr(a, '\\', alen) == NULL && memchr(b, '\\', blen) == NULL)
+		return alen == blen && memcmp(a, b, alen) == 0;
+	tclog_json_string(a, alen, &da);
+	tclog_json_string(b, blen, &db);
+	eq = da.len == db.len && memcmp(da.data, db.data, da.len) == 0;
+	tclog_buf_free(&da);
+	tclog_buf_free(&db);
+	return eq;
+}
+
+/* The value of the member of object whose key equals key, or NULL. */
+static const char *
+member_value(const char *object, size_t len, const char *key,
+    size_t key_len, size_t *value_len)
+{
+	struct tclog_json_iter it;
+	const char *k, *v;
+	size_t klen, vlen;
+
+	tclog_json_iter_init(&it, object, len);
+	while (tclog_json_next_member(&it, &k, &klen, &v, &vlen))
+		if (string_equal(k, klen, key, key_len)) {
+			*value_len = vlen;
+			return v;
+		}
+	return NULL;
+}
+
+bool
+tclog_json_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	enum tclog_json_type type = tclog_json_type(a, alen);
+	struct tclog_json_iter ia, ib;
+	const char *ea, *eb, *k;
+	size_t elen, eblen, klen, na = 0, nb = 0;
+
+	if (type != tclog_json_type(b, blen))
+		return false;
+	switch (type) {
+	case TCLOG_JSON_STRING:
+		return string_equal(a, alen, b, blen);
+	case TCLOG_JSON_NUMBER:
+		if (alen == blen && memcmp(a, b, alen) == 0)
+			return true;
+		return strtod(a, NULL) == strtod(b, NULL);
+	case TCLOG_JSON_ARRAY:
+		tclog_json_iter_init(&ia, a, alen);
+		tclog_json_iter_init(&ib, b, blen);
+		for (;;) {
+			bool more_a = tclog_json_next_element(&ia, &ea, &elen);
+			bool more_b = tclog_json_next_element(&ib, &eb, &eblen);
+
+			if (more_a != more_b)
+				return false;
+			if (!more_a)
+				return true;
+			if (!tclog_json_equal(ea, elen, eb, eblen))
+				return false;
+		}
+	case TCLOG_JSON_OBJECT:
+		/* Same number of members, each found in the other. */
+		tclog_json_iter_init(&ib, b, blen);
+		while (tclog_json_next_member(&ib, &k, &klen, &eb, &eblen))
+			nb++;
+		tclog_json_iter_init(&ia, a, alen);
+		while (tclog_json_next_member(&ia, &k, &klen, &ea, &elen)) {
+			na++;
+			eb = member_value(b, blen, k, klen, &eblen);
+			if (eb == NULL || !tclog_json_equal(ea, elen, eb, eblen))
+				return false;
+		}
+		return na == nb;
+	default:	/* null, true, false */
+		return alen == blen && memcmp(a, b, alen) == 0;
+	}
+}

@@ -1,0 +1,103 @@
+/*
+ * A set of keys for finding duplicate object keys. Records have a dozen
+ * keys, so they are compared one by one; past LINEAR_MAX keys a hash
+ * table takes over, so that a hostile record costs linear time.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tclog.h"
+
+enum { LINEAR_MAX = 16 };
+
+static size_t
+hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603u;	/* FNV-1a */
+
+	while (n-- > 0)
+		h = (h ^ (unsigned char)*s++) * 1099511628211u;
+	return (size_t)h;
+}
+
+static bool
+same(const struct tclog_keyset *s, size_t i, const char *key, size_t len)
+{
+	return s->len[i] == len &&
+	    memcmp(s->names.data + s->off[i], key, len) == 0;
+}
+
+/* Finds key's slot: the one holding it, or the empty one to fill. */
+static size_t *
+find_slot(struct tclog_keyset *s, const char *key, size_t len)
+{
+	size_t i = hash(key, len) & (s->nslot - 1);
+
+	while (s->slot[i] != 0 && !same(s, s->slot[i] - 1, key, len))
+		i = (i + 1) & (s->nslot - 1);
+	return &s->slot[i];
+}
+
+static void
+rehash(struct tclog_keyset *s)
+{
+	size_t nslot = 64;
+
+	while (nslot < 4 * s->n)
+		nslot *= 2;
+	if (nslot != s->nslot) {
+		free(s->slot);
+		s->slot = tclog_xmalloc(nslot * sizeof(*s->slot));
+		s->nslot = nslot;
+	}
+	memset(s->slot, 0, nslot * sizeof(*s->slot));
+	for (size_t i = 0; i < s->n; i++)
+		*find_slot(s, s->names.data + s->off[i], s->len[i]) = i + 1;
+}
+
+void
+tclog_keyset_clear(struct tclog_keyset *s)
+{
+	/* The table is sized by the last record's keys, so this is cheap. */
+	if (s->n > LINEAR_MAX)
+		memset(s->slot, 0, s->nslot * sizeof(*s->slot));
+	s->n = 0;
+	s->names.len = 0;
+}
+
+bool
+tclog_keyset_add(struct tclog_keyset *s, const char *key, size_t len)
+{
+	if (s->n <= LINEAR_MAX) {
+		for (size_t i = 0; i < s->n; i++)
+			if (same(s, i, key, len))
+				return false;
+	} else if (*find_slot(s, key, len) != 0)
+		return false;
+
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 32;
+		s->off = tclog_xrealloc(s->off, s->cap * sizeof(*s->off));
+		s->len = tclog_xrealloc(s->len, s->cap * sizeof(*s->len));
+	}
+	s->off[s->n] = s->names.len;
+	s->len[s->n] = len;
+	tclog_buf_add(&s->names, key, len);
+	s->n++;
+	if (s->n == LINEAR_MAX + 1 || (s->n > LINEAR_MAX && 2 * s->n > s->nslot))
+		rehash(s);
+	else if (s->n > LINEAR_MAX)
+		*find_slot(s, key, len) = s->n;
+	return true;
+}
+
+void
+tclog_keyset_free(struct tclog_keyset *s)
+{
+	tclog_buf_free(&s->names);
+	free(s->off);
+	free(s->len);
+	free(s->slot);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,134 @@
+/*
+ * The record reader: JSON lines from a file descriptor.
+ *
+ * Lines are returned in place from one buffer, so a record is copied at
+ * most once (when it straddles a read). read(2) rather than stdio, so
+ * that records arriving through a pipe are handled as they come.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tclog.h"
+
+enum { READ_SIZE = 1 << 16 };
+
+void
+tclog_reader_init(struct tclog_reader *r, int fd, const char *name,
+    size_t limit)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = fd;
+	r->name = name;
+	r->limit = limit;
+	r->next_line = 1;
+}
+
+void
+tclog_reader_free(struct tclog_reader *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+}
+
+/* Reads more input after buf[tail]; returns bytes read, 0 at EOF, -1. */
+static ssize_t
+fill(struct tclog_reader *r)
+{
+	ssize_t n;
+
+	if (r->head > 0) {	/* move the partial line to the front */
+		memmove(r->buf, r->buf + r->head, r->tail - r->head);
+		r->tail -= r->head;
+		r->head = 0;
+	}
+	if (r->cap - r->tail < READ_SIZE) {
+		size_t cap = r->cap ? r->cap * 2 : 4 * READ_SIZE;
+
+		while (cap - r->tail < READ_SIZE)
+			cap *= 2;
+		r->buf = tclog_xrealloc(r->buf, cap);
+		r->cap = cap;
+	}
+	do
+		n = read(r->fd, r->buf + r->tail, r->cap - r->tail);
+	while (n == -1 && errno == EINTR);
+	if (n > 0)
+		r->tail += (size_t)n;
+	else if (n == 0)
+		r->eof = true;
+	return n;
+}
+
+/* Drops input up to and including the next LF. Returns 0, or -1. */
+static int
+skip_line(struct tclog_reader *r)
+{
+	for (;;) {
+		char *nl = memchr(r->buf + r->head, '\n', r->tail - r->head);
+
+		if (nl != NULL) {
+			r->head = (size_t)(nl - r->buf) + 1;
+			return 0;
+		}
+		r->head = r->tail = 0;	/* never keep an over-long line */
+		if (r->eof)
+			return 0;
+		if (fill(r) < 0)
+			return -1;
+	}
+}
+
+static bool
+blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return false;
+	return true;
+}
+
+enum tclog_read_status
+tclog_reader_next(struct tclog_reader *r)
+{
+	for (;;) {
+		char *start = r->buf + r->head;
+		size_t avail = r->tail - r->head;
+		char *nl = avail > r->scanned ?
+		    memchr(start + r->scanned, '\n', avail - r->scanned) : NULL;
+		size_t len;
+
+		if (nl == NULL && !r->eof) {
+			r->scanned = avail;
+			/* +1: a CR that a following LF would drop */
+			if (avail > r->limit + 1) {
+				r->line = r->next_line++;
+				r->scanned = 0;
+				if (skip_line(r) < 0)
+					return TCLOG_READ_ERROR;
+				return TCLOG_READ_TOO_LONG;
+			}
+			if (fill(r) < 0)
+				return TCLOG_READ_ERROR;
+			continue;
+		}
+		if (nl == NULL && avail == 0)
+			return TCLOG_READ_EOF;
+
+		r->scanned = 0;
+		r->line = r->next_line++;
+		r->unterminated = nl == NULL;
+		len = nl != NULL ? (size_t)(nl - start) : avail;
+		r->head += nl != NULL ? len + 1 : len;
+		if (len > 0 && start[len - 1] == '\r')
+			len--;
+		if (blank(start, len))
+			continue;
+		if (len > r->limit)
+			return TCLOG_READ_TOO_LONG;
+		r->text = start;
+		r->len = len;
+		return TCLOG_READ_RECORD;
+	}
+}

@@ -1,0 +1,256 @@
+/*
+ * The record parser: one JSON object per call, over yajl's callback API.
+ *
+ * No string callback is registered: with one, yajl decodes every string
+ * it meets, which costs more than the parse itself. Instead the top-level
+ * keys come from the map-key callback and each value's raw text is
+ * located from yajl's byte offsets: a value starts after its key's colon
+ * and ends before the comma ahead of the next key (or the closing brace).
+ */
+#include <err.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl/yajl_parse.h>
+
+#include "tclog.h"
+
+static bool
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Position just past the value that ends before *stop (a key's opening
+ * quote or the closing brace): back over white space and one comma. */
+static size_t
+value_end(const char *text, size_t stop, bool before_key)
+{
+	while (stop > 0 && is_space(text[stop - 1]))
+		stop--;
+	if (before_key) {
+		stop--;		/* the comma */
+		while (stop > 0 && is_space(text[stop - 1]))
+			stop--;
+	}
+	return stop;
+}
+
+/* The opening quote of the string whose closing quote is at close. In
+ * valid JSON every quote inside a string follows an odd number of
+ * backslashes, so the first quote behind an even number is the opening. */
+static size_t
+string_start(const char *text, size_t close)
+{
+	size_t i = close;
+
+	for (;;) {
+		size_t bs = 0;
+
+		i--;
+		while (text[i] != '"')
+			i--;
+		while (i - bs > 0 && text[i - bs - 1] == '\\')
+			bs++;
+		if (bs % 2 == 0)
+			return i;
+	}
+}
+
+static void
+close_field(struct tclog_record *rec, size_t end)
+{
+	struct tclog_field *f;
+
+	if (rec->nfield == 0)
+		return;
+	f = &rec->field[rec->nfield - 1];
+	f->value_len = end - (size_t)(f->value - rec->text);
+}
+
+static size_t
+offset(struct tclog_record *rec)
+{
+	return yajl_get_bytes_consumed(rec->yajl);
+}
+
+static int
+on_start_map(void *ctx)
+{
+	struct tclog_record *rec = ctx;
+
+	if (rec->depth++ == 0)
+		rec->is_object = true;
+	return 1;
+}
+
+static int
+on_end_map(void *ctx)
+{
+	struct tclog_record *rec = ctx;
+
+	if (--rec->depth == 0)
+		close_field(rec, value_end(rec->text, offset(rec) - 1, false));
+	return 1;
+}
+
+static int
+on_start_array(void *ctx)
+{
+	struct tclog_record *rec = ctx;
+
+	return rec->depth++ > 0;	/* an array at the top: not a record */
+}
+
+static int
+on_end_array(void *ctx)
+{
+	struct tclog_record *rec = ctx;
+
+	rec->depth--;
+	return 1;
+}
+
+static int
+on_map_key(void *ctx, const unsigned char *key, size_t len)
+{
+	struct tclog_record *rec = ctx;
+	size_t after, start;
+	struct tclog_field *f;
+
+	if (rec->depth != 1)
+		return 1;
+	after = offset(rec);	/* just past the key's closing quote */
+	start = string_start(rec->text, after - 1);
+	close_field(rec, value_end(rec->text, start, true));
+
+	if (!tclog_keyset_add(&rec->keys, (const char *)key, len)) {
+		tclog_buf_adds(&rec->errbuf, "duplicate key ");
+		tclog_json_put_string(&rec->errbuf, (const char *)key, len);
+		rec->dup = true;
+		return 0;
+	}
+	if (rec->nfield == rec->field_cap) {
+		rec->field_cap = rec->field_cap ? rec->field_cap * 2 : 16;
+		rec->field = tclog_xrealloc(rec->field,
+		    rec->field_cap * sizeof(*rec->field));
+	}
+	f = &rec->field[rec->nfield++];
+	f->key = NULL;		/* set once the key set stops moving */
+	f->key_len = len;
+	/* The value follows the colon; yajl has checked the syntax. */
+	while (is_space(rec->text[after]))
+		after++;
+	after++;
+	while (is_space(rec->text[after]))
+		after++;
+	f->value = rec->text + after;
+	f->value_len = 0;
+	return 1;
+}
+
+static const yajl_callbacks callbacks = {
+	.yajl_start_map = on_start_map,
+	.yajl_map_key = on_map_key,
+	.yajl_end_map = on_end_map,
+	.yajl_start_array = on_start_array,
+	.yajl_end_array = on_end_array,
+};
+
+void
+tclog_record_init(struct tclog_record *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+}
+
+/* Sets rec->error from yajl's message, with where it happened. */
+static void
+yajl_failure(struct tclog_record *rec, yajl_handle h, bool at_end,
+    bool unterminated)
+{
+	unsigned char *msg = yajl_get_error(h, 0, (const unsigned char *)
+	    rec->text, rec->len);
+	size_t n = strlen((char *)msg);
+
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '.'))
+		n--;
+	rec->errbuf.len = 0;
+	if (at_end && unterminated)
+		tclog_buf_printf(&rec->errbuf,
+		    "truncated record (no newline at end of input): %.*s",
+		    (int)n, msg);
+	else if (at_end)
+		tclog_buf_printf(&rec->errbuf,
+		    "invalid JSON at end of line: %.*s", (int)n, msg);
+	else
+		tclog_buf_printf(&rec->errbuf, "invalid JSON at column %zu: %.*s",
+		    offset(rec) ? offset(rec) : 1, (int)n, msg);
+	yajl_free_error(h, msg);
+}
+
+int
+tclog_record_parse(struct tclog_record *rec, const char *text, size_t len,
+    bool unterminated)
+{
+	yajl_handle h;
+	yajl_status st;
+	bool at_end = false;
+
+	rec->text = text;
+	rec->len = len;
+	rec->nfield = 0;
+	rec->depth = 0;
+	rec->is_object = rec->dup = false;
+	rec->error = NULL;
+	rec->errbuf.len = 0;
+	tclog_keyset_clear(&rec->keys);
+
+	h = yajl_alloc(&callbacks, NULL, rec);
+	if (h == NULL)
+		errx(TCLOG_EXIT_FATAL, "out of memory");
+	rec->yajl = h;
+	st = yajl_parse(h, (const unsigned char *)text, len);
+	if (st == yajl_status_ok) {
+		st = yajl_complete_parse(h);
+		at_end = true;
+	}
+
+	if (st == yajl_status_client_canceled) {
+		if (!rec->dup)	/* else on_map_key said which key */
+			tclog_buf_adds(&rec->errbuf, "not a JSON object");
+	} else if (st != yajl_status_ok) {
+		yajl_failure(rec, h, at_end, unterminated);
+	} else if (!rec->is_object) {
+		tclog_buf_adds(&rec->errbuf, "not a JSON object");
+	}
+	yajl_free(h);
+	rec->yajl = NULL;
+	if (rec->errbuf.len > 0) {
+		rec->error = tclog_buf_str(&rec->errbuf);
+		return -1;
+	}
+	for (size_t i = 0; i < rec->nfield; i++)
+		rec->field[i].key = rec->keys.names.data + rec->keys.off[i];
+	return 0;
+}
+
+const struct tclog_field *
+tclog_record_get(const struct tclog_record *rec, const char *key)
+{
+	size_t len = strlen(key);
+
+	for (size_t i = 0; i < rec->nfield; i++)
+		if (rec->field[i].key_len == len &&
+		    memcmp(rec->field[i].key, key, len) == 0)
+			return &rec->field[i];
+	return NULL;
+}
+
+void
+tclog_record_free(struct tclog_record *rec)
+{
+	free(rec->field);
+	tclog_keyset_free(&rec->keys);
+	tclog_buf_free(&rec->errbuf);
+	memset(rec, 0, sizeof(*rec));
+}

@@ -1,0 +1,228 @@
+/*
+ * tclog.h - the helper library shared by the tclog commands.
+ *
+ * The commands are streaming filters over JSON-lines tool-call logs.
+ * This library gives them:
+ *   - growing byte buffers            (tclog_buf_*)
+ *   - a record reader for JSON lines  (tclog_reader_*)
+ *   - a SAX-style record parser over yajl that hands back the raw text
+ *     of every top-level field without building a tree (tclog_record_*)
+ *   - small tools for JSON text already validated by yajl
+ *     (tclog_json_*): decoding strings, walking arrays and objects,
+ *     writing escaped strings
+ *   - diagnostics, checked output and the toolkit's exit statuses.
+ *
+ * Memory: every structure grows to the size of the largest record seen
+ * and is reused; nothing grows with the number of records.
+ */
+#ifndef TCLOG_H
+#define TCLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Exit statuses of every command. */
+enum {
+	TCLOG_EXIT_OK = 0,	/* every record was good */
+	TCLOG_EXIT_BAD = 1,	/* some records were bad: diagnosed, skipped */
+	TCLOG_EXIT_FATAL = 2	/* usage error or I/O error */
+};
+
+/* Default for -L: the longest record accepted, in bytes. */
+#define TCLOG_DEFAULT_LIMIT ((size_t)64 << 20)
+
+/* ---- memory and buffers ---- */
+
+void *tclog_xmalloc(size_t n);
+void *tclog_xrealloc(void *p, size_t n);
+
+struct tclog_buf {
+	char *data;
+	size_t len, cap;
+};
+
+void tclog_buf_grow(struct tclog_buf *b, size_t extra);
+void tclog_buf_add(struct tclog_buf *b, const void *p, size_t n);
+void tclog_buf_adds(struct tclog_buf *b, const char *s);
+void tclog_buf_addc(struct tclog_buf *b, char c);
+void tclog_buf_printf(struct tclog_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Make data a NUL-terminated string (the NUL is not counted in len). */
+const char *tclog_buf_str(struct tclog_buf *b);
+void tclog_buf_free(struct tclog_buf *b);
+
+/* ---- diagnostics, options, output ---- */
+
+/* Set up a command: default SIGPIPE (so `| head` ends it quietly) and a
+ * large stdout buffer. Call first in main. */
+void tclog_start(void);
+
+/* "tclog-x: FILE:LINE: message" on stderr. */
+void tclog_diag(const char *file, unsigned long line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Parse a size for -L: digits with an optional k, M or G suffix
+ * (powers of 1024). Returns 0, or -1 when arg is not a size >= 1. */
+int tclog_parse_size(const char *arg, size_t *size);
+
+/* The name under which standard input is reported. */
+#define TCLOG_STDIN_NAME "<stdin>"
+
+/* Open an input operand ("-" is standard input). Returns the file
+ * descriptor, or -1 after a diagnostic "tclog-x: FILE: reason". */
+int tclog_open_input(const char *path);
+/* Name used in diagnostics for an operand. */
+const char *tclog_input_name(const char *path);
+
+/* Checked output to stdout. A failed write is fatal: a diagnostic and
+ * exit status 2 (a closed pipe ends the command quietly instead). */
+void tclog_write(const void *p, size_t n);
+void tclog_puts(const char *s);
+/* Flush and close stdout; on failure diagnose and return 2, else 0. */
+int tclog_close_output(void);
+
+/* ---- the record reader ---- */
+
+enum tclog_read_status {
+	TCLOG_READ_EOF,		/* no more records */
+	TCLOG_READ_RECORD,	/* a line; text and len set */
+	TCLOG_READ_TOO_LONG,	/* a line over the limit was skipped */
+	TCLOG_READ_ERROR	/* read(2) failed; errno set */
+};
+
+/*
+ * Reads lines from a file descriptor into one growing buffer. A line
+ * ends at LF; a CR before it is dropped; a last line without LF is still
+ * a line. Lines holding only white space are skipped. A line longer than
+ * the limit is never stored whole: it is skipped up to its newline and
+ * reported as TCLOG_READ_TOO_LONG.
+ */
+struct tclog_reader {
+	const char *name;	/* for diagnostics */
+	unsigned long line;	/* number of the line last returned */
+	const char *text;	/* that line, without its line end */
+	size_t len;
+	bool unterminated;	/* it was the last line and had no LF */
+
+	/* private */
+	int fd;
+	size_t limit;
+	char *buf;
+	size_t cap, head, tail, scanned;
+	unsigned long next_line;
+	bool eof;
+};
+
+void tclog_reader_init(struct tclog_reader *r, int fd, const char *name,
+    size_t limit);
+enum tclog_read_status tclog_reader_next(struct tclog_reader *r);
+/* Releases the buffer; does not close the descriptor. */
+void tclog_reader_free(struct tclog_reader *r);
+
+/* ---- a set of keys, to find duplicates ---- */
+
+struct tclog_keyset {
+	struct tclog_buf names;	/* the keys, back to back */
+	size_t *off, *len;	/* each key's place in names */
+	size_t n, cap;
+	size_t *slot;		/* hash table (index + 1), built past a few keys */
+	size_t nslot;
+};
+
+void tclog_keyset_clear(struct tclog_keyset *s);
+/* Adds a key; returns false when it was already there. */
+bool tclog_keyset_add(struct tclog_keyset *s, const char *key, size_t len);
+void tclog_keyset_free(struct tclog_keyset *s);
+
+/* ---- the record parser ---- */
+
+/* One top-level field of a record: its decoded key and the raw JSON
+ * text of its value, exactly as in the input (escapes, number text). */
+struct tclog_field {
+	const char *key;
+	size_t key_len;
+	const char *value;
+	size_t value_len;
+};
+
+/*
+ * Parses one record with yajl's callback API. Only the top-level keys
+ * are decoded; values are located, not decoded, so that a command pays
+ * for the fields it reads and no more.
+ */
+struct tclog_record {
+	const char *text;	/* the record parsed last */
+	size_t len;
+	struct tclog_field *field;	/* its top-level fields, in order */
+	size_t nfield;
+	const char *error;	/* why the last parse failed */
+
+	/* private */
+	size_t field_cap;
+	struct tclog_keyset keys;
+	struct tclog_buf errbuf;
+	void *yajl;
+	int depth;
+	bool is_object, dup;
+};
+
+void tclog_record_init(struct tclog_record *rec);
+/* Returns 0 when text is one JSON object with no duplicate top-level
+ * key, else -1 with rec->error set. "unterminated" says the text was the
+ * unterminated last line of its input (a truncated record). */
+int tclog_record_parse(struct tclog_record *rec, const char *text,
+    size_t len, bool unterminated);
+/* The field named key, or NULL. */
+const struct tclog_field *tclog_record_get(const struct tclog_record *rec,
+    const char *key);
+void tclog_record_free(struct tclog_record *rec);
+
+/* ---- JSON text already validated by yajl ---- */
+
+enum tclog_json_type {
+	TCLOG_JSON_NULL, TCLOG_JSON_BOOL, TCLOG_JSON_NUMBER,
+	TCLOG_JSON_STRING, TCLOG_JSON_ARRAY, TCLOG_JSON_OBJECT
+};
+
+enum tclog_json_type tclog_json_type(const char *value, size_t len);
+bool tclog_json_is_true(const char *value, size_t len);
+/* Appends the decoded contents of a JSON string value (with its quotes)
+ * to out as UTF-8. Returns -1 when value is not a string. */
+int tclog_json_string(const char *value, size_t len, struct tclog_buf *out);
+/* True when value is the string "" (or not a string at all: false). */
+bool tclog_json_is_empty_string(const char *value, size_t len);
+/* Sets *n when value is an integer written without fraction or
+ * exponent that fits a long long. Returns 0, or -1. */
+int tclog_json_integer(const char *value, size_t len, long long *n);
+
+/* Checks that text is one JSON value; with want_object, one object.
+ * Returns 0, or -1 with a message in err (replaced). */
+int tclog_json_check(const char *text, size_t len, bool want_object,
+    struct tclog_buf *err);
+
+/* Iterates over the elements of an array or the members of an object. */
+struct tclog_json_iter {
+	const char *p, *end;
+};
+/* it over the contents of value, which must be an array or object. */
+void tclog_json_iter_init(struct tclog_json_iter *it, const char *value,
+    size_t len);
+/* Next array element: true and *value, *len set, or false at the end. */
+bool tclog_json_next_element(struct tclog_json_iter *it, const char **value,
+    size_t *len);
+/* Next object member: key (raw, with quotes) and value. */
+bool tclog_json_next_member(struct tclog_json_iter *it, const char **key,
+    size_t *key_len, const char **value, size_t *value_len);
+
+/* Equal as JSON values: objects compared member by member whatever their
+ * order, strings by their decoded contents, numbers by value. Both must
+ * be valid JSON with no duplicate keys. */
+bool tclog_json_equal(const char *a, size_t alen, const char *b,
+    size_t blen);
+
+/* Appends s as a JSON string with quotes: \" \\ \b \f \n \r \t, other
+ * control characters as \u00xx, everything else (UTF-8) as it is. */
+void tclog_json_put_string(struct tclog_buf *b, const char *s, size_t n);
+
+#endif

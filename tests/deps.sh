@@ -1,0 +1,36 @@
+#!/bin/sh
+# Installs the build and test dependencies when they are missing:
+#   deps.sh CC DEBIAN-PACKAGE...
+# as root with apt-get; otherwise says in one line what to install.
+cc=$1
+shift
+missing=
+for pkg in "$@"; do
+	case $pkg in
+	libyajl-dev)
+		printf '#include <yajl/yajl_parse.h>\n' |
+		    $cc -E -x c - >/dev/null 2>&1 || missing="$missing $pkg" ;;
+	python3-jinja2)
+		python3 -c 'import jinja2' >/dev/null 2>&1 ||
+		    /usr/bin/python3 -c 'import jinja2' >/dev/null 2>&1 ||
+		    missing="$missing $pkg" ;;
+	*)
+		command -v "${pkg#python3-}" >/dev/null 2>&1 ||
+		    missing="$missing $pkg" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "tclog: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null && apt-get install -y -qq $missing >/dev/null ||
+	    { echo "tclog: apt-get install$missing failed" >&2; exit 2; }
+	exit 0
+fi
+case $missing in
+*libyajl-dev*)
+	echo "tclog: yajl headers not found: install$missing (Debian, Ubuntu) or yajl-devel" >&2
+	exit 2 ;;
+esac
+echo "tclog: not installed (tests that need them will be skipped):$missing" >&2
+exit 0
