@@ -55,14 +55,14 @@ deps-check:
 	@sh tests/deps.sh $(CC) $(CHECK_DEPS)
 
 demo: deps-demo
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) -s --no-print-directory all
 	@sh examples/demo.sh $(BUILD)/bin
 
 # The suite runs twice: as built, and built with AddressSanitizer and
 # UndefinedBehaviorSanitizer (and under valgrind when it is installed).
 check: deps-check
-	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory all BUILD=$(BUILD)/sanitize \
+	@$(MAKE) -s --no-print-directory all
+	@$(MAKE) -s --no-print-directory all BUILD=$(BUILD)/sanitize \
 		CFLAGS="$(SANITIZE)" LDFLAGS="$(SANITIZE)"
 	@bash tests/run --mode plain=$(BUILD)/bin \
 		--mode sanitize=$(BUILD)/sanitize/bin

@@ -29,6 +29,12 @@ struct cat {
 	unsigned long record_line;
 	size_t record_bytes;
 	unsigned long nrecord;	/* records written */
+	/* Records completed on the current line: written only once the
+	 * whole line parses, since a line holding an error is bad as a
+	 * whole. Each record ends with LF; start_line says where it began. */
+	struct tclog_buf done;
+	unsigned long *start_line;
+	size_t ndone, start_line_cap;
 	struct tclog_record rec;	/* -p: the record to show */
 	struct tclog_buf view, text;
 	int status;
@@ -302,7 +308,7 @@ view_rating(struct cat *c)
 }
 
 static void
-view_record(struct cat *c, const char *json, size_t len)
+view_record(struct cat *c, const char *json, size_t len, unsigned long line)
 {
 	const struct tclog_field *f, *args;
 
@@ -311,7 +317,7 @@ view_record(struct cat *c, const char *json, size_t len)
 		    c->rec.error);
 	c->view.len = 0;
 	tclog_buf_printf(&c->view, "#%lu  %s:%lu\n", c->nrecord,
-	    c->in.name, c->record_line);
+	    c->in.name, line);
 	view_named(c, "time", "timestamp");
 	view_named(c, "model", "model");
 	view_rating(c);
@@ -462,15 +468,16 @@ on_end_map(void *ctx)
 		return 0;
 	if (--c->depth > 0)
 		return 1;
-	/* A whole record: out it goes. */
+	/* A whole record: it waits for the end of its line. */
 	yajl_gen_get_buf(c->gen, &out, &len);
-	c->nrecord++;
-	if (c->review)
-		view_record(c, (const char *)out, len);
-	else {
-		tclog_write(out, len);
-		tclog_write("\n", 1);
+	tclog_buf_add(&c->done, out, len);
+	tclog_buf_addc(&c->done, '\n');
+	if (c->ndone == c->start_line_cap) {
+		c->start_line_cap = c->start_line_cap ? 2 * c->start_line_cap : 8;
+		c->start_line = tclog_xrealloc(c->start_line,
+		    c->start_line_cap * sizeof(*c->start_line));
 	}
+	c->start_line[c->ndone++] = c->record_line;
 	yajl_gen_clear(c->gen);
 	yajl_gen_reset(c->gen, NULL);
 	c->record_bytes = 0;
@@ -489,6 +496,27 @@ static const yajl_callbacks callbacks = {
 	.yajl_end_array = on_end_array,
 };
 
+/* Writes the records completed on the line just parsed. */
+static void
+write_done(struct cat *c)
+{
+	const char *p = c->done.data;
+
+	if (!c->review)
+		tclog_write(c->done.data, c->done.len);
+	else
+		for (size_t i = 0; i < c->ndone; i++) {
+			const char *nl = memchr(p, '\n', c->done.len -
+			    (size_t)(p - c->done.data));
+
+			c->nrecord++;
+			view_record(c, p, (size_t)(nl - p), c->start_line[i]);
+			p = nl + 1;
+		}
+	c->done.len = 0;
+	c->ndone = 0;
+}
+
 /* Forgets the record being read. */
 static void
 drop_record(struct cat *c)
@@ -498,6 +526,8 @@ drop_record(struct cat *c)
 	c->parser = NULL;
 	c->depth = 0;
 	c->record_bytes = 0;
+	c->done.len = 0;
+	c->ndone = 0;
 	yajl_gen_clear(c->gen);
 	yajl_gen_reset(c->gen, NULL);
 }
@@ -562,16 +592,17 @@ parse_line(struct cat *c)
 		c->record_bytes = len + 1;
 	c->why.len = 0;
 	st = yajl_parse(c->parser, (const unsigned char *)text, len);
-	if (st == yajl_status_ok && c->depth == 0) {
-		/* Between records: finish this parser, so that a value the
-		 * line ends with (a number) is seen now, not on a later line. */
+	/* Between records: finish this parser, so that a value the line
+	 * ends with (a number) is seen now, not on a later line. */
+	if (st == yajl_status_ok && c->depth == 0)
 		st = yajl_complete_parse(c->parser);
-		if (st == yajl_status_ok)
+	if (st == yajl_status_ok) {
+		write_done(c);
+		if (c->depth == 0)
 			drop_record(c);
-	}
-	if (st == yajl_status_client_canceled)
+	} else if (st == yajl_status_client_canceled)
 		bad_record(c, c->in.line, "%s", tclog_buf_str(&c->why));
-	else if (st != yajl_status_ok) {
+	else {
 		size_t col = yajl_get_bytes_consumed(c->parser);
 		char where[64];
 
@@ -588,18 +619,9 @@ parse_line(struct cat *c)
 static void
 finish_file(struct cat *c)
 {
-	yajl_status st;
-
-	if (c->parser == NULL)
-		return;
-	c->why.len = 0;
-	st = yajl_complete_parse(c->parser);
-	if (st == yajl_status_client_canceled)
-		bad_record(c, c->in.line, "%s", tclog_buf_str(&c->why));
-	else if (st != yajl_status_ok || c->depth > 0)
+	if (c->parser != NULL)	/* kept only inside a record */
 		bad_record(c, c->record_line, "%s",
 		    "truncated record at end of input");
-	drop_record(c);
 }
 
 static void
@@ -680,6 +702,8 @@ main(int argc, char *argv[])
 	tclog_buf_free(&c.why);
 	tclog_buf_free(&c.view);
 	tclog_buf_free(&c.text);
+	tclog_buf_free(&c.done);
+	free(c.start_line);
 	status = tclog_close_output();
 	return status > c.status ? status : c.status;
 }

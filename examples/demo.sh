@@ -1,0 +1,21 @@
+#!/bin/sh
+# make demo: the main job on the shipped example log.
+#   demo.sh BINDIR
+bin=$1
+log=examples/tool_calls.log
+PATH=$bin:$PATH
+export PATH
+step() {
+	printf '\n$ %s\n' "$*"
+	sh -c "$*"
+}
+echo "The example log: $(wc -l < $log) entries, old and new, parallel calls, errors."
+step "tclog-cat -p $log | head -n 40"
+if [ -x "$bin/tclog-filter" ]; then
+	step "tclog-filter -c -U $log"
+fi
+if [ -x "$bin/tclog-upgrade" ] && [ -x "$bin/tclog-filter" ] &&
+    [ -x "$bin/tclog-qwen" ]; then
+	step "tclog-upgrade < $log | tclog-filter -r 4 | tclog-qwen -f openai | head -n 3"
+	step "tclog-upgrade < $log | tclog-filter -r 4 | tclog-qwen -f text | head -n 1 | tclog-cat"
+fi
