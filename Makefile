@@ -22,6 +22,9 @@ COMMANDS := $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
 PROGS := $(addprefix $(BUILD)/bin/,$(COMMANDS))
+# Programs that only the tests use: built beside the commands, never
+# installed.
+TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/bin/test-%,$(wildcard tests/tools/*.c))
 MANS := $(wildcard man/*.1 man/*.7)
 
 # What a fresh Debian machine needs for `make demo` and for `make check`.
@@ -33,7 +36,7 @@ SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all \
 
 .PHONY: all demo check test install uninstall clean deps-demo deps-check
 
-all: $(PROGS)
+all: $(PROGS) $(TEST_TOOLS)
 
 $(BUILD)/lib/%.o: lib/%.c lib/tclog.h
 	@mkdir -p $(@D)
@@ -44,6 +47,11 @@ $(BUILD)/libtclog.a: $(LIB_OBJ)
 	$(AR) rcs $@ $(LIB_OBJ)
 
 $(BUILD)/bin/%: cmd/%.c $(BUILD)/libtclog.a lib/tclog.h
+	@mkdir -p $(@D)
+	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(LDFLAGS) \
+		-o $@ $< $(BUILD)/libtclog.a $(YAJL_LIBS)
+
+$(BUILD)/bin/test-%: tests/tools/%.c $(BUILD)/libtclog.a lib/tclog.h
 	@mkdir -p $(@D)
 	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(LDFLAGS) \
 		-o $@ $< $(BUILD)/libtclog.a $(YAJL_LIBS)
