@@ -92,6 +92,8 @@ blank(const char *s, size_t n)
 enum tclog_read_status
 tclog_reader_next(struct tclog_reader *r)
 {
+	if (r->buf == NULL && fill(r) < 0)	/* the first read */
+		return TCLOG_READ_ERROR;
 	for (;;) {
 		char *start = r->buf + r->head;
 		size_t avail = r->tail - r->head;
