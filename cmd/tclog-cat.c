@@ -553,22 +553,6 @@ too_long(struct cat *c, unsigned long line)
 	bad_record(c, line, "record %s, skipped", msg);
 }
 
-/* yajl's message, trimmed of its newline and full stop. */
-static const char *
-yajl_message(struct cat *c, const char *text, size_t len)
-{
-	unsigned char *msg = yajl_get_error(c->parser, 0,
-	    (const unsigned char *)text, len);
-	size_t n = strlen((char *)msg);
-
-	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '.'))
-		n--;
-	c->why.len = 0;
-	tclog_buf_add(&c->why, msg, n);
-	yajl_free_error(c->parser, msg);
-	return tclog_buf_str(&c->why);
-}
-
 static void
 parse_line(struct cat *c)
 {
@@ -604,13 +588,11 @@ parse_line(struct cat *c)
 		bad_record(c, c->in.line, "%s", tclog_buf_str(&c->why));
 	else {
 		size_t col = yajl_get_bytes_consumed(c->parser);
-		char where[64];
 
-		snprintf(where, sizeof(where), "invalid JSON at column %zu: ",
-		    col ? col : 1);
 		c->text.len = 0;
-		tclog_buf_adds(&c->text, where);
-		tclog_buf_adds(&c->text, yajl_message(c, text, len));
+		tclog_buf_printf(&c->text, "invalid JSON at column %zu: ",
+		    col ? col : 1);
+		tclog_yajl_message(c->parser, text, len, &c->text);
 		bad_record(c, c->in.line, "%s", tclog_buf_str(&c->text));
 	}
 }

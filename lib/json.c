@@ -155,6 +155,20 @@ tclog_json_string(const char *value, size_t len, struct tclog_buf *out)
 	return 0;
 }
 
+void
+tclog_yajl_message(void *handle, const char *text, size_t len,
+    struct tclog_buf *out)
+{
+	unsigned char *msg = yajl_get_error(handle, 0,
+	    (const unsigned char *)text, len);
+	size_t n = strlen((char *)msg);
+
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '.'))
+		n--;
+	tclog_buf_add(out, msg, n);
+	yajl_free_error(handle, msg);
+}
+
 int
 tclog_json_check(const char *text, size_t len, bool want_object,
     struct tclog_buf *err)
@@ -169,16 +183,8 @@ tclog_json_check(const char *text, size_t len, bool want_object,
 	if (st == yajl_status_ok)
 		st = yajl_complete_parse(h);
 	err->len = 0;
-	if (st != yajl_status_ok) {
-		unsigned char *msg = yajl_get_error(h, 0,
-		    (const unsigned char *)text, len);
-		size_t n = strlen((char *)msg);
-
-		while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '.'))
-			n--;
-		tclog_buf_printf(err, "%.*s", (int)n, msg);
-		yajl_free_error(h, msg);
-	}
+	if (st != yajl_status_ok)
+		tclog_yajl_message(h, text, len, err);
 	yajl_free(h);
 	if (st != yajl_status_ok)
 		return -1;

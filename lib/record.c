@@ -168,24 +168,16 @@ static void
 yajl_failure(struct tclog_record *rec, yajl_handle h, bool at_end,
     bool unterminated)
 {
-	unsigned char *msg = yajl_get_error(h, 0, (const unsigned char *)
-	    rec->text, rec->len);
-	size_t n = strlen((char *)msg);
-
-	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '.'))
-		n--;
 	rec->errbuf.len = 0;
 	if (at_end && unterminated)
-		tclog_buf_printf(&rec->errbuf,
-		    "truncated record (no newline at end of input): %.*s",
-		    (int)n, msg);
+		tclog_buf_adds(&rec->errbuf,
+		    "truncated record (no newline at end of input): ");
 	else if (at_end)
-		tclog_buf_printf(&rec->errbuf,
-		    "invalid JSON at end of line: %.*s", (int)n, msg);
+		tclog_buf_adds(&rec->errbuf, "invalid JSON at end of line: ");
 	else
-		tclog_buf_printf(&rec->errbuf, "invalid JSON at column %zu: %.*s",
-		    offset(rec) ? offset(rec) : 1, (int)n, msg);
-	yajl_free_error(h, msg);
+		tclog_buf_printf(&rec->errbuf, "invalid JSON at column %zu: ",
+		    offset(rec) ? offset(rec) : 1);
+	tclog_yajl_message(h, rec->text, rec->len, &rec->errbuf);
 }
 
 int

@@ -201,6 +201,11 @@ int tclog_json_integer(const char *value, size_t len, long long *n);
 int tclog_json_check(const char *text, size_t len, bool want_object,
     struct tclog_buf *err);
 
+/* Appends the message of yajl handle (a yajl_handle) for its failed
+ * parse of text, without yajl's newline and full stop. */
+void tclog_yajl_message(void *handle, const char *text, size_t len,
+    struct tclog_buf *out);
+
 /* Iterates over the elements of an array or the members of an object. */
 struct tclog_json_iter {
 	const char *p, *end;
