@@ -1,0 +1,629 @@
+/*
+ * tclog-upgrade - repair old-format entries of tool-call logs into
+ * new-format ones.
+ *
+ * An entry is new-format when user_query and model_response are both
+ * non-empty strings: it is written as it came, byte for byte. Any other
+ * entry gets the missing field(s) reconstructed from its tool call,
+ * placed right after "model" where the logger writes them, and
+ * "reconstructed":true as its last field. Every other field is copied
+ * with its raw key and value text, so nothing else changes.
+ *
+ * The text written for the reconstructed fields is encoded the way the
+ * Go logger encodes strings (<, >, & as \u003c, \u003e, \u0026), so a
+ * reconstructed model_response is byte for byte what the logger would
+ * have written for a single call.
+ */
+#include <err.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tclog.h"
+
+/* A rule of -q: the command's first word and the query it gives, the
+ * query already encoded as a JSON string. Both live in rules.text. */
+struct rule {
+	size_t word, word_len;
+	size_t query, query_len;
+};
+
+struct rules {
+	struct tclog_buf text;
+	struct rule *rule;
+	size_t n, cap;
+};
+
+struct upgrade {
+	bool count_only;	/* -c */
+	size_t limit;		/* -L */
+	struct rules rules;	/* -q */
+	struct tclog_reader in;
+	struct tclog_record rec;
+	struct tclog_buf out;	/* the record being rebuilt */
+	struct tclog_buf tool;	/* tool_name, decoded */
+	struct tclog_buf args;	/* A: the arguments as JSON text */
+	struct tclog_buf word;	/* command or path, decoded */
+	struct tclog_buf text;	/* scratch: a query, a response */
+	struct tclog_buf query, response;	/* the two values, encoded */
+	struct tclog_buf err;
+	unsigned long nchanged;
+	int status;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: tclog-upgrade [-c] [-L size] [-q file] "
+	    "[file ...]\n");
+	if (fp == stdout)
+		fprintf(fp,
+		    "  -c       write only how many records would change\n"
+		    "  -L size  longest record accepted (k, M, G; default 64M)\n"
+		    "  -q file  add user_query rules: WORD<TAB>QUERY lines\n");
+}
+
+static bool
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' ||
+	    c == '\f' || c == '\r';
+}
+
+/*
+ * Appends s as a JSON string encoded as Go's encoding/json does: like
+ * tclog_json_put_string, and also <, >, & and U+2028, U+2029 as \u
+ * escapes. The input is valid UTF-8 (it comes from JSON yajl checked).
+ */
+static void
+put_go_string(struct tclog_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t run = 0;	/* s[run..i) is still to be copied as it is */
+
+	tclog_buf_grow(b, n + 2);
+	tclog_buf_addc(b, '"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+		const char *esc = NULL;
+		size_t len = 1;	/* bytes of s the escape stands for */
+
+		switch (c) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		case 0xe2:	/* U+2028, U+2029 are E2 80 A8, E2 80 A9 */
+			if (i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+			    ((unsigned char)s[i + 2] & 0xfe) == 0xa8) {
+				esc = s[i + 2] == (char)0xa8 ? "\\u2028" :
+				    "\\u2029";
+				len = 3;
+			}
+			break;
+		case '<': case '>': case '&':
+			esc = u;
+			break;
+		default:
+			if (c < 0x20)
+				esc = u;
+		}
+		if (esc == NULL)
+			continue;
+		tclog_buf_add(b, s + run, i - run);
+		tclog_buf_add(b, esc, esc == u ? sizeof(u) : strlen(esc));
+		i += len - 1;
+		run = i + 1;
+	}
+	tclog_buf_add(b, s + run, n - run);
+	tclog_buf_addc(b, '"');
+}
+
+/* ---- the rules of -q ---- */
+
+/* Reads a rules file into r; on a malformed line diagnoses it and
+ * returns -1 (a usage error), as for a file that cannot be read. */
+static int
+read_rules(struct rules *r, const char *path, size_t limit)
+{
+	struct tclog_reader in;
+	struct tclog_buf err = { 0 };
+	enum tclog_read_status st;
+	const char *name = tclog_input_name(path);
+	int fd = tclog_open_input(path), ret = 0;
+
+	if (fd == -1)
+		return -1;
+	tclog_reader_init(&in, fd, name, limit);
+	while ((st = tclog_reader_next(&in)) != TCLOG_READ_EOF) {
+		const char *line = in.text, *tab, *why = NULL;
+		size_t i = 0, word_len;
+		struct rule *rule;
+
+		if (st == TCLOG_READ_ERROR) {
+			warn("%s: read error", name);
+			ret = -1;
+			break;
+		}
+		if (st == TCLOG_READ_TOO_LONG) {
+			tclog_diag(name, in.line, "malformed rule: longer than "
+			    "the -L limit (%zu bytes)", limit);
+			ret = -1;
+			break;
+		}
+		while (i < in.len && is_blank(line[i]))
+			i++;
+		if (i == in.len || line[i] == '#')
+			continue;
+		tab = memchr(line, '\t', in.len);
+		word_len = tab ? (size_t)(tab - line) : 0;
+		for (i = 0; i < word_len && !is_blank(line[i]); i++)
+			;
+		if (tab == NULL)
+			why = "no tab between WORD and QUERY";
+		else if (word_len == 0)
+			why = "empty WORD";
+		else if (i < word_len)
+			why = "white space in WORD";
+		else if (tab + 1 == line + in.len)
+			why = "empty QUERY";
+		if (why != NULL) {
+			tclog_diag(name, in.line, "malformed rule: %s", why);
+			ret = -1;
+			break;
+		}
+		if (r->n == r->cap) {
+			r->cap = r->cap ? 2 * r->cap : 16;
+			r->rule = tclog_xrealloc(r->rule,
+			    r->cap * sizeof(*r->rule));
+		}
+		rule = &r->rule[r->n];
+		rule->word = r->text.len;
+		rule->word_len = word_len;
+		tclog_buf_add(&r->text, line, word_len);
+		rule->query = r->text.len;
+		put_go_string(&r->text, tab + 1,
+		    (size_t)(line + in.len - tab - 1));
+		rule->query_len = r->text.len - rule->query;
+		/* The query goes into JSON output: it must be UTF-8. */
+		if (tclog_json_check(r->text.data + rule->query,
+		    rule->query_len, false, &err) != 0) {
+			tclog_diag(name, in.line,
+			    "malformed rule: QUERY is not UTF-8");
+			ret = -1;
+			break;
+		}
+		r->n++;
+	}
+	tclog_reader_free(&in);
+	tclog_buf_free(&err);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return ret;
+}
+
+/* The encoded query of the user's rule for word, or NULL. A word
+ * defined again overrides: the last definition wins. */
+static const struct rule *
+find_rule(const struct rules *r, const char *word, size_t len)
+{
+	for (size_t i = r->n; i-- > 0;)
+		if (r->rule[i].word_len == len &&
+		    memcmp(r->text.data + r->rule[i].word, word, len) == 0)
+			return &r->rule[i];
+	return NULL;
+}
+
+/* ---- reconstruction ---- */
+
+/* Appends value with the white space between its tokens removed. */
+static void
+put_compact(struct tclog_buf *b, const char *v, size_t n)
+{
+	bool in_string = false;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = v[i];
+
+		if (in_string) {
+			if (c == '\\') {
+				tclog_buf_add(b, v + i, 2);
+				i++;
+				continue;
+			}
+			in_string = c != '"';
+		} else if (c == '"')
+			in_string = true;
+		else if (is_blank(c))
+			continue;
+		tclog_buf_addc(b, c);
+	}
+}
+
+/* Sets u->args to A, the call's arguments as JSON text: the entry's
+ * arguments string, the compact text of any other value, "{}" when
+ * there are none (missing or null). */
+static void
+call_arguments(struct upgrade *u)
+{
+	const struct tclog_field *f = tclog_record_get(&u->rec, "arguments");
+
+	u->args.len = 0;
+	if (f == NULL || tclog_json_type(f->value, f->value_len) ==
+	    TCLOG_JSON_NULL)
+		tclog_buf_adds(&u->args, "{}");
+	else if (tclog_json_string(f->value, f->value_len, &u->args) != 0)
+		put_compact(&u->args, f->value, f->value_len);
+	tclog_buf_str(&u->args);	/* never NULL, even when empty */
+}
+
+/* Decodes into u->word the string member key of the object A; false
+ * when A is no object or has no such string member. Of duplicate keys
+ * the last counts, as with Go's and Python's decoders. */
+static bool
+argument(struct upgrade *u, const char *key)
+{
+	struct tclog_json_iter it;
+	const char *a = u->args.data, *k, *v, *found = NULL;
+	size_t n = u->args.len, klen, vlen, found_len = 0;
+
+	u->word.len = 0;
+	tclog_buf_str(&u->word);	/* never NULL, even when empty */
+	if (tclog_json_check(a, n, true, &u->err) != 0)
+		return false;
+	while (is_blank(*a)) {
+		a++;
+		n--;
+	}
+	tclog_json_iter_init(&it, a, n);
+	while (tclog_json_next_member(&it, &k, &klen, &v, &vlen)) {
+		u->word.len = 0;
+		tclog_json_string(k, klen, &u->word);
+		if (u->word.len == strlen(key) &&
+		    memcmp(u->word.data, key, u->word.len) == 0) {
+			found = v;
+			found_len = vlen;
+		}
+	}
+	u->word.len = 0;
+	return found != NULL &&
+	    tclog_json_string(found, found_len, &u->word) == 0;
+}
+
+static bool
+word_is(const char *w, size_t n, const char *s)
+{
+	return n == strlen(s) && memcmp(w, s, n) == 0;
+}
+
+/* The built-in queries of run_commands, by the command's first word. */
+static const struct {
+	const char *word, *query;
+} builtin[] = {
+	{ "who", "Check current users" },
+	{ "w", "Check current users" },
+	{ "pwd", "What's the current directory?" },
+	{ "ls", "List files in current directory" },
+	{ "ps", "Show running processes" },
+};
+
+/* Sets u->text to the user_query of a run_commands call, or u->query
+ * straight to the encoded one of a user's rule (returns true then). */
+static bool
+command_query(struct upgrade *u)
+{
+	const char *w, *end, *cmd;
+	const struct rule *rule;
+	size_t len;
+
+	if (!argument(u, "command"))
+		u->word.len = 0;	/* no command */
+	cmd = u->word.data;
+	end = cmd + u->word.len;
+	for (w = cmd; w < end && is_blank(*w); w++)
+		;
+	for (len = 0; w + len < end && !is_blank(w[len]); len++)
+		;
+	if (len == 0) {
+		tclog_buf_adds(&u->text, "Execute a command");
+		return false;
+	}
+	if ((rule = find_rule(&u->rules, w, len)) != NULL) {
+		u->query.len = 0;
+		tclog_buf_add(&u->query, u->rules.text.data + rule->query,
+		    rule->query_len);
+		return true;
+	}
+	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
+		if (word_is(w, len, builtin[i].word)) {
+			tclog_buf_adds(&u->text, builtin[i].query);
+			return false;
+		}
+	tclog_buf_adds(&u->text, "Execute: ");
+	tclog_buf_add(&u->text, u->word.data, u->word.len);
+	return false;
+}
+
+/* Sets u->query to the encoded user_query for the call. */
+static void
+reconstruct_query(struct upgrade *u)
+{
+	const char *tool = u->tool.data;
+	size_t tool_len = u->tool.len;
+
+	u->text.len = 0;
+	if (word_is(tool, tool_len, "run_commands")) {
+		if (command_query(u))
+			return;
+	} else if (word_is(tool, tool_len, "edit_files")) {
+		if (argument(u, "path") && u->word.len > 0) {
+			tclog_buf_adds(&u->text, "Edit file: ");
+			tclog_buf_add(&u->text, u->word.data, u->word.len);
+		} else
+			tclog_buf_adds(&u->text, "Edit a file");
+	} else {
+		tclog_buf_adds(&u->text, "Use tool: ");
+		tclog_buf_add(&u->text, tool, tool_len);
+	}
+	u->query.len = 0;
+	put_go_string(&u->query, u->text.data, u->text.len);
+}
+
+/* Sets u->response to the encoded model_response the logger would have
+ * written for this one call. */
+static void
+reconstruct_response(struct upgrade *u)
+{
+	u->text.len = 0;
+	tclog_buf_adds(&u->text, "{\"role\":\"assistant\",\"content\":\"\","
+	    "\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\","
+	    "\"function\":{\"name\":");
+	put_go_string(&u->text, u->tool.data, u->tool.len);
+	tclog_buf_adds(&u->text, ",\"arguments\":");
+	put_go_string(&u->text, u->args.data, u->args.len);
+	tclog_buf_adds(&u->text, "}}]}");
+	u->response.len = 0;
+	put_go_string(&u->response, u->text.data, u->text.len);
+}
+
+/* True for a string other than "": a field worth keeping. */
+static bool
+filled(const struct tclog_field *f)
+{
+	return f != NULL && tclog_json_type(f->value, f->value_len) ==
+	    TCLOG_JSON_STRING && !tclog_json_is_empty_string(f->value,
+	    f->value_len);
+}
+
+static bool
+key_is(const struct tclog_field *f, const char *key)
+{
+	return word_is(f->key, f->key_len, key);
+}
+
+/* Writes the record with the two fields in place and the mark last. */
+static void
+write_upgraded(struct upgrade *u)
+{
+	const struct tclog_record *rec = &u->rec;
+	const char *start = rec->text, *k, *v;
+	struct tclog_json_iter it;
+	size_t klen, vlen, anchor = 0, i = 0;
+	bool first = true;
+
+	/* The pair goes after field anchor - 1; 0: before every field. */
+	for (size_t j = 0; j < rec->nfield; j++)
+		if (key_is(&rec->field[j], "model"))
+			anchor = j + 1;
+	for (size_t j = 0; anchor == 0 && j < rec->nfield; j++)
+		if (key_is(&rec->field[j], "timestamp"))
+			anchor = j + 1;
+
+	u->out.len = 0;
+	tclog_buf_addc(&u->out, '{');
+	if (anchor == 0) {
+		tclog_buf_adds(&u->out, "\"user_query\":");
+		tclog_buf_add(&u->out, u->query.data, u->query.len);
+		tclog_buf_adds(&u->out, ",\"model_response\":");
+		tclog_buf_add(&u->out, u->response.data, u->response.len);
+		first = false;
+	}
+	while (is_blank(*start))
+		start++;
+	/* The members come in the order of rec->field: the raw keys are
+	 * taken from the iterator, the decoded ones from the parser. */
+	tclog_json_iter_init(&it, start, rec->len - (size_t)(start -
+	    rec->text));
+	while (i < rec->nfield &&
+	    tclog_json_next_member(&it, &k, &klen, &v, &vlen)) {
+		const struct tclog_field *f = &rec->field[i++];
+
+		if (key_is(f, "user_query") || key_is(f, "model_response") ||
+		    key_is(f, "reconstructed"))
+			continue;
+		if (!first)
+			tclog_buf_addc(&u->out, ',');
+		first = false;
+		tclog_buf_add(&u->out, k, klen);
+		tclog_buf_addc(&u->out, ':');
+		tclog_buf_add(&u->out, v, vlen);
+		if (i == anchor) {
+			tclog_buf_adds(&u->out, ",\"user_query\":");
+			tclog_buf_add(&u->out, u->query.data, u->query.len);
+			tclog_buf_adds(&u->out, ",\"model_response\":");
+			tclog_buf_add(&u->out, u->response.data,
+			    u->response.len);
+		}
+	}
+	tclog_buf_adds(&u->out, ",\"reconstructed\":true}\n");
+	tclog_write(u->out.data, u->out.len);
+}
+
+static void
+upgrade_record(struct upgrade *u)
+{
+	const struct tclog_field *tool, *query, *response;
+	const char *name = u->in.name;
+	unsigned long line = u->in.line;
+
+	if (tclog_record_parse(&u->rec, u->in.text, u->in.len,
+	    u->in.unterminated) != 0) {
+		tclog_diag(name, line, "%s", u->rec.error);
+		u->status = TCLOG_EXIT_BAD;
+		return;
+	}
+	tool = tclog_record_get(&u->rec, "tool_name");
+	if (tool == NULL || tclog_json_type(tool->value, tool->value_len) !=
+	    TCLOG_JSON_STRING) {
+		tclog_diag(name, line, tool == NULL ? "no tool_name" :
+		    "tool_name is not a string");
+		u->status = TCLOG_EXIT_BAD;
+		return;
+	}
+	query = tclog_record_get(&u->rec, "user_query");
+	response = tclog_record_get(&u->rec, "model_response");
+	if (filled(query) && filled(response)) {
+		if (!u->count_only) {
+			tclog_write(u->in.text, u->in.len);
+			tclog_write("\n", 1);
+		}
+		return;
+	}
+	u->nchanged++;
+	if (u->count_only)
+		return;
+
+	u->tool.len = 0;
+	tclog_json_string(tool->value, tool->value_len, &u->tool);
+	tclog_buf_str(&u->tool);	/* never NULL, even when empty */
+	call_arguments(u);
+	if (filled(query)) {
+		u->query.len = 0;
+		tclog_buf_add(&u->query, query->value, query->value_len);
+	} else
+		reconstruct_query(u);
+	if (filled(response)) {
+		u->response.len = 0;
+		tclog_buf_add(&u->response, response->value,
+		    response->value_len);
+	} else
+		reconstruct_response(u);
+	write_upgraded(u);
+}
+
+static void
+upgrade_file(struct upgrade *u, int fd, const char *name)
+{
+	enum tclog_read_status st;
+
+	tclog_reader_init(&u->in, fd, name, u->limit);
+	while ((st = tclog_reader_next(&u->in)) != TCLOG_READ_EOF) {
+		if (st == TCLOG_READ_RECORD)
+			upgrade_record(u);
+		else if (st == TCLOG_READ_TOO_LONG) {
+			tclog_diag(name, u->in.line, "record longer than the "
+			    "-L limit (%zu bytes), skipped", u->limit);
+			u->status = TCLOG_EXIT_BAD;
+		} else {
+			warn("%s: read error", name);
+			u->status = TCLOG_EXIT_FATAL;
+			break;
+		}
+	}
+	tclog_reader_free(&u->in);
+}
+
+/* Frees what main owns and gives the exit status. */
+static int
+finish(struct upgrade *u, const char **rule_files)
+{
+	int status;
+
+	free(rule_files);
+	tclog_record_free(&u->rec);
+	tclog_buf_free(&u->out);
+	tclog_buf_free(&u->tool);
+	tclog_buf_free(&u->args);
+	tclog_buf_free(&u->word);
+	tclog_buf_free(&u->text);
+	tclog_buf_free(&u->query);
+	tclog_buf_free(&u->response);
+	tclog_buf_free(&u->err);
+	tclog_buf_free(&u->rules.text);
+	free(u->rules.rule);
+	status = tclog_close_output();
+	return status > u->status ? status : u->status;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct upgrade u = { .limit = TCLOG_DEFAULT_LIMIT };
+	const char **rule_files;
+	size_t nrule_files = 0;
+	int ch;
+
+	tclog_start();
+	tclog_record_init(&u.rec);
+	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return tclog_close_output();
+	}
+	rule_files = tclog_xmalloc((size_t)argc * sizeof(*rule_files));
+	while ((ch = getopt(argc, argv, "cL:q:")) != -1) {
+		switch (ch) {
+		case 'c':
+			u.count_only = true;
+			break;
+		case 'L':
+			if (tclog_parse_size(optarg, &u.limit) != 0) {
+				warnx("-L: not a size: %s", optarg);
+				usage(stderr);
+				u.status = TCLOG_EXIT_FATAL;
+				return finish(&u, rule_files);
+			}
+			break;
+		case 'q':
+			rule_files[nrule_files++] = optarg;
+			break;
+		default:
+			usage(stderr);
+			u.status = TCLOG_EXIT_FATAL;
+			return finish(&u, rule_files);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	/* Every rules file first: a bad one stops everything. */
+	for (size_t i = 0; i < nrule_files; i++)
+		if (read_rules(&u.rules, rule_files[i], u.limit) != 0) {
+			u.status = TCLOG_EXIT_FATAL;
+			return finish(&u, rule_files);
+		}
+
+	if (argc == 0)
+		upgrade_file(&u, STDIN_FILENO, TCLOG_STDIN_NAME);
+	for (int i = 0; i < argc; i++) {
+		int fd = tclog_open_input(argv[i]);
+
+		if (fd == -1) {
+			u.status = TCLOG_EXIT_FATAL;
+			continue;
+		}
+		upgrade_file(&u, fd, tclog_input_name(argv[i]));
+		if (fd != STDIN_FILENO)
+			close(fd);
+	}
+	if (u.count_only) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "%lu\n", u.nchanged);
+		tclog_puts(n);
+	}
+	return finish(&u, rule_files);
+}
