@@ -1207,25 +1207,30 @@ main(int argc, char *argv[])
 		tclog_buf_adds(&q.system, system_text);
 		if (!is_utf8(q.system.data, q.system.len)) {
 			warnx("-s: not valid UTF-8");
-			return TCLOG_EXIT_FATAL;
+			q.status = TCLOG_EXIT_FATAL;
 		}
 	} else if (system_file != NULL) {
 		q.has_system = true;
 		if (read_file(system_file, &q.system) != 0)
-			return TCLOG_EXIT_FATAL;
+			q.status = TCLOG_EXIT_FATAL;
 		/* A file's last line ends in a newline that is not part of
 		 * the prompt. */
-		if (q.system.len > 0 && q.system.data[q.system.len - 1] == '\n')
+		else if (q.system.len > 0 &&
+		    q.system.data[q.system.len - 1] == '\n')
 			q.system.len--;
-		if (!is_utf8(q.system.data, q.system.len)) {
+		if (q.status == 0 && !is_utf8(q.system.data, q.system.len)) {
 			warnx("%s: not valid UTF-8", system_file);
-			return TCLOG_EXIT_FATAL;
+			q.status = TCLOG_EXIT_FATAL;
 		}
 	}
-	if (tools_file != NULL) {
+	if (q.status == 0 && tools_file != NULL) {
 		q.has_tools = true;
 		if (load_tools(&q, tools_file) != 0)
-			return TCLOG_EXIT_FATAL;
+			q.status = TCLOG_EXIT_FATAL;
+	}
+	if (q.status != 0) {
+		free_all(&q);
+		return q.status;
 	}
 	tclog_record_init(&q.rec);
 
