@@ -230,4 +230,42 @@ bool tclog_json_equal(const char *a, size_t alen, const char *b,
  * control characters as \u00xx, everything else (UTF-8) as it is. */
 void tclog_json_put_string(struct tclog_buf *b, const char *s, size_t n);
 
+/* ---- writing JSON again, and recognising repeats (jsonout.c, digest.c) ---- */
+
+enum tclog_json_style {
+	TCLOG_JSON_COMPACT,	/* no white space; numbers as written */
+	TCLOG_JSON_PYTHON	/* as Python's json.dumps(json.loads(text),
+				 * ensure_ascii=False): ", " and ": ",
+				 * numbers as Python prints them */
+};
+
+/* Deepest nesting of objects and arrays in validated JSON text (0 for a
+ * scalar). The writer recurses: check values against a sane bound. */
+size_t tclog_json_depth(const char *value, size_t len);
+/* Appends a validated JSON value written again in style. Strings are
+ * escaped as tclog_json_put_string does (which is also Python's way).
+ * An object's repeated key keeps its first place and its last value, as
+ * in the dict Python's json.loads builds. */
+void tclog_json_write(struct tclog_buf *b, const char *value, size_t len,
+    enum tclog_json_style style);
+/* Appends a JSON number as Python prints what json.loads makes of it:
+ * an int exactly ("-0" as 0), else the repr of the float. */
+void tclog_json_python_number(struct tclog_buf *b, const char *value,
+    size_t len);
+/* Appends Python's repr() of a double: the shortest text that reads
+ * back as it, "1.0", "1e-05", "1e+16", "inf" as "Infinity". */
+void tclog_python_float_repr(struct tclog_buf *b, double d);
+
+/* A set of byte strings known by a 128-bit digest each: 16 bytes per
+ * distinct string in a table kept between a quarter and half full. */
+struct tclog_digestset {
+	unsigned long long *slot;	/* pairs; all zero: empty */
+	size_t n, nslot;
+};
+
+/* Adds the digest of p; returns false when it was already there. */
+bool tclog_digestset_add(struct tclog_digestset *s, const void *p,
+    size_t n);
+void tclog_digestset_free(struct tclog_digestset *s);
+
 #endif
