@@ -1,0 +1,638 @@
+/*
+ * tclog-filter - select tool-call log records by rating, status, tool,
+ * model, time, format and origin; the grep of the toolkit.
+ *
+ * Selected records are written byte for byte as they were read (only a
+ * CRLF line end becomes LF): the JSON is never regenerated. Each record
+ * is parsed once without decoding its strings, and only the few fields
+ * a test needs are looked at, so that filtering costs little more than
+ * the parse itself.
+ */
+#include <err.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tclog.h"
+
+/* An instant: seconds since 1970-01-01T00:00:00Z and nanoseconds. */
+struct instant {
+	long long sec;
+	long nsec;
+};
+
+/* What a record's rating says, or that it is bad. */
+enum { RATING_BAD = -1, RATING_NONE = 0 };
+
+/* Three-way switches: any record, only those with the property, or
+ * only those without it. */
+enum { ANY = 0, ONLY = 1, NOT = -1 };
+
+struct filter {
+	/* the selection, from the options */
+	bool count;		/* -c */
+	bool invert;		/* -v */
+	bool keep_unrated;	/* -u */
+	bool only_unrated;	/* -U */
+	int new_format;		/* -n ONLY, -o NOT */
+	int reconstructed;	/* -X ONLY, -x NOT */
+	int min_rating, max_rating;	/* -r, -R; 0 when not given */
+	const char *status, *model;	/* -s, -m */
+	const char **tools;	/* -t, any of them */
+	size_t ntool;
+	bool has_after, has_before;	/* -a, -b */
+	struct instant after, before;
+	size_t limit;		/* -L */
+
+	/* the input */
+	struct tclog_reader in;
+	struct tclog_record rec;
+	struct tclog_buf decoded;	/* a string value with escapes */
+	unsigned long nselected;
+	int exit_status;
+};
+
+/* The fields a selection may look at; NULL when the record lacks one. */
+struct fields {
+	const struct tclog_field *timestamp, *model, *user_query,
+	    *model_response, *tool_name, *status, *rating, *reconstructed;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: tclog-filter [-cnouUvxX] [-r min] [-R max] "
+	    "[-s status] [-t tool] [-m model] [-a time] [-b time] "
+	    "[-L size] [file ...]\n");
+	if (fp == stdout)
+		fprintf(fp,
+		    "  -c         write only the number of selected records\n"
+		    "  -n         only new-format records (user_query and "
+		    "model_response set)\n"
+		    "  -o         only old-format records (either missing or "
+		    "empty)\n"
+		    "  -u         with -r or -R, keep unrated records too\n"
+		    "  -U         only unrated records (rating absent, null "
+		    "or 0)\n"
+		    "  -v         select the good records the other options "
+		    "would not\n"
+		    "  -x         drop reconstructed records (made by "
+		    "tclog-upgrade)\n"
+		    "  -X         only reconstructed records\n"
+		    "  -r min     rating at least min (1-5)\n"
+		    "  -R max     rating at most max (1-5)\n"
+		    "  -s status  status equal to status\n"
+		    "  -t tool    tool_name equal to tool (repeatable: any "
+		    "of them)\n"
+		    "  -m model   model equal to model\n"
+		    "  -a time    timestamp at or after time (RFC 3339 or a "
+		    "date)\n"
+		    "  -b time    timestamp before time (RFC 3339 or a date)\n"
+		    "  -L size    longest record accepted (k, M, G; default "
+		    "64M)\n");
+}
+
+/* ---- time ---- */
+
+/* n decimal digits at s as a number, or -1. */
+static int
+number(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+static bool
+is_leap_year(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int
+days_in_month(int y, int m)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+
+	return m == 2 && is_leap_year(y) ? 29 : days[m - 1];
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar,
+ * computed here rather than by timegm(3) so that TZ plays no part:
+ * years are counted from March so that the leap day ends a year. */
+static long long
+days_from_civil(int y, int m, int d)
+{
+	long long era, yoe, doy, doe;
+
+	if (m <= 2)
+		y--;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;				/* 0..399 */
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;	/* 0..365 */
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;	/* 0..146096 */
+	return era * 146097 + doe - 719468;
+}
+
+/*
+ * Parses an RFC 3339 date-time: YYYY-MM-DDTHH:MM:SS, an optional
+ * fraction of 1 to 9 digits, then Z or +hh:mm or -hh:mm (T and Z may be
+ * lower case; second 60, a leap second, counts as the next second).
+ * With date_ok a bare YYYY-MM-DD is also taken, as its midnight UTC.
+ * Returns 0, or -1 when s is anything else.
+ */
+static int
+parse_time(const char *s, size_t len, bool date_ok, struct instant *t)
+{
+	const char *p = s, *end = s + len;
+	int year, month, day, hour = 0, minute = 0, second = 0, offset = 0;
+	long nsec = 0;
+
+	if (len < 10 || s[4] != '-' || s[7] != '-' ||
+	    (year = number(s, 4)) < 0 || (month = number(s + 5, 2)) < 1 ||
+	    month > 12 || (day = number(s + 8, 2)) < 1 ||
+	    day > days_in_month(year, month))
+		return -1;
+	p += 10;
+	if (p == end) {
+		if (!date_ok)
+			return -1;
+		goto done;
+	}
+	if ((*p != 'T' && *p != 't') || end - p < 9 || p[3] != ':' ||
+	    p[6] != ':' || (hour = number(p + 1, 2)) < 0 || hour > 23 ||
+	    (minute = number(p + 4, 2)) < 0 || minute > 59 ||
+	    (second = number(p + 7, 2)) < 0 || second > 60)
+		return -1;
+	p += 9;
+	if (p < end && *p == '.') {
+		int ndigit = 0;
+
+		for (p++; p < end && *p >= '0' && *p <= '9'; p++) {
+			if (++ndigit > 9)
+				return -1;	/* finer than nanoseconds */
+			nsec = nsec * 10 + (*p - '0');
+		}
+		if (ndigit == 0)
+			return -1;
+		while (ndigit++ < 9)
+			nsec *= 10;
+	}
+	if (p < end && (*p == 'Z' || *p == 'z'))
+		p++;
+	else if (end - p >= 6 && (*p == '+' || *p == '-') && p[3] == ':') {
+		int oh = number(p + 1, 2), om = number(p + 4, 2);
+
+		if (oh < 0 || oh > 23 || om < 0 || om > 59)
+			return -1;
+		offset = (oh * 60 + om) * 60;
+		if (*p == '-')
+			offset = -offset;
+		p += 6;
+	} else
+		return -1;
+	if (p != end)
+		return -1;
+done:
+	/* Local time minus its offset is UTC. */
+	t->sec = days_from_civil(year, month, day) * 86400 + hour * 3600 +
+	    minute * 60 + second - offset;
+	t->nsec = nsec;
+	return 0;
+}
+
+static int
+compare_instants(const struct instant *a, const struct instant *b)
+{
+	if (a->sec != b->sec)
+		return a->sec < b->sec ? -1 : 1;
+	if (a->nsec != b->nsec)
+		return a->nsec < b->nsec ? -1 : 1;
+	return 0;
+}
+
+/* ---- one record ---- */
+
+static bool
+key_is(const struct tclog_field *f, const char *key, size_t len)
+{
+	return f->key_len == len && memcmp(f->key, key, len) == 0;
+}
+
+#define KEY_IS(f, lit) key_is((f), (lit), sizeof(lit) - 1)
+
+/* Finds the fields of interest in one pass over the record. */
+static void
+find_fields(const struct tclog_record *rec, struct fields *fs)
+{
+	memset(fs, 0, sizeof(*fs));
+	for (size_t i = 0; i < rec->nfield; i++) {
+		const struct tclog_field *f = &rec->field[i];
+
+		switch (f->key_len) {
+		case 5:
+			if (KEY_IS(f, "model"))
+				fs->model = f;
+			break;
+		case 6:
+			if (KEY_IS(f, "status"))
+				fs->status = f;
+			else if (KEY_IS(f, "rating"))
+				fs->rating = f;
+			break;
+		case 9:
+			if (KEY_IS(f, "timestamp"))
+				fs->timestamp = f;
+			else if (KEY_IS(f, "tool_name"))
+				fs->tool_name = f;
+			break;
+		case 10:
+			if (KEY_IS(f, "user_query"))
+				fs->user_query = f;
+			break;
+		case 13:
+			if (KEY_IS(f, "reconstructed"))
+				fs->reconstructed = f;
+			break;
+		case 14:
+			if (KEY_IS(f, "model_response"))
+				fs->model_response = f;
+			break;
+		}
+	}
+}
+
+/* True when field f is a JSON string whose contents are s. Strings
+ * without escapes, the usual case, are compared in place. */
+static bool
+string_is(struct filter *fl, const struct tclog_field *f, const char *s)
+{
+	size_t slen = strlen(s);
+
+	if (f == NULL || f->value_len < 2 || f->value[0] != '"')
+		return false;
+	if (memchr(f->value + 1, '\\', f->value_len - 2) == NULL)
+		return f->value_len - 2 == slen &&
+		    memcmp(f->value + 1, s, slen) == 0;
+	fl->decoded.len = 0;
+	tclog_json_string(f->value, f->value_len, &fl->decoded);
+	return fl->decoded.len == slen &&
+	    memcmp(fl->decoded.data, s, slen) == 0;
+}
+
+static bool
+is_nonempty_string(const struct tclog_field *f)
+{
+	return f != NULL && f->value_len > 2 && f->value[0] == '"';
+}
+
+/* 1 to 5, RATING_NONE (absent, null or 0) or RATING_BAD. */
+static int
+rating_of(const struct tclog_field *f)
+{
+	long long n;
+
+	if (f == NULL || tclog_json_type(f->value, f->value_len) ==
+	    TCLOG_JSON_NULL)
+		return RATING_NONE;
+	if (tclog_json_integer(f->value, f->value_len, &n) != 0 || n < 0 ||
+	    n > 5)
+		return RATING_BAD;
+	return (int)n;
+}
+
+/* A bad value shown in a diagnostic: long ones are cut short, at a
+ * UTF-8 character boundary. */
+static void
+diag_value(struct filter *fl, const char *what, const struct tclog_field *f,
+    const char *why)
+{
+	size_t n = f->value_len, shown = n;
+
+	if (shown > 40) {
+		shown = 40;
+		while (shown > 0 && ((unsigned char)f->value[shown] & 0xc0) ==
+		    0x80)
+			shown--;
+	}
+	tclog_diag(fl->in.name, fl->in.line, "%s %.*s%s %s", what, (int)shown,
+	    f->value, shown < n ? "..." : "", why);
+}
+
+/* The record's time for -a and -b; false after a diagnostic. */
+static bool
+record_time(struct filter *fl, const struct tclog_field *f,
+    struct instant *t)
+{
+	if (f == NULL) {
+		tclog_diag(fl->in.name, fl->in.line,
+		    "no timestamp to compare with -a or -b");
+		return false;
+	}
+	if (tclog_json_type(f->value, f->value_len) != TCLOG_JSON_STRING) {
+		diag_value(fl, "timestamp", f, "is not a string");
+		return false;
+	}
+	fl->decoded.len = 0;
+	tclog_json_string(f->value, f->value_len, &fl->decoded);
+	if (parse_time(fl->decoded.data, fl->decoded.len, false, t) != 0) {
+		diag_value(fl, "timestamp", f,
+		    "is not an RFC 3339 date and time");
+		return false;
+	}
+	return true;
+}
+
+/* Whether the record passes every test of the options (before -v). */
+static bool
+selected(struct filter *fl, const struct fields *fs, int rating,
+    const struct instant *when)
+{
+	if (fl->only_unrated) {
+		if (rating != RATING_NONE)
+			return false;
+	} else if (fl->min_rating > 0 || fl->max_rating > 0) {
+		if (rating == RATING_NONE ? !fl->keep_unrated :
+		    (fl->min_rating > 0 && rating < fl->min_rating) ||
+		    (fl->max_rating > 0 && rating > fl->max_rating))
+			return false;
+	}
+	if (fl->status != NULL && !string_is(fl, fs->status, fl->status))
+		return false;
+	if (fl->model != NULL && !string_is(fl, fs->model, fl->model))
+		return false;
+	if (fl->ntool > 0) {
+		size_t i;
+
+		for (i = 0; i < fl->ntool; i++)
+			if (string_is(fl, fs->tool_name, fl->tools[i]))
+				break;
+		if (i == fl->ntool)
+			return false;
+	}
+	if (fl->has_after && compare_instants(when, &fl->after) < 0)
+		return false;
+	if (fl->has_before && compare_instants(when, &fl->before) >= 0)
+		return false;
+	if (fl->new_format != ANY) {
+		bool is_new = is_nonempty_string(fs->user_query) &&
+		    is_nonempty_string(fs->model_response);
+
+		if (is_new != (fl->new_format == ONLY))
+			return false;
+	}
+	if (fl->reconstructed != ANY) {
+		bool is_rec = fs->reconstructed != NULL &&
+		    tclog_json_is_true(fs->reconstructed->value,
+		    fs->reconstructed->value_len);
+
+		if (is_rec != (fl->reconstructed == ONLY))
+			return false;
+	}
+	return true;
+}
+
+/* A bad record: exit status 1, unless something worse happened. */
+static void
+bad_record(struct filter *fl)
+{
+	if (fl->exit_status < TCLOG_EXIT_BAD)
+		fl->exit_status = TCLOG_EXIT_BAD;
+}
+
+/* Every check that makes a record bad comes before the selection, so
+ * that a record is good or bad whatever -v says. */
+static void
+filter_record(struct filter *fl)
+{
+	struct fields fs;
+	struct instant when = { 0, 0 };
+	int rating;
+
+	if (tclog_record_parse(&fl->rec, fl->in.text, fl->in.len,
+	    fl->in.unterminated) != 0) {
+		tclog_diag(fl->in.name, fl->in.line, "%s", fl->rec.error);
+		bad_record(fl);
+		return;
+	}
+	find_fields(&fl->rec, &fs);
+	if ((rating = rating_of(fs.rating)) == RATING_BAD) {
+		diag_value(fl, "rating", fs.rating,
+		    "is not an integer from 0 to 5");
+		bad_record(fl);
+		return;
+	}
+	if ((fl->has_after || fl->has_before) &&
+	    !record_time(fl, fs.timestamp, &when)) {
+		bad_record(fl);
+		return;
+	}
+	if (selected(fl, &fs, rating, &when) == fl->invert)
+		return;
+	fl->nselected++;
+	if (!fl->count) {
+		tclog_write(fl->in.text, fl->in.len);
+		tclog_write("\n", 1);
+	}
+}
+
+static void
+filter_file(struct filter *fl, int fd, const char *name)
+{
+	enum tclog_read_status st;
+
+	tclog_reader_init(&fl->in, fd, name, fl->limit);
+	while ((st = tclog_reader_next(&fl->in)) != TCLOG_READ_EOF) {
+		if (st == TCLOG_READ_RECORD)
+			filter_record(fl);
+		else if (st == TCLOG_READ_TOO_LONG) {
+			tclog_diag(name, fl->in.line, "record longer than the "
+			    "-L limit (%zu bytes), skipped", fl->limit);
+			bad_record(fl);
+		} else {
+			warn("%s: read error", name);
+			fl->exit_status = TCLOG_EXIT_FATAL;
+			break;
+		}
+	}
+	tclog_reader_free(&fl->in);
+}
+
+/* ---- options ---- */
+
+/* A usage error: the reason, then the synopsis; returns -1. */
+static int bad_usage(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static int
+bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+	usage(stderr);
+	return -1;
+}
+
+/* -r and -R take one digit from 1 to 5. */
+static int
+parse_rating(const char *arg)
+{
+	return arg[0] >= '1' && arg[0] <= '5' && arg[1] == '\0' ?
+	    arg[0] - '0' : 0;
+}
+
+/* Sets up the selection from the options; returns optind, or -1 after
+ * a usage error. fl->tools must have room for argc entries. */
+static int
+parse_options(struct filter *fl, int argc, char *argv[])
+{
+	bool newer = false, older = false, drop_rec = false, only_rec = false;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "cnouUvxXr:R:s:t:m:a:b:L:")) != -1) {
+		switch (ch) {
+		case 'c':
+			fl->count = true;
+			break;
+		case 'n':
+			newer = true;
+			break;
+		case 'o':
+			older = true;
+			break;
+		case 'u':
+			fl->keep_unrated = true;
+			break;
+		case 'U':
+			fl->only_unrated = true;
+			break;
+		case 'v':
+			fl->invert = true;
+			break;
+		case 'x':
+			drop_rec = true;
+			break;
+		case 'X':
+			only_rec = true;
+			break;
+		case 'r':
+		case 'R': {
+			int *bound = ch == 'r' ? &fl->min_rating :
+			    &fl->max_rating;
+
+			if (*bound != 0)
+				return bad_usage("-%c: given twice (only -t "
+				    "may be repeated)", ch);
+			if ((*bound = parse_rating(optarg)) == 0)
+				return bad_usage("-%c: not a rating from 1 to "
+				    "5: %s", ch, optarg);
+			break;
+		}
+		case 's':
+			if (fl->status != NULL)
+				return bad_usage("-s: given twice (only -t "
+				    "may be repeated)");
+			fl->status = optarg;
+			break;
+		case 'm':
+			if (fl->model != NULL)
+				return bad_usage("-m: given twice (only -t "
+				    "may be repeated)");
+			fl->model = optarg;
+			break;
+		case 't':
+			fl->tools[fl->ntool++] = optarg;
+			break;
+		case 'a':
+		case 'b': {
+			bool *given = ch == 'a' ? &fl->has_after :
+			    &fl->has_before;
+
+			if (*given)
+				return bad_usage("-%c: given twice (only -t "
+				    "may be repeated)", ch);
+			if (parse_time(optarg, strlen(optarg), true,
+			    ch == 'a' ? &fl->after : &fl->before) != 0)
+				return bad_usage("-%c: not an RFC 3339 time "
+				    "or date: %s", ch, optarg);
+			*given = true;
+			break;
+		}
+		case 'L':
+			if (tclog_parse_size(optarg, &fl->limit) != 0)
+				return bad_usage("-L: not a size: %s", optarg);
+			break;
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (newer && older)
+		return bad_usage("-n and -o exclude each other");
+	if (drop_rec && only_rec)
+		return bad_usage("-x and -X exclude each other");
+	if (fl->only_unrated && (fl->min_rating > 0 || fl->max_rating > 0))
+		return bad_usage("-U excludes -r and -R");
+	fl->new_format = newer ? ONLY : older ? NOT : ANY;
+	fl->reconstructed = only_rec ? ONLY : drop_rec ? NOT : ANY;
+	return optind;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct filter fl = { .limit = TCLOG_DEFAULT_LIMIT };
+	int first, status;
+
+	tclog_start();
+	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return tclog_close_output();
+	}
+	fl.tools = tclog_xmalloc((size_t)argc * sizeof(*fl.tools));
+	if ((first = parse_options(&fl, argc, argv)) < 0) {
+		free(fl.tools);
+		return TCLOG_EXIT_FATAL;
+	}
+	argc -= first;
+	argv += first;
+
+	tclog_record_init(&fl.rec);
+	if (argc == 0)
+		filter_file(&fl, STDIN_FILENO, TCLOG_STDIN_NAME);
+	for (int i = 0; i < argc; i++) {
+		int fd = tclog_open_input(argv[i]);
+
+		if (fd == -1) {
+			fl.exit_status = TCLOG_EXIT_FATAL;
+			continue;
+		}
+		filter_file(&fl, fd, tclog_input_name(argv[i]));
+		if (fd != STDIN_FILENO)
+			close(fd);
+	}
+	if (fl.count) {
+		struct tclog_buf line = { 0 };
+
+		tclog_buf_printf(&line, "%lu\n", fl.nselected);
+		tclog_write(line.data, line.len);
+		tclog_buf_free(&line);
+	}
+
+	tclog_record_free(&fl.rec);
+	tclog_buf_free(&fl.decoded);
+	free(fl.tools);
+	status = tclog_close_output();
+	return status > fl.exit_status ? status : fl.exit_status;
+}
