@@ -16,6 +16,7 @@ if [ -x "$bin/tclog-filter" ]; then
 fi
 if [ -x "$bin/tclog-upgrade" ] && [ -x "$bin/tclog-filter" ] &&
     [ -x "$bin/tclog-qwen" ]; then
-	step "tclog-upgrade < $log | tclog-filter -r 4 | tclog-qwen -f openai | head -n 3"
-	step "tclog-upgrade < $log | tclog-filter -r 4 | tclog-qwen -f text | head -n 1 | tclog-cat"
+	step "tclog-upgrade < $log | tclog-filter -r 4 | tclog-qwen -u -f hf -t examples/tools.json > $bin/../train.jsonl"
+	step "wc -l < $bin/../train.jsonl && head -c 600 $bin/../train.jsonl && echo ..."
+	step "tclog-upgrade < $log | tclog-filter -r 4 | tclog-qwen -f openai | head -n 1"
 fi

@@ -95,8 +95,7 @@ tclog_reader_next(struct tclog_reader *r)
 	if (r->buf == NULL && fill(r) < 0)	/* the first read */
 		return TCLOG_READ_ERROR;
 	for (;;) {
-		/* No arithmetic on the NULL buffer before the first read. */
-		char *start = r->buf != NULL ? r->buf + r->head : NULL;
+		char *start = r->buf + r->head;
 		size_t avail = r->tail - r->head;
 		char *nl = avail > r->scanned ?
 		    memchr(start + r->scanned, '\n', avail - r->scanned) : NULL;
