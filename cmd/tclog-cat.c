@@ -35,6 +35,11 @@ struct cat {
 	struct tclog_buf done;
 	unsigned long *start_line;
 	size_t ndone, start_line_cap;
+	/* After an error inside an object, the lines up to the next one
+	 * that begins with '{' are the rest of that bad record: skipped,
+	 * so that none of its inner objects passes for a record. */
+	bool skipping;
+	unsigned long skip_first, skip_last;
 	struct tclog_record rec;	/* -p: the record to show */
 	struct tclog_buf view, text;
 	int status;
@@ -532,15 +537,37 @@ drop_record(struct cat *c)
 	yajl_gen_reset(c->gen, NULL);
 }
 
-/* Diagnoses a bad record at line and drops it: parsing resumes with a
- * new parser at the next line. */
+/* Diagnoses a bad record at line and drops it. Parsing resumes with a
+ * new parser at the next line, or past the rest of the record when the
+ * error struck inside an object. */
 static void
 bad_record(struct cat *c, unsigned long line, const char *fmt,
     const char *msg)
 {
 	tclog_diag(c->in.name, line, fmt, msg);
-	c->status = TCLOG_EXIT_BAD;
+	tclog_status_raise(&c->status, TCLOG_EXIT_BAD);
+	c->skipping = c->depth > 0;
+	c->skip_first = 0;
 	drop_record(c);
+}
+
+/* Counts a line as part of a bad record being skipped. */
+static void
+skip_line(struct cat *c)
+{
+	if (c->skip_first == 0)
+		c->skip_first = c->in.line;
+	c->skip_last = c->in.line;
+}
+
+/* Ends the skipping of a bad record's lines, saying which were skipped. */
+static void
+stop_skipping(struct cat *c)
+{
+	if (c->skipping && c->skip_first != 0)
+		tclog_diag(c->in.name, c->skip_first, "skipped lines %lu-%lu, "
+		    "the rest of the bad record", c->skip_first, c->skip_last);
+	c->skipping = false;
 }
 
 static void
@@ -558,8 +585,16 @@ parse_line(struct cat *c)
 {
 	const char *text = c->in.text;
 	size_t len = c->in.len;
+	bool at_line_end = false;
 	yajl_status st;
 
+	if (c->skipping) {
+		if (text[0] != '{') {
+			skip_line(c);
+			return;
+		}
+		stop_skipping(c);
+	}
 	if (c->parser == NULL) {
 		c->parser = yajl_alloc(&callbacks, NULL, c);
 		if (c->parser == NULL)
@@ -576,6 +611,12 @@ parse_line(struct cat *c)
 		c->record_bytes = len + 1;
 	c->why.len = 0;
 	st = yajl_parse(c->parser, (const unsigned char *)text, len);
+	/* The line end the reader took away still ends a token: without it
+	 * "12" LF "34" would read as 1234. */
+	if (st == yajl_status_ok && c->depth > 0 && !c->in.unterminated) {
+		st = yajl_parse(c->parser, (const unsigned char *)"\n", 1);
+		at_line_end = true;
+	}
 	/* Between records: finish this parser, so that a value the line
 	 * ends with (a number) is seen now, not on a later line. */
 	if (st == yajl_status_ok && c->depth == 0)
@@ -590,8 +631,11 @@ parse_line(struct cat *c)
 		size_t col = yajl_get_bytes_consumed(c->parser);
 
 		c->text.len = 0;
-		tclog_buf_printf(&c->text, "invalid JSON at column %zu: ",
-		    col ? col : 1);
+		if (at_line_end)
+			tclog_buf_adds(&c->text, "invalid JSON at end of line: ");
+		else
+			tclog_buf_printf(&c->text,
+			    "invalid JSON at column %zu: ", col ? col : 1);
 		tclog_yajl_message(c->parser, text, len, &c->text);
 		bad_record(c, c->in.line, "%s", tclog_buf_str(&c->text));
 	}
@@ -604,6 +648,7 @@ finish_file(struct cat *c)
 	if (c->parser != NULL)	/* kept only inside a record */
 		bad_record(c, c->record_line, "%s",
 		    "truncated record at end of input");
+	stop_skipping(c);
 }
 
 static void
@@ -615,11 +660,13 @@ cat_file(struct cat *c, int fd, const char *name)
 	while ((st = tclog_reader_next(&c->in)) != TCLOG_READ_EOF) {
 		if (st == TCLOG_READ_RECORD)
 			parse_line(c);
+		else if (st == TCLOG_READ_TOO_LONG && c->skipping)
+			skip_line(c);
 		else if (st == TCLOG_READ_TOO_LONG)
-			too_long(c, c->in.line);
+			too_long(c, c->parser ? c->record_line : c->in.line);
 		else {
 			warn("%s: read error", name);
-			c->status = TCLOG_EXIT_FATAL;
+			tclog_status_raise(&c->status, TCLOG_EXIT_FATAL);
 			break;
 		}
 	}
@@ -670,7 +717,7 @@ main(int argc, char *argv[])
 		int fd = tclog_open_input(argv[i]);
 
 		if (fd == -1) {
-			c.status = TCLOG_EXIT_FATAL;
+			tclog_status_raise(&c.status, TCLOG_EXIT_FATAL);
 			continue;
 		}
 		cat_file(&c, fd, tclog_input_name(argv[i]));

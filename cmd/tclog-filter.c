@@ -400,14 +400,6 @@ selected(struct filter *fl, const struct fields *fs, int rating,
 	return true;
 }
 
-/* A bad record: exit status 1, unless something worse happened. */
-static void
-bad_record(struct filter *fl)
-{
-	if (fl->exit_status < TCLOG_EXIT_BAD)
-		fl->exit_status = TCLOG_EXIT_BAD;
-}
-
 /* Every check that makes a record bad comes before the selection, so
  * that a record is good or bad whatever -v says. */
 static void
@@ -420,19 +412,19 @@ filter_record(struct filter *fl)
 	if (tclog_record_parse(&fl->rec, fl->in.text, fl->in.len,
 	    fl->in.unterminated) != 0) {
 		tclog_diag(fl->in.name, fl->in.line, "%s", fl->rec.error);
-		bad_record(fl);
+		tclog_status_raise(&fl->exit_status, TCLOG_EXIT_BAD);
 		return;
 	}
 	find_fields(&fl->rec, &fs);
 	if ((rating = rating_of(fs.rating)) == RATING_BAD) {
 		diag_value(fl, "rating", fs.rating,
 		    "is not an integer from 0 to 5");
-		bad_record(fl);
+		tclog_status_raise(&fl->exit_status, TCLOG_EXIT_BAD);
 		return;
 	}
 	if ((fl->has_after || fl->has_before) &&
 	    !record_time(fl, fs.timestamp, &when)) {
-		bad_record(fl);
+		tclog_status_raise(&fl->exit_status, TCLOG_EXIT_BAD);
 		return;
 	}
 	if (selected(fl, &fs, rating, &when) == fl->invert)
@@ -447,22 +439,9 @@ filter_record(struct filter *fl)
 static void
 filter_file(struct filter *fl, int fd, const char *name)
 {
-	enum tclog_read_status st;
-
 	tclog_reader_init(&fl->in, fd, name, fl->limit);
-	while ((st = tclog_reader_next(&fl->in)) != TCLOG_READ_EOF) {
-		if (st == TCLOG_READ_RECORD)
-			filter_record(fl);
-		else if (st == TCLOG_READ_TOO_LONG) {
-			tclog_diag(name, fl->in.line, "record longer than the "
-			    "-L limit (%zu bytes), skipped", fl->limit);
-			bad_record(fl);
-		} else {
-			warn("%s: read error", name);
-			fl->exit_status = TCLOG_EXIT_FATAL;
-			break;
-		}
-	}
+	while (tclog_reader_record(&fl->in, &fl->exit_status))
+		filter_record(fl);
 	tclog_reader_free(&fl->in);
 }
 
@@ -615,7 +594,7 @@ main(int argc, char *argv[])
 		int fd = tclog_open_input(argv[i]);
 
 		if (fd == -1) {
-			fl.exit_status = TCLOG_EXIT_FATAL;
+			tclog_status_raise(&fl.exit_status, TCLOG_EXIT_FATAL);
 			continue;
 		}
 		filter_file(&fl, fd, tclog_input_name(argv[i]));

@@ -255,7 +255,7 @@ static void
 bad_record(struct qwen *q, const char *why)
 {
 	tclog_diag(q->in.name, q->in.line, "%s", why);
-	q->status = TCLOG_EXIT_BAD;
+	tclog_status_raise(&q->status, TCLOG_EXIT_BAD);
 }
 
 /* A field that must be a string when present (null counts as absent). */
@@ -1095,22 +1095,9 @@ parse_format(const char *name, enum format *format)
 static void
 convert_file(struct qwen *q, int fd, const char *name)
 {
-	enum tclog_read_status st;
-
 	tclog_reader_init(&q->in, fd, name, q->limit);
-	while ((st = tclog_reader_next(&q->in)) != TCLOG_READ_EOF) {
-		if (st == TCLOG_READ_RECORD)
-			read_entry(q);
-		else if (st == TCLOG_READ_TOO_LONG) {
-			tclog_diag(name, q->in.line, "record longer than the -L "
-			    "limit (%zu bytes), skipped", q->limit);
-			q->status = TCLOG_EXIT_BAD;
-		} else {
-			warn("%s: read error", name);
-			q->status = TCLOG_EXIT_FATAL;
-			break;
-		}
-	}
+	while (tclog_reader_record(&q->in, &q->status))
+		read_entry(q);
 	tclog_reader_free(&q->in);
 }
 
@@ -1207,12 +1194,12 @@ main(int argc, char *argv[])
 		tclog_buf_adds(&q.system, system_text);
 		if (!is_utf8(q.system.data, q.system.len)) {
 			warnx("-s: not valid UTF-8");
-			q.status = TCLOG_EXIT_FATAL;
+			tclog_status_raise(&q.status, TCLOG_EXIT_FATAL);
 		}
 	} else if (system_file != NULL) {
 		q.has_system = true;
 		if (read_file(system_file, &q.system) != 0)
-			q.status = TCLOG_EXIT_FATAL;
+			tclog_status_raise(&q.status, TCLOG_EXIT_FATAL);
 		/* A file's last line ends in a newline that is not part of
 		 * the prompt. */
 		else if (q.system.len > 0 &&
@@ -1220,13 +1207,13 @@ main(int argc, char *argv[])
 			q.system.len--;
 		if (q.status == 0 && !is_utf8(q.system.data, q.system.len)) {
 			warnx("%s: not valid UTF-8", system_file);
-			q.status = TCLOG_EXIT_FATAL;
+			tclog_status_raise(&q.status, TCLOG_EXIT_FATAL);
 		}
 	}
 	if (q.status == 0 && tools_file != NULL) {
 		q.has_tools = true;
 		if (load_tools(&q, tools_file) != 0)
-			q.status = TCLOG_EXIT_FATAL;
+			tclog_status_raise(&q.status, TCLOG_EXIT_FATAL);
 	}
 	if (q.status != 0) {
 		free_all(&q);
@@ -1240,7 +1227,7 @@ main(int argc, char *argv[])
 		int fd = tclog_open_input(argv[i]);
 
 		if (fd == -1) {
-			q.status = TCLOG_EXIT_FATAL;
+			tclog_status_raise(&q.status, TCLOG_EXIT_FATAL);
 			continue;
 		}
 		convert_file(&q, fd, tclog_input_name(argv[i]));

@@ -473,7 +473,7 @@ upgrade_record(struct upgrade *u)
 	if (tclog_record_parse(&u->rec, u->in.text, u->in.len,
 	    u->in.unterminated) != 0) {
 		tclog_diag(name, line, "%s", u->rec.error);
-		u->status = TCLOG_EXIT_BAD;
+		tclog_status_raise(&u->status, TCLOG_EXIT_BAD);
 		return;
 	}
 	tool = tclog_record_get(&u->rec, "tool_name");
@@ -481,7 +481,7 @@ upgrade_record(struct upgrade *u)
 	    TCLOG_JSON_STRING) {
 		tclog_diag(name, line, tool == NULL ? "no tool_name" :
 		    "tool_name is not a string");
-		u->status = TCLOG_EXIT_BAD;
+		tclog_status_raise(&u->status, TCLOG_EXIT_BAD);
 		return;
 	}
 	query = tclog_record_get(&u->rec, "user_query");
@@ -518,22 +518,9 @@ upgrade_record(struct upgrade *u)
 static void
 upgrade_file(struct upgrade *u, int fd, const char *name)
 {
-	enum tclog_read_status st;
-
 	tclog_reader_init(&u->in, fd, name, u->limit);
-	while ((st = tclog_reader_next(&u->in)) != TCLOG_READ_EOF) {
-		if (st == TCLOG_READ_RECORD)
-			upgrade_record(u);
-		else if (st == TCLOG_READ_TOO_LONG) {
-			tclog_diag(name, u->in.line, "record longer than the "
-			    "-L limit (%zu bytes), skipped", u->limit);
-			u->status = TCLOG_EXIT_BAD;
-		} else {
-			warn("%s: read error", name);
-			u->status = TCLOG_EXIT_FATAL;
-			break;
-		}
-	}
+	while (tclog_reader_record(&u->in, &u->status))
+		upgrade_record(u);
 	tclog_reader_free(&u->in);
 }
 
@@ -583,7 +570,7 @@ main(int argc, char *argv[])
 			if (tclog_parse_size(optarg, &u.limit) != 0) {
 				warnx("-L: not a size: %s", optarg);
 				usage(stderr);
-				u.status = TCLOG_EXIT_FATAL;
+				tclog_status_raise(&u.status, TCLOG_EXIT_FATAL);
 				return finish(&u, rule_files);
 			}
 			break;
@@ -592,7 +579,7 @@ main(int argc, char *argv[])
 			break;
 		default:
 			usage(stderr);
-			u.status = TCLOG_EXIT_FATAL;
+			tclog_status_raise(&u.status, TCLOG_EXIT_FATAL);
 			return finish(&u, rule_files);
 		}
 	}
@@ -602,7 +589,7 @@ main(int argc, char *argv[])
 	/* Every rules file first: a bad one stops everything. */
 	for (size_t i = 0; i < nrule_files; i++)
 		if (read_rules(&u.rules, rule_files[i], u.limit) != 0) {
-			u.status = TCLOG_EXIT_FATAL;
+			tclog_status_raise(&u.status, TCLOG_EXIT_FATAL);
 			return finish(&u, rule_files);
 		}
 
@@ -612,7 +599,7 @@ main(int argc, char *argv[])
 		int fd = tclog_open_input(argv[i]);
 
 		if (fd == -1) {
-			u.status = TCLOG_EXIT_FATAL;
+			tclog_status_raise(&u.status, TCLOG_EXIT_FATAL);
 			continue;
 		}
 		upgrade_file(&u, fd, tclog_input_name(argv[i]));

@@ -5,6 +5,7 @@
 #include <err.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -353,41 +354,103 @@ string_equal(const char *a, size_t alen, const char *b, size_t blen)
 	return eq;
 }
 
-/* The value of the member of object whose key equals key, or NULL. */
-static const char *
-member_value(const char *object, size_t len, const char *key,
-    size_t key_len, size_t *value_len)
+/* A JSON number's value; the text is copied, since it is not followed by
+ * a NUL. */
+static double
+number_value(const char *text, size_t len, struct tclog_buf *scratch)
 {
-	struct tclog_json_iter it;
-	const char *k, *v;
-	size_t klen, vlen;
-
-	tclog_json_iter_init(&it, object, len);
-	while (tclog_json_next_member(&it, &k, &klen, &v, &vlen))
-		if (string_equal(k, klen, key, key_len)) {
-			*value_len = vlen;
-			return v;
-		}
-	return NULL;
+	scratch->len = 0;
+	tclog_buf_add(scratch, text, len);
+	return strtod(tclog_buf_str(scratch), NULL);
 }
 
-bool
-tclog_json_equal(const char *a, size_t alen, const char *b, size_t blen)
+static bool
+raw_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+static bool json_equal(const char *, size_t, const char *, size_t, int);
+
+/* Objects: each member of a found in b, the same number in both. A key
+ * set of b's decoded keys keeps this linear in the number of members. */
+static bool
+object_equal(const char *a, size_t alen, const char *b, size_t blen,
+    int depth)
+{
+	struct tclog_keyset keys = { 0 };
+	struct tclog_buf key = { 0 };
+	struct tclog_json_iter it;
+	const char *k, *v, **value = NULL;
+	size_t klen, vlen, *value_len = NULL, n = 0, cap = 0;
+	bool equal = true;
+
+	tclog_json_iter_init(&it, b, blen);
+	while (equal && tclog_json_next_member(&it, &k, &klen, &v, &vlen)) {
+		key.len = 0;
+		tclog_json_string(k, klen, &key);
+		if (!tclog_keyset_add(&keys, key.data ? key.data : "", key.len))
+			equal = false;	/* a duplicate: compare the text */
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			value = tclog_xrealloc(value, cap * sizeof(*value));
+			value_len = tclog_xrealloc(value_len,
+			    cap * sizeof(*value_len));
+		}
+		value[n] = v;
+		value_len[n++] = vlen;
+	}
+	if (!equal) {
+		equal = raw_equal(a, alen, b, blen);
+		goto done;
+	}
+	tclog_json_iter_init(&it, a, alen);
+	while (equal && tclog_json_next_member(&it, &k, &klen, &v, &vlen)) {
+		size_t i;
+
+		key.len = 0;
+		tclog_json_string(k, klen, &key);
+		i = tclog_keyset_find(&keys, key.data ? key.data : "", key.len);
+		/* Found, and found once: a key repeated in a fails here. */
+		equal = i != SIZE_MAX && value[i] != NULL &&
+		    json_equal(v, vlen, value[i], value_len[i], depth + 1);
+		if (equal)
+			value[i] = NULL;
+		n--;
+	}
+	equal = equal && n == 0;
+done:
+	tclog_keyset_free(&keys);
+	tclog_buf_free(&key);
+	free(value);
+	free(value_len);
+	return equal;
+}
+
+static bool
+json_equal(const char *a, size_t alen, const char *b, size_t blen, int depth)
 {
 	enum tclog_json_type type = tclog_json_type(a, alen);
 	struct tclog_json_iter ia, ib;
-	const char *ea, *eb, *k;
-	size_t elen, eblen, klen, na = 0, nb = 0;
+	struct tclog_buf scratch = { 0 };
+	const char *ea, *eb;
+	size_t elen, eblen;
+	bool equal;
 
 	if (type != tclog_json_type(b, blen))
 		return false;
+	if (depth > TCLOG_JSON_EQUAL_DEPTH)
+		return raw_equal(a, alen, b, blen);
 	switch (type) {
 	case TCLOG_JSON_STRING:
 		return string_equal(a, alen, b, blen);
 	case TCLOG_JSON_NUMBER:
-		if (alen == blen && memcmp(a, b, alen) == 0)
+		if (raw_equal(a, alen, b, blen))
 			return true;
-		return strtod(a, NULL) == strtod(b, NULL);
+		equal = number_value(a, alen, &scratch) ==
+		    number_value(b, blen, &scratch);
+		tclog_buf_free(&scratch);
+		return equal;
 	case TCLOG_JSON_ARRAY:
 		tclog_json_iter_init(&ia, a, alen);
 		tclog_json_iter_init(&ib, b, blen);
@@ -399,23 +462,18 @@ tclog_json_equal(const char *a, size_t alen, const char *b, size_t blen)
 				return false;
 			if (!more_a)
 				return true;
-			if (!tclog_json_equal(ea, elen, eb, eblen))
+			if (!json_equal(ea, elen, eb, eblen, depth + 1))
 				return false;
 		}
 	case TCLOG_JSON_OBJECT:
-		/* Same number of members, each found in the other. */
-		tclog_json_iter_init(&ib, b, blen);
-		while (tclog_json_next_member(&ib, &k, &klen, &eb, &eblen))
-			nb++;
-		tclog_json_iter_init(&ia, a, alen);
-		while (tclog_json_next_member(&ia, &k, &klen, &ea, &elen)) {
-			na++;
-			eb = member_value(b, blen, k, klen, &eblen);
-			if (eb == NULL || !tclog_json_equal(ea, elen, eb, eblen))
-				return false;
-		}
-		return na == nb;
+		return object_equal(a, alen, b, blen, depth);
 	default:	/* null, true, false */
-		return alen == blen && memcmp(a, b, alen) == 0;
+		return raw_equal(a, alen, b, blen);
 	}
+}
+
+bool
+tclog_json_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	return json_equal(a, alen, b, blen, 0);
 }

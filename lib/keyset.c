@@ -92,6 +92,18 @@ tclog_keyset_add(struct tclog_keyset *s, const char *key, size_t len)
 	return true;
 }
 
+size_t
+tclog_keyset_find(struct tclog_keyset *s, const char *key, size_t len)
+{
+	if (s->n <= LINEAR_MAX) {
+		for (size_t i = 0; i < s->n; i++)
+			if (same(s, i, key, len))
+				return i;
+		return SIZE_MAX;
+	}
+	return *find_slot(s, key, len) - 1;	/* empty: 0 - 1 */
+}
+
 void
 tclog_keyset_free(struct tclog_keyset *s)
 {

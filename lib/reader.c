@@ -5,6 +5,7 @@
  * most once (when it straddles a read). read(2) rather than stdio, so
  * that records arriving through a pipe are handled as they come.
  */
+#include <err.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,8 +104,9 @@ tclog_reader_next(struct tclog_reader *r)
 
 		if (nl == NULL && !r->eof) {
 			r->scanned = avail;
-			/* +1: a CR that a following LF would drop */
-			if (avail > r->limit + 1) {
+			/* One more than the limit: room for a CR that a
+			 * following LF would drop. */
+			if (avail > r->limit && avail - r->limit > 1) {
 				r->line = r->next_line++;
 				r->scanned = 0;
 				if (skip_line(r) < 0)
@@ -133,4 +135,25 @@ tclog_reader_next(struct tclog_reader *r)
 		r->len = len;
 		return TCLOG_READ_RECORD;
 	}
+}
+
+bool
+tclog_reader_record(struct tclog_reader *r, int *status)
+{
+	for (;;)
+		switch (tclog_reader_next(r)) {
+		case TCLOG_READ_RECORD:
+			return true;
+		case TCLOG_READ_TOO_LONG:
+			tclog_diag(r->name, r->line, "record longer than the -L "
+			    "limit (%zu bytes), skipped", r->limit);
+			tclog_status_raise(status, TCLOG_EXIT_BAD);
+			break;
+		case TCLOG_READ_ERROR:
+			warn("%s: read error", r->name);
+			tclog_status_raise(status, TCLOG_EXIT_FATAL);
+			return false;
+		case TCLOG_READ_EOF:
+			return false;
+		}
 }

@@ -138,11 +138,13 @@ on_map_key(void *ctx, const unsigned char *key, size_t len)
 	f = &rec->field[rec->nfield++];
 	f->key = NULL;		/* set once the key set stops moving */
 	f->key_len = len;
-	/* The value follows the colon; yajl has checked the syntax. */
-	while (is_space(rec->text[after]))
+	/* The value follows the colon. yajl checks that colon only after
+	 * this callback, so the text may end first. */
+	while (after < rec->len && is_space(rec->text[after]))
 		after++;
-	after++;
-	while (is_space(rec->text[after]))
+	if (after < rec->len)
+		after++;
+	while (after < rec->len && is_space(rec->text[after]))
 		after++;
 	f->value = rec->text + after;
 	f->value_len = 0;
@@ -169,10 +171,12 @@ yajl_failure(struct tclog_record *rec, yajl_handle h, bool at_end,
     bool unterminated)
 {
 	rec->errbuf.len = 0;
-	if (at_end && unterminated)
-		tclog_buf_adds(&rec->errbuf,
-		    "truncated record (no newline at end of input): ");
-	else if (at_end)
+	if (at_end && unterminated) {
+		/* A writer cut short: say so, as tclog-cat does. */
+		tclog_buf_adds(&rec->errbuf, "truncated record at end of input");
+		return;
+	}
+	if (at_end)
 		tclog_buf_adds(&rec->errbuf, "invalid JSON at end of line: ");
 	else
 		tclog_buf_printf(&rec->errbuf, "invalid JSON at column %zu: ",

@@ -29,6 +29,14 @@ enum {
 	TCLOG_EXIT_FATAL = 2	/* usage error or I/O error */
 };
 
+/* Raises *status to at least to: a worse outcome is never forgotten. */
+static inline void
+tclog_status_raise(int *status, int to)
+{
+	if (*status < to)
+		*status = to;
+}
+
 /* Default for -L: the longest record accepted, in bytes. */
 #define TCLOG_DEFAULT_LIMIT ((size_t)64 << 20)
 
@@ -117,6 +125,11 @@ struct tclog_reader {
 void tclog_reader_init(struct tclog_reader *r, int fd, const char *name,
     size_t limit);
 enum tclog_read_status tclog_reader_next(struct tclog_reader *r);
+/* The next record, for commands that need nothing else of the reader:
+ * an over-long record is diagnosed and skipped (*status raised to 1), a
+ * read error reported (*status raised to 2). True with r->text and r->len
+ * set; false at the end of input or after a read error. */
+bool tclog_reader_record(struct tclog_reader *r, int *status);
 /* Releases the buffer; does not close the descriptor. */
 void tclog_reader_free(struct tclog_reader *r);
 
@@ -133,6 +146,8 @@ struct tclog_keyset {
 void tclog_keyset_clear(struct tclog_keyset *s);
 /* Adds a key; returns false when it was already there. */
 bool tclog_keyset_add(struct tclog_keyset *s, const char *key, size_t len);
+/* The index of key (in the order keys were added), or SIZE_MAX. */
+size_t tclog_keyset_find(struct tclog_keyset *s, const char *key, size_t len);
 void tclog_keyset_free(struct tclog_keyset *s);
 
 /* ---- the record parser ---- */
@@ -222,7 +237,9 @@ bool tclog_json_next_member(struct tclog_json_iter *it, const char **key,
 
 /* Equal as JSON values: objects compared member by member whatever their
  * order, strings by their decoded contents, numbers by value. Both must
- * be valid JSON with no duplicate keys. */
+ * be valid JSON. Objects with a duplicate key, and values nested deeper
+ * than TCLOG_JSON_EQUAL_DEPTH, are equal only when their text is. */
+#define TCLOG_JSON_EQUAL_DEPTH 256
 bool tclog_json_equal(const char *a, size_t alen, const char *b,
     size_t blen);
 
