@@ -41,6 +41,9 @@ struct cat {
 	bool skipping;
 	unsigned long skip_first, skip_last;
 	struct tclog_record rec;	/* -p: the record to show */
+	struct tclog_buf entry_args_text;	/* its arguments, decoded */
+	const char *entry_args;	/* the JSON value in it, or NULL */
+	size_t entry_args_len;
 	struct tclog_buf view, text;
 	int status;
 };
@@ -150,6 +153,7 @@ view_json(struct cat *c, const char *s, size_t n)
 
 	if (tclog_json_check(s, n, false, &out) == 0) {
 		out.len = 0;
+		tclog_json_trim(&s, &n);
 		pretty(&out, s, n, 0);
 		view_text(&c->view, out.data, out.len, INDENT);
 	} else
@@ -175,9 +179,11 @@ view_call(struct cat *c, const char *label, const char *name,
 		view_json(c, args, args_len);
 }
 
-/* Decodes a JSON string holding JSON into out; false when it is not. */
+/* Decodes a JSON string holding JSON into out and points *json at the
+ * value, without white space around it; false when it holds no JSON. */
 static bool
-decode_json_string(const char *value, size_t len, struct tclog_buf *out)
+decode_json_string(const char *value, size_t len, struct tclog_buf *out,
+    const char **json, size_t *json_len)
 {
 	struct tclog_buf err = { 0 };
 	bool ok;
@@ -186,30 +192,35 @@ decode_json_string(const char *value, size_t len, struct tclog_buf *out)
 	ok = tclog_json_string(value, len, out) == 0 &&
 	    tclog_json_check(out->data, out->len, false, &err) == 0;
 	tclog_buf_free(&err);
+	if (ok) {
+		*json = out->data;
+		*json_len = out->len;
+		tclog_json_trim(json, json_len);
+	}
 	return ok;
 }
 
-/* True when a call of the response is the one this entry executed. */
+/* True when a call of the response is the one this entry executed:
+ * same name, arguments equal as JSON values. */
 static bool
 is_entry_call(struct cat *c, const char *name, size_t name_len,
     const char *args, size_t args_len)
 {
 	const struct tclog_field *tool = tclog_record_get(&c->rec, "tool_name");
-	const struct tclog_field *eargs = tclog_record_get(&c->rec,
-	    "arguments");
-	struct tclog_buf a = { 0 }, b = { 0 };
+	struct tclog_buf decoded = { 0 };
 	bool same;
 
-	if (tool == NULL || eargs == NULL ||
+	if (tool == NULL || c->entry_args == NULL ||
 	    !tclog_json_equal(tool->value, tool->value_len, name, name_len))
 		return false;
-	same = decode_json_string(eargs->value, eargs->value_len, &a) &&
-	    (tclog_json_type(args, args_len) != TCLOG_JSON_STRING ?
-	    tclog_json_equal(a.data, a.len, args, args_len) :
-	    decode_json_string(args, args_len, &b) &&
-	    tclog_json_equal(a.data, a.len, b.data, b.len));
-	tclog_buf_free(&a);
-	tclog_buf_free(&b);
+	if (tclog_json_type(args, args_len) != TCLOG_JSON_STRING)
+		same = tclog_json_equal(c->entry_args, c->entry_args_len, args,
+		    args_len);
+	else
+		same = decode_json_string(args, args_len, &decoded, &args,
+		    &args_len) && tclog_json_equal(c->entry_args,
+		    c->entry_args_len, args, args_len);
+	tclog_buf_free(&decoded);
 	return same;
 }
 
@@ -334,6 +345,10 @@ view_record(struct cat *c, const char *json, size_t len, unsigned long line)
 	else
 		tclog_buf_printf(&c->view, "  %-8s (none: old-format entry)\n",
 		    "query");
+	args = tclog_record_get(&c->rec, "arguments");
+	if (args == NULL || !decode_json_string(args->value, args->value_len,
+	    &c->entry_args_text, &c->entry_args, &c->entry_args_len))
+		c->entry_args = NULL;
 	f = tclog_record_get(&c->rec, "model_response");
 	if (f == NULL || !view_response_calls(c, f->value, f->value_len)) {
 		f = tclog_record_get(&c->rec, "tool_name");
@@ -732,6 +747,7 @@ main(int argc, char *argv[])
 	tclog_buf_free(&c.view);
 	tclog_buf_free(&c.text);
 	tclog_buf_free(&c.done);
+	tclog_buf_free(&c.entry_args_text);
 	free(c.start_line);
 	status = tclog_close_output();
 	return status > c.status ? status : c.status;

@@ -44,6 +44,8 @@ struct example {
 	bool open;		/* being gathered */
 	bool more;		/* later entries may still join it */
 	bool bad;		/* diagnosed: not to be written */
+	unsigned long first_line;	/* of its first entry */
+	unsigned long bad_line;	/* of the entry that made it bad */
 	/* What joining entries must repeat: raw field values. */
 	struct tclog_buf key_query, key_response, key_model;
 	bool has_model;
@@ -490,7 +492,12 @@ log_call(struct qwen *q, size_t i)
 	c->logged = true;
 	tclog_buf_add(&c->result, q->result.data, q->result.len);
 	q->ex.nlogged++;
-	if (q->format == FORMAT_OPENAI || q->ex.bad)
+	if (q->ex.bad) {	/* no entry is dropped without a word */
+		tclog_diag(q->in.name, q->in.line, "entry of the example "
+		    "skipped at line %lu", q->ex.bad_line);
+		return;
+	}
+	if (q->format == FORMAT_OPENAI)
 		return;
 	/* The other formats write arguments as an object. */
 	if (!c->args_json || c->args.data[0] != '{') {
@@ -503,8 +510,12 @@ log_call(struct qwen *q, size_t i)
 			tclog_buf_printf(&q->err, "nested deeper than %d levels",
 			    MAX_DEPTH);
 		tclog_buf_adds(&q->err, ", example skipped");
+		if (q->ex.first_line != q->in.line)
+			tclog_buf_printf(&q->err, " with its entries from line "
+			    "%lu", q->ex.first_line);
 		bad_record(q, tclog_buf_str(&q->err));
 		q->ex.bad = true;
+		q->ex.bad_line = q->in.line;
 	}
 }
 
@@ -520,6 +531,7 @@ start_example(struct qwen *q, const struct tclog_field *query,
 
 	ex->open = true;
 	ex->bad = false;
+	ex->first_line = q->in.line;
 	ex->ncall = ex->nlogged = 0;
 	ex->key_query.len = ex->key_response.len = ex->key_model.len = 0;
 	tclog_buf_add(&ex->key_query, query->value, query->value_len);
@@ -588,7 +600,7 @@ read_entry(struct qwen *q)
 		return;
 	if (tclog_json_type(response->value, response->value_len) !=
 	    TCLOG_JSON_STRING) {
-		bad_record(q, "model_response is not a JSON object");
+		bad_record(q, "model_response is not a string");
 		return;
 	}
 	model = string_field(q, "model", false, &ok);
@@ -970,17 +982,16 @@ write_example(struct qwen *q)
 
 /* ---- options ---- */
 
-/* Reads a whole (small) file into b; -1 after a diagnostic. */
+/* Reads a whole file ("-": standard input) of at most limit bytes into
+ * b; -1 after a diagnostic. */
 static int
-read_file(const char *path, struct tclog_buf *b)
+read_file(const char *path, struct tclog_buf *b, size_t limit)
 {
-	int fd = open(path, O_RDONLY);
+	int fd = tclog_open_input(path);
 	ssize_t n;
 
-	if (fd == -1) {
-		warn("%s", path);
+	if (fd == -1)
 		return -1;
-	}
 	b->len = 0;
 	for (;;) {
 		tclog_buf_grow(b, 1 << 16);
@@ -990,11 +1001,17 @@ read_file(const char *path, struct tclog_buf *b)
 		if (n <= 0)
 			break;
 		b->len += (size_t)n;
+		if (b->len > limit) {
+			warnx("%s: longer than the -L limit (%zu bytes)",
+			    tclog_input_name(path), limit);
+			break;
+		}
 	}
 	if (n == -1)
-		warn("%s", path);
-	close(fd);
-	return n == -1 ? -1 : 0;
+		warn("%s", tclog_input_name(path));
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return n == -1 || b->len > limit ? -1 : 0;
 }
 
 /* Whether s is valid UTF-8 (so that it can go into JSON strings). */
@@ -1020,7 +1037,7 @@ load_tools(struct qwen *q, const char *path)
 	const char *tool, *k, *v;
 	size_t len, klen, vlen, n = 0;
 
-	if (read_file(path, &q->tools) != 0)
+	if (read_file(path, &q->tools, q->limit) != 0)
 		return -1;
 	if (tclog_json_check(q->tools.data, q->tools.len, false, &q->err) != 0) {
 		warnx("%s: invalid JSON: %s", path, tclog_buf_str(&q->err));
@@ -1198,7 +1215,7 @@ main(int argc, char *argv[])
 		}
 	} else if (system_file != NULL) {
 		q.has_system = true;
-		if (read_file(system_file, &q.system) != 0)
+		if (read_file(system_file, &q.system, q.limit) != 0)
 			tclog_status_raise(&q.status, TCLOG_EXIT_FATAL);
 		/* A file's last line ends in a newline that is not part of
 		 * the prompt. */

@@ -463,6 +463,18 @@ write_upgraded(struct upgrade *u)
 	tclog_write(u->out.data, u->out.len);
 }
 
+/* Absent, null or a string: the values the logger can have written. */
+static bool
+string_or_null(const struct tclog_field *f)
+{
+	enum tclog_json_type type;
+
+	if (f == NULL)
+		return true;
+	type = tclog_json_type(f->value, f->value_len);
+	return type == TCLOG_JSON_STRING || type == TCLOG_JSON_NULL;
+}
+
 static void
 upgrade_record(struct upgrade *u)
 {
@@ -486,6 +498,13 @@ upgrade_record(struct upgrade *u)
 	}
 	query = tclog_record_get(&u->rec, "user_query");
 	response = tclog_record_get(&u->rec, "model_response");
+	if (!string_or_null(query) || !string_or_null(response)) {
+		/* Not the logger's: replacing it would lose data. */
+		tclog_diag(name, line, "%s is not a string",
+		    string_or_null(query) ? "model_response" : "user_query");
+		tclog_status_raise(&u->status, TCLOG_EXIT_BAD);
+		return;
+	}
 	if (filled(query) && filled(response)) {
 		if (!u->count_only) {
 			tclog_write(u->in.text, u->in.len);

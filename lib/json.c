@@ -19,6 +19,17 @@ is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+void
+tclog_json_trim(const char **text, size_t *len)
+{
+	while (*len > 0 && is_space(**text)) {
+		(*text)++;
+		(*len)--;
+	}
+	while (*len > 0 && is_space((*text)[*len - 1]))
+		(*len)--;
+}
+
 enum tclog_json_type
 tclog_json_type(const char *value, size_t len)
 {

@@ -200,7 +200,10 @@ enum tclog_json_type {
 	TCLOG_JSON_STRING, TCLOG_JSON_ARRAY, TCLOG_JSON_OBJECT
 };
 
+/* The type of a value that starts at value[0] (no white space first). */
 enum tclog_json_type tclog_json_type(const char *value, size_t len);
+/* Narrows text to the value it holds, without white space around it. */
+void tclog_json_trim(const char **text, size_t *len);
 bool tclog_json_is_true(const char *value, size_t len);
 /* Appends the decoded contents of a JSON string value (with its quotes)
  * to out as UTF-8. Returns -1 when value is not a string. */
