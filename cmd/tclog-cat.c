@@ -327,6 +327,7 @@ static void
 view_record(struct cat *c, const char *json, size_t len, unsigned long line)
 {
 	const struct tclog_field *f, *args;
+	bool reconstructed;
 
 	if (tclog_record_parse(&c->rec, json, len, false) != 0)
 		errx(TCLOG_EXIT_FATAL, "cannot reread a record: %s",
@@ -339,9 +340,14 @@ view_record(struct cat *c, const char *json, size_t len, unsigned long line)
 	view_rating(c);
 	view_named(c, "status", "status");
 	view_named(c, "message", "message");
+	f = tclog_record_get(&c->rec, "reconstructed");
+	reconstructed = f != NULL && tclog_json_is_true(f->value,
+	    f->value_len);
+	/* A made-up query must not pass for the user's words. */
 	if ((f = tclog_record_get(&c->rec, "user_query")) != NULL &&
 	    !tclog_json_is_empty_string(f->value, f->value_len))
-		view_field(c, "query", f->value, f->value_len);
+		view_field(c, reconstructed ? "query*" : "query", f->value,
+		    f->value_len);
 	else
 		tclog_buf_printf(&c->view, "  %-8s (none: old-format entry)\n",
 		    "query");
@@ -359,6 +365,9 @@ view_record(struct cat *c, const char *json, size_t len, unsigned long line)
 	}
 	view_named(c, "error", "error_details");
 	view_named(c, "output", "output");
+	if (reconstructed)
+		tclog_buf_adds(&c->view, "  * made up by tclog-upgrade, not "
+		    "the user's words\n");
 	tclog_buf_addc(&c->view, '\n');
 	tclog_write(c->view.data, c->view.len);
 }

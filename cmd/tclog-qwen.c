@@ -98,12 +98,6 @@ usage(FILE *fp)
 		    "default 64M)\n");
 }
 
-static bool
-is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 /* Trims white space off both ends of a buffer. */
 static void
 trim(struct tclog_buf *b)
@@ -112,9 +106,9 @@ trim(struct tclog_buf *b)
 
 	if (b->len == 0)
 		return;
-	while (b->len > 0 && is_space(b->data[b->len - 1]))
+	while (b->len > 0 && tclog_json_is_space(b->data[b->len - 1]))
 		b->len--;
-	while (start < b->len && is_space(b->data[start]))
+	while (start < b->len && tclog_json_is_space(b->data[start]))
 		start++;
 	memmove(b->data, b->data + start, b->len - start);
 	b->len -= start;
@@ -207,7 +201,7 @@ is_json_containers(const char *s, size_t n)
 	yajl_status st;
 	size_t i = 0;
 
-	while (i < n && is_space(s[i]))
+	while (i < n && tclog_json_is_space(s[i]))
 		i++;
 	if (i == n)
 		return false;
@@ -230,9 +224,9 @@ is_json_containers(const char *s, size_t n)
 static bool
 is_json_only(const char *s, size_t n)
 {
-	while (n > 0 && is_space(s[n - 1]))
+	while (n > 0 && tclog_json_is_space(s[n - 1]))
 		n--;
-	while (n > 0 && is_space(s[0])) {
+	while (n > 0 && tclog_json_is_space(s[0])) {
 		s++;
 		n--;
 	}
@@ -245,7 +239,7 @@ is_json_only(const char *s, size_t n)
 			s += 4;
 			n -= 4;
 		}
-		if (n > 0 && !is_space(s[0]) && s[0] != '{' && s[0] != '[')
+		if (n > 0 && !tclog_json_is_space(s[0]) && s[0] != '{' && s[0] != '[')
 			return false;	/* another language's fence */
 	}
 	return is_json_containers(s, n);

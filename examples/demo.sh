@@ -3,6 +3,7 @@
 #   demo.sh BINDIR
 bin=$1
 log=examples/tool_calls.log
+out=${bin%/bin}/train.jsonl
 PATH=$bin:$PATH
 export PATH
 step() {
@@ -16,7 +17,7 @@ if [ -x "$bin/tclog-filter" ]; then
 fi
 if [ -x "$bin/tclog-upgrade" ] && [ -x "$bin/tclog-filter" ] &&
     [ -x "$bin/tclog-qwen" ]; then
-	step "tclog-upgrade < $log | tclog-filter -r 4 | tclog-qwen -u -f hf -t examples/tools.json > $bin/../train.jsonl"
-	step "wc -l < $bin/../train.jsonl && head -c 600 $bin/../train.jsonl && echo ..."
+	step "tclog-upgrade < $log | tclog-filter -r 4 | tclog-qwen -u -f hf -t examples/tools.json > $out"
+	step "wc -l < $out && head -c 600 $out && echo ..."
 	step "tclog-upgrade < $log | tclog-filter -r 4 | tclog-qwen -f openai | head -n 1"
 fi

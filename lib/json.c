@@ -13,20 +13,14 @@
 
 #include "tclog.h"
 
-static bool
-is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 void
 tclog_json_trim(const char **text, size_t *len)
 {
-	while (*len > 0 && is_space(**text)) {
+	while (*len > 0 && tclog_json_is_space(**text)) {
 		(*text)++;
 		(*len)--;
 	}
-	while (*len > 0 && is_space((*text)[*len - 1]))
+	while (*len > 0 && tclog_json_is_space((*text)[*len - 1]))
 		(*len)--;
 }
 
@@ -200,7 +194,7 @@ tclog_json_check(const char *text, size_t len, bool want_object,
 	yajl_free(h);
 	if (st != yajl_status_ok)
 		return -1;
-	while (i < len && is_space(text[i]))
+	while (i < len && tclog_json_is_space(text[i]))
 		i++;
 	if (want_object && (i == len || text[i] != '{')) {
 		tclog_buf_adds(err, "not a JSON object");
@@ -246,7 +240,7 @@ skip_value(const char *p, const char *end)
 			break;
 		default:
 			if (depth == 0) {	/* a bare scalar */
-				while (p < end && !is_space(*p) && *p != ',' &&
+				while (p < end && !tclog_json_is_space(*p) && *p != ',' &&
 				    *p != ']' && *p != '}')
 					p++;
 				return p;
@@ -260,7 +254,7 @@ skip_value(const char *p, const char *end)
 static const char *
 skip_space(const char *p, const char *end)
 {
-	while (p < end && is_space(*p))
+	while (p < end && tclog_json_is_space(*p))
 		p++;
 	return p;
 }

@@ -9,12 +9,6 @@
 
 #include "tclog.h"
 
-static bool
-is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 size_t
 tclog_json_depth(const char *v, size_t n)
 {
@@ -311,11 +305,11 @@ write_array(struct writer *w, const char *v, size_t n)
 static void
 write_value(struct writer *w, const char *v, size_t n)
 {
-	while (n > 0 && is_space(v[0])) {
+	while (n > 0 && tclog_json_is_space(v[0])) {
 		v++;
 		n--;
 	}
-	while (n > 0 && is_space(v[n - 1]))
+	while (n > 0 && tclog_json_is_space(v[n - 1]))
 		n--;
 	switch (tclog_json_type(v, n)) {
 	case TCLOG_JSON_STRING:

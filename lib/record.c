@@ -15,22 +15,16 @@
 
 #include "tclog.h"
 
-static bool
-is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 /* Position just past the value that ends before *stop (a key's opening
  * quote or the closing brace): back over white space and one comma. */
 static size_t
 value_end(const char *text, size_t stop, bool before_key)
 {
-	while (stop > 0 && is_space(text[stop - 1]))
+	while (stop > 0 && tclog_json_is_space(text[stop - 1]))
 		stop--;
 	if (before_key) {
 		stop--;		/* the comma */
-		while (stop > 0 && is_space(text[stop - 1]))
+		while (stop > 0 && tclog_json_is_space(text[stop - 1]))
 			stop--;
 	}
 	return stop;
@@ -140,11 +134,11 @@ on_map_key(void *ctx, const unsigned char *key, size_t len)
 	f->key_len = len;
 	/* The value follows the colon. yajl checks that colon only after
 	 * this callback, so the text may end first. */
-	while (after < rec->len && is_space(rec->text[after]))
+	while (after < rec->len && tclog_json_is_space(rec->text[after]))
 		after++;
 	if (after < rec->len)
 		after++;
-	while (after < rec->len && is_space(rec->text[after]))
+	while (after < rec->len && tclog_json_is_space(rec->text[after]))
 		after++;
 	f->value = rec->text + after;
 	f->value_len = 0;

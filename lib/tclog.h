@@ -195,6 +195,13 @@ void tclog_record_free(struct tclog_record *rec);
 
 /* ---- JSON text already validated by yajl ---- */
 
+/* JSON's white space. */
+static inline bool
+tclog_json_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 enum tclog_json_type {
 	TCLOG_JSON_NULL, TCLOG_JSON_BOOL, TCLOG_JSON_NUMBER,
 	TCLOG_JSON_STRING, TCLOG_JSON_ARRAY, TCLOG_JSON_OBJECT
@@ -250,7 +257,7 @@ bool tclog_json_equal(const char *a, size_t alen, const char *b,
  * control characters as \u00xx, everything else (UTF-8) as it is. */
 void tclog_json_put_string(struct tclog_buf *b, const char *s, size_t n);
 
-/* ---- writing JSON again, and recognising repeats (jsonout.c, digest.c) ---- */
+/* ---- writing JSON again, recognising repeats (jsonout.c, digest.c) ---- */
 
 enum tclog_json_style {
 	TCLOG_JSON_COMPACT,	/* no white space; numbers as written */
