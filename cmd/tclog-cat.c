@@ -27,6 +27,7 @@ struct cat {
 	struct tclog_keyset keys;	/* top-level keys of that record */
 	struct tclog_buf why;	/* why a callback stopped the parse */
 	unsigned long record_line;
+	unsigned long last_line;	/* the line parsed before this one */
 	size_t record_bytes;
 	unsigned long nrecord;	/* records written */
 	struct tclog_record rec;	/* -p: the record to show */
@@ -558,6 +559,19 @@ parse_line(struct cat *c)
 			too_long(c, c->record_line);
 			return;
 		}
+		/* The line end the reader took away is white space between
+		 * tokens but ends a number, and is an error inside a string
+		 * or a literal: give it back to yajl. */
+		if (yajl_parse(c->parser, (const unsigned char *)"\n", 1) !=
+		    yajl_status_ok) {
+			c->text.len = 0;
+			tclog_buf_adds(&c->text, "invalid JSON at end of line: ");
+			tclog_buf_adds(&c->text, yajl_message(c, "\n", 1));
+			bad_record(c, c->last_line, "%s",
+			    tclog_buf_str(&c->text));
+			parse_line(c);	/* this line may start a record */
+			return;
+		}
 	} else
 		c->record_bytes = len + 1;
 	c->why.len = 0;
@@ -582,6 +596,7 @@ parse_line(struct cat *c)
 		tclog_buf_adds(&c->text, yajl_message(c, text, len));
 		bad_record(c, c->in.line, "%s", tclog_buf_str(&c->text));
 	}
+	c->last_line = c->in.line;
 }
 
 /* At the end of a file: a record still open was cut short. */

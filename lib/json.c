@@ -12,10 +12,12 @@
 
 #include "tclog.h"
 
+/* White space as yajl's lexer takes it: JSON's four, and \f and \v. */
 static bool
 is_space(char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+	    c == '\v';
 }
 
 enum tclog_json_type
@@ -365,8 +367,21 @@ member_value(const char *object, size_t len, const char *key,
 	return NULL;
 }
 
+/* Past this depth values are compared as text: the recursion below must
+ * not follow a hostile value a million levels down the stack. */
+enum { EQUAL_MAX_DEPTH = 256 };
+
+static bool equal(const char *a, size_t alen, const char *b, size_t blen,
+    int depth);
+
 bool
 tclog_json_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	return equal(a, alen, b, blen, 0);
+}
+
+static bool
+equal(const char *a, size_t alen, const char *b, size_t blen, int depth)
 {
 	enum tclog_json_type type = tclog_json_type(a, alen);
 	struct tclog_json_iter ia, ib;
@@ -375,6 +390,8 @@ tclog_json_equal(const char *a, size_t alen, const char *b, size_t blen)
 
 	if (type != tclog_json_type(b, blen))
 		return false;
+	if (depth > EQUAL_MAX_DEPTH)
+		return alen == blen && memcmp(a, b, alen) == 0;
 	switch (type) {
 	case TCLOG_JSON_STRING:
 		return string_equal(a, alen, b, blen);
@@ -393,19 +410,27 @@ tclog_json_equal(const char *a, size_t alen, const char *b, size_t blen)
 				return false;
 			if (!more_a)
 				return true;
-			if (!tclog_json_equal(ea, elen, eb, eblen))
+			if (!equal(ea, elen, eb, eblen, depth + 1))
 				return false;
 		}
 	case TCLOG_JSON_OBJECT:
-		/* Same number of members, each found in the other. */
+		/* Same number of members, each found in the other: at the
+		 * same place first, so that objects in the same order (the
+		 * usual case) cost linear time, not quadratic. */
 		tclog_json_iter_init(&ib, b, blen);
 		while (tclog_json_next_member(&ib, &k, &klen, &eb, &eblen))
 			nb++;
 		tclog_json_iter_init(&ia, a, alen);
+		tclog_json_iter_init(&ib, b, blen);
 		while (tclog_json_next_member(&ia, &k, &klen, &ea, &elen)) {
+			const char *kb;
+			size_t kblen;
+
 			na++;
-			eb = member_value(b, blen, k, klen, &eblen);
-			if (eb == NULL || !tclog_json_equal(ea, elen, eb, eblen))
+			if (!tclog_json_next_member(&ib, &kb, &kblen, &eb,
+			    &eblen) || !string_equal(k, klen, kb, kblen))
+				eb = member_value(b, blen, k, klen, &eblen);
+			if (eb == NULL || !equal(ea, elen, eb, eblen, depth + 1))
 				return false;
 		}
 		return na == nb;

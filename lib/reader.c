@@ -93,7 +93,8 @@ enum tclog_read_status
 tclog_reader_next(struct tclog_reader *r)
 {
 	for (;;) {
-		char *start = r->buf + r->head;
+		/* no arithmetic on the NULL buffer of a reader never filled */
+		char *start = r->buf != NULL ? r->buf + r->head : NULL;
 		size_t avail = r->tail - r->head;
 		char *nl = avail > r->scanned ?
 		    memchr(start + r->scanned, '\n', avail - r->scanned) : NULL;
@@ -123,10 +124,12 @@ tclog_reader_next(struct tclog_reader *r)
 		r->head += nl != NULL ? len + 1 : len;
 		if (len > 0 && start[len - 1] == '\r')
 			len--;
-		if (blank(start, len))
-			continue;
+		/* the limit first: a long line is too long even when blank,
+		 * as it is when found before its end arrives */
 		if (len > r->limit)
 			return TCLOG_READ_TOO_LONG;
+		if (blank(start, len))
+			continue;
 		r->text = start;
 		r->len = len;
 		return TCLOG_READ_RECORD;

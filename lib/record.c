@@ -15,10 +15,12 @@
 
 #include "tclog.h"
 
+/* White space as yajl's lexer takes it: JSON's four, and \f and \v. */
 static bool
 is_space(char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+	    c == '\v';
 }
 
 /* Position just past the value that ends before *stop (a key's opening
@@ -138,11 +140,14 @@ on_map_key(void *ctx, const unsigned char *key, size_t len)
 	f = &rec->field[rec->nfield++];
 	f->key = NULL;		/* set once the key set stops moving */
 	f->key_len = len;
-	/* The value follows the colon; yajl has checked the syntax. */
-	while (is_space(rec->text[after]))
+	/* The value follows the colon. yajl calls back before it has seen
+	 * the colon, so the text may end or be wrong here: stay inside it
+	 * (yajl rejects the record then). */
+	while (after < rec->len && is_space(rec->text[after]))
 		after++;
-	after++;
-	while (is_space(rec->text[after]))
+	if (after < rec->len)
+		after++;
+	while (after < rec->len && is_space(rec->text[after]))
 		after++;
 	f->value = rec->text + after;
 	f->value_len = 0;
@@ -229,8 +234,13 @@ tclog_record_parse(struct tclog_record *rec, const char *text, size_t len,
 		rec->error = tclog_buf_str(&rec->errbuf);
 		return -1;
 	}
-	for (size_t i = 0; i < rec->nfield; i++)
-		rec->field[i].key = rec->keys.names.data + rec->keys.off[i];
+	if (rec->nfield > 0) {
+		/* tclog_buf_str: names.data is NULL when every key is "" */
+		const char *names = tclog_buf_str(&rec->keys.names);
+
+		for (size_t i = 0; i < rec->nfield; i++)
+			rec->field[i].key = names + rec->keys.off[i];
+	}
 	return 0;
 }
 

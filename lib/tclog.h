@@ -217,7 +217,8 @@ bool tclog_json_next_member(struct tclog_json_iter *it, const char **key,
 
 /* Equal as JSON values: objects compared member by member whatever their
  * order, strings by their decoded contents, numbers by value. Both must
- * be valid JSON with no duplicate keys. */
+ * be valid JSON with no duplicate keys. Values nested deeper than 256
+ * levels are compared as text. */
 bool tclog_json_equal(const char *a, size_t alen, const char *b,
     size_t blen);
 
