@@ -74,15 +74,16 @@ check: deps-check
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory all BUILD=$(BUILD)/sanitize \
 		CFLAGS="$(SANITIZE)" LDFLAGS="$(SANITIZE)"
-	@bash tests/run --mode plain=$(BUILD)/bin \
+	@CC="$(CC)" bash tests/run --mode plain=$(BUILD)/bin \
 		--mode sanitize=$(BUILD)/sanitize/bin $(VALGRIND_MODE)
 
 test: check
 
-# bench/: a log generator, the bare yajl parse loop and a timer, then
+# bench/: a log generator, the bare yajl parse loop, the library's parse
+# loop and a timer, then
 # bench/run measures every built command against jq, python3 and yajl.
 BENCH_DEPS = $(DEMO_DEPS) jq yajl-tools python3
-BENCH_TOOLS := $(addprefix $(BUILD)/bench/,gen floor measure)
+BENCH_TOOLS := $(addprefix $(BUILD)/bench/,gen floor parse measure)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libtclog.a lib/tclog.h
 	@mkdir -p $(@D)
