@@ -8,8 +8,9 @@
  * Standard input is a memfd holding the input (dup2'd onto fd 0, so the
  * record reader sees it as a file). Standard output is a stream made with
  * fopencookie that keeps what the command writes: the command closes it
- * (tclog_close_output), and a set whose line does not start with '!' must
- * have written JSON lines only. getopt is reset with optind = 0 (glibc).
+ * (tclog_close_output); its output must be strict UTF-8, and JSON lines
+ * for a set whose line does not start with '!'. getopt is reset with
+ * optind = 0 (glibc).
  *
  * Fatal paths: a command that calls exit() (err, errx: out of memory,
  * a write error, an impossible state) ends the fuzzer with "fuzz target
@@ -114,6 +115,46 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing
+ * past U+10FFFF. yajl lets encoded surrogates through; we must not. */
+static bool
+utf8_valid(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned c = s[i], lo = 0x80, hi = 0xbf, more;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			more = 1;
+		else if (c >= 0xe0 && c <= 0xef) {
+			more = 2;
+			if (c == 0xe0)
+				lo = 0xa0;
+			if (c == 0xed)
+				hi = 0x9f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			more = 3;
+			if (c == 0xf0)
+				lo = 0x90;
+			if (c == 0xf4)
+				hi = 0x8f;
+		} else
+			return false;
+		if (n - i <= more || s[i + 1] < lo || s[i + 1] > hi)
+			return false;
+		for (unsigned k = 2; k <= more; k++)
+			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
+				return false;
+		i += more + 1;
+	}
+	return true;
+}
+
 /* Each output line must be one JSON value (an object, for records). */
 static void
 check_json_lines(const struct option_set *s)
@@ -126,13 +167,13 @@ check_json_lines(const struct option_set *s)
 		    h.out.len - start);
 
 		if (nl == NULL) {
-			fprintf(h.report, "%s %s: output does not end with a "
+			fprintf(h.report, "harness: %s %s: output does not end with a "
 			    "newline\n", COMMAND, s->argc > 1 ? s->argv[1] : "");
 			abort();
 		}
 		if (tclog_json_check(h.out.data + start,
 		    (size_t)(nl - h.out.data) - start, true, &err) != 0) {
-			fprintf(h.report, "%s: output line not a JSON object: "
+			fprintf(h.report, "harness: %s: output line not a JSON object: "
 			    "%s\n", COMMAND, tclog_buf_str(&err));
 			abort();
 		}
@@ -170,12 +211,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		status = tclog_command_main(s->argc, argv);
 		free(argv);
 		if (!h.closed) {
-			fprintf(h.report, "%s: main returned %d without closing "
+			fprintf(h.report, "harness: %s: main returned %d without closing "
 			    "its output\n", COMMAND, status);
 			abort();
 		}
 		if (status < 0 || status > 2) {
-			fprintf(h.report, "%s: exit status %d\n", COMMAND, status);
+			fprintf(h.report, "harness: %s: exit status %d\n",
+			    COMMAND, status);
+			abort();
+		}
+		if (!utf8_valid((const unsigned char *)h.out.data,
+		    h.out.len)) {
+			fprintf(h.report, "harness: %s: output is not "
+			    "UTF-8\n", COMMAND);
 			abort();
 		}
 		if (s->json && status != 2)
