@@ -342,6 +342,9 @@ view_record(struct cat *c, const char *json, size_t len)
 /* ---- parsing ---- */
 
 #define LONE_SURROGATE "a string holds a lone UTF-16 surrogate"
+/* bytes yajl's looser check lets through: overlong forms, surrogates
+ * written as UTF-8, code points past U+10FFFF */
+#define BAD_UTF8 "a string holds invalid UTF-8"
 
 /* Stops the parse with a reason (returns 0 for the callback). */
 static int
@@ -482,6 +485,8 @@ on_string(void *ctx, const unsigned char *s, size_t n)
 	TOP_MUST_BE_OBJECT(c);
 	if (decoded(c, s) && lone_surrogate(c))
 		return stop(c, LONE_SURROGATE);
+	if (tclog_utf8_invalid((const char *)s, n) < n)
+		return stop(c, BAD_UTF8);
 	return gen_status(c, yajl_gen_string(c->gen, s, n));
 }
 
@@ -523,6 +528,8 @@ on_map_key(void *ctx, const unsigned char *key, size_t n)
 
 	if (decoded(c, key) && lone_surrogate(c))
 		return stop(c, LONE_SURROGATE);
+	if (tclog_utf8_invalid((const char *)key, n) < n)
+		return stop(c, BAD_UTF8);
 	if (c->depth == 1 && !tclog_keyset_add(&c->keys, (const char *)key,
 	    n)) {
 		c->why.len = 0;

@@ -4,7 +4,8 @@
  *
  * Besides crashes it checks properties that must hold for any input:
  * the parser accepts a record exactly when yajl accepts it as one JSON
- * object (or rejects it for a duplicate top-level key); every field value
+ * object in strict UTF-8 (or rejects it for a duplicate top-level key, or
+ * for UTF-8 that yajl lets through); every field value
  * is one valid JSON value; tclog_record_get finds each field; every value
  * and every nested element equals itself (tclog_json_equal); a string
  * decoded, re-escaped and decoded again is unchanged.
@@ -76,6 +77,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	st = tclog_record_parse(&rec, text, size, size % 2 == 0);
 	if (st == 0) {
 		CHECK(valid);
+		CHECK(tclog_utf8_invalid(text, size) == size);
 		for (size_t i = 0; i < rec.nfield; i++) {
 			const struct tclog_field *f = &rec.field[i];
 			char *key = malloc(f->key_len + 1);
@@ -98,7 +100,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	} else {
 		CHECK(rec.error != NULL && rec.error[0] != '\0');
-		CHECK(!valid || strncmp(rec.error, "duplicate key ", 14) == 0);
+		CHECK(!valid || strncmp(rec.error, "duplicate key ", 14) == 0 ||
+		    tclog_utf8_invalid(text, size) < size);
 	}
 	tclog_record_free(&rec);
 	tclog_buf_free(&err);

@@ -200,6 +200,7 @@ tclog_record_parse(struct tclog_record *rec, const char *text, size_t len,
 	yajl_handle h;
 	yajl_status st;
 	bool at_end = false;
+	size_t bad;
 
 	rec->text = text;
 	rec->len = len;
@@ -227,6 +228,10 @@ tclog_record_parse(struct tclog_record *rec, const char *text, size_t len,
 		yajl_failure(rec, h, at_end, unterminated);
 	} else if (!rec->is_object) {
 		tclog_buf_adds(&rec->errbuf, "not a JSON object");
+	} else if ((bad = tclog_utf8_invalid(text, len)) < len) {
+		/* what yajl's looser check let through */
+		tclog_buf_printf(&rec->errbuf,
+		    "invalid JSON at column %zu: invalid UTF-8", bad + 1);
 	}
 	yajl_free(h);
 	rec->yajl = NULL;

@@ -168,8 +168,8 @@ struct tclog_record {
 };
 
 void tclog_record_init(struct tclog_record *rec);
-/* Returns 0 when text is one JSON object with no duplicate top-level
- * key, else -1 with rec->error set. "unterminated" says the text was the
+/* Returns 0 when text is one JSON object in strict UTF-8 with no
+ * duplicate top-level key, else -1 with rec->error set. "unterminated" says the text was the
  * unterminated last line of its input (a truncated record). */
 int tclog_record_parse(struct tclog_record *rec, const char *text,
     size_t len, bool unterminated);
@@ -225,5 +225,12 @@ bool tclog_json_equal(const char *a, size_t alen, const char *b,
 /* Appends s as a JSON string with quotes: \" \\ \b \f \n \r \t, other
  * control characters as \u00xx, everything else (UTF-8) as it is. */
 void tclog_json_put_string(struct tclog_buf *b, const char *s, size_t n);
+
+/* ---- strict UTF-8 (lib/utf8.c) ---- */
+
+/* The offset of the first byte of text that is not strict UTF-8 (RFC
+ * 3629: no overlong forms, no surrogates, nothing past U+10FFFF), or len
+ * when it all is. yajl accepts some such bytes; tclog refuses them. */
+size_t tclog_utf8_invalid(const char *text, size_t len);
 
 #endif

@@ -5,7 +5,8 @@ tclog-filter, tclog-upgrade, tclog-qwen once they exist; missing ones
 are skipped): input arriving one byte at a time and in odd-sized reads
 through a pipe, records exactly at and one byte over the -L limit, a
 million tiny records, NUL bytes, JSON nested 10,000 deep, numbers beyond
-64 bits, and a file truncated while the command reads it. Most checks
+64 bits, UTF-8 that yajl accepts and is not, and a file truncated while
+the command reads it. Most checks
 compare a command with itself on a clean version of the same input, so
 they hold whatever the command does to a good record: the exit status,
 one diagnostic "CMD: FILE:LINE: ..." per bad record, and every good
@@ -205,6 +206,16 @@ def case_nul(cmd, argv):
     expect_bad(cmd, "NUL bytes", run(argv, data), clean, [2, 4, 5, 6])
 
 
+def case_utf8(cmd, argv):
+    """Bytes yajl takes for UTF-8 and are not: an overlong form, a
+    surrogate written as UTF-8, a code point past U+10FFFF."""
+    data = lines(entry(0), entry(1)[:-1] + b',"x":"\xc0\x80"}',
+                 b'{"a":"\xed\xa0\x80"}', entry(2), b'{"b":"\xf4\x90\x80\x80"}',
+                 entry(3))
+    clean = run(argv, lines(entry(0), entry(2), entry(3)))
+    expect_bad(cmd, "UTF-8 that yajl lets through", run(argv, data), clean, [2, 3, 5])
+
+
 def case_deep(cmd, argv):
     deep = b'{"a":' + b"[" * 10000 + b"]" * 10000 + b"}"
     clean = run(argv, lines(entry(0), entry(1)))
@@ -308,6 +319,7 @@ def main():
         case_limit(cmd, argv)
         case_million(cmd, argv, 20000 if valgrind else 1000000)
         case_nul(cmd, argv)
+        case_utf8(cmd, argv)
         case_deep(cmd, argv)
         case_numbers(cmd, argv)
         case_truncated(cmd, argv, 2000 if valgrind else 10000)
