@@ -80,8 +80,8 @@ check: deps-check
 test: check
 
 # bench/: a log generator, the bare yajl parse loop, the library's parse
-# loop and a timer, then
-# bench/run measures every built command against jq, python3 and yajl.
+# loop and a timer; bench/run measures every built command against jq,
+# python3 and yajl (bench/README.md).
 BENCH_DEPS = $(DEMO_DEPS) jq yajl-tools python3
 BENCH_TOOLS := $(addprefix $(BUILD)/bench/,gen floor parse measure)
 
