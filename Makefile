@@ -1,7 +1,9 @@
 # tclog - plain make; see README.md.
 #   make            build the commands into build/bin
 #   make demo       run the main pipeline on examples/tool_calls.log
-#   make check      all tests (also under ASan+UBSan), man page lint
+#   make check      all tests (also under ASan+UBSan, valgrind), man page lint
+#   make bench      speed and memory against jq, python3 and yajl (bench/)
+#   make fuzz       libFuzzer harnesses, FUZZ_SECONDS each (fuzz/)
 #   make install    PREFIX=/usr/local, DESTDIR for staging
 
 PREFIX ?= /usr/local
@@ -34,7 +36,8 @@ CHECK_DEPS = $(DEMO_DEPS) mandoc python3 python3-jinja2
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -g -O1
 
-.PHONY: all demo check test install uninstall clean deps-demo deps-check
+.PHONY: all demo check test install uninstall clean deps-demo deps-check \
+	bench fuzz deps-bench deps-fuzz
 
 all: $(PROGS) $(TEST_TOOLS)
 
@@ -68,14 +71,49 @@ demo: deps-demo
 
 # The suite runs twice: as built, and built with AddressSanitizer and
 # UndefinedBehaviorSanitizer (and under valgrind when it is installed).
+# Memory still reachable when a fatal error exits (err() deep in a write)
+# is no leak; what main forgot to free is lost once main returns.
+VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite,indirect,possible
+VALGRIND_MODE = $(if $(shell command -v valgrind 2>/dev/null),\
+	--mode "valgrind=$(BUILD)/bin:$(VALGRIND)")
+
 check: deps-check
 	@$(MAKE) -s --no-print-directory all
 	@$(MAKE) -s --no-print-directory all BUILD=$(BUILD)/sanitize \
 		CFLAGS="$(SANITIZE)" LDFLAGS="$(SANITIZE)"
-	@bash tests/run --mode plain=$(BUILD)/bin \
-		--mode sanitize=$(BUILD)/sanitize/bin
+	@CC="$(CC)" bash tests/run --mode plain=$(BUILD)/bin \
+		--mode sanitize=$(BUILD)/sanitize/bin $(VALGRIND_MODE)
 
 test: check
+
+# bench/: a log generator, the bare yajl parse loop, the library's parse
+# loop and a timer; bench/run measures every built command against jq,
+# python3 and yajl (bench/README.md).
+BENCH_DEPS = $(DEMO_DEPS) jq yajl-tools python3
+BENCH_TOOLS := $(addprefix $(BUILD)/bench/,gen floor parse measure)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libtclog.a lib/tclog.h
+	@mkdir -p $(@D)
+	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(LDFLAGS) \
+		-o $@ $< $(BUILD)/libtclog.a $(YAJL_LIBS)
+
+deps-bench:
+	@sh tests/deps.sh $(CC) $(BENCH_DEPS)
+
+bench: deps-bench
+	@$(MAKE) --no-print-directory all $(BENCH_TOOLS)
+	@bash bench/run $(BUILD)
+
+# fuzz/: libFuzzer harnesses (clang), each run for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+
+deps-fuzz:
+	@sh tests/deps.sh $(FUZZ_CC) $(DEMO_DEPS) clang
+
+fuzz: deps-fuzz
+	@bash fuzz/run $(FUZZ_SECONDS) $(FUZZ_CC) $(BUILD)/fuzz
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

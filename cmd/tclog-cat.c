@@ -8,6 +8,7 @@
  * record reaches stdout only once it is complete and good.
  */
 #include <err.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -374,6 +375,11 @@ view_record(struct cat *c, const char *json, size_t len, unsigned long line)
 
 /* ---- parsing ---- */
 
+#define LONE_SURROGATE "a string holds a lone UTF-16 surrogate"
+/* bytes yajl's looser check lets through: overlong forms, surrogates
+ * written as UTF-8, code points past U+10FFFF */
+#define BAD_UTF8 "a string holds invalid UTF-8"
+
 /* Stops the parse with a reason (returns 0 for the callback). */
 static int
 stop(struct cat *c, const char *why)
@@ -392,7 +398,7 @@ gen_status(struct cat *c, yajl_gen_status st)
 	case yajl_max_depth_exceeded:
 		return stop(c, "nested deeper than 127 levels");
 	case yajl_gen_invalid_string:
-		return stop(c, "a string holds a lone UTF-16 surrogate");
+		return stop(c, LONE_SURROGATE);
 	default:
 		return stop(c, "cannot regenerate the record");
 	}
@@ -431,12 +437,90 @@ on_number(void *ctx, const char *s, size_t n)
 	return gen_status(c, yajl_gen_number(c->gen, s, n));
 }
 
+/*
+ * yajl's decoder mangles UTF-16 surrogates that are not in pairs: a lone
+ * high one becomes '?', a lone low one three bytes that are no UTF-8, a
+ * high one before another \u escape a wrong character. Such strings are
+ * refused. Only a string yajl decoded (it had escapes) is looked at: one
+ * without escapes comes straight from the line.
+ */
+static bool
+decoded(const struct cat *c, const unsigned char *s)
+{
+	uintptr_t p = (uintptr_t)s, text = (uintptr_t)c->in.text;
+
+	return p < text || p >= text + c->in.len;
+}
+
+static unsigned
+hex4(const char *p)
+{
+	unsigned v = 0;
+
+	for (int i = 0; i < 4; i++)
+		v = v * 16 + (unsigned)(p[i] <= '9' ? p[i] - '0' :
+		    (p[i] | 0x20) - 'a' + 10);
+	return v;
+}
+
+/* True when the string token yajl has just read holds a \u escape of a
+ * lone surrogate. The token lies whole in the current line (a string
+ * cannot cross a line end) and ends where yajl stands. */
+static bool
+lone_surrogate(struct cat *c)
+{
+	const char *text = c->in.text, *p, *end;
+	size_t close = yajl_get_bytes_consumed(c->parser), open = 0, i, bs;
+
+	if (close == 0 || close > c->in.len || text[close - 1] != '"')
+		return false;
+	/* its opening quote: the first behind an even number of \ */
+	for (i = close - 1;; i = open) {
+		const char *q = memrchr(text, '"', i);
+
+		if (q == NULL)
+			return false;
+		open = (size_t)(q - text);
+		for (bs = 0; open - bs > 0 && text[open - bs - 1] == '\\'; bs++)
+			;
+		if (bs % 2 == 0)
+			break;
+	}
+	p = text + open + 1;
+	end = text + close - 1;
+	while (p < end && (p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+		unsigned cp, low;
+
+		if (p[1] != 'u') {
+			p += 2;
+			continue;
+		}
+		cp = hex4(p + 2);
+		p += 6;
+		if (cp >= 0xdc00 && cp < 0xe000)
+			return true;
+		if (cp < 0xd800 || cp >= 0xdc00)
+			continue;
+		if (end - p < 6 || p[0] != '\\' || p[1] != 'u')
+			return true;
+		low = hex4(p + 2);
+		if (low < 0xdc00 || low >= 0xe000)
+			return true;
+		p += 6;
+	}
+	return false;
+}
+
 static int
 on_string(void *ctx, const unsigned char *s, size_t n)
 {
 	struct cat *c = ctx;
 
 	TOP_MUST_BE_OBJECT(c);
+	if (decoded(c, s) && lone_surrogate(c))
+		return stop(c, LONE_SURROGATE);
+	if (tclog_utf8_invalid((const char *)s, n) < n)
+		return stop(c, BAD_UTF8);
 	return gen_status(c, yajl_gen_string(c->gen, s, n));
 }
 
@@ -476,6 +560,10 @@ on_map_key(void *ctx, const unsigned char *key, size_t n)
 {
 	struct cat *c = ctx;
 
+	if (decoded(c, key) && lone_surrogate(c))
+		return stop(c, LONE_SURROGATE);
+	if (tclog_utf8_invalid((const char *)key, n) < n)
+		return stop(c, BAD_UTF8);
 	if (c->depth == 1 && !tclog_keyset_add(&c->keys, (const char *)key,
 	    n)) {
 		c->why.len = 0;
@@ -563,14 +651,16 @@ drop_record(struct cat *c)
 
 /* Diagnoses a bad record at line and drops it. Parsing resumes with a
  * new parser at the next line, or past the rest of the record when the
- * error struck inside an object. */
+ * error struck inside an object begun on an earlier line. */
 static void
 bad_record(struct cat *c, unsigned long line, const char *fmt,
     const char *msg)
 {
 	tclog_diag(c->in.name, line, fmt, msg);
 	tclog_status_raise(&c->status, TCLOG_EXIT_BAD);
-	c->skipping = c->depth > 0;
+	/* Only a record spread over lines has a rest to skip: in JSON
+	 * lines, the next line is the next record. */
+	c->skipping = c->depth > 0 && c->record_line < c->in.line;
 	c->skip_first = 0;
 	drop_record(c);
 }

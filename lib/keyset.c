@@ -24,8 +24,9 @@ hash(const char *s, size_t n)
 static bool
 same(const struct tclog_keyset *s, size_t i, const char *key, size_t len)
 {
-	return s->len[i] == len &&
-	    memcmp(s->names.data + s->off[i], key, len) == 0;
+	/* len 0: names.data may still be NULL */
+	return s->len[i] == len && (len == 0 ||
+	    memcmp(s->names.data + s->off[i], key, len) == 0);
 }
 
 /* Finds key's slot: the one holding it, or the empty one to fill. */

@@ -96,7 +96,8 @@ tclog_reader_next(struct tclog_reader *r)
 	if (r->buf == NULL && fill(r) < 0)	/* the first read */
 		return TCLOG_READ_ERROR;
 	for (;;) {
-		char *start = r->buf + r->head;
+		/* no arithmetic on the NULL buffer of a reader never filled */
+		char *start = r->buf != NULL ? r->buf + r->head : NULL;
 		size_t avail = r->tail - r->head;
 		char *nl = avail > r->scanned ?
 		    memchr(start + r->scanned, '\n', avail - r->scanned) : NULL;
@@ -127,10 +128,12 @@ tclog_reader_next(struct tclog_reader *r)
 		r->head += nl != NULL ? len + 1 : len;
 		if (len > 0 && start[len - 1] == '\r')
 			len--;
-		if (blank(start, len))
-			continue;
+		/* the limit first: a long line is too long even when blank,
+		 * as it is when found before its end arrives */
 		if (len > r->limit)
 			return TCLOG_READ_TOO_LONG;
+		if (blank(start, len))
+			continue;
 		r->text = start;
 		r->len = len;
 		return TCLOG_READ_RECORD;

@@ -185,6 +185,7 @@ tclog_record_parse(struct tclog_record *rec, const char *text, size_t len,
 	yajl_handle h;
 	yajl_status st;
 	bool at_end = false;
+	size_t bad;
 
 	rec->text = text;
 	rec->len = len;
@@ -212,6 +213,10 @@ tclog_record_parse(struct tclog_record *rec, const char *text, size_t len,
 		yajl_failure(rec, h, at_end, unterminated);
 	} else if (!rec->is_object) {
 		tclog_buf_adds(&rec->errbuf, "not a JSON object");
+	} else if ((bad = tclog_utf8_invalid(text, len)) < len) {
+		/* what yajl's looser check let through */
+		tclog_buf_printf(&rec->errbuf,
+		    "invalid JSON at column %zu: invalid UTF-8", bad + 1);
 	}
 	yajl_free(h);
 	rec->yajl = NULL;
@@ -219,8 +224,13 @@ tclog_record_parse(struct tclog_record *rec, const char *text, size_t len,
 		rec->error = tclog_buf_str(&rec->errbuf);
 		return -1;
 	}
-	for (size_t i = 0; i < rec->nfield; i++)
-		rec->field[i].key = rec->keys.names.data + rec->keys.off[i];
+	if (rec->nfield > 0) {
+		/* tclog_buf_str: names.data is NULL when every key is "" */
+		const char *names = tclog_buf_str(&rec->keys.names);
+
+		for (size_t i = 0; i < rec->nfield; i++)
+			rec->field[i].key = names + rec->keys.off[i];
+	}
 	return 0;
 }
 

@@ -183,8 +183,8 @@ struct tclog_record {
 };
 
 void tclog_record_init(struct tclog_record *rec);
-/* Returns 0 when text is one JSON object with no duplicate top-level
- * key, else -1 with rec->error set. "unterminated" says the text was the
+/* Returns 0 when text is one JSON object in strict UTF-8 with no
+ * duplicate top-level key, else -1 with rec->error set. "unterminated" says the text was the
  * unterminated last line of its input (a truncated record). */
 int tclog_record_parse(struct tclog_record *rec, const char *text,
     size_t len, bool unterminated);
@@ -195,11 +195,12 @@ void tclog_record_free(struct tclog_record *rec);
 
 /* ---- JSON text already validated by yajl ---- */
 
-/* JSON's white space. */
+/* White space as yajl's lexer takes it: JSON's four, and \f and \v. */
 static inline bool
 tclog_json_is_space(char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+	    c == '\v';
 }
 
 enum tclog_json_type {
@@ -294,5 +295,12 @@ struct tclog_digestset {
 bool tclog_digestset_add(struct tclog_digestset *s, const void *p,
     size_t n);
 void tclog_digestset_free(struct tclog_digestset *s);
+
+/* ---- strict UTF-8 (lib/utf8.c) ---- */
+
+/* The offset of the first byte of text that is not strict UTF-8 (RFC
+ * 3629: no overlong forms, no surrogates, nothing past U+10FFFF), or len
+ * when it all is. yajl accepts some such bytes; tclog refuses them. */
+size_t tclog_utf8_invalid(const char *text, size_t len);
 
 #endif
