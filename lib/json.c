@@ -338,7 +338,8 @@ tclog_json_put_string(struct tclog_buf *b, const char *s, size_t n)
 			tclog_buf_add(b, u, 6);
 		}
 	}
-	tclog_buf_add(b, s + run, n - run);
+	if (run < n)	/* s may be NULL when n is 0 (an empty buffer) */
+		tclog_buf_add(b, s + run, n - run);
 	tclog_buf_addc(b, '"');
 }
 
