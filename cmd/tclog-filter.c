@@ -152,11 +152,14 @@ days_from_civil(int y, int m, int d)
 static int
 parse_time(const char *s, size_t len, bool date_ok, struct instant *t)
 {
-	const char *p = s, *end = s + len;
+	const char *p = s, *end;
 	int year, month, day, hour = 0, minute = 0, second = 0, offset = 0;
 	long nsec = 0;
 
-	if (len < 10 || s[4] != '-' || s[7] != '-' ||
+	if (len < 10)	/* s may be NULL then: an empty decoded string */
+		return -1;
+	end = s + len;
+	if (s[4] != '-' || s[7] != '-' ||
 	    (year = number(s, 4)) < 0 || (month = number(s + 5, 2)) < 1 ||
 	    month > 12 || (day = number(s + 8, 2)) < 1 ||
 	    day > days_in_month(year, month))

@@ -121,6 +121,9 @@ tclog_json_string(const char *value, size_t len, struct tclog_buf *out)
 
 	if (len < 2 || value[0] != '"')
 		return -1;
+	/* out->data is never NULL after this, even for "": callers may do
+	 * pointer arithmetic on it. */
+	tclog_buf_grow(out, 0);
 	p = value + 1;
 	end = value + len - 1;	/* the closing quote */
 	while (p < end) {
