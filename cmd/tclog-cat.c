@@ -231,9 +231,10 @@ static bool
 view_response_calls(struct cat *c, const char *value, size_t len)
 {
 	struct tclog_buf resp = { 0 }, err = { 0 };
-	struct tclog_json_iter it, fit;
-	const char *k, *v, *call, *calls = NULL, *content = NULL;
-	size_t klen, vlen, call_len, calls_len = 0, content_len = 0;
+	struct tclog_json_iter it;
+	struct tclog_tool_calls tc;
+	const char *k, *v, *calls = NULL, *content = NULL;
+	size_t klen, vlen, calls_len = 0, content_len = 0;
 	bool shown = false;
 
 	if (tclog_json_string(value, len, &resp) != 0 ||
@@ -241,11 +242,11 @@ view_response_calls(struct cat *c, const char *value, size_t len)
 		goto done;
 	tclog_json_iter_init(&it, resp.data, resp.len);
 	while (tclog_json_next_member(&it, &k, &klen, &v, &vlen)) {
-		if (klen == 12 && memcmp(k, "\"tool_calls\"", 12) == 0 &&
+		if (tclog_json_key_is(k, klen, "tool_calls") &&
 		    tclog_json_type(v, vlen) == TCLOG_JSON_ARRAY) {
 			calls = v;
 			calls_len = vlen;
-		} else if (klen == 9 && memcmp(k, "\"content\"", 9) == 0) {
+		} else if (tclog_json_key_is(k, klen, "content")) {
 			content = v;
 			content_len = vlen;
 		}
@@ -256,45 +257,16 @@ view_response_calls(struct cat *c, const char *value, size_t len)
 		view_field(c, "reply", content, content_len);
 	if (calls == NULL)
 		goto done;
-	tclog_json_iter_init(&it, calls, calls_len);
-	while (tclog_json_next_element(&it, &call, &call_len)) {
-		const char *fn = NULL, *name = NULL, *args = NULL;
-		size_t fn_len = 0, name_len = 0, args_len = 0;
+	tclog_tool_calls_init(&tc, calls, calls_len);
+	while (tclog_tool_calls_next(&tc)) {
+		const char *args = tc.args ? tc.args : "{}";
+		size_t args_len = tc.args ? tc.args_len : 2;
+		bool mine = is_entry_call(c, tc.name, tc.name_len, args,
+		    args_len);
 
-		if (tclog_json_type(call, call_len) != TCLOG_JSON_OBJECT)
-			continue;
-		tclog_json_iter_init(&fit, call, call_len);
-		while (tclog_json_next_member(&fit, &k, &klen, &v, &vlen))
-			if (klen == 10 && memcmp(k, "\"function\"", 10) == 0 &&
-			    tclog_json_type(v, vlen) == TCLOG_JSON_OBJECT) {
-				fn = v;
-				fn_len = vlen;
-			}
-		if (fn == NULL)
-			continue;
-		tclog_json_iter_init(&fit, fn, fn_len);
-		while (tclog_json_next_member(&fit, &k, &klen, &v, &vlen)) {
-			if (klen == 6 && memcmp(k, "\"name\"", 6) == 0) {
-				name = v;
-				name_len = vlen;
-			} else if (klen == 11 &&
-			    memcmp(k, "\"arguments\"", 11) == 0) {
-				args = v;
-				args_len = vlen;
-			}
-		}
-		if (name != NULL) {
-			bool mine;
-
-			if (args == NULL) {
-				args = "{}";
-				args_len = 2;
-			}
-			mine = is_entry_call(c, name, name_len, args, args_len);
-			view_call(c, mine ? "call" : "parallel", name, name_len,
-			    args, args_len);
-			shown = shown || mine;
-		}
+		view_call(c, mine ? "call" : "parallel", tc.name, tc.name_len,
+		    args, args_len);
+		shown = shown || mine;
 	}
 done:
 	tclog_buf_free(&resp);
@@ -792,6 +764,7 @@ int
 main(int argc, char *argv[])
 {
 	struct cat c = { .limit = TCLOG_DEFAULT_LIMIT };
+	struct tclog_inputs in;
 	int ch, status;
 
 	tclog_start();
@@ -825,19 +798,9 @@ main(int argc, char *argv[])
 	yajl_gen_config(c.gen, yajl_gen_validate_utf8, 1);
 	tclog_record_init(&c.rec);
 
-	if (argc == 0)
-		cat_file(&c, STDIN_FILENO, TCLOG_STDIN_NAME);
-	for (int i = 0; i < argc; i++) {
-		int fd = tclog_open_input(argv[i]);
-
-		if (fd == -1) {
-			tclog_status_raise(&c.status, TCLOG_EXIT_FATAL);
-			continue;
-		}
-		cat_file(&c, fd, tclog_input_name(argv[i]));
-		if (fd != STDIN_FILENO)
-			close(fd);
-	}
+	tclog_inputs_init(&in, argc, argv);
+	while (tclog_inputs_next(&in, &c.status))
+		cat_file(&c, in.fd, in.name);
 
 	yajl_gen_free(c.gen);
 	tclog_keyset_free(&c.keys);

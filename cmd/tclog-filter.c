@@ -224,14 +224,6 @@ compare_instants(const struct instant *a, const struct instant *b)
 
 /* ---- one record ---- */
 
-static bool
-key_is(const struct tclog_field *f, const char *key, size_t len)
-{
-	return f->key_len == len && memcmp(f->key, key, len) == 0;
-}
-
-#define KEY_IS(f, lit) key_is((f), (lit), sizeof(lit) - 1)
-
 /* Finds the fields of interest in one pass over the record. */
 static void
 find_fields(const struct tclog_record *rec, struct fields *fs)
@@ -242,31 +234,31 @@ find_fields(const struct tclog_record *rec, struct fields *fs)
 
 		switch (f->key_len) {
 		case 5:
-			if (KEY_IS(f, "model"))
+			if (tclog_field_is(f, "model"))
 				fs->model = f;
 			break;
 		case 6:
-			if (KEY_IS(f, "status"))
+			if (tclog_field_is(f, "status"))
 				fs->status = f;
-			else if (KEY_IS(f, "rating"))
+			else if (tclog_field_is(f, "rating"))
 				fs->rating = f;
 			break;
 		case 9:
-			if (KEY_IS(f, "timestamp"))
+			if (tclog_field_is(f, "timestamp"))
 				fs->timestamp = f;
-			else if (KEY_IS(f, "tool_name"))
+			else if (tclog_field_is(f, "tool_name"))
 				fs->tool_name = f;
 			break;
 		case 10:
-			if (KEY_IS(f, "user_query"))
+			if (tclog_field_is(f, "user_query"))
 				fs->user_query = f;
 			break;
 		case 13:
-			if (KEY_IS(f, "reconstructed"))
+			if (tclog_field_is(f, "reconstructed"))
 				fs->reconstructed = f;
 			break;
 		case 14:
-			if (KEY_IS(f, "model_response"))
+			if (tclog_field_is(f, "model_response"))
 				fs->model_response = f;
 			break;
 		}
@@ -575,6 +567,7 @@ int
 main(int argc, char *argv[])
 {
 	struct filter fl = { .limit = TCLOG_DEFAULT_LIMIT };
+	struct tclog_inputs in;
 	int first, status;
 
 	tclog_start();
@@ -591,19 +584,9 @@ main(int argc, char *argv[])
 	argv += first;
 
 	tclog_record_init(&fl.rec);
-	if (argc == 0)
-		filter_file(&fl, STDIN_FILENO, TCLOG_STDIN_NAME);
-	for (int i = 0; i < argc; i++) {
-		int fd = tclog_open_input(argv[i]);
-
-		if (fd == -1) {
-			tclog_status_raise(&fl.exit_status, TCLOG_EXIT_FATAL);
-			continue;
-		}
-		filter_file(&fl, fd, tclog_input_name(argv[i]));
-		if (fd != STDIN_FILENO)
-			close(fd);
-	}
+	tclog_inputs_init(&in, argc, argv);
+	while (tclog_inputs_next(&in, &fl.exit_status))
+		filter_file(&fl, in.fd, in.name);
 	if (fl.count) {
 		struct tclog_buf line = { 0 };
 

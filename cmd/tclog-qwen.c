@@ -114,14 +114,6 @@ trim(struct tclog_buf *b)
 	b->len -= start;
 }
 
-static bool
-key_is(const char *key, size_t len, const char *name)
-{
-	size_t n = strlen(name);
-
-	return len == n + 2 && memcmp(key + 1, name, n) == 0;
-}
-
 /* ---- JSON-only content ---- */
 
 struct only_containers {
@@ -414,55 +406,18 @@ call_args(struct qwen *q, struct call *c, const char *v, size_t n)
 static void
 response_calls(struct qwen *q, const char *calls, size_t calls_len)
 {
-	struct tclog_json_iter it, cit, fit;
-	const char *call, *k, *v;
-	size_t call_len, klen, vlen, place = 0;
+	struct tclog_tool_calls tc;
 
-	tclog_json_iter_init(&it, calls, calls_len);
-	while (tclog_json_next_element(&it, &call, &call_len)) {
-		const char *id = NULL, *fn = NULL, *name = NULL, *args = NULL;
-		size_t id_len = 0, fn_len = 0, name_len = 0, args_len = 0;
-		struct call *c;
+	tclog_tool_calls_init(&tc, calls, calls_len);
+	while (tclog_tool_calls_next(&tc)) {
+		struct call *c = new_call(&q->ex);
 
-		place++;
-		if (tclog_json_type(call, call_len) != TCLOG_JSON_OBJECT)
-			continue;
-		tclog_json_iter_init(&cit, call, call_len);
-		while (tclog_json_next_member(&cit, &k, &klen, &v, &vlen)) {
-			if (key_is(k, klen, "id") && tclog_json_type(v, vlen) ==
-			    TCLOG_JSON_STRING && !tclog_json_is_empty_string(v,
-			    vlen)) {
-				id = v;
-				id_len = vlen;
-			} else if (key_is(k, klen, "function") &&
-			    tclog_json_type(v, vlen) == TCLOG_JSON_OBJECT) {
-				fn = v;
-				fn_len = vlen;
-			}
-		}
-		if (fn == NULL)
-			continue;
-		tclog_json_iter_init(&fit, fn, fn_len);
-		while (tclog_json_next_member(&fit, &k, &klen, &v, &vlen)) {
-			if (key_is(k, klen, "name") && tclog_json_type(v, vlen) ==
-			    TCLOG_JSON_STRING) {
-				name = v;
-				name_len = vlen;
-			} else if (key_is(k, klen, "arguments") &&
-			    tclog_json_type(v, vlen) != TCLOG_JSON_NULL) {
-				args = v;
-				args_len = vlen;
-			}
-		}
-		if (name == NULL)
-			continue;
-		c = new_call(&q->ex);
-		if (id != NULL)
-			tclog_json_string(id, id_len, &c->id);
+		if (tc.id != NULL)
+			tclog_json_string(tc.id, tc.id_len, &c->id);
 		else
-			tclog_buf_printf(&c->id, "call_%zu", place);
-		tclog_json_string(name, name_len, &c->name);
-		call_args(q, c, args, args_len);
+			tclog_buf_printf(&c->id, "call_%zu", tc.place);
+		tclog_json_string(tc.name, tc.name_len, &c->name);
+		call_args(q, c, tc.args, tc.args_len);
 	}
 }
 
@@ -643,14 +598,14 @@ read_entry(struct qwen *q)
 	while (tclog_json_next_member(&it, &k, &klen, &v, &vlen)) {
 		enum tclog_json_type type = tclog_json_type(v, vlen);
 
-		if (key_is(k, klen, "content") && type == TCLOG_JSON_STRING) {
+		if (tclog_json_key_is(k, klen, "content") && type == TCLOG_JSON_STRING) {
 			content = v;
 			content_len = vlen;
-		} else if (key_is(k, klen, "content") &&
+		} else if (tclog_json_key_is(k, klen, "content") &&
 		    type != TCLOG_JSON_NULL) {
 			bad_record(q, "model_response content is not a string");
 			return;
-		} else if (key_is(k, klen, "tool_calls") &&
+		} else if (tclog_json_key_is(k, klen, "tool_calls") &&
 		    type == TCLOG_JSON_ARRAY) {
 			calls = v;
 			calls_len = vlen;
@@ -1058,10 +1013,10 @@ load_tools(struct qwen *q, const char *path)
 		}
 		tclog_json_iter_init(&tit, tool, len);
 		while (tclog_json_next_member(&tit, &k, &klen, &v, &vlen)) {
-			if (key_is(k, klen, "type")) {
+			if (tclog_json_key_is(k, klen, "type")) {
 				type = v;
 				type_len = vlen;
-			} else if (key_is(k, klen, "function")) {
+			} else if (tclog_json_key_is(k, klen, "function")) {
 				fn = v;
 				fn_len = vlen;
 			}
@@ -1079,7 +1034,7 @@ load_tools(struct qwen *q, const char *path)
 		}
 		tclog_json_iter_init(&tit, fn, fn_len);
 		while (tclog_json_next_member(&tit, &k, &klen, &v, &vlen))
-			if (key_is(k, klen, "name") && tclog_json_type(v, vlen) ==
+			if (tclog_json_key_is(k, klen, "name") && tclog_json_type(v, vlen) ==
 			    TCLOG_JSON_STRING)
 				name = v;
 		if (name == NULL) {
@@ -1144,6 +1099,7 @@ int
 main(int argc, char *argv[])
 {
 	struct qwen q = { .limit = TCLOG_DEFAULT_LIMIT };
+	struct tclog_inputs in;
 	const char *system_text = NULL, *system_file = NULL;
 	const char *tools_file = NULL;
 	int ch, status;
@@ -1232,19 +1188,9 @@ main(int argc, char *argv[])
 	}
 	tclog_record_init(&q.rec);
 
-	if (argc == 0)
-		convert_file(&q, STDIN_FILENO, TCLOG_STDIN_NAME);
-	for (int i = 0; i < argc; i++) {
-		int fd = tclog_open_input(argv[i]);
-
-		if (fd == -1) {
-			tclog_status_raise(&q.status, TCLOG_EXIT_FATAL);
-			continue;
-		}
-		convert_file(&q, fd, tclog_input_name(argv[i]));
-		if (fd != STDIN_FILENO)
-			close(fd);
-	}
+	tclog_inputs_init(&in, argc, argv);
+	while (tclog_inputs_next(&in, &q.status))
+		convert_file(&q, in.fd, in.name);
 	finish_example(&q);
 
 	free_all(&q);

@@ -70,59 +70,6 @@ is_blank(char c)
 	    c == '\f' || c == '\r';
 }
 
-/*
- * Appends s as a JSON string encoded as Go's encoding/json does: like
- * tclog_json_put_string, and also <, >, & and U+2028, U+2029 as \u
- * escapes. The input is valid UTF-8 (it comes from JSON yajl checked).
- */
-static void
-put_go_string(struct tclog_buf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t run = 0;	/* s[run..i) is still to be copied as it is */
-
-	tclog_buf_grow(b, n + 2);
-	tclog_buf_addc(b, '"');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-		const char *esc = NULL;
-		size_t len = 1;	/* bytes of s the escape stands for */
-
-		switch (c) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\b': esc = "\\b"; break;
-		case '\f': esc = "\\f"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case '\t': esc = "\\t"; break;
-		case 0xe2:	/* U+2028, U+2029 are E2 80 A8, E2 80 A9 */
-			if (i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
-			    ((unsigned char)s[i + 2] & 0xfe) == 0xa8) {
-				esc = s[i + 2] == (char)0xa8 ? "\\u2028" :
-				    "\\u2029";
-				len = 3;
-			}
-			break;
-		case '<': case '>': case '&':
-			esc = u;
-			break;
-		default:
-			if (c < 0x20)
-				esc = u;
-		}
-		if (esc == NULL)
-			continue;
-		tclog_buf_add(b, s + run, i - run);
-		tclog_buf_add(b, esc, esc == u ? sizeof(u) : strlen(esc));
-		i += len - 1;
-		run = i + 1;
-	}
-	tclog_buf_add(b, s + run, n - run);
-	tclog_buf_addc(b, '"');
-}
-
 /* ---- the rules of -q ---- */
 
 /* Reads a rules file into r; on a malformed line diagnoses it and
@@ -186,7 +133,7 @@ read_rules(struct rules *r, const char *path, size_t limit)
 		rule->word_len = word_len;
 		tclog_buf_add(&r->text, line, word_len);
 		rule->query = r->text.len;
-		put_go_string(&r->text, tab + 1,
+		tclog_json_put_go_string(&r->text, tab + 1,
 		    (size_t)(line + in.len - tab - 1));
 		rule->query_len = r->text.len - rule->query;
 		/* The query goes into JSON output: it must be UTF-8. */
@@ -370,7 +317,7 @@ reconstruct_query(struct upgrade *u)
 		tclog_buf_add(&u->text, tool, tool_len);
 	}
 	u->query.len = 0;
-	put_go_string(&u->query, u->text.data, u->text.len);
+	tclog_json_put_go_string(&u->query, u->text.data, u->text.len);
 }
 
 /* Sets u->response to the encoded model_response the logger would have
@@ -382,12 +329,12 @@ reconstruct_response(struct upgrade *u)
 	tclog_buf_adds(&u->text, "{\"role\":\"assistant\",\"content\":\"\","
 	    "\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\","
 	    "\"function\":{\"name\":");
-	put_go_string(&u->text, u->tool.data, u->tool.len);
+	tclog_json_put_go_string(&u->text, u->tool.data, u->tool.len);
 	tclog_buf_adds(&u->text, ",\"arguments\":");
-	put_go_string(&u->text, u->args.data, u->args.len);
+	tclog_json_put_go_string(&u->text, u->args.data, u->args.len);
 	tclog_buf_adds(&u->text, "}}]}");
 	u->response.len = 0;
-	put_go_string(&u->response, u->text.data, u->text.len);
+	tclog_json_put_go_string(&u->response, u->text.data, u->text.len);
 }
 
 /* True for a string other than "": a field worth keeping. */
@@ -397,12 +344,6 @@ filled(const struct tclog_field *f)
 	return f != NULL && tclog_json_type(f->value, f->value_len) ==
 	    TCLOG_JSON_STRING && !tclog_json_is_empty_string(f->value,
 	    f->value_len);
-}
-
-static bool
-key_is(const struct tclog_field *f, const char *key)
-{
-	return word_is(f->key, f->key_len, key);
 }
 
 /* Writes the record with the two fields in place and the mark last. */
@@ -417,10 +358,10 @@ write_upgraded(struct upgrade *u)
 
 	/* The pair goes after field anchor - 1; 0: before every field. */
 	for (size_t j = 0; j < rec->nfield; j++)
-		if (key_is(&rec->field[j], "model"))
+		if (tclog_field_is(&rec->field[j], "model"))
 			anchor = j + 1;
 	for (size_t j = 0; anchor == 0 && j < rec->nfield; j++)
-		if (key_is(&rec->field[j], "timestamp"))
+		if (tclog_field_is(&rec->field[j], "timestamp"))
 			anchor = j + 1;
 
 	u->out.len = 0;
@@ -442,8 +383,8 @@ write_upgraded(struct upgrade *u)
 	    tclog_json_next_member(&it, &k, &klen, &v, &vlen)) {
 		const struct tclog_field *f = &rec->field[i++];
 
-		if (key_is(f, "user_query") || key_is(f, "model_response") ||
-		    key_is(f, "reconstructed"))
+		if (tclog_field_is(f, "user_query") || tclog_field_is(f, "model_response") ||
+		    tclog_field_is(f, "reconstructed"))
 			continue;
 		if (!first)
 			tclog_buf_addc(&u->out, ',');
@@ -569,6 +510,7 @@ int
 main(int argc, char *argv[])
 {
 	struct upgrade u = { .limit = TCLOG_DEFAULT_LIMIT };
+	struct tclog_inputs in;
 	const char **rule_files;
 	size_t nrule_files = 0;
 	int ch;
@@ -612,19 +554,9 @@ main(int argc, char *argv[])
 			return finish(&u, rule_files);
 		}
 
-	if (argc == 0)
-		upgrade_file(&u, STDIN_FILENO, TCLOG_STDIN_NAME);
-	for (int i = 0; i < argc; i++) {
-		int fd = tclog_open_input(argv[i]);
-
-		if (fd == -1) {
-			tclog_status_raise(&u.status, TCLOG_EXIT_FATAL);
-			continue;
-		}
-		upgrade_file(&u, fd, tclog_input_name(argv[i]));
-		if (fd != STDIN_FILENO)
-			close(fd);
-	}
+	tclog_inputs_init(&in, argc, argv);
+	while (tclog_inputs_next(&in, &u.status))
+		upgrade_file(&u, in.fd, in.name);
 	if (u.count_only) {
 		char n[32];
 

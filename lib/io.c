@@ -89,6 +89,38 @@ tclog_open_input(const char *path)
 	return fd;
 }
 
+void
+tclog_inputs_init(struct tclog_inputs *in, int argc, char *argv[])
+{
+	static char *const standard_input[] = { "-" };
+
+	in->fd = -1;
+	in->name = NULL;
+	in->operand = argc > 0 ? argv : standard_input;
+	in->noperand = argc > 0 ? argc : 1;
+	in->next = 0;
+}
+
+bool
+tclog_inputs_next(struct tclog_inputs *in, int *status)
+{
+	if (in->fd != -1 && strcmp(in->operand[in->next - 1], "-") != 0)
+		close(in->fd);
+	in->fd = -1;
+	in->name = NULL;
+	while (in->next < in->noperand) {
+		const char *path = in->operand[in->next++];
+
+		in->fd = tclog_open_input(path);
+		if (in->fd != -1) {
+			in->name = tclog_input_name(path);
+			return true;
+		}
+		tclog_status_raise(status, TCLOG_EXIT_FATAL);
+	}
+	return false;
+}
+
 static void
 write_failed(void)
 {

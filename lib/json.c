@@ -304,46 +304,83 @@ tclog_json_next_member(struct tclog_json_iter *it, const char **key,
 	return true;
 }
 
-void
-tclog_json_put_string(struct tclog_buf *b, const char *s, size_t n)
+bool
+tclog_json_key_is(const char *key, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+	struct tclog_buf decoded = { 0 };
+	bool same;
+
+	if (len < 2 || memchr(key + 1, '\\', len - 2) == NULL)
+		return len == n + 2 && memcmp(key + 1, name, n) == 0;
+	tclog_json_string(key, len, &decoded);	/* rare: escapes in a key */
+	same = decoded.len == n && memcmp(decoded.data, name, n) == 0;
+	tclog_buf_free(&decoded);
+	return same;
+}
+
+/*
+ * Appends s as a JSON string; go_style also escapes what Go's
+ * encoding/json does for HTML safety: <, >, & and U+2028, U+2029.
+ */
+static void
+put_string(struct tclog_buf *b, const char *s, size_t n, bool go_style)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t run = 0;
+	size_t run = 0;	/* s[run..i) is still to be copied as it is */
 
 	tclog_buf_grow(b, n + 2);
 	tclog_buf_addc(b, '"');
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		char esc;
+		char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+		const char *esc = NULL;
+		size_t len = 1;	/* bytes of s the escape stands for */
 
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if (c >= 0x20 && c != '"' && c != '\\' && (!go_style ||
+		    (c != '<' && c != '>' && c != '&' && c != 0xe2)))
+			continue;
+		switch (c) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		case 0xe2:	/* U+2028, U+2029 are E2 80 A8, E2 80 A9 */
+			if (i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+			    ((unsigned char)s[i + 2] & 0xfe) == 0xa8) {
+				esc = s[i + 2] == (char)0xa8 ? "\\u2028" :
+				    "\\u2029";
+				len = 3;
+			}
+			break;
+		default:	/* <, >, & and the other control characters */
+			esc = u;
+		}
+		if (esc == NULL)
 			continue;
 		tclog_buf_add(b, s + run, i - run);
+		tclog_buf_add(b, esc, esc == u ? sizeof(u) : strlen(esc));
+		i += len - 1;
 		run = i + 1;
-		switch (c) {
-		case '"': esc = '"'; break;
-		case '\\': esc = '\\'; break;
-		case '\b': esc = 'b'; break;
-		case '\f': esc = 'f'; break;
-		case '\n': esc = 'n'; break;
-		case '\r': esc = 'r'; break;
-		case '\t': esc = 't'; break;
-		default: esc = 0;
-		}
-		if (esc) {
-			char e[2] = { '\\', esc };
-
-			tclog_buf_add(b, e, 2);
-		} else {
-			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4],
-			    hex[c & 15] };
-
-			tclog_buf_add(b, u, 6);
-		}
 	}
 	if (run < n)	/* s may be NULL when n is 0 (an empty buffer) */
 		tclog_buf_add(b, s + run, n - run);
 	tclog_buf_addc(b, '"');
+}
+
+void
+tclog_json_put_string(struct tclog_buf *b, const char *s, size_t n)
+{
+	put_string(b, s, n, false);
+}
+
+void
+tclog_json_put_go_string(struct tclog_buf *b, const char *s, size_t n)
+{
+	put_string(b, s, n, true);
 }
 
 /* Compares two strings by their decoded contents. */

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Exit statuses of every command. */
 enum {
@@ -82,6 +83,31 @@ int tclog_parse_size(const char *arg, size_t *size);
 int tclog_open_input(const char *path);
 /* Name used in diagnostics for an operand. */
 const char *tclog_input_name(const char *path);
+
+/*
+ * The input operands of a command, opened one after another: standard
+ * input when there are none, and wherever "-" is given.
+ *
+ *	struct tclog_inputs in;
+ *
+ *	tclog_inputs_init(&in, argc, argv);
+ *	while (tclog_inputs_next(&in, &status))
+ *		work(in.fd, in.name);
+ */
+struct tclog_inputs {
+	int fd;			/* the input opened last */
+	const char *name;	/* its name in diagnostics */
+
+	/* private */
+	char *const *operand;
+	int noperand, next;
+};
+
+void tclog_inputs_init(struct tclog_inputs *in, int argc, char *argv[]);
+/* Closes the previous input and opens the next. One that cannot be
+ * opened is diagnosed, raises *status to 2 and is passed over, so the
+ * others are still read. False when none is left. */
+bool tclog_inputs_next(struct tclog_inputs *in, int *status);
 
 /* Checked output to stdout. A failed write is fatal: a diagnostic and
  * exit status 2 (a closed pipe ends the command quietly instead). */
@@ -188,6 +214,14 @@ void tclog_record_init(struct tclog_record *rec);
  * unterminated last line of its input (a truncated record). */
 int tclog_record_parse(struct tclog_record *rec, const char *text,
     size_t len, bool unterminated);
+/* True when field f is named name. */
+static inline bool
+tclog_field_is(const struct tclog_field *f, const char *name)
+{
+	size_t n = strlen(name);
+
+	return f->key_len == n && memcmp(f->key, name, n) == 0;
+}
 /* The field named key, or NULL. */
 const struct tclog_field *tclog_record_get(const struct tclog_record *rec,
     const char *key);
@@ -246,6 +280,31 @@ bool tclog_json_next_element(struct tclog_json_iter *it, const char **value,
 bool tclog_json_next_member(struct tclog_json_iter *it, const char **key,
     size_t *key_len, const char **value, size_t *value_len);
 
+/* True when the raw key of a member (with its quotes and escapes, as
+ * tclog_json_next_member gives it) is name once decoded. */
+bool tclog_json_key_is(const char *key, size_t len, const char *name);
+
+/*
+ * The calls in the tool_calls array of an OpenAI-style chat message
+ * (lib/message.c). A call is an object whose "function" object holds a
+ * string "name"; other elements are passed over. Values are raw JSON.
+ */
+struct tclog_tool_calls {
+	size_t place;		/* the call's position in the array, from 1 */
+	const char *id;		/* a string other than "", or NULL */
+	const char *name;	/* a string */
+	const char *args;	/* the arguments, NULL when absent or null */
+	size_t id_len, name_len, args_len;
+
+	/* private */
+	struct tclog_json_iter it;
+};
+
+void tclog_tool_calls_init(struct tclog_tool_calls *tc, const char *calls,
+    size_t len);
+/* The next call: true with its fields set, false at the end. */
+bool tclog_tool_calls_next(struct tclog_tool_calls *tc);
+
 /* Equal as JSON values: objects compared member by member whatever their
  * order, strings by their decoded contents, numbers by value. Both must
  * be valid JSON. Objects with a duplicate key, and values nested deeper
@@ -257,6 +316,10 @@ bool tclog_json_equal(const char *a, size_t alen, const char *b,
 /* Appends s as a JSON string with quotes: \" \\ \b \f \n \r \t, other
  * control characters as \u00xx, everything else (UTF-8) as it is. */
 void tclog_json_put_string(struct tclog_buf *b, const char *s, size_t n);
+/* The same, as Go's encoding/json writes strings (the logger's way):
+ * also <, >, & and U+2028, U+2029 as \u escapes. */
+void tclog_json_put_go_string(struct tclog_buf *b, const char *s,
+    size_t n);
 
 /* ---- writing JSON again, recognising repeats (jsonout.c, digest.c) ---- */
 
