@@ -105,15 +105,17 @@ bench: deps-bench
 	@$(MAKE) --no-print-directory all $(BENCH_TOOLS)
 	@bash bench/run $(BUILD)
 
-# fuzz/: libFuzzer harnesses (clang), each run for FUZZ_SECONDS.
+# fuzz/: libFuzzer harnesses (clang), each run for FUZZ_SECONDS; all of
+# them, or those FUZZ_HARNESSES names (reader record cmd-tclog-cat ...).
 FUZZ_SECONDS ?= 60
+FUZZ_HARNESSES ?=
 FUZZ_CC ?= clang
 
 deps-fuzz:
 	@sh tests/deps.sh $(FUZZ_CC) $(DEMO_DEPS) clang
 
 fuzz: deps-fuzz
-	@bash fuzz/run $(FUZZ_SECONDS) $(FUZZ_CC) $(BUILD)/fuzz
+	@bash fuzz/run $(FUZZ_SECONDS) $(FUZZ_CC) $(BUILD)/fuzz $(FUZZ_HARNESSES)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
