@@ -779,7 +779,8 @@ main(int argc, char *argv[])
 			break;
 		case 'L':
 			if (tclog_parse_size(optarg, &c.limit) != 0) {
-				warnx("-L: not a size: %s", optarg);
+				warnx("-L: not " TCLOG_SIZE_SYNTAX ": %s",
+				    optarg);
 				usage(stderr);
 				return TCLOG_EXIT_FATAL;
 			}

@@ -71,8 +71,8 @@ usage(FILE *fp)
 		    "  -c         write only the number of selected records\n"
 		    "  -n         only new-format records (user_query and "
 		    "model_response set)\n"
-		    "  -o         only old-format records (either missing or "
-		    "empty)\n"
+		    "  -o         only old-format records (either missing, "
+		    "empty or not a string)\n"
 		    "  -u         with -r or -R, keep unrated records too\n"
 		    "  -U         only unrated records (rating absent, null "
 		    "or 0)\n"
@@ -507,7 +507,7 @@ parse_options(struct filter *fl, int argc, char *argv[])
 
 			if (*bound != 0)
 				return bad_usage("-%c: given twice (only -t "
-				    "may be repeated)", ch);
+				    "takes several values)", ch);
 			if ((*bound = parse_rating(optarg)) == 0)
 				return bad_usage("-%c: not a rating from 1 to "
 				    "5: %s", ch, optarg);
@@ -516,13 +516,13 @@ parse_options(struct filter *fl, int argc, char *argv[])
 		case 's':
 			if (fl->status != NULL)
 				return bad_usage("-s: given twice (only -t "
-				    "may be repeated)");
+				    "takes several values)");
 			fl->status = optarg;
 			break;
 		case 'm':
 			if (fl->model != NULL)
 				return bad_usage("-m: given twice (only -t "
-				    "may be repeated)");
+				    "takes several values)");
 			fl->model = optarg;
 			break;
 		case 't':
@@ -535,7 +535,7 @@ parse_options(struct filter *fl, int argc, char *argv[])
 
 			if (*given)
 				return bad_usage("-%c: given twice (only -t "
-				    "may be repeated)", ch);
+				    "takes several values)", ch);
 			if (parse_time(optarg, strlen(optarg), true,
 			    ch == 'a' ? &fl->after : &fl->before) != 0)
 				return bad_usage("-%c: not an RFC 3339 time "
@@ -545,7 +545,8 @@ parse_options(struct filter *fl, int argc, char *argv[])
 		}
 		case 'L':
 			if (tclog_parse_size(optarg, &fl->limit) != 0)
-				return bad_usage("-L: not a size: %s", optarg);
+				return bad_usage("-L: not " TCLOG_SIZE_SYNTAX
+				    ": %s", optarg);
 			break;
 		default:
 			usage(stderr);

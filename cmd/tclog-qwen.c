@@ -536,6 +536,11 @@ read_entry(struct qwen *q)
 		bad_record(q, q->rec.error);
 		return;
 	}
+	/* Without a tool name it is no log entry, old or new: saying
+	 * "old-format" would send the user to tclog-upgrade for nothing. */
+	tool = string_field(q, "tool_name", true, &ok);
+	if (!ok)
+		return;
 	query = tclog_record_get(&q->rec, "user_query");
 	response = tclog_record_get(&q->rec, "model_response");
 	if (query == NULL || response == NULL ||
@@ -553,8 +558,6 @@ read_entry(struct qwen *q)
 		return;
 	}
 	model = string_field(q, "model", false, &ok);
-	all_ok = all_ok && ok;
-	tool = string_field(q, "tool_name", true, &ok);
 	all_ok = all_ok && ok;
 	status = string_field(q, "status", true, &ok);
 	all_ok = all_ok && ok;
@@ -598,7 +601,8 @@ read_entry(struct qwen *q)
 	while (tclog_json_next_member(&it, &k, &klen, &v, &vlen)) {
 		enum tclog_json_type type = tclog_json_type(v, vlen);
 
-		if (tclog_json_key_is(k, klen, "content") && type == TCLOG_JSON_STRING) {
+		if (tclog_json_key_is(k, klen, "content") &&
+		    type == TCLOG_JSON_STRING) {
 			content = v;
 			content_len = vlen;
 		} else if (tclog_json_key_is(k, klen, "content") &&
@@ -672,8 +676,7 @@ put_tools_string(struct qwen *q, struct tclog_buf *b, bool bare)
 			tclog_json_iter_init(&tit, tool, len);
 			while (tclog_json_next_member(&tit, &k, &klen, &v,
 			    &vlen))
-				if (tclog_json_equal(k, klen, "\"function\"",
-				    10)) {
+				if (tclog_json_key_is(k, klen, "function")) {
 					fn = v;
 					fn_len = vlen;
 				}
@@ -1034,8 +1037,8 @@ load_tools(struct qwen *q, const char *path)
 		}
 		tclog_json_iter_init(&tit, fn, fn_len);
 		while (tclog_json_next_member(&tit, &k, &klen, &v, &vlen))
-			if (tclog_json_key_is(k, klen, "name") && tclog_json_type(v, vlen) ==
-			    TCLOG_JSON_STRING)
+			if (tclog_json_key_is(k, klen, "name") &&
+			    tclog_json_type(v, vlen) == TCLOG_JSON_STRING)
 				name = v;
 		if (name == NULL) {
 			warnx("%s: tool %zu: the function has no \"name\" string",
@@ -1095,13 +1098,32 @@ free_all(struct qwen *q)
 	tclog_digestset_free(&q->seen);
 }
 
+/* Standard input can feed one of the log, -S and -t: the reason when
+ * the options ask it for two, else NULL. */
+static const char *
+stdin_wanted_twice(const char *system_file, const char *tools_file, int argc,
+    char *argv[])
+{
+	bool sys = system_file != NULL && strcmp(system_file, "-") == 0;
+	bool tools = tools_file != NULL && strcmp(tools_file, "-") == 0;
+	bool log = tclog_inputs_take_stdin(argc, argv);
+
+	if (sys && tools)
+		return "-S - and -t - cannot both read standard input";
+	if (sys && log)
+		return "-S -: standard input is the log too; name the log files";
+	if (tools && log)
+		return "-t -: standard input is the log too; name the log files";
+	return NULL;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct qwen q = { .limit = TCLOG_DEFAULT_LIMIT };
 	struct tclog_inputs in;
 	const char *system_text = NULL, *system_file = NULL;
-	const char *tools_file = NULL;
+	const char *tools_file = NULL, *why;
 	int ch, status;
 
 	tclog_start();
@@ -1138,7 +1160,8 @@ main(int argc, char *argv[])
 			break;
 		case 'L':
 			if (tclog_parse_size(optarg, &q.limit) != 0) {
-				warnx("-L: not a size: %s", optarg);
+				warnx("-L: not " TCLOG_SIZE_SYNTAX ": %s",
+				    optarg);
 				usage(stderr);
 				return TCLOG_EXIT_FATAL;
 			}
@@ -1153,6 +1176,12 @@ main(int argc, char *argv[])
 
 	if (system_text != NULL && system_file != NULL) {
 		warnx("-s and -S exclude each other");
+		usage(stderr);
+		return TCLOG_EXIT_FATAL;
+	}
+	if ((why = stdin_wanted_twice(system_file, tools_file, argc,
+	    argv)) != NULL) {
+		warnx("%s", why);
 		usage(stderr);
 		return TCLOG_EXIT_FATAL;
 	}

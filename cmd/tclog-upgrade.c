@@ -227,15 +227,11 @@ argument(struct upgrade *u, const char *key)
 		n--;
 	}
 	tclog_json_iter_init(&it, a, n);
-	while (tclog_json_next_member(&it, &k, &klen, &v, &vlen)) {
-		u->word.len = 0;
-		tclog_json_string(k, klen, &u->word);
-		if (u->word.len == strlen(key) &&
-		    memcmp(u->word.data, key, u->word.len) == 0) {
+	while (tclog_json_next_member(&it, &k, &klen, &v, &vlen))
+		if (tclog_json_key_is(k, klen, key)) {
 			found = v;
 			found_len = vlen;
 		}
-	}
 	u->word.len = 0;
 	return found != NULL &&
 	    tclog_json_string(found, found_len, &u->word) == 0;
@@ -383,7 +379,8 @@ write_upgraded(struct upgrade *u)
 	    tclog_json_next_member(&it, &k, &klen, &v, &vlen)) {
 		const struct tclog_field *f = &rec->field[i++];
 
-		if (tclog_field_is(f, "user_query") || tclog_field_is(f, "model_response") ||
+		if (tclog_field_is(f, "user_query") ||
+		    tclog_field_is(f, "model_response") ||
 		    tclog_field_is(f, "reconstructed"))
 			continue;
 		if (!first)
@@ -529,7 +526,8 @@ main(int argc, char *argv[])
 			break;
 		case 'L':
 			if (tclog_parse_size(optarg, &u.limit) != 0) {
-				warnx("-L: not a size: %s", optarg);
+				warnx("-L: not " TCLOG_SIZE_SYNTAX ": %s",
+				    optarg);
 				usage(stderr);
 				tclog_status_raise(&u.status, TCLOG_EXIT_FATAL);
 				return finish(&u, rule_files);
@@ -547,6 +545,15 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 
+	for (size_t i = 0; i < nrule_files; i++)
+		if (strcmp(rule_files[i], "-") == 0 &&
+		    tclog_inputs_take_stdin(argc, argv)) {
+			warnx("-q -: standard input is the log too; name the "
+			    "log files");
+			usage(stderr);
+			tclog_status_raise(&u.status, TCLOG_EXIT_FATAL);
+			return finish(&u, rule_files);
+		}
 	/* Every rules file first: a bad one stops everything. */
 	for (size_t i = 0; i < nrule_files; i++)
 		if (read_rules(&u.rules, rule_files[i], u.limit) != 0) {

@@ -53,11 +53,11 @@ tclog_parse_size(const char *arg, size_t *size)
 		shift = 10;
 		end++;
 		break;
-	case 'M':
+	case 'm': case 'M':
 		shift = 20;
 		end++;
 		break;
-	case 'G':
+	case 'g': case 'G':
 		shift = 30;
 		end++;
 		break;
@@ -99,6 +99,15 @@ tclog_inputs_init(struct tclog_inputs *in, int argc, char *argv[])
 	in->operand = argc > 0 ? argv : standard_input;
 	in->noperand = argc > 0 ? argc : 1;
 	in->next = 0;
+}
+
+bool
+tclog_inputs_take_stdin(int argc, char *argv[])
+{
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "-") == 0)
+			return true;
+	return argc == 0;
 }
 
 bool

@@ -243,8 +243,8 @@ skip_value(const char *p, const char *end)
 			break;
 		default:
 			if (depth == 0) {	/* a bare scalar */
-				while (p < end && !tclog_json_is_space(*p) && *p != ',' &&
-				    *p != ']' && *p != '}')
+				while (p < end && !tclog_json_is_space(*p) &&
+				    *p != ',' && *p != ']' && *p != '}')
 					p++;
 				return p;
 			}
@@ -311,58 +311,87 @@ tclog_json_key_is(const char *key, size_t len, const char *name)
 	struct tclog_buf decoded = { 0 };
 	bool same;
 
-	if (len < 2 || memchr(key + 1, '\\', len - 2) == NULL)
+	/* An escape never makes a string longer than its text. */
+	if (len < 2 || len - 2 < n)
+		return false;
+	if (memchr(key + 1, '\\', len - 2) == NULL)
 		return len == n + 2 && memcmp(key + 1, name, n) == 0;
-	tclog_json_string(key, len, &decoded);	/* rare: escapes in a key */
-	same = decoded.len == n && memcmp(decoded.data, name, n) == 0;
+	/* rare: escapes in a key */
+	same = tclog_json_string(key, len, &decoded) == 0 &&
+	    decoded.len == n && (n == 0 || memcmp(decoded.data, name, n) == 0);
 	tclog_buf_free(&decoded);
 	return same;
 }
 
 /*
- * Appends s as a JSON string; go_style also escapes what Go's
- * encoding/json does for HTML safety: <, >, & and U+2028, U+2029.
+ * Appends the escape of the character at s[0] (of n bytes left) and
+ * returns how many bytes it stands for; 0 when it needs none after all.
  */
-static void
-put_string(struct tclog_buf *b, const char *s, size_t n, bool go_style)
+static size_t
+put_escape(struct tclog_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
+	unsigned char c = (unsigned char)s[0];
+	char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+	switch (c) {
+	case '"': tclog_buf_add(b, "\\\"", 2); return 1;
+	case '\\': tclog_buf_add(b, "\\\\", 2); return 1;
+	case '\b': tclog_buf_add(b, "\\b", 2); return 1;
+	case '\f': tclog_buf_add(b, "\\f", 2); return 1;
+	case '\n': tclog_buf_add(b, "\\n", 2); return 1;
+	case '\r': tclog_buf_add(b, "\\r", 2); return 1;
+	case '\t': tclog_buf_add(b, "\\t", 2); return 1;
+	case 0xe2:	/* U+2028, U+2029 are E2 80 A8, E2 80 A9 */
+		if (n < 3 || (unsigned char)s[1] != 0x80 ||
+		    ((unsigned char)s[2] & 0xfe) != 0xa8)
+			return 0;
+		tclog_buf_add(b, s[2] == (char)0xa8 ? "\\u2028" : "\\u2029", 6);
+		return 3;
+	default:	/* <, >, & and the other control characters */
+		tclog_buf_add(b, u, sizeof(u));
+		return 1;
+	}
+}
+
+/* Which bytes put_string escapes: bit 1 in JSON, bit 2 also in Go's
+ * HTML-safe style. One load and test per byte on the hot path. */
+enum { ESCAPE_JSON = 1, ESCAPE_GO = 2, ESCAPE_BOTH = 3 };
+#define ESCAPE_8 ESCAPE_BOTH, ESCAPE_BOTH, ESCAPE_BOTH, ESCAPE_BOTH, \
+	ESCAPE_BOTH, ESCAPE_BOTH, ESCAPE_BOTH, ESCAPE_BOTH
+static const unsigned char escape_class[256] = {
+	ESCAPE_8, ESCAPE_8, ESCAPE_8, ESCAPE_8,	/* control characters */
+	['"'] = ESCAPE_BOTH, ['\\'] = ESCAPE_BOTH,
+	['<'] = ESCAPE_GO, ['>'] = ESCAPE_GO, ['&'] = ESCAPE_GO,
+	[0xe2] = ESCAPE_GO	/* maybe U+2028 or U+2029 */
+};
+#undef ESCAPE_8
+
+/*
+ * Appends s as a JSON string; go_style also escapes what Go's
+ * encoding/json does for HTML safety: <, >, & and U+2028, U+2029.
+ * Inlined into its two callers so that each scan is specialised: this is
+ * the converter's hot path.
+ */
+static inline __attribute__((always_inline)) void
+put_string(struct tclog_buf *b, const char *s, size_t n, bool go_style)
+{
+	const unsigned char mask = go_style ? ESCAPE_GO : ESCAPE_JSON;
 	size_t run = 0;	/* s[run..i) is still to be copied as it is */
 
 	tclog_buf_grow(b, n + 2);
 	tclog_buf_addc(b, '"');
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-		const char *esc = NULL;
-		size_t len = 1;	/* bytes of s the escape stands for */
+		size_t len;
 
-		if (c >= 0x20 && c != '"' && c != '\\' && (!go_style ||
-		    (c != '<' && c != '>' && c != '&' && c != 0xe2)))
-			continue;
-		switch (c) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\b': esc = "\\b"; break;
-		case '\f': esc = "\\f"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case '\t': esc = "\\t"; break;
-		case 0xe2:	/* U+2028, U+2029 are E2 80 A8, E2 80 A9 */
-			if (i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
-			    ((unsigned char)s[i + 2] & 0xfe) == 0xa8) {
-				esc = s[i + 2] == (char)0xa8 ? "\\u2028" :
-				    "\\u2029";
-				len = 3;
-			}
-			break;
-		default:	/* <, >, & and the other control characters */
-			esc = u;
-		}
-		if (esc == NULL)
+		if ((escape_class[c] & mask) == 0)
 			continue;
 		tclog_buf_add(b, s + run, i - run);
-		tclog_buf_add(b, esc, esc == u ? sizeof(u) : strlen(esc));
+		if ((len = put_escape(b, s + i, n - i)) == 0) {
+			run = i;	/* a plain 0xe2: copied with the rest */
+			continue;
+		}
 		i += len - 1;
 		run = i + 1;
 	}

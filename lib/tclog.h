@@ -9,8 +9,11 @@
  *     of every top-level field without building a tree (tclog_record_*)
  *   - small tools for JSON text already validated by yajl
  *     (tclog_json_*): decoding strings, walking arrays and objects,
- *     writing escaped strings
- *   - diagnostics, checked output and the toolkit's exit statuses.
+ *     writing escaped strings, writing JSON again in compact or Python
+ *     style
+ *   - the calls of a chat message's tool_calls (tclog_tool_calls_*)
+ *   - the input operands (tclog_inputs_*), diagnostics, checked output
+ *     and the toolkit's exit statuses.
  *
  * Memory: every structure grows to the size of the largest record seen
  * and is reused; nothing grows with the number of records.
@@ -71,9 +74,11 @@ void tclog_start(void);
 void tclog_diag(const char *file, unsigned long line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Parse a size for -L: digits with an optional k, M or G suffix
- * (powers of 1024). Returns 0, or -1 when arg is not a size >= 1. */
+/* Parse a size for -L: digits with an optional k, M or G suffix, in
+ * either case (powers of 1024). Returns 0, or -1 when arg is not a size
+ * >= 1, and then TCLOG_SIZE_SYNTAX says what is. */
 int tclog_parse_size(const char *arg, size_t *size);
+#define TCLOG_SIZE_SYNTAX "a number of bytes >= 1, maybe ending in k, M or G"
 
 /* The name under which standard input is reported. */
 #define TCLOG_STDIN_NAME "<stdin>"
@@ -104,9 +109,14 @@ struct tclog_inputs {
 };
 
 void tclog_inputs_init(struct tclog_inputs *in, int argc, char *argv[]);
-/* Closes the previous input and opens the next. One that cannot be
- * opened is diagnosed, raises *status to 2 and is passed over, so the
- * others are still read. False when none is left. */
+/* True when the operands take standard input: there are none, or "-" is
+ * among them. An option that reads a file of its own from "-" would get
+ * what was meant as the log: commands refuse that as a usage error. */
+bool tclog_inputs_take_stdin(int argc, char *argv[]);
+/* Closes the previous input (standard input is never closed) and opens
+ * the next. One that cannot be opened is diagnosed, raises *status to 2
+ * and is passed over, so the others are still read. False when none is
+ * left. */
 bool tclog_inputs_next(struct tclog_inputs *in, int *status);
 
 /* Checked output to stdout. A failed write is fatal: a diagnostic and
@@ -210,8 +220,9 @@ struct tclog_record {
 
 void tclog_record_init(struct tclog_record *rec);
 /* Returns 0 when text is one JSON object in strict UTF-8 with no
- * duplicate top-level key, else -1 with rec->error set. "unterminated" says the text was the
- * unterminated last line of its input (a truncated record). */
+ * duplicate top-level key, else -1 with rec->error set. "unterminated"
+ * says the text was the unterminated last line of its input (a truncated
+ * record). */
 int tclog_record_parse(struct tclog_record *rec, const char *text,
     size_t len, bool unterminated);
 /* True when field f is named name. */
@@ -288,6 +299,8 @@ bool tclog_json_key_is(const char *key, size_t len, const char *name);
  * The calls in the tool_calls array of an OpenAI-style chat message
  * (lib/message.c). A call is an object whose "function" object holds a
  * string "name"; other elements are passed over. Values are raw JSON.
+ * Of a key given twice (however its name is escaped), the last value of
+ * the right type counts.
  */
 struct tclog_tool_calls {
 	size_t place;		/* the call's position in the array, from 1 */
@@ -316,8 +329,9 @@ bool tclog_json_equal(const char *a, size_t alen, const char *b,
 /* Appends s as a JSON string with quotes: \" \\ \b \f \n \r \t, other
  * control characters as \u00xx, everything else (UTF-8) as it is. */
 void tclog_json_put_string(struct tclog_buf *b, const char *s, size_t n);
-/* The same, as Go's encoding/json writes strings (the logger's way):
- * also <, >, & and U+2028, U+2029 as \u escapes. */
+/* The same, as Go's encoding/json writes valid UTF-8 (the logger's way,
+ * Go 1.22 on: \b and \f as such): also <, >, & and U+2028, U+2029 as
+ * \u escapes. s must be valid UTF-8 (Go would write U+FFFD for the rest). */
 void tclog_json_put_go_string(struct tclog_buf *b, const char *s,
     size_t n);
 
