@@ -501,7 +501,8 @@ on_start_array(void *ctx)
 {
 	struct cat *c = ctx;
 
-	TOP_MUST_BE_OBJECT(c);
+	if (c->depth == 0)
+		return stop(c, TCLOG_ARRAY_NOT_RECORD);
 	c->depth++;
 	return gen_status(c, yajl_gen_array_open(c->gen));
 }
@@ -711,11 +712,31 @@ parse_line(struct cat *c)
 		write_done(c);
 		if (c->depth == 0)
 			drop_record(c);
-	} else if (st == yajl_status_client_canceled)
+	} else if (st == yajl_status_client_canceled) {
 		bad_record(c, c->in.line, "%s", tclog_buf_str(&c->why));
+		/* A line of just "[" opens a pretty-printed array (jq -s):
+		 * its elements are the rest of the bad record. */
+		tclog_json_trim(&text, &len);
+		c->skipping = len == 1 && text[0] == '[';
+	}
 	else {
 		size_t col = yajl_get_bytes_consumed(c->parser);
 
+		if (col == 0 && !at_line_end && text[0] == '{' &&
+		    c->depth == 1 && c->record_line < c->in.line) {
+			/* A record begins where the open one wanted its next
+			 * member: that one was cut short (a truncated log
+			 * joined to the next one), and this line is read
+			 * afresh. */
+			c->text.len = 0;
+			tclog_buf_printf(&c->text, "truncated record: line %lu "
+			    "starts the next one", c->in.line);
+			bad_record(c, c->record_line, "%s",
+			    tclog_buf_str(&c->text));
+			c->skipping = false;
+			parse_line(c);
+			return;
+		}
 		c->text.len = 0;
 		if (at_line_end)
 			tclog_buf_adds(&c->text, "invalid JSON at end of line: ");

@@ -207,7 +207,11 @@ tclog_record_parse(struct tclog_record *rec, const char *text, size_t len,
 	}
 
 	if (st == yajl_status_client_canceled) {
-		if (!rec->dup)	/* else on_map_key said which key */
+		if (rec->dup)
+			;	/* on_map_key said which key */
+		else if (rec->depth > 0)	/* on_start_array at the top */
+			tclog_buf_adds(&rec->errbuf, TCLOG_ARRAY_NOT_RECORD);
+		else
 			tclog_buf_adds(&rec->errbuf, "not a JSON object");
 	} else if (st != yajl_status_ok) {
 		yajl_failure(rec, h, at_end, unterminated);

@@ -233,6 +233,10 @@ tclog_field_is(const struct tclog_field *f, const char *name)
 
 	return f->key_len == n && memcmp(f->key, name, n) == 0;
 }
+/* Why a record that is a JSON array is refused: the likely cause is a
+ * log turned into one array (jq -s), and the message says the cure. */
+#define TCLOG_ARRAY_NOT_RECORD "a JSON array, not an object: a log holds " \
+	"one object per line (jq -c '.[]' writes an array so)"
 /* The field named key, or NULL. */
 const struct tclog_field *tclog_record_get(const struct tclog_record *rec,
     const char *key);
