@@ -423,6 +423,11 @@ response_calls(struct qwen *q, const char *calls, size_t calls_len)
 
 static void write_example(struct qwen *q);
 
+/* Past this capacity a call's buffer is not kept for the next example:
+ * kept per call slot, large buffers would add up to the largest result
+ * each slot ever held, which grows with the input, not with a record. */
+#define KEEP_CAPACITY ((size_t)64 << 10)
+
 /* Writes the open example, if any, and closes it. */
 static void
 finish_example(struct qwen *q)
@@ -430,6 +435,14 @@ finish_example(struct qwen *q)
 	if (q->ex.open && !q->ex.bad)
 		write_example(q);
 	q->ex.open = false;
+	for (size_t i = 0; i < q->ex.call_cap; i++) {
+		struct call *c = &q->ex.call[i];
+
+		if (c->args.cap > KEEP_CAPACITY)
+			tclog_buf_free(&c->args);
+		if (c->result.cap > KEEP_CAPACITY)
+			tclog_buf_free(&c->result);
+	}
 }
 
 /* Marks call i of the open example as executed by the entry. */
