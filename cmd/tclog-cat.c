@@ -715,9 +715,9 @@ parse_line(struct cat *c)
 	} else if (st == yajl_status_client_canceled) {
 		bad_record(c, c->in.line, "%s", tclog_buf_str(&c->why));
 		/* A line of just "[" opens a pretty-printed array (jq -s):
-		 * its elements are the rest of the bad record. */
+		 * its elements are the rest of the bad record too. */
 		tclog_json_trim(&text, &len);
-		c->skipping = len == 1 && text[0] == '[';
+		c->skipping = c->skipping || (len == 1 && text[0] == '[');
 	}
 	else {
 		size_t col = yajl_get_bytes_consumed(c->parser);
