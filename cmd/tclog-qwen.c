@@ -102,16 +102,14 @@ usage(FILE *fp)
 static void
 trim(struct tclog_buf *b)
 {
-	size_t start = 0;
+	const char *text = b->data;
+	size_t len = b->len;
 
-	if (b->len == 0)
+	if (len == 0)
 		return;
-	while (b->len > 0 && tclog_json_is_space(b->data[b->len - 1]))
-		b->len--;
-	while (start < b->len && tclog_json_is_space(b->data[start]))
-		start++;
-	memmove(b->data, b->data + start, b->len - start);
-	b->len -= start;
+	tclog_json_trim(&text, &len);
+	memmove(b->data, text, len);
+	b->len = len;
 }
 
 /* ---- JSON-only content ---- */
@@ -216,12 +214,7 @@ is_json_containers(const char *s, size_t n)
 static bool
 is_json_only(const char *s, size_t n)
 {
-	while (n > 0 && tclog_json_is_space(s[n - 1]))
-		n--;
-	while (n > 0 && tclog_json_is_space(s[0])) {
-		s++;
-		n--;
-	}
+	tclog_json_trim(&s, &n);
 	if (n >= 6 && memcmp(s, "```", 3) == 0) {
 		if (memcmp(s + n - 3, "```", 3) != 0)
 			return false;
@@ -231,7 +224,8 @@ is_json_only(const char *s, size_t n)
 			s += 4;
 			n -= 4;
 		}
-		if (n > 0 && !tclog_json_is_space(s[0]) && s[0] != '{' && s[0] != '[')
+		if (n > 0 && !tclog_json_is_space(s[0]) && s[0] != '{' &&
+		    s[0] != '[')
 			return false;	/* another language's fence */
 	}
 	return is_json_containers(s, n);

@@ -222,10 +222,7 @@ argument(struct upgrade *u, const char *key)
 	tclog_buf_str(&u->word);	/* never NULL, even when empty */
 	if (tclog_json_check(a, n, true, &u->err) != 0)
 		return false;
-	while (is_blank(*a)) {
-		a++;
-		n--;
-	}
+	tclog_json_trim(&a, &n);
 	tclog_json_iter_init(&it, a, n);
 	while (tclog_json_next_member(&it, &k, &klen, &v, &vlen))
 		if (tclog_json_key_is(k, klen, key)) {

@@ -305,12 +305,7 @@ write_array(struct writer *w, const char *v, size_t n)
 static void
 write_value(struct writer *w, const char *v, size_t n)
 {
-	while (n > 0 && tclog_json_is_space(v[0])) {
-		v++;
-		n--;
-	}
-	while (n > 0 && tclog_json_is_space(v[n - 1]))
-		n--;
+	tclog_json_trim(&v, &n);
 	switch (tclog_json_type(v, n)) {
 	case TCLOG_JSON_STRING:
 		write_string(w, v, n);
