@@ -1105,23 +1105,24 @@ free_all(struct qwen *q)
 	tclog_digestset_free(&q->seen);
 }
 
-/* Standard input can feed one of the log, -S and -t: the reason when
- * the options ask it for two, else NULL. */
-static const char *
+/* Standard input can feed one of the log, -S and -t: -1 after a
+ * diagnostic when the options ask it for two. */
+static int
 stdin_wanted_twice(const char *system_file, const char *tools_file, int argc,
     char *argv[])
 {
-	bool sys = system_file != NULL && strcmp(system_file, "-") == 0;
-	bool tools = tools_file != NULL && strcmp(tools_file, "-") == 0;
-	bool log = tclog_inputs_take_stdin(argc, argv);
-
-	if (sys && tools)
-		return "-S - and -t - cannot both read standard input";
-	if (sys && log)
-		return "-S -: standard input is the log too; name the log files";
-	if (tools && log)
-		return "-t -: standard input is the log too; name the log files";
-	return NULL;
+	if (system_file != NULL && tools_file != NULL &&
+	    strcmp(system_file, "-") == 0 && strcmp(tools_file, "-") == 0) {
+		warnx("-S - and -t - cannot both read standard input");
+		return -1;
+	}
+	if (system_file != NULL &&
+	    tclog_inputs_leave_stdin('S', system_file, argc, argv) != 0)
+		return -1;
+	if (tools_file != NULL &&
+	    tclog_inputs_leave_stdin('t', tools_file, argc, argv) != 0)
+		return -1;
+	return 0;
 }
 
 int
@@ -1130,7 +1131,7 @@ main(int argc, char *argv[])
 	struct qwen q = { .limit = TCLOG_DEFAULT_LIMIT };
 	struct tclog_inputs in;
 	const char *system_text = NULL, *system_file = NULL;
-	const char *tools_file = NULL, *why;
+	const char *tools_file = NULL;
 	int ch, status;
 
 	tclog_start();
@@ -1186,9 +1187,7 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return TCLOG_EXIT_FATAL;
 	}
-	if ((why = stdin_wanted_twice(system_file, tools_file, argc,
-	    argv)) != NULL) {
-		warnx("%s", why);
+	if (stdin_wanted_twice(system_file, tools_file, argc, argv) != 0) {
 		usage(stderr);
 		return TCLOG_EXIT_FATAL;
 	}

@@ -543,10 +543,8 @@ main(int argc, char *argv[])
 	argv += optind;
 
 	for (size_t i = 0; i < nrule_files; i++)
-		if (strcmp(rule_files[i], "-") == 0 &&
-		    tclog_inputs_take_stdin(argc, argv)) {
-			warnx("-q -: standard input is the log too; name the "
-			    "log files");
+		if (tclog_inputs_leave_stdin('q', rule_files[i], argc,
+		    argv) != 0) {
 			usage(stderr);
 			tclog_status_raise(&u.status, TCLOG_EXIT_FATAL);
 			return finish(&u, rule_files);

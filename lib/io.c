@@ -101,13 +101,21 @@ tclog_inputs_init(struct tclog_inputs *in, int argc, char *argv[])
 	in->next = 0;
 }
 
-bool
-tclog_inputs_take_stdin(int argc, char *argv[])
+int
+tclog_inputs_leave_stdin(char option, const char *path, int argc,
+    char *argv[])
 {
+	bool log_on_stdin = argc == 0;
+
+	if (strcmp(path, "-") != 0)
+		return 0;
 	for (int i = 0; i < argc; i++)
-		if (strcmp(argv[i], "-") == 0)
-			return true;
-	return argc == 0;
+		log_on_stdin = log_on_stdin || strcmp(argv[i], "-") == 0;
+	if (!log_on_stdin)
+		return 0;
+	warnx("-%c -: standard input is the log too; name the log files",
+	    option);
+	return -1;
 }
 
 bool

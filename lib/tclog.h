@@ -109,10 +109,12 @@ struct tclog_inputs {
 };
 
 void tclog_inputs_init(struct tclog_inputs *in, int argc, char *argv[]);
-/* True when the operands take standard input: there are none, or "-" is
- * among them. An option that reads a file of its own from "-" would get
- * what was meant as the log: commands refuse that as a usage error. */
-bool tclog_inputs_take_stdin(int argc, char *argv[]);
+/* An option whose file is "-" (such as -S -) reads standard input, which
+ * then must not be the log too. When the operands take it as well (there
+ * are none, or "-" is among them) the option would read the log: this
+ * diagnoses that ("-S -: ...") and returns -1, a usage error; else 0. */
+int tclog_inputs_leave_stdin(char option, const char *path, int argc,
+    char *argv[]);
 /* Closes the previous input (standard input is never closed) and opens
  * the next. One that cannot be opened is diagnosed, raises *status to 2
  * and is passed over, so the others are still read. False when none is
