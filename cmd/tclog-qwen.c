@@ -977,14 +977,7 @@ read_file(const char *path, struct tclog_buf *b, size_t limit)
 static bool
 is_utf8(const char *s, size_t n)
 {
-	struct tclog_buf quoted = { 0 }, err = { 0 };
-	bool ok;
-
-	tclog_json_put_string(&quoted, s, n);
-	ok = tclog_json_check(quoted.data, quoted.len, false, &err) == 0;
-	tclog_buf_free(&quoted);
-	tclog_buf_free(&err);
-	return ok;
+	return tclog_utf8_invalid(s, n) == n;
 }
 
 /* Loads and checks -t: an array of {"type":"function","function":

@@ -78,7 +78,6 @@ static int
 read_rules(struct rules *r, const char *path, size_t limit)
 {
 	struct tclog_reader in;
-	struct tclog_buf err = { 0 };
 	enum tclog_read_status st;
 	const char *name = tclog_input_name(path);
 	int fd = tclog_open_input(path), ret = 0;
@@ -88,7 +87,7 @@ read_rules(struct rules *r, const char *path, size_t limit)
 	tclog_reader_init(&in, fd, name, limit);
 	while ((st = tclog_reader_next(&in)) != TCLOG_READ_EOF) {
 		const char *line = in.text, *tab, *why = NULL;
-		size_t i = 0, word_len;
+		size_t i = 0, word_len, query_len;
 		struct rule *rule;
 
 		if (st == TCLOG_READ_ERROR) {
@@ -108,6 +107,7 @@ read_rules(struct rules *r, const char *path, size_t limit)
 			continue;
 		tab = memchr(line, '\t', in.len);
 		word_len = tab ? (size_t)(tab - line) : 0;
+		query_len = tab ? in.len - word_len - 1 : 0;
 		for (i = 0; i < word_len && !is_blank(line[i]); i++)
 			;
 		if (tab == NULL)
@@ -116,8 +116,11 @@ read_rules(struct rules *r, const char *path, size_t limit)
 			why = "empty WORD";
 		else if (i < word_len)
 			why = "white space in WORD";
-		else if (tab + 1 == line + in.len)
+		else if (query_len == 0)
 			why = "empty QUERY";
+		/* The query goes into JSON output: it must be UTF-8. */
+		else if (tclog_utf8_invalid(tab + 1, query_len) < query_len)
+			why = "QUERY is not UTF-8";
 		if (why != NULL) {
 			tclog_diag(name, in.line, "malformed rule: %s", why);
 			ret = -1;
@@ -133,21 +136,11 @@ read_rules(struct rules *r, const char *path, size_t limit)
 		rule->word_len = word_len;
 		tclog_buf_add(&r->text, line, word_len);
 		rule->query = r->text.len;
-		tclog_json_put_go_string(&r->text, tab + 1,
-		    (size_t)(line + in.len - tab - 1));
+		tclog_json_put_go_string(&r->text, tab + 1, query_len);
 		rule->query_len = r->text.len - rule->query;
-		/* The query goes into JSON output: it must be UTF-8. */
-		if (tclog_json_check(r->text.data + rule->query,
-		    rule->query_len, false, &err) != 0) {
-			tclog_diag(name, in.line,
-			    "malformed rule: QUERY is not UTF-8");
-			ret = -1;
-			break;
-		}
 		r->n++;
 	}
 	tclog_reader_free(&in);
-	tclog_buf_free(&err);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return ret;
