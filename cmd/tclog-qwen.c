@@ -968,8 +968,7 @@ read_file(const char *path, struct tclog_buf *b, size_t limit)
 	}
 	if (n == -1)
 		warn("%s", tclog_input_name(path));
-	if (fd != STDIN_FILENO)
-		close(fd);
+	tclog_close_input(path, fd);
 	return n == -1 || b->len > limit ? -1 : 0;
 }
 

@@ -141,8 +141,7 @@ read_rules(struct rules *r, const char *path, size_t limit)
 		r->n++;
 	}
 	tclog_reader_free(&in);
-	if (fd != STDIN_FILENO)
-		close(fd);
+	tclog_close_input(path, fd);
 	return ret;
 }
 

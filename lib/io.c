@@ -121,8 +121,8 @@ tclog_inputs_leave_stdin(char option, const char *path, int argc,
 bool
 tclog_inputs_next(struct tclog_inputs *in, int *status)
 {
-	if (in->fd != -1 && strcmp(in->operand[in->next - 1], "-") != 0)
-		close(in->fd);
+	if (in->fd != -1)
+		tclog_close_input(in->operand[in->next - 1], in->fd);
 	in->fd = -1;
 	in->name = NULL;
 	while (in->next < in->noperand) {
@@ -136,6 +136,13 @@ tclog_inputs_next(struct tclog_inputs *in, int *status)
 		tclog_status_raise(status, TCLOG_EXIT_FATAL);
 	}
 	return false;
+}
+
+void
+tclog_close_input(const char *path, int fd)
+{
+	if (strcmp(path, "-") != 0)
+		close(fd);
 }
 
 static void

@@ -86,6 +86,9 @@ int tclog_parse_size(const char *arg, size_t *size);
 /* Open an input operand ("-" is standard input). Returns the file
  * descriptor, or -1 after a diagnostic "tclog-x: FILE: reason". */
 int tclog_open_input(const char *path);
+/* Closes what tclog_open_input(path) opened; standard input stays open
+ * (tested by path: with stdin closed, a file may have descriptor 0). */
+void tclog_close_input(const char *path, int fd);
 /* Name used in diagnostics for an operand. */
 const char *tclog_input_name(const char *path);
 
