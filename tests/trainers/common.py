@@ -328,6 +328,23 @@ def show(label, want, got):
         label, i, want[max(0, i - 40):i + 60], got[max(0, i - 40):i + 60])
 
 
+def refuses_results(report, fmt, opts, status, lines, err):
+    """A format that never carries results must refuse -o as a usage
+    error. True when opts hold -o (the run is then done with)."""
+    if "-o" not in opts:
+        return False
+    want = "tclog-qwen: -o: the %s format never carries tool results\n" % fmt
+    if status != 2 or lines or not err.startswith(want):
+        report.fail("-f %s -o is not a usage error" % fmt,
+                    "%s: status %d, %d lines: %s" % (" ".join(opts), status, len(lines), err[:200]))
+    return True
+
+
+def empty_system(opts):
+    """Whether opts give an empty system prompt."""
+    return "-s" in opts and opts[opts.index("-s") + 1] == ""
+
+
 def without(opts, *flags):
     return [o for o in opts if o not in flags]
 
