@@ -267,13 +267,14 @@ class Inputs:
         with open(self.empty_tools, "w") as f:
             f.write("[]\n")
         # The same tools with more to them: a third tool, Unicode and
-        # numbers in descriptions and defaults.
+        # numbers in descriptions and defaults, "function" before "type"
+        # (a trainer that rebuilds a tool object would change its text).
         tools = json.load(open(self.tools))
-        tools.append({"type": "function", "function": {
+        tools.append({"function": {
             "name": "calc", "description": "Ünïcode \"tool\" <&> ✓",
             "parameters": {"type": "object", "properties": {
                 "values": {"type": "array", "default": [1.0, 1e-05, 1e16, -0, 0.1]}},
-                "required": []}}})
+                "required": []}}, "type": "function"})
         self.more_tools = os.path.join(self.dir, "more-tools.json")
         with open(self.more_tools, "w") as f:
             json.dump(tools, f, indent=1, ensure_ascii=False)
