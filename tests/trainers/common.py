@@ -113,6 +113,18 @@ class Templates:
         return "".join(text), spans
 
 
+def documented(t, fmt):
+    """The documented example of fmt in formats-examples.tsv (one
+    parallel call, its results and a closing answer), and the Qwen2.5
+    template's rendering of the same conversation in its hf_trl form:
+    a check of a re-expressed trainer on a conversation tclog-qwen
+    never writes."""
+    rows = dict(l.rstrip("\n").split("\t", 1)
+                for l in open(REFERENCE + "/formats-examples.tsv", encoding="utf-8"))
+    hf = json.loads(rows["hf_trl"])
+    return json.loads(rows[fmt]), t.render(hf["messages"], hf_tools(hf))
+
+
 def assistant_output(t, messages, tools):
     """What the model wrote in the example, as the template renders it:
     the assistant turn after its '<|im_start|>assistant\\n' header, to
