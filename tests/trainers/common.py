@@ -358,10 +358,6 @@ def empty_system(opts):
     return "-s" in opts and opts[opts.index("-s") + 1] == ""
 
 
-def without(opts, *flags):
-    return [o for o in opts if o not in flags]
-
-
 def compare(report, label, opts, got, want):
     """got and want: for each example, (text trained on, [the spans
     trained on]) as the trainer and as the reference see it. Line by
