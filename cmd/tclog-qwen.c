@@ -32,30 +32,26 @@ usage(FILE *fp)
 {
 	fprintf(fp, "usage: tclog-qwen [-knoPu] [-f format] [-s text | -S file] "
 	    "[-t tools.json] [-L size] [file ...]\n");
-	if (fp != stdout)
-		return;
-	/* the formats of the table, the first the default */
-	fprintf(fp, "  -f format      %s (default)", tclog_formats[0].name);
-	for (const struct tclog_format *f = tclog_formats + 1; f->name != NULL;
-	    f++)
-		fprintf(fp, "%s%s", f[1].name != NULL ? ", " : " or ", f->name);
-	fprintf(fp, "\n"
-	    "  -k             keep assistant content that is only the "
-	    "calls as JSON text\n"
-	    "  -o             add the tool results after the calls "
-	    "(not trl, sharegpt)\n"
-	    "  -n             end each example on the calls (the "
-	    "default)\n"
-	    "  -P             write partial responses too: the calls "
-	    "that have entries\n"
-	    "  -u             drop examples identical to an earlier "
-	    "one\n"
-	    "  -s text        system prompt\n"
-	    "  -S file        system prompt read from file\n"
-	    "  -t tools.json  tool definitions (JSON array, OpenAI "
-	    "form)\n"
-	    "  -L size        longest record accepted (k, M, G; "
-	    "default 64M)\n");
+	if (fp == stdout)
+		fprintf(fp,
+		    "  -f format      openai (default), hf, trl, swift, "
+		    "sharegpt or text\n"
+		    "  -k             keep assistant content that is only the "
+		    "calls as JSON text\n"
+		    "  -o             add the tool results after the calls "
+		    "(not trl, sharegpt)\n"
+		    "  -n             end each example on the calls (the "
+		    "default)\n"
+		    "  -P             write partial responses too: the calls "
+		    "that have entries\n"
+		    "  -u             drop examples identical to an earlier "
+		    "one\n"
+		    "  -s text        system prompt\n"
+		    "  -S file        system prompt read from file\n"
+		    "  -t tools.json  tool definitions (JSON array, OpenAI "
+		    "form)\n"
+		    "  -L size        longest record accepted (k, M, G; "
+		    "default 64M)\n");
 }
 
 /* A line of the format: written, unless -u has seen it. */

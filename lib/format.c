@@ -545,10 +545,10 @@ write_text(struct tclog_writer *w, const struct tclog_example *ex)
 const struct tclog_format tclog_formats[] = {
 	{ "openai", TCLOG_ARGS_TEXT, true, write_openai, NULL },
 	{ "hf", TCLOG_ARGS_OBJECT, true, write_hf, NULL },
-	{ "trl", TCLOG_ARGS_OBJECT, false, write_trl, NULL },
 	{ "swift", TCLOG_ARGS_OBJECT, true, write_swift, NULL },
 	{ "sharegpt", TCLOG_ARGS_OBJECT, false, write_sharegpt, NULL },
 	{ "text", TCLOG_ARGS_OBJECT, true, write_text, NULL },
+	{ "trl", TCLOG_ARGS_OBJECT, false, write_trl, NULL },
 	{ NULL, 0, false, NULL, NULL }
 };
 
