@@ -667,6 +667,23 @@ too_long(struct cat *c, unsigned long line)
 	bad_record(c, line, "record %s, skipped", msg);
 }
 
+/*
+ * A line that begins with '{' while a record is open starts a new one
+ * (pretty-printers indent nested objects): the open one was cut short,
+ * as when a log read while its writer rewrote it is joined to the next
+ * by cat(1). It is diagnosed and dropped wherever the cut fell, and the
+ * line is read afresh.
+ */
+static void
+cut_short(struct cat *c)
+{
+	c->text.len = 0;
+	tclog_buf_printf(&c->text, "truncated record: line %lu starts the "
+	    "next one", c->in.line);
+	bad_record(c, c->record_line, "%s", tclog_buf_str(&c->text));
+	c->skipping = false;
+}
+
 static void
 parse_line(struct cat *c)
 {
@@ -682,6 +699,8 @@ parse_line(struct cat *c)
 		}
 		stop_skipping(c);
 	}
+	if (c->depth > 0 && text[0] == '{')
+		cut_short(c);
 	if (c->parser == NULL) {
 		c->parser = yajl_alloc(&callbacks, NULL, c);
 		if (c->parser == NULL)
@@ -722,21 +741,6 @@ parse_line(struct cat *c)
 	else {
 		size_t col = yajl_get_bytes_consumed(c->parser);
 
-		if (col == 0 && !at_line_end && text[0] == '{' &&
-		    c->depth == 1 && c->record_line < c->in.line) {
-			/* A record begins where the open one wanted its next
-			 * member: that one was cut short (a truncated log
-			 * joined to the next one), and this line is read
-			 * afresh. */
-			c->text.len = 0;
-			tclog_buf_printf(&c->text, "truncated record: line %lu "
-			    "starts the next one", c->in.line);
-			bad_record(c, c->record_line, "%s",
-			    tclog_buf_str(&c->text));
-			c->skipping = false;
-			parse_line(c);
-			return;
-		}
 		c->text.len = 0;
 		if (at_line_end)
 			tclog_buf_adds(&c->text, "invalid JSON at end of line: ");
