@@ -314,8 +314,8 @@ view_record(struct cat *c, const char *json, size_t len, unsigned long line)
 	view_named(c, "status", "status");
 	view_named(c, "message", "message");
 	f = tclog_record_get(&c->rec, "reconstructed");
-	reconstructed = f != NULL && tclog_json_is_true(f->value,
-	    f->value_len);
+	reconstructed = f != NULL && (tclog_made_up(f->value, f->value_len) &
+	    TCLOG_MADE_UP_QUERY);
 	/* A made-up query must not pass for the user's words. */
 	if ((f = tclog_record_get(&c->rec, "user_query")) != NULL &&
 	    !tclog_json_is_empty_string(f->value, f->value_len))

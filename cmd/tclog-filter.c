@@ -78,9 +78,10 @@ usage(FILE *fp)
 		    "or 0)\n"
 		    "  -v         select the good records the other options "
 		    "would not\n"
-		    "  -x         drop reconstructed records (made by "
-		    "tclog-upgrade)\n"
-		    "  -X         only reconstructed records\n"
+		    "  -x         drop records whose user_query tclog-upgrade "
+		    "made up\n"
+		    "  -X         only records whose user_query tclog-upgrade "
+		    "made up\n"
 		    "  -r min     rating at least min (1-5)\n"
 		    "  -R max     rating at most max (1-5)\n"
 		    "  -s status  status equal to status\n"
@@ -385,9 +386,10 @@ selected(struct filter *fl, const struct fields *fs, int rating,
 			return false;
 	}
 	if (fl->reconstructed != ANY) {
+		/* made up by tclog-upgrade: what the user asked is not */
 		bool is_rec = fs->reconstructed != NULL &&
-		    tclog_json_is_true(fs->reconstructed->value,
-		    fs->reconstructed->value_len);
+		    (tclog_made_up(fs->reconstructed->value,
+		    fs->reconstructed->value_len) & TCLOG_MADE_UP_QUERY);
 
 		if (is_rec != (fl->reconstructed == ONLY))
 			return false;

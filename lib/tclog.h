@@ -247,6 +247,13 @@ const struct tclog_field *tclog_record_get(const struct tclog_record *rec,
     const char *key);
 void tclog_record_free(struct tclog_record *rec);
 
+/* The fields tclog-upgrade made up, from the raw value of an entry's
+ * "reconstructed" (NULL when absent): a list of field names, or true
+ * (its earlier output) for both. 0 for anything else. */
+#define TCLOG_MADE_UP_QUERY	1u	/* user_query */
+#define TCLOG_MADE_UP_RESPONSE	2u	/* model_response */
+unsigned tclog_made_up(const char *value, size_t len);
+
 /* ---- JSON text already validated by yajl ---- */
 
 /* White space as yajl's lexer takes it: JSON's four, and \f and \v. */
