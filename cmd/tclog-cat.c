@@ -61,15 +61,43 @@ usage(FILE *fp)
 
 /* ---- the review view (-p) ---- */
 
+/*
+ * The length of the UTF-8 character at s (n bytes left) when it is one
+ * that drives a terminal or reorders what it shows: a C1 control
+ * (U+0080-U+009F: CSI, OSC) or a bidirectional override or isolate
+ * (U+202A-U+202E, U+2066-U+2069); else 0. *cp is set to it.
+ */
+static size_t
+hidden_char(const unsigned char *s, size_t n, unsigned *cp)
+{
+	if (n >= 2 && s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) {
+		*cp = s[1];
+		return 2;
+	}
+	if (n >= 3 && s[0] == 0xe2 && ((s[1] == 0x80 && s[2] >= 0xaa &&
+	    s[2] <= 0xae) || (s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9))) {
+		*cp = 0x2000u | ((s[1] & 0x3fu) << 6) | (s[2] & 0x3fu);
+		return 3;
+	}
+	return 0;
+}
+
 /* Appends text, each line after the first indented, control characters
- * shown as ^X so that a log cannot drive the terminal. */
+ * shown as ^X and those of hidden_char as <U+XXXX>, so that a log
+ * cannot drive the terminal or reorder what it shows. */
 static void
 view_text(struct tclog_buf *b, const char *s, size_t n, const char *indent)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		unsigned cp;
+		size_t len;
 
-		if (c == '\n' && i + 1 < n) {
+		if (c >= 0xc2 && (len = hidden_char((const unsigned char *)s +
+		    i, n - i, &cp)) > 0) {
+			tclog_buf_printf(b, "<U+%04X>", cp);
+			i += len - 1;
+		} else if (c == '\n' && i + 1 < n) {
 			tclog_buf_addc(b, '\n');
 			tclog_buf_adds(b, indent);
 		} else if (c == '\n' || c == '\t') {
