@@ -770,12 +770,15 @@ parse_line(struct cat *c)
 		size_t col = yajl_get_bytes_consumed(c->parser);
 
 		c->text.len = 0;
-		if (at_line_end)
-			tclog_buf_adds(&c->text, "invalid JSON at end of line: ");
-		else
-			tclog_buf_printf(&c->text,
-			    "invalid JSON at column %zu: ", col ? col : 1);
-		tclog_yajl_message(c->parser, text, len, &c->text);
+		if (!tclog_nul_tail(text, len, &c->text)) {
+			if (at_line_end)
+				tclog_buf_adds(&c->text,
+				    "invalid JSON at end of line: ");
+			else
+				tclog_buf_printf(&c->text,
+				    "invalid JSON at column %zu: ", col ? col : 1);
+			tclog_yajl_message(c->parser, text, len, &c->text);
+		}
 		bad_record(c, c->in.line, "%s", tclog_buf_str(&c->text));
 	}
 }

@@ -941,37 +941,6 @@ write_example(struct qwen *q)
 
 /* ---- options ---- */
 
-/* Reads a whole file ("-": standard input) of at most limit bytes into
- * b; -1 after a diagnostic. */
-static int
-read_file(const char *path, struct tclog_buf *b, size_t limit)
-{
-	int fd = tclog_open_input(path);
-	ssize_t n;
-
-	if (fd == -1)
-		return -1;
-	b->len = 0;
-	for (;;) {
-		tclog_buf_grow(b, 1 << 16);
-		n = read(fd, b->data + b->len, 1 << 16);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		b->len += (size_t)n;
-		if (b->len > limit) {
-			warnx("%s: longer than the -L limit (%zu bytes)",
-			    tclog_input_name(path), limit);
-			break;
-		}
-	}
-	if (n == -1)
-		warn("%s", tclog_input_name(path));
-	tclog_close_input(path, fd);
-	return n == -1 || b->len > limit ? -1 : 0;
-}
-
 /* Whether s is valid UTF-8 (so that it can go into JSON strings). */
 static bool
 is_utf8(const char *s, size_t n)
@@ -988,7 +957,7 @@ load_tools(struct qwen *q, const char *path)
 	const char *tool, *k, *v;
 	size_t len, klen, vlen, n = 0;
 
-	if (read_file(path, &q->tools, q->limit) != 0)
+	if (tclog_read_text(path, &q->tools, q->limit) != 0)
 		return -1;
 	if (tclog_json_check(q->tools.data, q->tools.len, false, &q->err) != 0) {
 		warnx("%s: invalid JSON: %s", path, tclog_buf_str(&q->err));
@@ -1192,7 +1161,7 @@ main(int argc, char *argv[])
 		}
 	} else if (system_file != NULL) {
 		q.has_system = true;
-		if (read_file(system_file, &q.system, q.limit) != 0)
+		if (tclog_read_text(system_file, &q.system, q.limit) != 0)
 			tclog_status_raise(&q.status, TCLOG_EXIT_FATAL);
 		/* A file's last line ends in a newline that is not part of
 		 * the prompt. */

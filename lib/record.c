@@ -214,7 +214,8 @@ tclog_record_parse(struct tclog_record *rec, const char *text, size_t len,
 		else
 			tclog_buf_adds(&rec->errbuf, "not a JSON object");
 	} else if (st != yajl_status_ok) {
-		yajl_failure(rec, h, at_end, unterminated);
+		if (!tclog_nul_tail(text, len, &rec->errbuf))
+			yajl_failure(rec, h, at_end, unterminated);
 	} else if (!rec->is_object) {
 		tclog_buf_adds(&rec->errbuf, "not a JSON object");
 	} else if ((bad = tclog_utf8_invalid(text, len)) < len) {

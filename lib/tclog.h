@@ -141,9 +141,10 @@ enum tclog_read_status {
 };
 
 /*
- * Reads lines from a file descriptor into one growing buffer. A line
- * ends at LF; a CR before it is dropped; a last line without LF is still
- * a line. Lines holding only white space are skipped. A line longer than
+ * Reads lines from a file descriptor into one growing buffer. A UTF-8
+ * byte order mark at the start of the input is skipped (a file saved on
+ * Windows). A line ends at LF; a CR before it is dropped; a last line
+ * without LF is still a line. Lines holding only white space are skipped. A line longer than
  * the limit is never stored whole: it is skipped up to its newline and
  * reported as TCLOG_READ_TOO_LONG.
  */
@@ -160,7 +161,7 @@ struct tclog_reader {
 	char *buf;
 	size_t cap, head, tail, scanned;
 	unsigned long next_line;
-	bool eof;
+	bool eof, bom_checked;
 };
 
 void tclog_reader_init(struct tclog_reader *r, int fd, const char *name,
@@ -173,6 +174,20 @@ enum tclog_read_status tclog_reader_next(struct tclog_reader *r);
 bool tclog_reader_record(struct tclog_reader *r, int *status);
 /* Releases the buffer; does not close the descriptor. */
 void tclog_reader_free(struct tclog_reader *r);
+/* When text (a bad record) ends in NUL bytes, as a file cut while it was
+ * written does (its unwritten end reads as zeros), appends a message
+ * saying so to out and returns true; else false. */
+bool tclog_nul_tail(const char *text, size_t len, struct tclog_buf *out);
+
+/* A UTF-8 byte order mark, which Windows editors put first in a file. */
+#define TCLOG_BOM "\xef\xbb\xbf"
+/*
+ * Reads a whole small file ("-": standard input) of at most limit bytes
+ * into b, as text: a leading byte order mark dropped, CR LF read as LF,
+ * so that a file saved on Windows means what it says. Returns 0, or -1
+ * after a diagnostic ("tclog-x: FILE: reason").
+ */
+int tclog_read_text(const char *path, struct tclog_buf *b, size_t limit);
 
 /* ---- a set of keys, to find duplicates ---- */
 
