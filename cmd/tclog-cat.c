@@ -49,6 +49,8 @@ struct cat {
 	int status;
 };
 
+#define OPTIONS "pL:"
+
 static void
 usage(FILE *fp)
 {
@@ -824,19 +826,17 @@ main(int argc, char *argv[])
 	int ch, status;
 
 	tclog_start();
-	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+	if (tclog_help_requested(argc, argv, OPTIONS)) {
 		usage(stdout);
 		return tclog_close_output();
 	}
-	while ((ch = getopt(argc, argv, "pL:")) != -1) {
+	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
 		switch (ch) {
 		case 'p':
 			c.review = true;
 			break;
 		case 'L':
-			if (tclog_parse_size(optarg, &c.limit) != 0) {
-				warnx("-L: not " TCLOG_SIZE_SYNTAX ": %s",
-				    optarg);
+			if (tclog_option_limit(optarg, &c.limit) != 0) {
 				usage(stderr);
 				return TCLOG_EXIT_FATAL;
 			}

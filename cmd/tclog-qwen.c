@@ -76,6 +76,8 @@ struct qwen {
 	int status;
 };
 
+#define OPTIONS "f:knuS:s:t:L:"
+
 static void
 usage(FILE *fp)
 {
@@ -956,20 +958,21 @@ load_tools(struct qwen *q, const char *path)
 	struct tclog_json_iter it, tit;
 	const char *tool, *k, *v;
 	size_t len, klen, vlen, n = 0;
+	const char *file = tclog_input_name(path);
 
 	if (tclog_read_text(path, &q->tools, q->limit) != 0)
 		return -1;
 	if (tclog_json_check(q->tools.data, q->tools.len, false, &q->err) != 0) {
-		warnx("%s: invalid JSON: %s", path, tclog_buf_str(&q->err));
+		warnx("%s: invalid JSON: %s", file, tclog_buf_str(&q->err));
 		return -1;
 	}
 	trim(&q->tools);
 	if (tclog_json_type(q->tools.data, q->tools.len) != TCLOG_JSON_ARRAY) {
-		warnx("%s: not a JSON array of tools", path);
+		warnx("%s: not a JSON array of tools", file);
 		return -1;
 	}
 	if (tclog_json_depth(q->tools.data, q->tools.len) > MAX_DEPTH) {
-		warnx("%s: nested deeper than %d levels", path, MAX_DEPTH);
+		warnx("%s: nested deeper than %d levels", file, MAX_DEPTH);
 		return -1;
 	}
 	tclog_json_iter_init(&it, q->tools.data, q->tools.len);
@@ -979,7 +982,7 @@ load_tools(struct qwen *q, const char *path)
 
 		n++;
 		if (tclog_json_type(tool, len) != TCLOG_JSON_OBJECT) {
-			warnx("%s: tool %zu: not a JSON object", path, n);
+			warnx("%s: tool %zu: not a JSON object", file, n);
 			return -1;
 		}
 		tclog_json_iter_init(&tit, tool, len);
@@ -994,13 +997,13 @@ load_tools(struct qwen *q, const char *path)
 		}
 		if (type == NULL || !tclog_json_equal(type, type_len,
 		    "\"function\"", 10)) {
-			warnx("%s: tool %zu: \"type\" is not \"function\"", path,
+			warnx("%s: tool %zu: \"type\" is not \"function\"", file,
 			    n);
 			return -1;
 		}
 		if (fn == NULL || tclog_json_type(fn, fn_len) !=
 		    TCLOG_JSON_OBJECT) {
-			warnx("%s: tool %zu: no \"function\" object", path, n);
+			warnx("%s: tool %zu: no \"function\" object", file, n);
 			return -1;
 		}
 		tclog_json_iter_init(&tit, fn, fn_len);
@@ -1096,11 +1099,11 @@ main(int argc, char *argv[])
 	int ch, status;
 
 	tclog_start();
-	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+	if (tclog_help_requested(argc, argv, OPTIONS)) {
 		usage(stdout);
 		return tclog_close_output();
 	}
-	while ((ch = getopt(argc, argv, "f:knuS:s:t:L:")) != -1) {
+	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
 		switch (ch) {
 		case 'f':
 			if (parse_format(optarg, &q.format) != 0) {
@@ -1128,9 +1131,7 @@ main(int argc, char *argv[])
 			tools_file = optarg;
 			break;
 		case 'L':
-			if (tclog_parse_size(optarg, &q.limit) != 0) {
-				warnx("-L: not " TCLOG_SIZE_SYNTAX ": %s",
-				    optarg);
+			if (tclog_option_limit(optarg, &q.limit) != 0) {
 				usage(stderr);
 				return TCLOG_EXIT_FATAL;
 			}
@@ -1169,7 +1170,7 @@ main(int argc, char *argv[])
 		    q.system.data[q.system.len - 1] == '\n')
 			q.system.len--;
 		if (q.status == 0 && !is_utf8(q.system.data, q.system.len)) {
-			warnx("%s: not valid UTF-8", system_file);
+			warnx("%s: not valid UTF-8", tclog_input_name(system_file));
 			tclog_status_raise(&q.status, TCLOG_EXIT_FATAL);
 		}
 	}

@@ -52,6 +52,8 @@ struct upgrade {
 	int status;
 };
 
+#define OPTIONS "cL:q:"
+
 static void
 usage(FILE *fp)
 {
@@ -527,20 +529,18 @@ main(int argc, char *argv[])
 
 	tclog_start();
 	tclog_record_init(&u.rec);
-	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+	if (tclog_help_requested(argc, argv, OPTIONS)) {
 		usage(stdout);
 		return tclog_close_output();
 	}
 	rule_files = tclog_xmalloc((size_t)argc * sizeof(*rule_files));
-	while ((ch = getopt(argc, argv, "cL:q:")) != -1) {
+	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
 		switch (ch) {
 		case 'c':
 			u.count_only = true;
 			break;
 		case 'L':
-			if (tclog_parse_size(optarg, &u.limit) != 0) {
-				warnx("-L: not " TCLOG_SIZE_SYNTAX ": %s",
-				    optarg);
+			if (tclog_option_limit(optarg, &u.limit) != 0) {
 				usage(stderr);
 				tclog_status_raise(&u.status, TCLOG_EXIT_FATAL);
 				return finish(&u, rule_files);

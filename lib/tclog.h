@@ -80,6 +80,25 @@ void tclog_diag(const char *file, unsigned long line, const char *fmt, ...)
 int tclog_parse_size(const char *arg, size_t *size);
 #define TCLOG_SIZE_SYNTAX "a number of bytes >= 1, maybe ending in k, M or G"
 
+/*
+ * The command-line policy of every command (tclog(7)):
+ *  - an option that takes one value may be given again, and the last
+ *    one wins (each value is still checked);
+ *  - --help anywhere before "--" prints the usage and exits 0:
+ *
+ *	if (tclog_help_requested(argc, argv, OPTIONS)) {
+ *		usage(stdout);
+ *		return tclog_close_output();
+ *	}
+ *
+ * optstring is getopt's, so that an option's value (-s --help) is not
+ * taken for the request.
+ */
+bool tclog_help_requested(int argc, char *argv[], const char *optstring);
+/* -L size: sets *limit, or diagnoses "-L: not ...: arg" and returns -1
+ * (the caller shows the usage and exits 2). */
+int tclog_option_limit(const char *arg, size_t *limit);
+
 /* The name under which standard input is reported. */
 #define TCLOG_STDIN_NAME "<stdin>"
 
