@@ -195,6 +195,13 @@ tclog_write(const void *p, size_t n)
 }
 
 void
+tclog_flush(void)
+{
+	if (fflush(stdout) == EOF)
+		write_failed();
+}
+
+void
 tclog_puts(const char *s)
 {
 	tclog_write(s, strlen(s));

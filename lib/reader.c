@@ -7,6 +7,7 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,7 +34,20 @@ tclog_reader_free(struct tclog_reader *r)
 	r->buf = NULL;
 }
 
-/* Reads more input after buf[tail]; returns bytes read, 0 at EOF, -1. */
+/* True when a read of fd would wait: nothing has arrived yet on a pipe,
+ * a terminal or a socket (a file is always ready). */
+static bool
+would_block(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 0;
+}
+
+/* Reads more input after buf[tail]; returns bytes read, 0 at EOF, -1.
+ * Before a read that would wait, what was written so far goes out, so
+ * that a live pipeline (tail -f log | tclog-filter | tclog-cat -p) shows
+ * each record as it comes, while a file is read at full speed. */
 static ssize_t
 fill(struct tclog_reader *r)
 {
@@ -52,6 +66,8 @@ fill(struct tclog_reader *r)
 		r->buf = tclog_xrealloc(r->buf, cap);
 		r->cap = cap;
 	}
+	if (would_block(r->fd))
+		tclog_flush();
 	do
 		n = read(r->fd, r->buf + r->tail, r->cap - r->tail);
 	while (n == -1 && errno == EINTR);

@@ -147,6 +147,9 @@ bool tclog_inputs_next(struct tclog_inputs *in, int *status);
  * exit status 2 (a closed pipe ends the command quietly instead). */
 void tclog_write(const void *p, size_t n);
 void tclog_puts(const char *s);
+/* Writes out what stdout holds (checked like tclog_write). The reader
+ * calls it before a read that would wait for input. */
+void tclog_flush(void);
 /* Flush and close stdout; on failure diagnose and return 2, else 0. */
 int tclog_close_output(void);
 
