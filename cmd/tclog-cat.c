@@ -18,8 +18,16 @@
 
 #include "tclog.h"
 
+/* The colours of the review view: escape sequences on a terminal, empty
+ * strings elsewhere (so the same code writes both). */
+struct palette {
+	const char *head, *label, *good, *bad, *warn, *dim, *off;
+};
+
 struct cat {
 	bool review;		/* -p */
+	bool whole;		/* -w: long outputs not cut */
+	struct palette pal;
 	size_t limit;		/* -L */
 	struct tclog_reader in;
 	yajl_handle parser;	/* NULL between records after an error */
@@ -49,15 +57,16 @@ struct cat {
 	int status;
 };
 
-#define OPTIONS "pL:"
+#define OPTIONS "pwL:"
 
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: tclog-cat [-p] [-L size] [file ...]\n");
+	fprintf(fp, "usage: tclog-cat [-pw] [-L size] [file ...]\n");
 	if (fp == stdout)
 		fprintf(fp,
 		    "  -p       write a review view for people, not JSON\n"
+		    "  -w       with -p, show long outputs whole\n"
 		    "  -L size  longest record accepted (k, M, G; default 64M)\n");
 }
 
@@ -116,11 +125,34 @@ view_text(struct tclog_buf *b, const char *s, size_t n, const char *indent)
 
 #define INDENT "           "
 
+/* Colour only for a person at a terminal who has not asked for none
+ * (https://no-color.org: NO_COLOR set and not empty). */
+static void
+choose_palette(struct palette *pal)
+{
+	const char *no = getenv("NO_COLOR");
+
+	if ((no != NULL && *no != '\0') || !isatty(STDOUT_FILENO))
+		*pal = (struct palette){ "", "", "", "", "", "", "" };
+	else
+		*pal = (struct palette){ .head = "\033[1m", .label = "\033[36m",
+		    .good = "\033[32m", .bad = "\033[31m", .warn = "\033[33m",
+		    .dim = "\033[2m", .off = "\033[0m" };
+}
+
+/* The label that starts a line of a record, in colour (or not). */
+static void
+view_label(struct cat *c, const char *label)
+{
+	tclog_buf_printf(&c->view, "  %s%-8s%s ", c->pal.label, label,
+	    c->pal.off);
+}
+
 /* A labelled line: the field's string value, or its JSON text. */
 static void
 view_field(struct cat *c, const char *label, const char *value, size_t len)
 {
-	tclog_buf_printf(&c->view, "  %-8s ", label);
+	view_label(c, label);
 	c->text.len = 0;
 	if (tclog_json_string(value, len, &c->text) == 0)
 		view_text(&c->view, c->text.data, c->text.len, INDENT);
@@ -137,43 +169,90 @@ view_named(struct cat *c, const char *label, const char *key)
 		view_field(c, label, f->value, f->value_len);
 }
 
-/* Appends a validated JSON value, objects and arrays one member a line.
- * Past a sane depth the rest is written as it is. */
+/* Appends n levels of the indentation of pretty(). */
 static void
+pretty_indent(struct tclog_buf *b, int n)
+{
+	for (int i = 0; i < n; i++)
+		tclog_buf_adds(b, "    ");
+}
+
+/*
+ * A string holding line ends (a diff, a heredoc) as the lines it holds,
+ * after a '|' and indented one level deeper, rather than as one line of
+ * \n escapes. False for any other value.
+ */
+static bool
+pretty_lines(struct tclog_buf *b, const char *v, size_t n, int level)
+{
+	struct tclog_buf text = { 0 };
+	const char *p, *end;
+
+	if (tclog_json_type(v, n) != TCLOG_JSON_STRING ||
+	    memmem(v, n, "\\n", 2) == NULL ||
+	    tclog_json_string(v, n, &text) != 0 ||
+	    memchr(text.data, '\n', text.len) == NULL) {
+		tclog_buf_free(&text);
+		return false;
+	}
+	tclog_buf_addc(b, '|');
+	p = text.data;
+	end = p + text.len;
+	if (end[-1] == '\n')	/* the last line's end ends the block */
+		end--;
+	while (p <= end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+
+		tclog_buf_addc(b, '\n');
+		pretty_indent(b, level + 1);
+		tclog_buf_add(b, p, len);
+		p += len + 1;
+	}
+	tclog_buf_free(&text);
+	return true;
+}
+
+/* Appends a validated JSON value, objects and arrays one member a line,
+ * strings with line ends as their lines (true then: no comma follows
+ * such a block, whose text it would seem to end). Past a sane depth the
+ * rest is written as it is. */
+static bool
 pretty(struct tclog_buf *b, const char *v, size_t n, int level)
 {
 	enum tclog_json_type type = tclog_json_type(v, n);
 	struct tclog_json_iter it;
 	const char *k, *e;
 	size_t klen, elen;
-	bool empty = true;
+	bool empty = true, block = false;
 
+	if (pretty_lines(b, v, n, level))
+		return true;
 	if ((type != TCLOG_JSON_OBJECT && type != TCLOG_JSON_ARRAY) ||
 	    level > 64) {
 		tclog_buf_add(b, v, n);
-		return;
+		return false;
 	}
 	tclog_buf_addc(b, v[0]);
 	tclog_json_iter_init(&it, v, n);
 	while (type == TCLOG_JSON_OBJECT ?
 	    tclog_json_next_member(&it, &k, &klen, &e, &elen) :
 	    tclog_json_next_element(&it, &e, &elen)) {
-		tclog_buf_adds(b, empty ? "\n" : ",\n");
-		for (int i = 0; i <= level; i++)
-			tclog_buf_adds(b, "    ");
+		tclog_buf_adds(b, empty || block ? "\n" : ",\n");
+		pretty_indent(b, level + 1);
 		if (type == TCLOG_JSON_OBJECT) {
 			tclog_buf_add(b, k, klen);
 			tclog_buf_adds(b, ": ");
 		}
-		pretty(b, e, elen, level + 1);
+		block = pretty(b, e, elen, level + 1);
 		empty = false;
 	}
 	if (!empty) {
 		tclog_buf_addc(b, '\n');
-		for (int i = 0; i < level; i++)
-			tclog_buf_adds(b, "    ");
+		pretty_indent(b, level);
 	}
 	tclog_buf_addc(b, type == TCLOG_JSON_OBJECT ? '}' : ']');
+	return false;
 }
 
 /* Shows arguments pretty-printed; text that is not JSON as it is. */
@@ -196,7 +275,7 @@ static void
 view_call(struct cat *c, const char *label, const char *name,
     size_t name_len, const char *args, size_t args_len)
 {
-	tclog_buf_printf(&c->view, "  %-8s ", label);
+	view_label(c, label);
 	c->text.len = 0;
 	if (tclog_json_string(name, name_len, &c->text) == 0)
 		view_text(&c->view, c->text.data, c->text.len, INDENT);
@@ -316,14 +395,107 @@ view_rating(struct cat *c)
 	    TCLOG_JSON_NULL && tclog_json_integer(f->value, f->value_len,
 	    &n) != 0)
 		n = -1;
+	view_label(c, "rating");
 	if (n == 0)
-		tclog_buf_printf(&c->view, "  %-8s unrated\n", "rating");
+		tclog_buf_printf(&c->view, "%sunrated%s\n", c->pal.dim,
+		    c->pal.off);
 	else if (n >= 1 && n <= 5)
-		tclog_buf_printf(&c->view, "  %-8s %s %lld/5\n", "rating",
-		    stars[n], n);
+		tclog_buf_printf(&c->view, "%s%s%s %lld/5\n", c->pal.warn,
+		    stars[n], c->pal.off, n);
 	else
-		tclog_buf_printf(&c->view, "  %-8s not 1-5: %.*s\n", "rating",
+		tclog_buf_printf(&c->view, "not 1-5: %.*s\n",
 		    (int)f->value_len, f->value);
+}
+
+/* Appends text as view_text does, in colour. */
+static void
+view_coloured(struct cat *c, const char *colour, const char *s, size_t n)
+{
+	tclog_buf_adds(&c->view, colour);
+	view_text(&c->view, s, n, INDENT);
+	c->view.len--;	/* the newline goes after the colour's end */
+	tclog_buf_adds(&c->view, c->pal.off);
+	tclog_buf_addc(&c->view, '\n');
+}
+
+/* The status, coloured by what it says. */
+static void
+view_status(struct cat *c)
+{
+	const struct tclog_field *f = tclog_record_get(&c->rec, "status");
+	const char *colour = "";
+
+	if (f == NULL || tclog_json_is_empty_string(f->value, f->value_len))
+		return;
+	c->text.len = 0;
+	if (tclog_json_string(f->value, f->value_len, &c->text) != 0)
+		tclog_buf_add(&c->text, f->value, f->value_len);
+	tclog_buf_str(&c->text);
+	if (strcmp(c->text.data, "success") == 0)
+		colour = c->pal.good;
+	else if (strcmp(c->text.data, "error") == 0)
+		colour = c->pal.bad;
+	else if (strcmp(c->text.data, "denied") == 0)
+		colour = c->pal.warn;
+	view_label(c, "status");
+	view_coloured(c, colour, c->text.data, c->text.len);
+}
+
+/* tools_enabled, shown only when false: the model then saw no tools. */
+static void
+view_tools_enabled(struct cat *c)
+{
+	const struct tclog_field *f = tclog_record_get(&c->rec,
+	    "tools_enabled");
+
+	if (f == NULL || f->value_len != 5 || memcmp(f->value, "false", 5) != 0)
+		return;
+	view_label(c, "tools");
+	tclog_buf_printf(&c->view, "%sdisabled (tools_enabled false)%s\n",
+	    c->pal.warn, c->pal.off);
+}
+
+/* Lines of a long output shown unless -w: about a screenful. */
+#define LONG_LINES 20
+
+/* A string field that may be long (output, error details): its first
+ * LONG_LINES lines, then how many more there are, unless -w. */
+static void
+view_long(struct cat *c, const char *label, const char *key)
+{
+	const struct tclog_field *f = tclog_record_get(&c->rec, key);
+	const char *s, *end, *p;
+	size_t lines = 0, more = 0;
+
+	if (f == NULL || tclog_json_is_empty_string(f->value, f->value_len))
+		return;
+	c->text.len = 0;
+	if (c->whole || tclog_json_string(f->value, f->value_len,
+	    &c->text) != 0) {
+		view_field(c, label, f->value, f->value_len);
+		return;
+	}
+	s = p = c->text.data;
+	end = s + c->text.len;
+	if (end > s && end[-1] == '\n')	/* a last line's end */
+		end--;
+	while (p < end && lines < LONG_LINES) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		p = nl != NULL ? nl + 1 : end;
+		lines++;
+	}
+	for (const char *q = p; q < end; more++) {
+		const char *nl = memchr(q, '\n', (size_t)(end - q));
+
+		q = nl != NULL ? nl + 1 : end;
+	}
+	view_label(c, label);
+	view_text(&c->view, s, (size_t)(p - s), INDENT);
+	if (more > 0)
+		tclog_buf_printf(&c->view, INDENT "%s... %zu more line%s (-w "
+		    "shows them)%s\n", c->pal.dim, more, more == 1 ? "" : "s",
+		    c->pal.off);
 }
 
 static void
@@ -336,13 +508,14 @@ view_record(struct cat *c, const char *json, size_t len, unsigned long line)
 		errx(TCLOG_EXIT_FATAL, "cannot reread a record: %s",
 		    c->rec.error);
 	c->view.len = 0;
-	tclog_buf_printf(&c->view, "#%lu  %s:%lu\n", c->nrecord,
-	    c->in.name, line);
+	tclog_buf_printf(&c->view, "%s#%lu  %s:%lu%s\n", c->pal.head,
+	    c->nrecord, c->in.name, line, c->pal.off);
 	view_named(c, "time", "timestamp");
 	view_named(c, "model", "model");
 	view_rating(c);
-	view_named(c, "status", "status");
+	view_status(c);
 	view_named(c, "message", "message");
+	view_tools_enabled(c);
 	f = tclog_record_get(&c->rec, "reconstructed");
 	reconstructed = f != NULL && (tclog_made_up(f->value, f->value_len) &
 	    TCLOG_MADE_UP_QUERY);
@@ -351,9 +524,11 @@ view_record(struct cat *c, const char *json, size_t len, unsigned long line)
 	    !tclog_json_is_empty_string(f->value, f->value_len))
 		view_field(c, reconstructed ? "query*" : "query", f->value,
 		    f->value_len);
-	else
-		tclog_buf_printf(&c->view, "  %-8s (none: old-format entry)\n",
-		    "query");
+	else {
+		view_label(c, "query");
+		tclog_buf_printf(&c->view, "%s(none: old-format entry)%s\n",
+		    c->pal.dim, c->pal.off);
+	}
 	args = tclog_record_get(&c->rec, "arguments");
 	if (args == NULL || !decode_json_string(args->value, args->value_len,
 	    &c->entry_args_text, &c->entry_args, &c->entry_args_len))
@@ -366,11 +541,11 @@ view_record(struct cat *c, const char *json, size_t len, unsigned long line)
 			view_call(c, "call", f->value, f->value_len,
 			    args ? args->value : "{}", args ? args->value_len : 2);
 	}
-	view_named(c, "error", "error_details");
-	view_named(c, "output", "output");
+	view_long(c, "error", "error_details");
+	view_long(c, "output", "output");
 	if (reconstructed)
-		tclog_buf_adds(&c->view, "  * made up by tclog-upgrade, not "
-		    "the user's words\n");
+		tclog_buf_printf(&c->view, "  %s* made up by tclog-upgrade, not "
+		    "the user's words%s\n", c->pal.warn, c->pal.off);
 	tclog_buf_addc(&c->view, '\n');
 	tclog_write(c->view.data, c->view.len);
 }
@@ -835,6 +1010,9 @@ main(int argc, char *argv[])
 		case 'p':
 			c.review = true;
 			break;
+		case 'w':
+			c.whole = true;
+			break;
 		case 'L':
 			if (tclog_option_limit(optarg, &c.limit) != 0) {
 				usage(stderr);
@@ -849,6 +1027,8 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 
+	if (c.review)
+		choose_palette(&c.pal);
 	c.gen = yajl_gen_alloc(NULL);
 	if (c.gen == NULL)
 		errx(TCLOG_EXIT_FATAL, "out of memory");
