@@ -166,9 +166,11 @@ enum tclog_read_status {
  * Reads lines from a file descriptor into one growing buffer. A UTF-8
  * byte order mark at the start of the input is skipped (a file saved on
  * Windows). A line ends at LF; a CR before it is dropped; a last line
- * without LF is still a line. Lines holding only white space are skipped. A line longer than
- * the limit is never stored whole: it is skipped up to its newline and
- * reported as TCLOG_READ_TOO_LONG.
+ * without LF is still a line. Lines holding only white space are
+ * skipped. A line longer than the limit is never stored whole: it is
+ * skipped up to its newline and reported as TCLOG_READ_TOO_LONG. Before
+ * a read that would wait (a pipe with nothing in it yet), stdout is
+ * flushed, so that live pipelines show what came so far.
  */
 struct tclog_reader {
 	const char *name;	/* for diagnostics */
