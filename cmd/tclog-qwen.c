@@ -27,6 +27,8 @@ struct qwen {
 	int status;
 };
 
+#define OPTIONS "f:knoPuS:s:t:L:"
+
 static void
 usage(FILE *fp)
 {
@@ -153,11 +155,11 @@ main(int argc, char *argv[])
 	int ch, status = 0;
 
 	tclog_start();
-	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+	if (tclog_help_requested(argc, argv, OPTIONS)) {
 		usage(stdout);
 		return tclog_close_output();
 	}
-	while ((ch = getopt(argc, argv, "f:knoPuS:s:t:L:")) != -1) {
+	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
 		switch (ch) {
 		case 'f':
 			if ((q.w.format = tclog_format_find(optarg)) == NULL) {
@@ -191,9 +193,7 @@ main(int argc, char *argv[])
 			tools_file = optarg;
 			break;
 		case 'L':
-			if (tclog_parse_size(optarg, &limit) != 0) {
-				warnx("-L: not " TCLOG_SIZE_SYNTAX ": %s",
-				    optarg);
+			if (tclog_option_limit(optarg, &limit) != 0) {
 				usage(stderr);
 				return TCLOG_EXIT_FATAL;
 			}

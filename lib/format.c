@@ -16,37 +16,6 @@ static const char default_system[] =
 
 /* ---- the prompt ---- */
 
-/* Reads a whole file ("-": standard input) of at most limit bytes into
- * b; -1 after a diagnostic. */
-static int
-read_file(const char *path, struct tclog_buf *b, size_t limit)
-{
-	int fd = tclog_open_input(path);
-	ssize_t n;
-
-	if (fd == -1)
-		return -1;
-	b->len = 0;
-	for (;;) {
-		tclog_buf_grow(b, 1 << 16);
-		n = read(fd, b->data + b->len, 1 << 16);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		b->len += (size_t)n;
-		if (b->len > limit) {
-			warnx("%s: longer than the -L limit (%zu bytes)",
-			    tclog_input_name(path), limit);
-			break;
-		}
-	}
-	if (n == -1)
-		warn("%s", tclog_input_name(path));
-	tclog_close_input(path, fd);
-	return n == -1 || b->len > limit ? -1 : 0;
-}
-
 /* Whether s is valid UTF-8 (so that it can go into JSON strings). */
 static bool
 is_utf8(const struct tclog_buf *b)
@@ -72,14 +41,14 @@ tclog_prompt_system_file(struct tclog_prompt *p, const char *path,
     size_t limit)
 {
 	p->has_system = true;
-	if (read_file(path, &p->system, limit) != 0)
+	if (tclog_read_text(path, &p->system, limit) != 0)
 		return -1;
 	/* A file's last line ends in a newline that is not part of the
 	 * prompt. */
 	if (p->system.len > 0 && p->system.data[p->system.len - 1] == '\n')
 		p->system.len--;
 	if (!is_utf8(&p->system)) {
-		warnx("%s: not valid UTF-8", path);
+		warnx("%s: not valid UTF-8", tclog_input_name(path));
 		return -1;
 	}
 	return 0;
@@ -109,13 +78,14 @@ tclog_prompt_tools(struct tclog_prompt *p, const char *path, size_t limit)
 	struct tclog_json_iter it;
 	const char *tool, *type, *fn, *name;
 	size_t len, type_len, fn_len, name_len, n = 0;
+	const char *file = tclog_input_name(path);
 	int ret = -1;
 
 	p->has_tools = true;
-	if (read_file(path, &p->tools, limit) != 0)
+	if (tclog_read_text(path, &p->tools, limit) != 0)
 		return -1;
 	if (tclog_json_check(p->tools.data, p->tools.len, false, &err) != 0) {
-		warnx("%s: invalid JSON: %s", path, tclog_buf_str(&err));
+		warnx("%s: invalid JSON: %s", file, tclog_buf_str(&err));
 		goto done;
 	}
 	tool = p->tools.data;
@@ -124,11 +94,11 @@ tclog_prompt_tools(struct tclog_prompt *p, const char *path, size_t limit)
 	memmove(p->tools.data, tool, len);
 	p->tools.len = len;
 	if (tclog_json_type(p->tools.data, p->tools.len) != TCLOG_JSON_ARRAY) {
-		warnx("%s: not a JSON array of tools", path);
+		warnx("%s: not a JSON array of tools", file);
 		goto done;
 	}
 	if (tclog_json_depth(p->tools.data, p->tools.len) > TCLOG_ARGS_DEPTH) {
-		warnx("%s: nested deeper than %d levels", path,
+		warnx("%s: nested deeper than %d levels", file,
 		    TCLOG_ARGS_DEPTH);
 		goto done;
 	}
@@ -136,20 +106,20 @@ tclog_prompt_tools(struct tclog_prompt *p, const char *path, size_t limit)
 	while (tclog_json_next_element(&it, &tool, &len)) {
 		n++;
 		if (tclog_json_type(tool, len) != TCLOG_JSON_OBJECT) {
-			warnx("%s: tool %zu: not a JSON object", path, n);
+			warnx("%s: tool %zu: not a JSON object", file, n);
 			goto done;
 		}
 		type = member(tool, len, "type", &type_len);
 		if (type == NULL || !tclog_json_equal(type, type_len,
 		    "\"function\"", 10)) {
-			warnx("%s: tool %zu: \"type\" is not \"function\"", path,
+			warnx("%s: tool %zu: \"type\" is not \"function\"", file,
 			    n);
 			goto done;
 		}
 		fn = member(tool, len, "function", &fn_len);
 		if (fn == NULL || tclog_json_type(fn, fn_len) !=
 		    TCLOG_JSON_OBJECT) {
-			warnx("%s: tool %zu: no \"function\" object", path, n);
+			warnx("%s: tool %zu: no \"function\" object", file, n);
 			goto done;
 		}
 		name = member(fn, fn_len, "name", &name_len);

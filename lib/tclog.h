@@ -83,6 +83,25 @@ void tclog_diag(const char *file, unsigned long line, const char *fmt, ...)
 int tclog_parse_size(const char *arg, size_t *size);
 #define TCLOG_SIZE_SYNTAX "a number of bytes >= 1, maybe ending in k, M or G"
 
+/*
+ * The command-line policy of every command (tclog(7)):
+ *  - an option that takes one value may be given again, and the last
+ *    one wins (each value is still checked);
+ *  - --help anywhere before "--" prints the usage and exits 0:
+ *
+ *	if (tclog_help_requested(argc, argv, OPTIONS)) {
+ *		usage(stdout);
+ *		return tclog_close_output();
+ *	}
+ *
+ * optstring is getopt's, so that an option's value (-s --help) is not
+ * taken for the request.
+ */
+bool tclog_help_requested(int argc, char *argv[], const char *optstring);
+/* -L size: sets *limit, or diagnoses "-L: not ...: arg" and returns -1
+ * (the caller shows the usage and exits 2). */
+int tclog_option_limit(const char *arg, size_t *limit);
+
 /* The name under which standard input is reported. */
 #define TCLOG_STDIN_NAME "<stdin>"
 
@@ -131,6 +150,9 @@ bool tclog_inputs_next(struct tclog_inputs *in, int *status);
  * exit status 2 (a closed pipe ends the command quietly instead). */
 void tclog_write(const void *p, size_t n);
 void tclog_puts(const char *s);
+/* Writes out what stdout holds (checked like tclog_write). The reader
+ * calls it before a read that would wait for input. */
+void tclog_flush(void);
 /* Flush and close stdout; on failure diagnose and return 2, else 0. */
 int tclog_close_output(void);
 
@@ -144,11 +166,14 @@ enum tclog_read_status {
 };
 
 /*
- * Reads lines from a file descriptor into one growing buffer. A line
- * ends at LF; a CR before it is dropped; a last line without LF is still
- * a line. Lines holding only white space are skipped. A line longer than
- * the limit is never stored whole: it is skipped up to its newline and
- * reported as TCLOG_READ_TOO_LONG.
+ * Reads lines from a file descriptor into one growing buffer. A UTF-8
+ * byte order mark at the start of the input is skipped (a file saved on
+ * Windows). A line ends at LF; a CR before it is dropped; a last line
+ * without LF is still a line. Lines holding only white space are
+ * skipped. A line longer than the limit is never stored whole: it is
+ * skipped up to its newline and reported as TCLOG_READ_TOO_LONG. Before
+ * a read that would wait (a pipe with nothing in it yet), stdout is
+ * flushed, so that live pipelines show what came so far.
  */
 struct tclog_reader {
 	const char *name;	/* for diagnostics */
@@ -163,7 +188,7 @@ struct tclog_reader {
 	char *buf;
 	size_t cap, head, tail, scanned;
 	unsigned long next_line;
-	bool eof;
+	bool eof, bom_checked;
 };
 
 void tclog_reader_init(struct tclog_reader *r, int fd, const char *name,
@@ -176,6 +201,20 @@ enum tclog_read_status tclog_reader_next(struct tclog_reader *r);
 bool tclog_reader_record(struct tclog_reader *r, int *status);
 /* Releases the buffer; does not close the descriptor. */
 void tclog_reader_free(struct tclog_reader *r);
+/* When text (a bad record) ends in NUL bytes, as a file cut while it was
+ * written does (its unwritten end reads as zeros), appends a message
+ * saying so to out and returns true; else false. */
+bool tclog_nul_tail(const char *text, size_t len, struct tclog_buf *out);
+
+/* A UTF-8 byte order mark, which Windows editors put first in a file. */
+#define TCLOG_BOM "\xef\xbb\xbf"
+/*
+ * Reads a whole small file ("-": standard input) of at most limit bytes
+ * into b, as text: a leading byte order mark dropped, CR LF read as LF,
+ * so that a file saved on Windows means what it says. Returns 0, or -1
+ * after a diagnostic ("tclog-x: FILE: reason").
+ */
+int tclog_read_text(const char *path, struct tclog_buf *b, size_t limit);
 
 /* ---- a set of keys, to find duplicates ---- */
 
@@ -249,6 +288,13 @@ tclog_field_is(const struct tclog_field *f, const char *name)
 const struct tclog_field *tclog_record_get(const struct tclog_record *rec,
     const char *key);
 void tclog_record_free(struct tclog_record *rec);
+
+/* The fields tclog-upgrade made up, from the raw value of an entry's
+ * "reconstructed" (NULL when absent): a list of field names, or true
+ * (its earlier output) for both. 0 for anything else. */
+#define TCLOG_MADE_UP_QUERY	1u	/* user_query */
+#define TCLOG_MADE_UP_RESPONSE	2u	/* model_response */
+unsigned tclog_made_up(const char *value, size_t len);
 
 /* ---- JSON text already validated by yajl ---- */
 
