@@ -12,6 +12,7 @@
  *     writing escaped strings, writing JSON again in compact or Python
  *     style
  *   - the calls of a chat message's tool_calls (tclog_tool_calls_*)
+ *   - the review view of an entry, for people (tclog_review_*)
  *   - the input operands (tclog_inputs_*), diagnostics, checked output
  *     and the toolkit's exit statuses.
  *
@@ -381,6 +382,38 @@ struct tclog_digestset {
 bool tclog_digestset_add(struct tclog_digestset *s, const void *p,
     size_t n);
 void tclog_digestset_free(struct tclog_digestset *s);
+
+/* ---- the review view of an entry (lib/review.c) ---- */
+
+/*
+ * What tclog-cat -p shows of an entry and tclog-rate asks about: a
+ * header, one labelled field a line, the response's calls (the executed
+ * one marked), control characters made visible.
+ *
+ *	struct tclog_review rv;
+ *
+ *	tclog_review_init(&rv);
+ *	if (tclog_review_entry(&rv, text, len, n, name, line) == 0)
+ *		show(rv.view.data, rv.view.len);
+ *	tclog_review_free(&rv);
+ */
+struct tclog_review {
+	struct tclog_buf view;	/* the view written last */
+	struct tclog_record rec;	/* the entry shown last */
+
+	/* private */
+	struct tclog_buf entry_args_text;	/* its arguments, decoded */
+	const char *entry_args;	/* the JSON value in it, or NULL */
+	size_t entry_args_len;
+	struct tclog_buf text;
+};
+
+void tclog_review_init(struct tclog_review *rv);
+/* The view of the entry text (one JSON object) into rv->view, headed
+ * "#number  name:line"; -1 when it is no good record (rv->rec.error). */
+int tclog_review_entry(struct tclog_review *rv, const char *text, size_t len,
+    unsigned long number, const char *name, unsigned long line);
+void tclog_review_free(struct tclog_review *rv);
 
 /* ---- strict UTF-8 (lib/utf8.c) ---- */
 
