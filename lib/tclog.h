@@ -154,8 +154,10 @@ struct tclog_reader {
 	const char *text;	/* that line, without its line end */
 	size_t len;
 	bool unterminated;	/* it was the last line and had no LF */
+	unsigned long long offset;	/* where that line begins in the input */
 
 	/* private */
+	unsigned long long base;	/* input offset of buf[0] */
 	int fd;
 	size_t limit;
 	char *buf;
@@ -370,6 +372,9 @@ void tclog_json_python_number(struct tclog_buf *b, const char *value,
 /* Appends Python's repr() of a double: the shortest text that reads
  * back as it, "1.0", "1e-05", "1e+16", "inf" as "Infinity". */
 void tclog_python_float_repr(struct tclog_buf *b, double d);
+
+/* The 128-bit digest of p (never all zero) that the set below uses. */
+void tclog_digest(const void *p, size_t n, unsigned long long d[2]);
 
 /* A set of byte strings known by a 128-bit digest each: 16 bytes per
  * distinct string in a table kept between a quarter and half full. */
