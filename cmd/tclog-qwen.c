@@ -30,8 +30,11 @@ usage(FILE *fp)
 	    "[-t tools.json] [-L size] [file ...]\n");
 	if (fp == stdout)
 		fprintf(fp,
-		    "  -f format      openai (default), hf, swift, sharegpt "
-		    "or text\n"
+		    "  -f format      openai (default), hf, swift, sharegpt, "
+		    "text;\n"
+		    "                 preference data: kto, dpo, swift-kto, "
+		    "swift-dpo,\n"
+		    "                 sharegpt-kto, sharegpt-dpo\n"
 		    "  -k             keep assistant content that is only the "
 		    "calls as JSON text\n"
 		    "  -n             leave the tool results out\n"

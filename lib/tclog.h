@@ -618,6 +618,13 @@ void tclog_writer_finish(struct tclog_writer *w);
 /* Emits w->line and empties it. */
 void tclog_writer_emit(struct tclog_writer *w);
 
+/* The preference formats (lib/prefer.c: kto, dpo and their ms-swift and
+ * LLaMA-Factory forms): the rated whole responses rearranged from the
+ * line of a base format, KTO's as they come, DPO's pairs at the end. */
+void tclog_prefer_write(struct tclog_writer *w,
+    const struct tclog_example *ex);
+void tclog_prefer_finish(struct tclog_writer *w);
+
 /* ---- strict UTF-8 (lib/utf8.c) ---- */
 
 /* The offset of the first byte of text that is not strict UTF-8 (RFC
