@@ -4,7 +4,8 @@
  *
  * The library gathers the entries of each model response into one
  * example (tclog_examples) and writes it in the chosen format (one entry
- * of tclog_formats); this command reads the input and the options.
+ * of tclog_formats); this command reads the input and the options, and
+ * leaves out what is not a whole response unless -P.
  */
 #include <err.h>
 #include <stdlib.h>
@@ -16,6 +17,9 @@
 struct qwen {
 	struct tclog_writer w;
 	bool unique;			/* -u */
+	bool partial;			/* -P */
+	/* examples left out for not being whole responses */
+	unsigned long missing, stray;
 	struct tclog_digestset seen;
 	struct tclog_reader in;
 	struct tclog_record rec;
@@ -26,18 +30,23 @@ struct qwen {
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: tclog-qwen [-knu] [-f format] [-s text | -S file] "
+	fprintf(fp, "usage: tclog-qwen [-knoPu] [-f format] [-s text | -S file] "
 	    "[-t tools.json] [-L size] [file ...]\n");
 	if (fp == stdout)
 		fprintf(fp,
-		    "  -f format      openai (default), hf, swift, sharegpt, "
-		    "text;\n"
+		    "  -f format      openai (default), hf, trl, swift, "
+		    "sharegpt, text;\n"
 		    "                 preference data: kto, dpo, swift-kto, "
 		    "swift-dpo,\n"
 		    "                 sharegpt-kto, sharegpt-dpo\n"
 		    "  -k             keep assistant content that is only the "
 		    "calls as JSON text\n"
-		    "  -n             leave the tool results out\n"
+		    "  -o             add the tool results after the calls "
+		    "(not trl, sharegpt)\n"
+		    "  -n             end each example on the calls (the "
+		    "default)\n"
+		    "  -P             write partial responses too: the calls "
+		    "that have entries\n"
 		    "  -u             drop examples identical to an earlier "
 		    "one\n"
 		    "  -s text        system prompt\n"
@@ -60,12 +69,42 @@ emit(void *ctx, const char *line, size_t len)
 	tclog_write("\n", 1);
 }
 
+/* An example is a whole response unless -P says any will do. */
 static void
 example_done(void *ctx, const struct tclog_example *ex)
 {
 	struct qwen *q = ctx;
 
-	tclog_writer_write(&q->w, ex);
+	if (!q->partial && ex->kind == TCLOG_EXAMPLE_STRAY)
+		q->stray++;
+	else if (!q->partial && !tclog_example_whole(ex))
+		q->missing++;
+	else
+		tclog_writer_write(&q->w, ex);
+}
+
+/* One line on what was left out: no bad record, so no exit status. */
+static void
+report_left_out(const struct qwen *q)
+{
+	unsigned long n = q->missing + q->stray;
+
+	if (n == 0)
+		return;
+	if (n == 1)
+		fprintf(stderr, "tclog-qwen: left out 1 example that is not a "
+		    "whole response (-P writes it):");
+	else
+		fprintf(stderr, "tclog-qwen: left out %lu examples that are not "
+		    "whole responses (-P writes them):", n);
+	if (q->missing > 0)
+		fprintf(stderr, " %lu response%s with calls that have no entry%s",
+		    q->missing, q->missing == 1 ? "" : "s",
+		    q->stray > 0 ? "," : "");
+	if (q->stray > 0)
+		fprintf(stderr, " %lu entr%s whose call is not among its "
+		    "response's calls", q->stray, q->stray == 1 ? "y" : "ies");
+	fputc('\n', stderr);
 }
 
 static void
@@ -108,7 +147,7 @@ stdin_wanted_twice(const char *system_file, const char *tools_file, int argc,
 int
 main(int argc, char *argv[])
 {
-	struct qwen q = { .w = { .format = tclog_formats, .results = true } };
+	struct qwen q = { .w = { .format = tclog_formats } };
 	struct tclog_prompt prompt = { 0 };
 	struct tclog_inputs in;
 	const char *system_text = NULL, *system_file = NULL;
@@ -121,7 +160,7 @@ main(int argc, char *argv[])
 		usage(stdout);
 		return tclog_close_output();
 	}
-	while ((ch = getopt(argc, argv, "f:knuS:s:t:L:")) != -1) {
+	while ((ch = getopt(argc, argv, "f:knoPuS:s:t:L:")) != -1) {
 		switch (ch) {
 		case 'f':
 			if ((q.w.format = tclog_format_find(optarg)) == NULL) {
@@ -135,6 +174,12 @@ main(int argc, char *argv[])
 			break;
 		case 'n':
 			q.w.results = false;
+			break;
+		case 'o':
+			q.w.results = true;
+			break;
+		case 'P':
+			q.partial = true;
 			break;
 		case 'u':
 			q.unique = true;
@@ -164,6 +209,12 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 
+	if (q.w.results && !q.w.format->results) {
+		warnx("-o: the %s format never carries tool results",
+		    q.w.format->name);
+		usage(stderr);
+		return TCLOG_EXIT_FATAL;
+	}
 	if (system_text != NULL && system_file != NULL) {
 		warnx("-s and -S exclude each other");
 		usage(stderr);
@@ -196,6 +247,7 @@ main(int argc, char *argv[])
 		convert_file(&q, in.fd, in.name, limit);
 	tclog_examples_end(&q.xs);
 	tclog_writer_finish(&q.w);
+	report_left_out(&q);
 
 	tclog_examples_free(&q.xs);
 	tclog_record_free(&q.rec);

@@ -201,56 +201,40 @@ put_python_call(struct tclog_buf *b, const struct tclog_call *c)
 	tclog_buf_addc(b, '}');
 }
 
-/* The tools as a JSON string of Python-style JSON; bare, the function
- * objects only (LLaMA-Factory). */
+/* The tools as a JSON string of Python-style JSON, as the templates'
+ * tojson writes each: the Qwen2.5 template's rendering of them. */
 static void
-put_tools_string(struct tclog_writer *w, bool bare)
+put_tools_string(struct tclog_writer *w)
 {
-	const struct tclog_prompt *p = w->prompt;
-	struct tclog_json_iter it;
-	const char *tool, *fn;
-	size_t len, fn_len = 0;
-	bool first = true;
-
 	w->nested.len = 0;
-	if (!bare)
-		tclog_json_write(&w->nested, p->tools.data, p->tools.len,
-		    TCLOG_JSON_PYTHON);
-	else {
-		tclog_buf_addc(&w->nested, '[');
-		tclog_json_iter_init(&it, p->tools.data, p->tools.len);
-		while (tclog_json_next_element(&it, &tool, &len)) {
-			fn = member(tool, len, "function", &fn_len);
-			if (!first)
-				tclog_buf_adds(&w->nested, ", ");
-			first = false;
-			tclog_json_write(&w->nested, fn, fn_len,
-			    TCLOG_JSON_PYTHON);
-		}
-		tclog_buf_addc(&w->nested, ']');
-	}
+	tclog_json_write(&w->nested, w->prompt->tools.data,
+	    w->prompt->tools.len, TCLOG_JSON_PYTHON);
 	put_string(&w->line, &w->nested);
 }
 
 /* ---- the writers ---- */
 
-/* The chat messages of OpenAI's API; hf: as the Hugging Face chat
- * templates take them (arguments as objects, tools as a JSON string). */
+/* The system message when there is one, and the user's. */
 static void
-write_messages(struct tclog_writer *w, const struct tclog_example *ex,
-    bool hf)
+put_prompt(struct tclog_buf *b, const struct tclog_prompt *p,
+    const struct tclog_example *ex)
 {
-	const struct tclog_prompt *p = w->prompt;
-	struct tclog_buf *b = &w->line;
-	bool first = true;
-
-	tclog_buf_adds(b, "{\"messages\":[");
 	if (p->has_system) {
 		put_message(b, "system", &p->system);
 		tclog_buf_addc(b, ',');
 	}
 	put_message(b, "user", &ex->query);
-	tclog_buf_adds(b, ",{\"role\":\"assistant\",\"content\":");
+}
+
+/* The assistant message with its calls; arguments as objects (as the
+ * Hugging Face chat templates take them) or, as_text, in a string. */
+static void
+put_assistant(struct tclog_buf *b, const struct tclog_example *ex,
+    bool as_text)
+{
+	bool first = true;
+
+	tclog_buf_adds(b, "{\"role\":\"assistant\",\"content\":");
 	put_string(b, &ex->content);
 	tclog_buf_adds(b, ",\"tool_calls\":[");
 	for (size_t i = 0; i < ex->ncall; i++) {
@@ -267,14 +251,29 @@ write_messages(struct tclog_writer *w, const struct tclog_example *ex,
 		    "{\"name\":");
 		put_string(b, &c->name);
 		tclog_buf_adds(b, ",\"arguments\":");
-		if (hf)
+		if (as_text)
+			put_string(b, &c->args);
+		else
 			tclog_json_write(b, c->args.data, c->args.len,
 			    TCLOG_JSON_COMPACT);
-		else
-			put_string(b, &c->args);
 		tclog_buf_adds(b, "}}");
 	}
 	tclog_buf_adds(b, "]}");
+}
+
+/* The chat messages of OpenAI's API; hf: as the Hugging Face chat
+ * templates take them (arguments as objects, tools as a JSON string). */
+static void
+write_messages(struct tclog_writer *w, const struct tclog_example *ex,
+    bool hf)
+{
+	const struct tclog_prompt *p = w->prompt;
+	struct tclog_buf *b = &w->line;
+
+	tclog_buf_adds(b, "{\"messages\":[");
+	put_prompt(b, p, ex);
+	tclog_buf_addc(b, ',');
+	put_assistant(b, ex, !hf);
 	for (size_t i = 0; i < ex->ncall && w->results; i++) {
 		const struct tclog_call *c = &ex->call[i];
 
@@ -294,7 +293,7 @@ write_messages(struct tclog_writer *w, const struct tclog_example *ex,
 	if (p->has_tools) {
 		tclog_buf_adds(b, ",\"tools\":");
 		if (hf)
-			put_tools_string(w, false);
+			put_tools_string(w);
 		else
 			tclog_json_write(b, p->tools.data, p->tools.len,
 			    TCLOG_JSON_COMPACT);
@@ -315,6 +314,26 @@ write_hf(struct tclog_writer *w, const struct tclog_example *ex)
 	write_messages(w, ex, true);
 }
 
+/* TRL's conversational prompt-completion form: TRL trains the
+ * completion only, the assistant's message. */
+static void
+write_trl(struct tclog_writer *w, const struct tclog_example *ex)
+{
+	struct tclog_buf *b = &w->line;
+
+	tclog_buf_adds(b, "{\"prompt\":[");
+	put_prompt(b, w->prompt, ex);
+	tclog_buf_adds(b, "],\"completion\":[");
+	put_assistant(b, ex, false);
+	tclog_buf_addc(b, ']');
+	if (w->prompt->has_tools) {
+		tclog_buf_adds(b, ",\"tools\":");
+		put_tools_string(w);
+	}
+	tclog_buf_addc(b, '}');
+	tclog_writer_emit(w);
+}
+
 static void
 write_swift(struct tclog_writer *w, const struct tclog_example *ex)
 {
@@ -324,7 +343,7 @@ write_swift(struct tclog_writer *w, const struct tclog_example *ex)
 	tclog_buf_addc(b, '{');
 	if (p->has_tools) {
 		tclog_buf_adds(b, "\"tools\":");
-		put_tools_string(w, false);
+		put_tools_string(w);
 		tclog_buf_addc(b, ',');
 	}
 	tclog_buf_adds(b, "\"messages\":[");
@@ -333,9 +352,16 @@ write_swift(struct tclog_writer *w, const struct tclog_example *ex)
 		tclog_buf_addc(b, ',');
 	}
 	put_message(b, "user", &ex->query);
+	/* ms-swift joins this message and the calls (merged into one
+	 * message of <tool_call> blocks) with nothing between: the newline
+	 * the Qwen2.5 template writes after the prose is the message's. */
 	if (ex->content.len > 0) {
-		tclog_buf_addc(b, ',');
-		put_message(b, "assistant", &ex->content);
+		tclog_buf_adds(b, ",{\"role\":\"assistant\",\"content\":");
+		w->nested.len = 0;
+		tclog_buf_add(&w->nested, ex->content.data, ex->content.len);
+		tclog_buf_addc(&w->nested, '\n');
+		put_string(b, &w->nested);
+		tclog_buf_addc(b, '}');
 	}
 	for (size_t i = 0; i < ex->ncall; i++)
 		if (ex->call[i].logged) {
@@ -353,40 +379,68 @@ write_swift(struct tclog_writer *w, const struct tclog_example *ex)
 	tclog_writer_emit(w);
 }
 
-/* LLaMA-Factory wants turns that alternate and end on the model's: the
- * example ends on the calls, never on their results. */
+/*
+ * LLaMA-Factory's sharegpt form: turns that alternate and end on the
+ * model's, so the example ends on the calls, never on their results.
+ * Its function formatter (0.9.4 on) takes prose before the calls when
+ * they are inside <tool_call></tool_call>, and writes it, then each call
+ * as the Qwen2.5 template does; "<" is escaped in the calls' JSON so that
+ * no string in the arguments can end that block or start a <think> one.
+ */
 static void
 write_sharegpt(struct tclog_writer *w, const struct tclog_example *ex)
 {
 	const struct tclog_prompt *p = w->prompt;
-	struct tclog_buf *b = &w->line;
+	struct tclog_buf *b = &w->line, *v = &w->text;
 	bool first = true;
+	size_t mark;
 
 	tclog_buf_adds(b, "{\"conversations\":[{\"from\":\"human\",\"value\":");
 	put_string(b, &ex->query);
 	tclog_buf_adds(b, "},{\"from\":\"function_call\",\"value\":");
-	w->nested.len = 0;
+	v->len = 0;
+	if (ex->content.len > 0) {
+		tclog_buf_add(v, ex->content.data, ex->content.len);
+		tclog_buf_adds(v, "\n<tool_call>");
+	}
 	if (ex->nlogged > 1)
-		tclog_buf_addc(&w->nested, '[');
+		tclog_buf_addc(v, '[');
 	for (size_t i = 0; i < ex->ncall; i++)
 		if (ex->call[i].logged) {
 			if (!first)
-				tclog_buf_adds(&w->nested, ", ");
+				tclog_buf_adds(v, ", ");
 			first = false;
+			w->nested.len = 0;
 			put_python_call(&w->nested, &ex->call[i]);
+			/* "<" is only ever inside a JSON string here */
+			mark = 0;
+			for (size_t j = 0; j < w->nested.len; j++)
+				if (w->nested.data[j] == '<') {
+					tclog_buf_add(v, w->nested.data + mark,
+					    j - mark);
+					tclog_buf_adds(v, "\\u003c");
+					mark = j + 1;
+				}
+			tclog_buf_add(v, w->nested.data + mark,
+			    w->nested.len - mark);
 		}
 	if (ex->nlogged > 1)
-		tclog_buf_addc(&w->nested, ']');
-	put_string(b, &w->nested);
-	tclog_buf_adds(b, "}]");
-	if (p->has_system) {
-		tclog_buf_adds(b, ",\"system\":");
+		tclog_buf_addc(v, ']');
+	if (ex->content.len > 0)
+		tclog_buf_adds(v, "</tool_call>");
+	put_string(b, v);
+	/* Both columns always, so that one dataset_info.json entry maps
+	 * them for every file; "" is LLaMA-Factory's none. */
+	tclog_buf_adds(b, "}],\"system\":");
+	if (p->has_system)
 		put_string(b, &p->system);
-	}
-	if (p->has_tools) {
-		tclog_buf_adds(b, ",\"tools\":");
-		put_tools_string(w, true);
-	}
+	else
+		tclog_buf_adds(b, "\"\"");
+	tclog_buf_adds(b, ",\"tools\":");
+	if (p->has_tools)
+		put_tools_string(w);
+	else
+		tclog_buf_adds(b, "\"\"");
 	tclog_buf_addc(b, '}');
 	tclog_writer_emit(w);
 }
@@ -494,6 +548,7 @@ const struct tclog_format tclog_formats[] = {
 	{ "swift", TCLOG_ARGS_OBJECT, true, write_swift, NULL },
 	{ "sharegpt", TCLOG_ARGS_OBJECT, false, write_sharegpt, NULL },
 	{ "text", TCLOG_ARGS_OBJECT, true, write_text, NULL },
+	{ "trl", TCLOG_ARGS_OBJECT, false, write_trl, NULL },
 	/* preference data (prefer.c): the rated responses */
 	{ "kto", TCLOG_ARGS_OBJECT, false, tclog_prefer_write, tclog_prefer_finish },
 	{ "dpo", TCLOG_ARGS_OBJECT, false, tclog_prefer_write, tclog_prefer_finish },

@@ -70,7 +70,7 @@ struct pref {
 	struct side *best, *worst;
 	size_t cap;
 	/* the summary */
-	unsigned long written, middle, unrated, partial, identical, nopair;
+	unsigned long written, middle, unrated, identical, nopair;
 };
 
 static void
@@ -232,15 +232,11 @@ rearrange(struct tclog_writer *w, struct pref *p, const char *line,
 	tclog_writer_emit(w);
 }
 
-/* Whether the example can be judged: a whole response, every entry
- * rated. Counts those that cannot. */
+/* Whether the response can be judged: every entry rated. (Only whole
+ * responses come here, unless tclog-qwen -P asks for the others.) */
 static bool
 judged(struct pref *p, const struct tclog_example *ex)
 {
-	if (!tclog_example_whole(ex)) {
-		p->partial++;
-		return false;
-	}
 	if (ex->unrated || ex->min_rating == 0) {
 		p->unrated++;
 		return false;
@@ -328,7 +324,7 @@ static void
 summary(const struct pref *p)
 {
 	const struct pref_form *f = p->form;
-	unsigned long out = p->partial + p->unrated + p->middle;
+	unsigned long out = p->unrated + p->middle;
 
 	fprintf(stderr, "%s: %s: %lu %s%s", program_invocation_short_name,
 	    f->name, p->written, f->kind == PREF_KTO ? "example" : "pair",
@@ -345,10 +341,7 @@ summary(const struct pref *p)
 			fprintf(stderr, "%s%lu with an unrated entry", sep,
 			    p->unrated), sep = ", ";
 		if (p->middle > 0)
-			fprintf(stderr, "%s%lu rated 3", sep, p->middle),
-			    sep = ", ";
-		if (p->partial > 0)
-			fprintf(stderr, "%s%lu not whole", sep, p->partial);
+			fprintf(stderr, "%s%lu rated 3", sep, p->middle);
 		fputc(')', stderr);
 	}
 	if (p->nopair > 0)
