@@ -170,7 +170,7 @@ static void
 die_by_signal(struct rate *r, int sig, size_t nrated)
 {
 	term_restore(r);
-	term_puts(r, "\n");
+	(void)!write(r->tty, "\n", 1);	/* the terminal may have gone */
 	warnx("%s: interrupted: %zu new rating%s not saved", r->name, nrated,
 	    nrated == 1 ? "" : "s");
 	signal(sig, SIG_DFL);
@@ -643,6 +643,11 @@ save(struct rate *r)
 		tclog_buf_free(&tmp);
 		return;
 	}
+	/* Said entry by entry, so that they can be given again. */
+	for (size_t i = 0; i < r->idx.n; i++)
+		if (r->idx.e[i].rated != 0)
+			tclog_diag(r->name, r->idx.e[i].line, "rating %d not "
+			    "saved", r->idx.e[i].rated);
 	errx(TCLOG_EXIT_FATAL, "%s: the file keeps changing or holds a bad "
 	    "record: %zu rating%s not saved", r->name, nrated,
 	    nrated == 1 ? "" : "s");
