@@ -244,28 +244,50 @@ judged(struct pref *p, const struct tclog_example *ex)
 	return true;
 }
 
-/* KTO: each response judged good (4, 5) or bad (1, 2), by its lowest
- * rated entry; a response rated 3 says neither. */
-void
-tclog_prefer_write(struct tclog_writer *w, const struct tclog_example *ex)
+/* What a response says, to tell two apart: its content and its calls'
+ * names and arguments (ids aside), as a JSON array for
+ * tclog_json_equal. */
+static void
+said_of(struct tclog_buf *b, const struct tclog_example *ex)
 {
-	struct pref *p = pref_state(w);
+	b->len = 0;
+	tclog_buf_addc(b, '[');
+	tclog_json_put_string(b, ex->content.data, ex->content.len);
+	for (size_t i = 0; i < ex->ncall; i++) {
+		const struct tclog_call *c = &ex->call[i];
+
+		if (!c->logged)
+			continue;
+		tclog_buf_addc(b, ',');
+		tclog_json_put_string(b, c->name.data, c->name.len);
+		tclog_buf_addc(b, ',');
+		if (c->args_json)
+			tclog_buf_add(b, c->args.data, c->args.len);
+		else
+			tclog_json_put_string(b, c->args.data, c->args.len);
+	}
+	tclog_buf_addc(b, ']');
+}
+
+static void
+keep(struct side *s, const struct pref *p, int rating)
+{
+	s->rating = rating;
+	s->line.len = 0;
+	tclog_buf_add(&s->line, p->got.data, p->got.len);
+	s->said.len = 0;
+	tclog_buf_add(&s->said, p->said.data, p->said.len);
+}
+
+/* DPO: keeps the best and the worst response to each prompt so far; an
+ * earlier one stays on a tie. */
+static void
+dpo_add(struct pref *p, const struct tclog_example *ex)
+{
+	int r = ex->min_rating;
+	struct side *best, *worst;
 	size_t i;
 
-	if (!judged(p, ex))
-		return;
-	if (p->form->kind == PREF_KTO) {
-		if (ex->min_rating == 3) {
-			p->middle++;
-			return;
-		}
-		tclog_writer_write(&p->base, ex);
-		rearrange(w, p, p->got.data, p->got.len, NULL,
-		    ex->min_rating >= 4 ? "true" : "false");
-		p->written++;
-		return;
-	}
-	/* DPO: the best and the worst response to each prompt so far */
 	if (tclog_keyset_add(&p->prompts, ex->query.data, ex->query.len) &&
 	    p->prompts.n > p->cap) {
 		size_t cap = p->cap ? 2 * p->cap : 64;
@@ -278,46 +300,40 @@ tclog_prefer_write(struct tclog_writer *w, const struct tclog_example *ex)
 		p->cap = cap;
 	}
 	i = tclog_keyset_find(&p->prompts, ex->query.data, ex->query.len);
-	/* the first response of a prompt, or a better one, or a worse one:
-	 * an earlier one stays on a tie */
-	if (p->best[i].rating == 0 || ex->min_rating > p->best[i].rating ||
-	    ex->min_rating < p->worst[i].rating) {
-		struct side *s[2] = { NULL, NULL };
+	best = &p->best[i];
+	worst = &p->worst[i];
+	if (best->rating != 0 && r <= best->rating && r >= worst->rating)
+		return;
+	tclog_writer_write(&p->base, ex);
+	said_of(&p->said, ex);
+	if (best->rating == 0 || r > best->rating)
+		keep(best, p, r);
+	if (worst->rating == 0 || r < worst->rating)
+		keep(worst, p, r);
+}
 
-		if (p->best[i].rating == 0 || ex->min_rating > p->best[i].rating)
-			s[0] = &p->best[i];
-		if (p->worst[i].rating == 0 || ex->min_rating < p->worst[i].rating)
-			s[1] = &p->worst[i];
-		tclog_writer_write(&p->base, ex);
-		p->said.len = 0;
-		tclog_buf_addc(&p->said, '[');
-		tclog_json_put_string(&p->said, ex->content.data,
-		    ex->content.len);
-		for (size_t c = 0; c < ex->ncall; c++) {
-			const struct tclog_call *call = &ex->call[c];
+/* KTO: each response judged good (4, 5) or bad (1, 2), by its lowest
+ * rated entry, and written; one rated 3 says neither. DPO: see
+ * dpo_add and tclog_prefer_finish. */
+void
+tclog_prefer_write(struct tclog_writer *w, const struct tclog_example *ex)
+{
+	struct pref *p = pref_state(w);
 
-			tclog_buf_addc(&p->said, ',');
-			tclog_json_put_string(&p->said, call->name.data,
-			    call->name.len);
-			tclog_buf_addc(&p->said, ',');
-			if (call->args_json)
-				tclog_buf_add(&p->said, call->args.data,
-				    call->args.len);
-			else
-				tclog_json_put_string(&p->said, call->args.data,
-				    call->args.len);
-		}
-		tclog_buf_addc(&p->said, ']');
-		for (int j = 0; j < 2; j++)
-			if (s[j] != NULL) {
-				s[j]->rating = ex->min_rating;
-				s[j]->line.len = 0;
-				tclog_buf_add(&s[j]->line, p->got.data, p->got.len);
-				s[j]->said.len = 0;
-				tclog_buf_add(&s[j]->said, p->said.data,
-				    p->said.len);
-			}
+	if (!judged(p, ex))
+		return;
+	if (p->form->kind == PREF_DPO) {
+		dpo_add(p, ex);
+		return;
 	}
+	if (ex->min_rating == 3) {
+		p->middle++;
+		return;
+	}
+	tclog_writer_write(&p->base, ex);
+	rearrange(w, p, p->got.data, p->got.len, NULL,
+	    ex->min_rating >= 4 ? "true" : "false");
+	p->written++;
 }
 
 static void
