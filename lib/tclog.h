@@ -13,6 +13,9 @@
  *     style
  *   - the calls of a chat message's tool_calls (tclog_tool_calls_*)
  *   - the review view of an entry, for people (tclog_review_*)
+ *   - fine-tuning examples gathered from entries, the call-pairing rule,
+ *     the Qwen2.5 template's rendering and the output formats
+ *     (tclog_examples_*, tclog_call_*, tclog_example_text, tclog_formats)
  *   - the input operands (tclog_inputs_*), diagnostics, checked output
  *     and the toolkit's exit statuses.
  *
@@ -567,7 +570,8 @@ void tclog_prompt_free(struct tclog_prompt *p);
  * assistant's turn, the model's own output that training should teach,
  * runs from there to *completion_end, its "<|im_end|>\n" included; with
  * results, the tool results follow as a user turn. Either pointer may be
- * NULL. The example's calls must have JSON-object arguments.
+ * NULL. The example's calls must have JSON-object arguments: take it from
+ * a struct tclog_examples with args_objects set.
  */
 void tclog_example_text(const struct tclog_prompt *p,
     const struct tclog_example *ex, bool results, struct tclog_buf *out,
@@ -607,7 +611,8 @@ struct tclog_writer {
 	/* receives each line, without its newline */
 	void (*emit)(void *ctx, const char *line, size_t len);
 	void *ctx;
-	void *state;		/* the format's own */
+	void *state;		/* the format's own: NULL until it sets it;
+				 * its finish hook frees it */
 	struct tclog_buf line, nested, text;	/* scratch */
 };
 
