@@ -1,8 +1,9 @@
 # tclog - plain make; see README.md.
 #   make            build the commands into build/bin
 #   make demo       run the main pipeline on examples/tool_calls.log
-#   make check      all tests (also under ASan+UBSan, valgrind), man page lint;
+#   make check      all tests, plain and under ASan+UBSan, man page lint;
 #                   warnings are errors (WERROR=1)
+#   make check-valgrind  the tests under valgrind memcheck (slow)
 #   make bench      speed and memory against jq, python3 and yajl (bench/)
 #   make fuzz       libFuzzer harnesses, FUZZ_SECONDS each (fuzz/)
 #   make install    PREFIX=/usr/local, DESTDIR for staging
@@ -40,8 +41,8 @@ CHECK_DEPS = $(DEMO_DEPS) mandoc python3 python3-jinja2
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -g -O1
 
-.PHONY: all demo check test install uninstall clean deps-demo deps-check \
-	bench fuzz deps-bench deps-fuzz FORCE
+.PHONY: all demo check check-valgrind test install uninstall clean \
+	deps-demo deps-check bench fuzz deps-bench deps-fuzz FORCE
 
 all: $(PROGS) $(TEST_TOOLS)
 
@@ -81,22 +82,31 @@ demo: deps-demo
 	@$(MAKE) -s --no-print-directory all
 	@sh examples/demo.sh $(BUILD)/bin
 
-# The suite runs twice: as built, and built with AddressSanitizer and
-# UndefinedBehaviorSanitizer (and under valgrind when it is installed).
+# make check: the suite as built and built with AddressSanitizer and
+# UndefinedBehaviorSanitizer, the two modes side by side (CHECK_JOBS of
+# them at once; one per core). make check-valgrind: the suite under
+# valgrind memcheck, slow (a quarter of an hour on two cores); CI runs
+# both. Warnings are errors in both.
 # Memory still reachable when a fatal error exits (err() deep in a write)
 # is no leak; what main forgot to free is lost once main returns.
 VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect,possible
-VALGRIND_MODE = $(if $(shell command -v valgrind 2>/dev/null),\
-	--mode "valgrind=$(BUILD)/bin:$(VALGRIND)")
+CHECK_JOBS ?= 2
+check check-valgrind: WERROR = 1
 
-check: WERROR = 1
 check: deps-check
 	@$(MAKE) -s --no-print-directory all WERROR=$(WERROR)
 	@$(MAKE) -s --no-print-directory all BUILD=$(BUILD)/sanitize \
 		CFLAGS="$(SANITIZE)" LDFLAGS="$(SANITIZE)" WERROR=$(WERROR)
-	@CC="$(CC)" bash tests/run --mode plain=$(BUILD)/bin \
-		--mode sanitize=$(BUILD)/sanitize/bin $(VALGRIND_MODE)
+	@CC="$(CC)" bash tests/run -j $(CHECK_JOBS) --mode plain=$(BUILD)/bin \
+		--mode sanitize=$(BUILD)/sanitize/bin
+
+check-valgrind:
+	@sh tests/deps.sh $(CC) $(CHECK_DEPS) valgrind
+	@command -v valgrind >/dev/null || \
+		{ echo "make check-valgrind: valgrind is not installed" >&2; exit 2; }
+	@$(MAKE) -s --no-print-directory all WERROR=$(WERROR)
+	@CC="$(CC)" bash tests/run --mode "valgrind=$(BUILD)/bin:$(VALGRIND)"
 
 test: check
 
