@@ -30,13 +30,14 @@ LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
 PROGS := $(addprefix $(BUILD)/bin/,$(COMMANDS))
 # Programs that only the tests use: built beside the commands, never
-# installed.
-TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/bin/test-%,$(wildcard tests/tools/*.c))
+# installed. test-gen is the bench's log generator (bench/gen.c).
+TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/bin/test-%,$(wildcard tests/tools/*.c)) \
+	$(BUILD)/bin/test-gen
 MANS := $(wildcard man/*.1 man/*.7)
 
 # What a fresh Debian machine needs for `make demo` and for `make check`.
 DEMO_DEPS = libyajl-dev pkg-config
-CHECK_DEPS = $(DEMO_DEPS) mandoc python3 python3-jinja2
+CHECK_DEPS = $(DEMO_DEPS) mandoc python3 python3-jinja2 parallel
 
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -g -O1
@@ -68,6 +69,11 @@ $(BUILD)/bin/%: cmd/%.c $(BUILD)/libtclog.a lib/tclog.h $(BUILD)/flags
 		-o $@ $< $(BUILD)/libtclog.a $(YAJL_LIBS)
 
 $(BUILD)/bin/test-%: tests/tools/%.c $(BUILD)/libtclog.a lib/tclog.h $(BUILD)/flags
+	@mkdir -p $(@D)
+	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(LDFLAGS) \
+		-o $@ $< $(BUILD)/libtclog.a $(YAJL_LIBS)
+
+$(BUILD)/bin/test-gen: bench/gen.c $(BUILD)/libtclog.a lib/tclog.h $(BUILD)/flags
 	@mkdir -p $(@D)
 	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(LDFLAGS) \
 		-o $@ $< $(BUILD)/libtclog.a $(YAJL_LIBS)
@@ -113,7 +119,7 @@ test: check
 # bench/: a log generator, the bare yajl parse loop, the library's parse
 # loop and a timer; bench/run measures every built command against jq,
 # python3 and yajl (bench/README.md).
-BENCH_DEPS = $(DEMO_DEPS) jq yajl-tools python3
+BENCH_DEPS = $(DEMO_DEPS) jq yajl-tools python3 valgrind
 BENCH_TOOLS := $(addprefix $(BUILD)/bench/,gen floor parse measure)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libtclog.a lib/tclog.h $(BUILD)/flags
