@@ -6,10 +6,11 @@
  *
  * Every record goes through here after yajl's parse, so the common case
  * is what costs: ASCII is skipped a word at a time (64 bytes while none
- * has its high bit set, then 8, the first high bit of a word found by
- * counting zeros where the compiler can), and
- * a run of non-ASCII characters is checked in one loop before going
- * back to the words.
+ * has its high bit set, then 8; the first high byte of a word is found
+ * by counting zeros where the compiler can), and a run of non-ASCII
+ * characters is checked in one loop before going back to the words.
+ * bench/README.md has the numbers; test-utf8-check compares this with a
+ * character-by-character reference.
  */
 #include <stdint.h>
 #include <string.h>
