@@ -60,6 +60,8 @@ struct fields {
 	    *model_response, *tool_name, *status, *rating, *reconstructed;
 };
 
+#define OPTIONS "cnouUvxXr:R:s:t:m:a:b:L:"
+
 static void
 usage(FILE *fp)
 {
@@ -78,9 +80,10 @@ usage(FILE *fp)
 		    "or 0)\n"
 		    "  -v         select the good records the other options "
 		    "would not\n"
-		    "  -x         drop reconstructed records (made by "
-		    "tclog-upgrade)\n"
-		    "  -X         only reconstructed records\n"
+		    "  -x         drop records whose user_query tclog-upgrade "
+		    "made up\n"
+		    "  -X         only records whose user_query tclog-upgrade "
+		    "made up\n"
 		    "  -r min     rating at least min (1-5)\n"
 		    "  -R max     rating at most max (1-5)\n"
 		    "  -s status  status equal to status\n"
@@ -385,9 +388,10 @@ selected(struct filter *fl, const struct fields *fs, int rating,
 			return false;
 	}
 	if (fl->reconstructed != ANY) {
+		/* made up by tclog-upgrade: what the user asked is not */
 		bool is_rec = fs->reconstructed != NULL &&
-		    tclog_json_is_true(fs->reconstructed->value,
-		    fs->reconstructed->value_len);
+		    (tclog_made_up(fs->reconstructed->value,
+		    fs->reconstructed->value_len) & TCLOG_MADE_UP_QUERY);
 
 		if (is_rec != (fl->reconstructed == ONLY))
 			return false;
@@ -474,7 +478,7 @@ parse_options(struct filter *fl, int argc, char *argv[])
 	bool newer = false, older = false, drop_rec = false, only_rec = false;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "cnouUvxXr:R:s:t:m:a:b:L:")) != -1) {
+	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
 		switch (ch) {
 		case 'c':
 			fl->count = true;
@@ -505,24 +509,15 @@ parse_options(struct filter *fl, int argc, char *argv[])
 			int *bound = ch == 'r' ? &fl->min_rating :
 			    &fl->max_rating;
 
-			if (*bound != 0)
-				return bad_usage("-%c: given twice (only -t "
-				    "takes several values)", ch);
 			if ((*bound = parse_rating(optarg)) == 0)
 				return bad_usage("-%c: not a rating from 1 to "
 				    "5: %s", ch, optarg);
 			break;
 		}
 		case 's':
-			if (fl->status != NULL)
-				return bad_usage("-s: given twice (only -t "
-				    "takes several values)");
 			fl->status = optarg;
 			break;
 		case 'm':
-			if (fl->model != NULL)
-				return bad_usage("-m: given twice (only -t "
-				    "takes several values)");
 			fl->model = optarg;
 			break;
 		case 't':
@@ -533,9 +528,6 @@ parse_options(struct filter *fl, int argc, char *argv[])
 			bool *given = ch == 'a' ? &fl->has_after :
 			    &fl->has_before;
 
-			if (*given)
-				return bad_usage("-%c: given twice (only -t "
-				    "takes several values)", ch);
 			if (parse_time(optarg, strlen(optarg), true,
 			    ch == 'a' ? &fl->after : &fl->before) != 0)
 				return bad_usage("-%c: not an RFC 3339 time "
@@ -544,9 +536,10 @@ parse_options(struct filter *fl, int argc, char *argv[])
 			break;
 		}
 		case 'L':
-			if (tclog_parse_size(optarg, &fl->limit) != 0)
-				return bad_usage("-L: not " TCLOG_SIZE_SYNTAX
-				    ": %s", optarg);
+			if (tclog_option_limit(optarg, &fl->limit) != 0) {
+				usage(stderr);
+				return -1;
+			}
 			break;
 		default:
 			usage(stderr);
@@ -572,7 +565,7 @@ main(int argc, char *argv[])
 	int first, status;
 
 	tclog_start();
-	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+	if (tclog_help_requested(argc, argv, OPTIONS)) {
 		usage(stdout);
 		return tclog_close_output();
 	}
