@@ -37,7 +37,10 @@ usage(FILE *fp)
 	if (fp == stdout)
 		fprintf(fp,
 		    "  -f format      openai (default), hf, trl, swift, "
-		    "sharegpt or text\n"
+		    "sharegpt, text;\n"
+		    "                 preference data: kto, dpo, swift-kto, "
+		    "swift-dpo,\n"
+		    "                 sharegpt-kto, sharegpt-dpo\n"
 		    "  -k             keep assistant content that is only the "
 		    "calls as JSON text\n"
 		    "  -o             add the tool results after the calls "

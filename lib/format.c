@@ -519,6 +519,17 @@ const struct tclog_format tclog_formats[] = {
 	{ "sharegpt", TCLOG_ARGS_OBJECT, false, write_sharegpt, NULL },
 	{ "text", TCLOG_ARGS_OBJECT, true, write_text, NULL },
 	{ "trl", TCLOG_ARGS_OBJECT, false, write_trl, NULL },
+	/* preference data (prefer.c): the rated responses */
+	{ "kto", TCLOG_ARGS_OBJECT, false, tclog_prefer_write, tclog_prefer_finish },
+	{ "dpo", TCLOG_ARGS_OBJECT, false, tclog_prefer_write, tclog_prefer_finish },
+	{ "swift-kto", TCLOG_ARGS_OBJECT, false, tclog_prefer_write,
+	    tclog_prefer_finish },
+	{ "swift-dpo", TCLOG_ARGS_OBJECT, false, tclog_prefer_write,
+	    tclog_prefer_finish },
+	{ "sharegpt-kto", TCLOG_ARGS_OBJECT, false, tclog_prefer_write,
+	    tclog_prefer_finish },
+	{ "sharegpt-dpo", TCLOG_ARGS_OBJECT, false, tclog_prefer_write,
+	    tclog_prefer_finish },
 	{ NULL, 0, false, NULL, NULL }
 };
 

@@ -55,6 +55,7 @@ fill(struct tclog_reader *r)
 
 	if (r->head > 0) {	/* move the partial line to the front */
 		memmove(r->buf, r->buf + r->head, r->tail - r->head);
+		r->base += r->head;
 		r->tail -= r->head;
 		r->head = 0;
 	}
@@ -89,6 +90,7 @@ skip_line(struct tclog_reader *r)
 			r->head = (size_t)(nl - r->buf) + 1;
 			return 0;
 		}
+		r->base += r->tail;
 		r->head = r->tail = 0;	/* never keep an over-long line */
 		if (r->eof)
 			return 0;
@@ -161,6 +163,7 @@ tclog_reader_next(struct tclog_reader *r)
 		r->scanned = 0;
 		r->line = r->next_line++;
 		r->unterminated = nl == NULL;
+		r->offset = r->base + r->head;
 		len = nl != NULL ? (size_t)(nl - start) : avail;
 		r->head += nl != NULL ? len + 1 : len;
 		if (len > 0 && start[len - 1] == '\r')

@@ -12,6 +12,7 @@
  *     writing escaped strings, writing JSON again in compact or Python
  *     style
  *   - the calls of a chat message's tool_calls (tclog_tool_calls_*)
+ *   - the review view of an entry, for people (tclog_review_*)
  *   - fine-tuning examples gathered from entries, the call-pairing rule,
  *     the Qwen2.5 template's rendering and the output formats
  *     (tclog_examples_*, tclog_call_*, tclog_example_text, tclog_formats)
@@ -181,8 +182,10 @@ struct tclog_reader {
 	const char *text;	/* that line, without its line end */
 	size_t len;
 	bool unterminated;	/* it was the last line and had no LF */
+	unsigned long long offset;	/* where that line begins in the input */
 
 	/* private */
+	unsigned long long base;	/* input offset of buf[0] */
 	int fd;
 	size_t limit;
 	char *buf;
@@ -419,6 +422,9 @@ void tclog_json_python_number(struct tclog_buf *b, const char *value,
  * back as it, "1.0", "1e-05", "1e+16", "inf" as "Infinity". */
 void tclog_python_float_repr(struct tclog_buf *b, double d);
 
+/* The 128-bit digest of p (never all zero) that the set below uses. */
+void tclog_digest(const void *p, size_t n, unsigned long long d[2]);
+
 /* A set of byte strings known by a 128-bit digest each: 16 bytes per
  * distinct string in a table kept between a quarter and half full. */
 struct tclog_digestset {
@@ -430,6 +436,54 @@ struct tclog_digestset {
 bool tclog_digestset_add(struct tclog_digestset *s, const void *p,
     size_t n);
 void tclog_digestset_free(struct tclog_digestset *s);
+
+/* ---- the review view of an entry (lib/review.c) ---- */
+
+/*
+ * What tclog-cat -p shows of an entry and tclog-rate asks about: a
+ * header, one labelled field a line, the response's calls (the executed
+ * one marked), control characters made visible.
+ *
+ *	struct tclog_review rv;
+ *
+ *	tclog_review_init(&rv);
+ *	if (tclog_review_entry(&rv, text, len, n, name, line) == 0)
+ *		show(rv.view.data, rv.view.len);
+ *	tclog_review_free(&rv);
+ */
+/* The colours of the view: escape sequences, or empty strings (so the
+ * same code writes both). */
+struct tclog_palette {
+	const char *head, *label, *good, *bad, *warn, *dim, *off;
+};
+
+struct tclog_review {
+	struct tclog_buf view;	/* the view written last */
+	struct tclog_record rec;	/* the entry shown last */
+	bool whole;		/* long outputs shown whole, not cut */
+
+	/* private */
+	struct tclog_palette pal;
+	bool has_entry_call;	/* it has a tool_name and arguments: */
+	struct tclog_buf entry_name, entry_args;	/* decoded */
+	bool entry_args_json;
+	struct tclog_buf call_name, call_args;	/* a response's call */
+	bool call_args_json;
+	struct tclog_buf text;
+};
+
+/* Starts without colour. */
+void tclog_review_init(struct tclog_review *rv);
+/* Colour on or off for the views that follow. */
+void tclog_review_colour(struct tclog_review *rv, bool on);
+/* Whether a view written to fd should be in colour: fd is a terminal
+ * and NO_COLOR is not set to a non-empty value (no-color.org). */
+bool tclog_review_wants_colour(int fd);
+/* The view of the entry text (one JSON object) into rv->view, headed
+ * "#number  name:line"; -1 when it is no good record (rv->rec.error). */
+int tclog_review_entry(struct tclog_review *rv, const char *text, size_t len,
+    unsigned long number, const char *name, unsigned long line);
+void tclog_review_free(struct tclog_review *rv);
 
 /* ---- fine-tuning examples (lib/example.c, lib/format.c) ---- */
 
@@ -628,6 +682,13 @@ void tclog_writer_write(struct tclog_writer *w,
 void tclog_writer_finish(struct tclog_writer *w);
 /* Emits w->line and empties it. */
 void tclog_writer_emit(struct tclog_writer *w);
+
+/* The preference formats (lib/prefer.c: kto, dpo and their ms-swift and
+ * LLaMA-Factory forms): the rated whole responses rearranged from the
+ * line of a base format, KTO's as they come, DPO's pairs at the end. */
+void tclog_prefer_write(struct tclog_writer *w,
+    const struct tclog_example *ex);
+void tclog_prefer_finish(struct tclog_writer *w);
 
 /* ---- strict UTF-8 (lib/utf8.c) ---- */
 
