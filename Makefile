@@ -18,6 +18,11 @@ CPPFLAGS += -D_GNU_SOURCE -Ilib
 # yajl: through pkg-config when it knows it, else plainly.
 YAJL_CFLAGS := $(shell pkg-config --cflags yajl 2>/dev/null)
 YAJL_LIBS := $(shell pkg-config --libs yajl 2>/dev/null || echo -lyajl)
+# utf8proc (the tokenizer's Unicode categories and NFC), the same way.
+UTF8PROC_CFLAGS := $(shell pkg-config --cflags libutf8proc 2>/dev/null)
+UTF8PROC_LIBS := $(shell pkg-config --libs libutf8proc 2>/dev/null || echo -lutf8proc)
+YAJL_CFLAGS += $(UTF8PROC_CFLAGS)
+YAJL_LIBS += $(UTF8PROC_LIBS)
 
 BUILD ?= build
 COMMANDS := $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
@@ -30,7 +35,7 @@ TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/bin/test-%,$(wildcard tests/to
 MANS := $(wildcard man/*.1 man/*.7)
 
 # What a fresh Debian machine needs for `make demo` and for `make check`.
-DEMO_DEPS = libyajl-dev pkg-config
+DEMO_DEPS = libyajl-dev libutf8proc-dev pkg-config
 CHECK_DEPS = $(DEMO_DEPS) mandoc python3 python3-jinja2
 
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -79,10 +84,11 @@ VALGRIND_MODE = $(if $(shell command -v valgrind 2>/dev/null),\
 	--mode "valgrind=$(BUILD)/bin:$(VALGRIND)")
 
 check: deps-check
+	@sh tests/deps-npm.sh $(BUILD)/npm
 	@$(MAKE) -s --no-print-directory all
 	@$(MAKE) -s --no-print-directory all BUILD=$(BUILD)/sanitize \
 		CFLAGS="$(SANITIZE)" LDFLAGS="$(SANITIZE)"
-	@CC="$(CC)" bash tests/run --mode plain=$(BUILD)/bin \
+	@CC="$(CC)" TCLOG_NPM=$(abspath $(BUILD))/npm bash tests/run --mode plain=$(BUILD)/bin \
 		--mode sanitize=$(BUILD)/sanitize/bin $(VALGRIND_MODE)
 
 test: check

@@ -389,4 +389,38 @@ void tclog_digestset_free(struct tclog_digestset *s);
  * when it all is. yajl accepts some such bytes; tclog refuses them. */
 size_t tclog_utf8_invalid(const char *text, size_t len);
 
+/* ---- the tokenizer of a Hugging Face tokenizer.json (lib/tokenizer.c) ---- */
+
+/*
+ * A byte-level BPE tokenizer (Qwen2, Qwen2.5, Qwen3) that counts tokens
+ * as the Hugging Face tokenizers library does: added tokens first, NFC,
+ * the Qwen2 split pattern, ByteLevel, BPE merges. Anything else in the
+ * file (WordPiece, Unigram, other normalizers or pre-tokenizers) is
+ * refused at load with a message naming it.
+ */
+struct tclog_tokenizer;
+
+/* The tokens of a text. With keep, each token's id and the byte offset
+ * in the text where it starts (for text that NFC changed, the start of
+ * the changed stretch); without, only n is counted. */
+struct tclog_tokens {
+	unsigned *id;
+	size_t *start;
+	size_t n, cap;
+	bool keep;
+};
+
+/* Loads path; NULL with the reason in err (appended) when it cannot be
+ * read or is not a tokenizer this supports. */
+struct tclog_tokenizer *tclog_tokenizer_load(const char *path,
+    struct tclog_buf *err);
+void tclog_tokenizer_free(struct tclog_tokenizer *t);
+/* Appends the tokens of text (UTF-8, as special tokens are written in
+ * it: "<|im_start|>" is one token) to out; returns how many. */
+size_t tclog_tokenizer_encode(struct tclog_tokenizer *t, const char *text,
+    size_t len, struct tclog_tokens *out);
+size_t tclog_tokenizer_count(struct tclog_tokenizer *t, const char *text,
+    size_t len);
+void tclog_tokens_free(struct tclog_tokens *tk);
+
 #endif
