@@ -42,9 +42,11 @@ struct cat {
 	bool skipping;
 	unsigned long skip_first, skip_last;
 	struct tclog_record rec;	/* -p: the record to show */
-	struct tclog_buf entry_args_text;	/* its arguments, decoded */
-	const char *entry_args;	/* the JSON value in it, or NULL */
-	size_t entry_args_len;
+	bool has_entry_call;	/* it has a tool_name and arguments: */
+	struct tclog_buf entry_name, entry_args;	/* decoded */
+	bool entry_args_json;
+	struct tclog_buf call_name, call_args;	/* a response's call */
+	bool call_args_json;
 	struct tclog_buf view, text;
 	int status;
 };
@@ -180,55 +182,29 @@ view_call(struct cat *c, const char *label, const char *name,
 		view_json(c, args, args_len);
 }
 
-/* Decodes a JSON string holding JSON into out and points *json at the
- * value, without white space around it; false when it holds no JSON. */
+/* Whether a call of the response is the entry's, by the rule that
+ * tclog-qwen pairs them with. */
 static bool
-decode_json_string(const char *value, size_t len, struct tclog_buf *out,
-    const char **json, size_t *json_len)
+is_entry_call(struct cat *c, const struct tclog_tool_calls *tc)
 {
-	struct tclog_buf err = { 0 };
-	bool ok;
-
-	out->len = 0;
-	ok = tclog_json_string(value, len, out) == 0 &&
-	    tclog_json_check(out->data, out->len, false, &err) == 0;
-	tclog_buf_free(&err);
-	if (ok) {
-		*json = out->data;
-		*json_len = out->len;
-		tclog_json_trim(json, json_len);
-	}
-	return ok;
-}
-
-/* True when a call of the response is the one this entry executed:
- * same name, arguments equal as JSON values. */
-static bool
-is_entry_call(struct cat *c, const char *name, size_t name_len,
-    const char *args, size_t args_len)
-{
-	const struct tclog_field *tool = tclog_record_get(&c->rec, "tool_name");
-	struct tclog_buf decoded = { 0 };
-	bool same;
-
-	if (tool == NULL || c->entry_args == NULL ||
-	    !tclog_json_equal(tool->value, tool->value_len, name, name_len))
+	if (!c->has_entry_call)
 		return false;
-	if (tclog_json_type(args, args_len) != TCLOG_JSON_STRING)
-		same = tclog_json_equal(c->entry_args, c->entry_args_len, args,
-		    args_len);
-	else
-		same = decode_json_string(args, args_len, &decoded, &args,
-		    &args_len) && tclog_json_equal(c->entry_args,
-		    c->entry_args_len, args, args_len);
-	tclog_buf_free(&decoded);
-	return same;
+	c->call_name.len = 0;
+	tclog_json_string(tc->name, tc->name_len, &c->call_name);
+	tclog_call_args(&c->call_args, &c->call_args_json, tc->args,
+	    tc->args_len);
+	return tclog_call_same(c->call_name.data, c->call_name.len,
+	    c->call_args.data, c->call_args.len, c->call_args_json,
+	    c->entry_name.data, c->entry_name.len, c->entry_args.data,
+	    c->entry_args.len, c->entry_args_json);
 }
 
 /* The calls of model_response, the executed one labelled "call" and the
- * others "parallel"; false when none is the executed one. */
+ * others "parallel". *has_calls says whether it has any; false when none
+ * is the executed one. */
 static bool
-view_response_calls(struct cat *c, const char *value, size_t len)
+view_response_calls(struct cat *c, const char *value, size_t len,
+    bool *has_calls)
 {
 	struct tclog_buf resp = { 0 }, err = { 0 };
 	struct tclog_json_iter it;
@@ -261,9 +237,9 @@ view_response_calls(struct cat *c, const char *value, size_t len)
 	while (tclog_tool_calls_next(&tc)) {
 		const char *args = tc.args ? tc.args : "{}";
 		size_t args_len = tc.args ? tc.args_len : 2;
-		bool mine = is_entry_call(c, tc.name, tc.name_len, args,
-		    args_len);
+		bool mine = !shown && is_entry_call(c, &tc);
 
+		*has_calls = true;
 		view_call(c, mine ? "call" : "parallel", tc.name, tc.name_len,
 		    args, args_len);
 		shown = shown || mine;
@@ -300,7 +276,7 @@ static void
 view_record(struct cat *c, const char *json, size_t len, unsigned long line)
 {
 	const struct tclog_field *f, *args;
-	bool reconstructed;
+	bool reconstructed, has_calls = false;
 
 	if (tclog_record_parse(&c->rec, json, len, false) != 0)
 		errx(TCLOG_EXIT_FATAL, "cannot reread a record: %s",
@@ -324,17 +300,27 @@ view_record(struct cat *c, const char *json, size_t len, unsigned long line)
 	else
 		tclog_buf_printf(&c->view, "  %-8s (none: old-format entry)\n",
 		    "query");
+	f = tclog_record_get(&c->rec, "tool_name");
 	args = tclog_record_get(&c->rec, "arguments");
-	if (args == NULL || !decode_json_string(args->value, args->value_len,
-	    &c->entry_args_text, &c->entry_args, &c->entry_args_len))
-		c->entry_args = NULL;
+	c->has_entry_call = f != NULL && args != NULL;
+	if (c->has_entry_call) {
+		c->entry_name.len = 0;
+		if (tclog_json_string(f->value, f->value_len,
+		    &c->entry_name) != 0)
+			c->has_entry_call = false;
+		tclog_call_args(&c->entry_args, &c->entry_args_json,
+		    args->value, args->value_len);
+	}
 	f = tclog_record_get(&c->rec, "model_response");
-	if (f == NULL || !view_response_calls(c, f->value, f->value_len)) {
+	if (f == NULL || !view_response_calls(c, f->value, f->value_len,
+	    &has_calls)) {
 		f = tclog_record_get(&c->rec, "tool_name");
-		args = tclog_record_get(&c->rec, "arguments");
 		if (f != NULL)
 			view_call(c, "call", f->value, f->value_len,
 			    args ? args->value : "{}", args ? args->value_len : 2);
+		if (f != NULL && has_calls)
+			tclog_buf_printf(&c->view, "  %-8s not one of the "
+			    "response's calls\n", "!");
 	}
 	view_named(c, "error", "error_details");
 	view_named(c, "output", "output");
@@ -831,7 +817,10 @@ main(int argc, char *argv[])
 	tclog_buf_free(&c.view);
 	tclog_buf_free(&c.text);
 	tclog_buf_free(&c.done);
-	tclog_buf_free(&c.entry_args_text);
+	tclog_buf_free(&c.entry_name);
+	tclog_buf_free(&c.entry_args);
+	tclog_buf_free(&c.call_name);
+	tclog_buf_free(&c.call_args);
 	free(c.start_line);
 	status = tclog_close_output();
 	return status > c.status ? status : c.status;

@@ -17,7 +17,7 @@ if [ -x "$bin/tclog-filter" ]; then
 fi
 if [ -x "$bin/tclog-upgrade" ] && [ -x "$bin/tclog-filter" ] &&
     [ -x "$bin/tclog-qwen" ]; then
-	step "tclog-upgrade < $log | tclog-filter -r 4 | tclog-qwen -u -f hf -t examples/tools.json > $out"
+	step "tclog-upgrade < $log | tclog-filter -r 4 | tclog-qwen -u -f trl -t examples/tools.json > $out"
 	step "wc -l < $out && head -c 600 $out && echo ..."
 	step "tclog-upgrade < $log | tclog-filter -r 4 | tclog-qwen -f openai | head -n 1"
 fi

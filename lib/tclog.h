@@ -12,6 +12,9 @@
  *     writing escaped strings, writing JSON again in compact or Python
  *     style
  *   - the calls of a chat message's tool_calls (tclog_tool_calls_*)
+ *   - fine-tuning examples gathered from entries, the call-pairing rule,
+ *     the Qwen2.5 template's rendering and the output formats
+ *     (tclog_examples_*, tclog_call_*, tclog_example_text, tclog_formats)
  *   - the input operands (tclog_inputs_*), diagnostics, checked output
  *     and the toolkit's exit statuses.
  *
@@ -381,6 +384,204 @@ struct tclog_digestset {
 bool tclog_digestset_add(struct tclog_digestset *s, const void *p,
     size_t n);
 void tclog_digestset_free(struct tclog_digestset *s);
+
+/* ---- fine-tuning examples (lib/example.c, lib/format.c) ---- */
+
+/* Deepest arguments or tools the example writers take: they recurse. */
+#define TCLOG_ARGS_DEPTH 512
+
+/* The arguments of a call as a log entry ("arguments") or a response's
+ * tool_calls hold them, replacing out: the contents of a JSON string
+ * (the usual form), else the value itself (some servers write the
+ * object), without white space around; NULL (absent or null) as {}.
+ * *json says whether out is JSON no deeper than TCLOG_ARGS_DEPTH. */
+void tclog_call_args(struct tclog_buf *out, bool *json, const char *value,
+    size_t len);
+/* The pairing rule: whether a call of a response is the call an entry
+ * executed. Names are compared decoded; arguments (as tclog_call_args
+ * gives them) as JSON values when both are JSON (key order, white space,
+ * escapes and number spelling do not matter), else as text. */
+bool tclog_call_same(const char *name, size_t name_len, const char *args,
+    size_t args_len, bool args_json, const char *ename, size_t ename_len,
+    const char *eargs, size_t eargs_len, bool eargs_json);
+
+/* One call of an example. */
+struct tclog_call {
+	struct tclog_buf id;	/* the response's, or call_N (N: its place) */
+	struct tclog_buf name;	/* decoded */
+	struct tclog_buf args;	/* as tclog_call_args gives them */
+	bool args_json;
+	bool logged;		/* an entry executed it */
+	int rating;		/* that entry's rating 1-5; 0: none */
+	unsigned long line;	/* that entry's line */
+	struct tclog_buf result;	/* that entry's tool message */
+};
+
+enum tclog_example_kind {
+	TCLOG_EXAMPLE_CALLS,	/* the calls of the response's tool_calls */
+	TCLOG_EXAMPLE_TEXT,	/* the response has no tool_calls (the model
+				 * wrote the call as text): the entry's call */
+	TCLOG_EXAMPLE_STRAY	/* the entry's call is none of the response's
+				 * calls: it stands alone */
+};
+
+/*
+ * One model response and the entries that executed its calls. The
+ * prompt is the user's query (with the system prompt and tools of a
+ * struct tclog_prompt); the completion is the assistant's content and
+ * calls. Writers take the calls that are logged, in the response's
+ * order.
+ */
+struct tclog_example {
+	enum tclog_example_kind kind;
+	struct tclog_buf query;		/* user_query, decoded */
+	struct tclog_buf content;	/* the assistant's prose, decoded */
+	struct tclog_call *call;	/* in the response's order */
+	size_t ncall;		/* the response's calls (1: TEXT, STRAY) */
+	size_t nlogged;		/* of them, those with an entry */
+	const char *file;	/* where its entries are */
+	unsigned long first_line;
+	int min_rating;		/* lowest rating of its entries; 0: none */
+	bool unrated;		/* some entry has no rating */
+	bool bad;		/* private: diagnosed, not delivered */
+	size_t call_cap;	/* private */
+};
+
+/* Every call of the response has an entry (always so for TEXT). */
+static inline bool
+tclog_example_whole(const struct tclog_example *ex)
+{
+	return ex->kind != TCLOG_EXAMPLE_STRAY && ex->nlogged == ex->ncall;
+}
+
+/*
+ * Gathers log entries into examples. Consecutive entries with the same
+ * user_query, model_response and model are one response as long as each
+ * matches (tclog_call_same) a call of it no earlier entry matched; an
+ * example is delivered to done as soon as all its calls have entries,
+ * else when the next one starts or at tclog_examples_end. Memory holds
+ * one example.
+ *
+ *	struct tclog_examples xs = { .done = write, .ctx = &me };
+ *
+ *	tclog_examples_init(&xs);
+ *	for each record parsed into rec:
+ *		tclog_examples_entry(&xs, &rec, name, line, &status);
+ *	tclog_examples_end(&xs);
+ *	tclog_examples_free(&xs);
+ */
+struct tclog_examples {
+	/* set before tclog_examples_init */
+	bool keep_json;		/* keep content that is only JSON text (else
+				 * "": the calls written out as text) */
+	bool args_objects;	/* every call's arguments must be a JSON
+				 * object: else the example is diagnosed */
+	void (*done)(void *ctx, const struct tclog_example *ex);
+	void *ctx;
+
+	/* private */
+	struct tclog_example ex;
+	bool open, more;
+	unsigned long bad_line;
+	struct tclog_buf key_query, key_response, key_model;
+	bool has_model;
+	struct tclog_buf response, args, result, name, err;
+	bool args_json;
+	int rating;
+};
+
+void tclog_examples_init(struct tclog_examples *xs);
+/* One parsed record of file at line: a new-format entry joins or starts
+ * an example; anything else is diagnosed (*status raised to 1). */
+void tclog_examples_entry(struct tclog_examples *xs,
+    const struct tclog_record *rec, const char *file, unsigned long line,
+    int *status);
+/* Delivers the open example, if any. */
+void tclog_examples_end(struct tclog_examples *xs);
+void tclog_examples_free(struct tclog_examples *xs);
+
+/* What precedes each example's query: the system prompt and the tools
+ * (from -s/-S and -t). */
+struct tclog_prompt {
+	bool has_system;
+	struct tclog_buf system;	/* UTF-8 */
+	bool has_tools;
+	struct tclog_buf tools;	/* a JSON array checked by
+				 * tclog_prompt_tools */
+};
+
+/* -s text: 0, or -1 after a diagnostic (not UTF-8). */
+int tclog_prompt_system(struct tclog_prompt *p, const char *text);
+/* -S file ("-": standard input) of at most limit bytes, less one newline
+ * at its end: 0, or -1 after a diagnostic. */
+int tclog_prompt_system_file(struct tclog_prompt *p, const char *path,
+    size_t limit);
+/* -t file: a JSON array of {"type": "function", "function": {"name":
+ * ...}} objects: 0, or -1 after a diagnostic. */
+int tclog_prompt_tools(struct tclog_prompt *p, const char *path,
+    size_t limit);
+void tclog_prompt_free(struct tclog_prompt *p);
+
+/*
+ * The Qwen2.5 chat template applied to an example, byte for byte as
+ * transformers renders it (tojson as Python's json.dumps): appended to
+ * out. The rendering of the prompt alone with add_generation_prompt is
+ * out's first *completion bytes (relative to where it started); the
+ * assistant's turn, the model's own output that training should teach,
+ * runs from there to *completion_end, its "<|im_end|>\n" included; with
+ * results, the tool results follow as a user turn. Either pointer may be
+ * NULL. The example's calls must have JSON-object arguments: take it from
+ * a struct tclog_examples with args_objects set.
+ */
+void tclog_example_text(const struct tclog_prompt *p,
+    const struct tclog_example *ex, bool results, struct tclog_buf *out,
+    size_t *completion, size_t *completion_end);
+
+/*
+ * The output formats, one table entry each (lib/format.c). A writer gets
+ * each example and emits its lines through tclog_writer_emit; a format
+ * that needs the whole input (pairs of examples) keeps its state in
+ * w->state and writes in its finish hook.
+ */
+enum tclog_args_form {
+	TCLOG_ARGS_TEXT,	/* as the model wrote them, in a string */
+	TCLOG_ARGS_OBJECT	/* as JSON objects: others make the example
+				 * bad (tclog_examples.args_objects) */
+};
+
+struct tclog_writer;
+
+struct tclog_format {
+	const char *name;
+	enum tclog_args_form args;
+	bool results;		/* can carry the tool results */
+	void (*write)(struct tclog_writer *w, const struct tclog_example *ex);
+	void (*finish)(struct tclog_writer *w);	/* NULL, or at the end */
+};
+
+/* The formats; the first is the default, a NULL name ends the table. */
+extern const struct tclog_format tclog_formats[];
+/* The format called name, or NULL. */
+const struct tclog_format *tclog_format_find(const char *name);
+
+struct tclog_writer {
+	const struct tclog_format *format;
+	const struct tclog_prompt *prompt;
+	bool results;		/* write the tool results (-o) */
+	/* receives each line, without its newline */
+	void (*emit)(void *ctx, const char *line, size_t len);
+	void *ctx;
+	void *state;		/* the format's own: NULL until it sets it;
+				 * its finish hook frees it */
+	struct tclog_buf line, nested, text;	/* scratch */
+};
+
+void tclog_writer_write(struct tclog_writer *w,
+    const struct tclog_example *ex);
+/* Ends the input: the format's finish hook; frees the scratch. */
+void tclog_writer_finish(struct tclog_writer *w);
+/* Emits w->line and empties it. */
+void tclog_writer_emit(struct tclog_writer *w);
 
 /* ---- strict UTF-8 (lib/utf8.c) ---- */
 
