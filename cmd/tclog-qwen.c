@@ -121,26 +121,6 @@ convert_file(struct qwen *q, int fd, const char *name, size_t limit)
 	tclog_reader_free(&q->in);
 }
 
-/* Standard input can feed one of the log, -S and -t: -1 after a
- * diagnostic when the options ask it for two. */
-static int
-stdin_wanted_twice(const char *system_file, const char *tools_file, int argc,
-    char *argv[])
-{
-	if (system_file != NULL && tools_file != NULL &&
-	    strcmp(system_file, "-") == 0 && strcmp(tools_file, "-") == 0) {
-		warnx("-S - and -t - cannot both read standard input");
-		return -1;
-	}
-	if (system_file != NULL &&
-	    tclog_inputs_leave_stdin('S', system_file, argc, argv) != 0)
-		return -1;
-	if (tools_file != NULL &&
-	    tclog_inputs_leave_stdin('t', tools_file, argc, argv) != 0)
-		return -1;
-	return 0;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -217,17 +197,12 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return TCLOG_EXIT_FATAL;
 	}
-	if (stdin_wanted_twice(system_file, tools_file, argc, argv) != 0) {
+	switch (tclog_prompt_options(&prompt, system_text, system_file,
+	    tools_file, limit, argc, argv)) {
+	case -1:
 		usage(stderr);
-		return TCLOG_EXIT_FATAL;
-	}
-	if ((system_text != NULL &&
-	    tclog_prompt_system(&prompt, system_text) != 0) ||
-	    (system_file != NULL &&
-	    tclog_prompt_system_file(&prompt, system_file, limit) != 0) ||
-	    (tools_file != NULL &&
-	    tclog_prompt_tools(&prompt, tools_file, limit) != 0)) {
-		tclog_prompt_free(&prompt);
+		/* FALLTHROUGH */
+	case -2:
 		return TCLOG_EXIT_FATAL;
 	}
 
