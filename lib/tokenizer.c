@@ -65,6 +65,7 @@ struct tclog_tokenizer {
 	uint32_t byte_id[256];		/* the token of each single byte */
 	uint32_t *tok_len;		/* byte length of each id */
 	uint32_t nid;
+	size_t id_cap;
 	/* vocabulary: bytes -> id, for ignore_merges */
 	struct tclog_buf vbytes;
 	size_t *voff;			/* by id; SIZE_MAX for none */
@@ -190,10 +191,9 @@ byte_table(int from_cp[324])
 /* Decodes a vocabulary string into raw bytes; -1 when a character is not
  * one ByteLevel writes. */
 static int
-unmap(const int *from_cp, const char *s, struct tclog_buf *out)
+unmap(const int *from_cp, const char *s, size_t n, struct tclog_buf *out)
 {
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
-	size_t n = strlen(s);
 
 	while (n > 0) {
 		utf8proc_int32_t cp;
@@ -231,13 +231,6 @@ is_false(yajl_val v)
 	return v == NULL || YAJL_IS_NULL(v) || YAJL_IS_FALSE(v);
 }
 
-static bool
-is_empty_or_null(yajl_val v)
-{
-	return v == NULL || YAJL_IS_NULL(v) ||
-	    (YAJL_IS_STRING(v) && *YAJL_GET_STRING(v) == '\0');
-}
-
 static const char *
 type_of(yajl_val v)
 {
@@ -262,15 +255,18 @@ ensure_id(struct tclog_tokenizer *t, uint32_t id)
 {
 	if (id < t->nid)
 		return;
-	uint32_t n = id + 1;
+	if (id >= t->id_cap) {
+		size_t cap = id < 1024 ? 2048 : 2 * (size_t)id;
 
-	t->tok_len = tclog_xrealloc(t->tok_len, n * sizeof *t->tok_len);
-	t->voff = tclog_xrealloc(t->voff, n * sizeof *t->voff);
-	for (uint32_t i = t->nid; i < n; i++) {
+		t->tok_len = tclog_xrealloc(t->tok_len, cap * sizeof *t->tok_len);
+		t->voff = tclog_xrealloc(t->voff, cap * sizeof *t->voff);
+		t->id_cap = cap;
+	}
+	for (uint32_t i = t->nid; i <= id; i++) {
 		t->tok_len[i] = 0;
 		t->voff[i] = SIZE_MAX;
 	}
-	t->nid = n;
+	t->nid = id + 1;
 }
 
 static int
@@ -343,50 +339,65 @@ load_pre_tokenizer(yajl_val v, struct tclog_buf *err)
 	return 0;
 }
 
+/* A string value decoded into out (replaced): 0, or -1 when not a string. */
 static int
-load_vocab(struct tclog_tokenizer *t, yajl_val vocab, const int *from_cp,
-    struct tclog_buf *err)
+string_value(const char *v, size_t n, struct tclog_buf *out)
 {
-	size_t n;
+	out->len = 0;
+	if (tclog_json_type(v, n) != TCLOG_JSON_STRING)
+		return -1;
+	return tclog_json_string(v, n, out);
+}
 
-	if (!YAJL_IS_OBJECT(vocab)) {
+static int
+load_vocab(struct tclog_tokenizer *t, const char *vocab, size_t len,
+    const int *from_cp, struct tclog_buf *err)
+{
+	struct tclog_json_iter it;
+	struct tclog_buf key = {0};
+	const char *k, *v;
+	size_t klen, vlen, n = 0;
+	long long id;
+	int rc = -1;
+
+	if (vocab == NULL || tclog_json_type(vocab, len) != TCLOG_JSON_OBJECT) {
 		tclog_buf_adds(err, "model: no vocab object");
 		return -1;
 	}
-	n = YAJL_GET_OBJECT(vocab)->len;
-	for (size_t i = 0; i < n; i++) {
-		const char *key = YAJL_GET_OBJECT(vocab)->keys[i];
-		uint32_t id;
+	tclog_json_iter_init(&it, vocab, len);
+	while (tclog_json_next_member(&it, &k, &klen, &v, &vlen)) {
 		size_t off = t->vbytes.len;
 
-		if (!id_of(YAJL_GET_OBJECT(vocab)->values[i], &id)) {
+		string_value(k, klen, &key);
+		if (tclog_json_integer(v, vlen, &id) != 0 || id < 0 ||
+		    id >= UINT32_MAX - 1) {
 			tclog_buf_printf(err, "vocab: \"%s\" has no valid id",
-			    key);
-			return -1;
+			    tclog_buf_str(&key));
+			goto out;
 		}
-		if (unmap(from_cp, key, &t->vbytes) < 0) {
+		if (unmap(from_cp, key.data, key.len, &t->vbytes) < 0) {
 			tclog_buf_printf(err, "vocab: \"%s\" is not byte-level "
-			    "(ByteLevel characters only)", key);
-			return -1;
+			    "(ByteLevel characters only)", tclog_buf_str(&key));
+			goto out;
 		}
-		ensure_id(t, id);
+		ensure_id(t, (uint32_t)id);
 		t->voff[id] = off;
 		t->tok_len[id] = (uint32_t)(t->vbytes.len - off);
+		n++;
 	}
 	t->nvslot = table_size(n);
-	t->vslot = calloc(t->nvslot, sizeof *t->vslot);
-	if (t->vslot == NULL)
-		t->vslot = tclog_xmalloc(1);	/* reports and exits */
-	for (uint32_t id = 0; id < t->nid; id++) {
-		size_t mask = t->nvslot - 1, i;
+	t->vslot = tclog_xmalloc(t->nvslot * sizeof *t->vslot);
+	memset(t->vslot, 0, t->nvslot * sizeof *t->vslot);
+	for (uint32_t i = 0; i < t->nid; i++) {
+		size_t mask = t->nvslot - 1, j;
 
-		if (t->voff[id] == SIZE_MAX)
+		if (t->voff[i] == SIZE_MAX)
 			continue;
-		i = hash_bytes((unsigned char *)t->vbytes.data + t->voff[id],
-		    t->tok_len[id]) & mask;
-		while (t->vslot[i] != 0)
-			i = (i + 1) & mask;
-		t->vslot[i] = id + 1;
+		j = hash_bytes((unsigned char *)t->vbytes.data + t->voff[i],
+		    t->tok_len[i]) & mask;
+		while (t->vslot[j] != 0)
+			j = (j + 1) & mask;
+		t->vslot[j] = i + 1;
 	}
 	for (int b = 0; b < 256; b++) {
 		unsigned char c = (unsigned char)b;
@@ -395,88 +406,99 @@ load_vocab(struct tclog_tokenizer *t, yajl_val vocab, const int *from_cp,
 		if (t->byte_id[b] == UINT32_MAX) {
 			tclog_buf_printf(err, "vocab: no token for byte 0x%02x: "
 			    "not a byte-level vocabulary", b);
-			return -1;
+			goto out;
 		}
 	}
-	return 0;
+	rc = 0;
+out:
+	tclog_buf_free(&key);
+	return rc;
+}
+
+/* The two halves of merge m, "a b" or ["a", "b"], into a and b. */
+static bool
+merge_halves(const char *m, size_t len, struct tclog_buf *a,
+    struct tclog_buf *b)
+{
+	struct tclog_json_iter it;
+	const char *v, *sp;
+	size_t vlen;
+
+	a->len = b->len = 0;
+	if (string_value(m, len, a) == 0) {
+		if ((sp = memchr(a->data, ' ', a->len)) == NULL ||
+		    memchr(sp + 1, ' ', a->len - (size_t)(sp + 1 - a->data)))
+			return false;
+		tclog_buf_add(b, sp + 1, a->len - (size_t)(sp + 1 - a->data));
+		a->len = (size_t)(sp - a->data);
+		return true;
+	}
+	if (tclog_json_type(m, len) != TCLOG_JSON_ARRAY)
+		return false;
+	tclog_json_iter_init(&it, m, len);
+	if (!tclog_json_next_element(&it, &v, &vlen) ||
+	    string_value(v, vlen, a) != 0 ||
+	    !tclog_json_next_element(&it, &v, &vlen) ||
+	    string_value(v, vlen, b) != 0)
+		return false;
+	return !tclog_json_next_element(&it, &v, &vlen);
 }
 
 static int
-load_merges(struct tclog_tokenizer *t, yajl_val merges, const int *from_cp,
-    struct tclog_buf *err)
+load_merges(struct tclog_tokenizer *t, const char *merges, size_t len,
+    const int *from_cp, struct tclog_buf *err)
 {
-	struct tclog_buf a = {0}, b = {0};
-	size_t n;
+	struct tclog_buf a = {0}, b = {0}, ab = {0};
+	struct tclog_json_iter it;
+	const char *m;
+	size_t mlen, n = 0, r;
 	int rc = -1;
 
-	if (!YAJL_IS_ARRAY(merges)) {
+	if (merges == NULL ||
+	    tclog_json_type(merges, len) != TCLOG_JSON_ARRAY) {
 		tclog_buf_adds(err, "model: no merges array");
 		return -1;
 	}
-	n = YAJL_GET_ARRAY(merges)->len;
+	tclog_json_iter_init(&it, merges, len);
+	while (tclog_json_next_element(&it, &m, &mlen))
+		n++;
 	t->nmerge_slot = table_size(n);
 	t->merge = tclog_xmalloc(t->nmerge_slot * sizeof *t->merge);
 	for (size_t i = 0; i < t->nmerge_slot; i++)
 		t->merge[i].rank = UINT32_MAX;
-	for (size_t r = 0; r < n; r++) {
-		yajl_val m = YAJL_GET_ARRAY(merges)->values[r];
-		const char *s = str_of(m), *sa, *sb, *sp;
+	tclog_json_iter_init(&it, merges, len);
+	for (r = 0; tclog_json_next_element(&it, &m, &mlen); r++) {
 		uint32_t ia, ib, ij;
-		size_t mask = t->nmerge_slot - 1, i;
+		size_t mask = t->nmerge_slot - 1, i, la;
 		uint64_t key;
 
-		a.len = b.len = 0;
-		if (s != NULL && (sp = strchr(s, ' ')) != NULL &&
-		    strchr(sp + 1, ' ') == NULL) {
-			tclog_buf_add(&a, s, (size_t)(sp - s));
-			tclog_buf_adds(&b, sp + 1);
-			sa = tclog_buf_str(&a);
-			sb = tclog_buf_str(&b);
-		} else if (YAJL_IS_ARRAY(m) && YAJL_GET_ARRAY(m)->len == 2 &&
-		    (sa = str_of(YAJL_GET_ARRAY(m)->values[0])) != NULL &&
-		    (sb = str_of(YAJL_GET_ARRAY(m)->values[1])) != NULL) {
-			/* kept in a and b below */
-		} else {
+		if (!merge_halves(m, mlen, &a, &b)) {
 			tclog_buf_printf(err, "merges: entry %zu is neither "
 			    "\"a b\" nor [\"a\", \"b\"]", r + 1);
 			goto out;
 		}
-		/* both to bytes, then the ids of a, b and a+b */
-		{
-			struct tclog_buf ab = {0};
-			size_t la;
-
-			if (unmap(from_cp, sa, &ab) < 0)
-				goto notbyte;
-			la = ab.len;
-			if (unmap(from_cp, sb, &ab) < 0)
-				goto notbyte;
-			ia = vocab_find(t, (unsigned char *)ab.data, la);
-			ib = vocab_find(t, (unsigned char *)ab.data + la,
-			    ab.len - la);
-			ij = vocab_find(t, (unsigned char *)ab.data, ab.len);
-			tclog_buf_free(&ab);
-			if (ia == UINT32_MAX || ib == UINT32_MAX ||
-			    ij == UINT32_MAX) {
-				tclog_buf_printf(err, "merges: entry %zu "
-				    "(\"%s\" \"%s\") names a token not in the "
-				    "vocabulary", r + 1, sa, sb);
-				goto out;
-			}
-			goto place;
-notbyte:
-			tclog_buf_free(&ab);
+		ab.len = 0;
+		if (unmap(from_cp, a.data, a.len, &ab) < 0 ||
+		    (la = ab.len, unmap(from_cp, b.data, b.len, &ab)) < 0) {
 			tclog_buf_printf(err, "merges: entry %zu is not "
 			    "byte-level", r + 1);
 			goto out;
 		}
-place:
+		ia = vocab_find(t, (unsigned char *)ab.data, la);
+		ib = vocab_find(t, (unsigned char *)ab.data + la, ab.len - la);
+		ij = vocab_find(t, (unsigned char *)ab.data, ab.len);
+		if (ia == UINT32_MAX || ib == UINT32_MAX || ij == UINT32_MAX) {
+			tclog_buf_printf(err, "merges: entry %zu (\"%s\" \"%s\") "
+			    "names a token not in the vocabulary", r + 1,
+			    tclog_buf_str(&a), tclog_buf_str(&b));
+			goto out;
+		}
 		key = (uint64_t)ia << 32 | ib;
 		for (i = hash_pair(key) & mask; t->merge[i].rank != UINT32_MAX;
 		    i = (i + 1) & mask)
 			if (t->merge[i].pair == key)
 				break;
-		if (t->merge[i].rank == UINT32_MAX) {	/* first one counts */
+		if (t->merge[i].rank == UINT32_MAX) {	/* the first counts */
 			t->merge[i].pair = key;
 			t->merge[i].rank = (uint32_t)r;
 			t->merge[i].id = ij;
@@ -486,46 +508,70 @@ place:
 out:
 	tclog_buf_free(&a);
 	tclog_buf_free(&b);
+	tclog_buf_free(&ab);
 	return rc;
 }
 
+/* The model object, walked in its text: vocabulary and merges are most of
+ * the file, and a tree of them would cost a node per token. */
 static int
-load_model(struct tclog_tokenizer *t, yajl_val model, struct tclog_buf *err)
+load_model(struct tclog_tokenizer *t, const char *model, size_t len,
+    struct tclog_buf *err)
 {
-	int from_cp[324];
-	const char *type = str_of(member(model, "type"));
+	struct tclog_json_iter it;
+	struct tclog_buf type = {0}, s = {0};
+	const char *k, *v, *vocab = NULL, *merges = NULL;
+	size_t klen, vlen, vocab_len = 0, merges_len = 0;
+	int from_cp[324], rc = -1;
 
-	if (!YAJL_IS_OBJECT(model)) {
+	if (model == NULL || tclog_json_type(model, len) != TCLOG_JSON_OBJECT) {
 		tclog_buf_adds(err, "no model object");
 		return -1;
 	}
+	tclog_json_iter_init(&it, model, len);
+	while (tclog_json_next_member(&it, &k, &klen, &v, &vlen)) {
+		if (tclog_json_key_is(k, klen, "type"))
+			string_value(v, vlen, &type);
+		else if (tclog_json_key_is(k, klen, "vocab"))
+			vocab = v, vocab_len = vlen;
+		else if (tclog_json_key_is(k, klen, "merges"))
+			merges = v, merges_len = vlen;
+		else if (tclog_json_key_is(k, klen, "ignore_merges"))
+			t->ignore_merges = tclog_json_is_true(v, vlen);
+		else if (tclog_json_key_is(k, klen, "dropout") &&
+		    tclog_json_type(v, vlen) != TCLOG_JSON_NULL &&
+		    !(vlen == 1 && v[0] == '0')) {
+			tclog_buf_adds(err, "model BPE with dropout is not "
+			    "supported (counts would vary from run to run)");
+			goto out;
+		} else if ((tclog_json_key_is(k, klen,
+		    "continuing_subword_prefix") ||
+		    tclog_json_key_is(k, klen, "end_of_word_suffix")) &&
+		    tclog_json_type(v, vlen) != TCLOG_JSON_NULL &&
+		    (string_value(v, vlen, &s) != 0 || s.len > 0)) {
+			tclog_buf_adds(err, "model BPE with "
+			    "continuing_subword_prefix or end_of_word_suffix is "
+			    "not supported");
+			goto out;
+		}
+	}
 	/* files from before "type" was written hold a BPE by its keys */
-	if (type == NULL && member(model, "merges") != NULL)
-		type = "BPE";
-	if (type == NULL || strcmp(type, "BPE") != 0) {
+	if (type.len == 0 && merges != NULL)
+		tclog_buf_adds(&type, "BPE");
+	if (strcmp(tclog_buf_str(&type), "BPE") != 0) {
 		tclog_buf_printf(err, "model %s is not supported (only BPE)",
-		    type ? type : "(no type)");
-		return -1;
+		    type.len ? type.data : "(no type)");
+		goto out;
 	}
-	if (!is_empty_or_null(member(model, "dropout")) &&
-	    !(YAJL_IS_NUMBER(member(model, "dropout")) &&
-	    YAJL_GET_DOUBLE(member(model, "dropout")) == 0)) {
-		tclog_buf_adds(err, "model BPE with dropout is not supported "
-		    "(counts would vary from run to run)");
-		return -1;
-	}
-	if (!is_empty_or_null(member(model, "continuing_subword_prefix")) ||
-	    !is_empty_or_null(member(model, "end_of_word_suffix"))) {
-		tclog_buf_adds(err, "model BPE with continuing_subword_prefix "
-		    "or end_of_word_suffix is not supported");
-		return -1;
-	}
-	t->ignore_merges = YAJL_IS_TRUE(member(model, "ignore_merges"));
 	byte_table(from_cp);
-	if (load_vocab(t, member(model, "vocab"), from_cp, err) < 0 ||
-	    load_merges(t, member(model, "merges"), from_cp, err) < 0)
-		return -1;
-	return 0;
+	if (load_vocab(t, vocab, vocab_len, from_cp, err) < 0 ||
+	    load_merges(t, merges, merges_len, from_cp, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	tclog_buf_free(&type);
+	tclog_buf_free(&s);
+	return rc;
 }
 
 static int
@@ -572,67 +618,100 @@ load_added(struct tclog_tokenizer *t, yajl_val list, struct tclog_buf *err)
 	return 0;
 }
 
-struct tclog_tokenizer *
-tclog_tokenizer_load(const char *path, struct tclog_buf *err)
+/* A small member of the file (normalizer, pre_tokenizer, added_tokens)
+ * as a yajl tree: NULL when absent. */
+static yajl_val
+small_tree(const char *v, size_t len, struct tclog_buf *scratch)
 {
-	struct tclog_tokenizer *t;
-	struct tclog_buf text = {0};
-	char ebuf[256];
-	yajl_val root;
+	char ebuf[128];
+
+	if (v == NULL)
+		return NULL;
+	scratch->len = 0;
+	tclog_buf_add(scratch, v, len);
+	return yajl_tree_parse(tclog_buf_str(scratch), ebuf, sizeof ebuf);
+}
+
+static int
+read_all(const char *path, struct tclog_buf *text, struct tclog_buf *err)
+{
 	FILE *f;
 	size_t n;
 
 	if ((f = fopen(path, "rb")) == NULL) {
 		tclog_buf_printf(err, "%s", strerror(errno));
-		return NULL;
+		return -1;
 	}
-	for (;;) {
-		tclog_buf_grow(&text, 1 << 20);
-		n = fread(text.data + text.len, 1, text.cap - text.len - 1, f);
-		text.len += n;
-		if (n == 0)
-			break;
-	}
+	do {
+		tclog_buf_grow(text, 1 << 20);
+		n = fread(text->data + text->len, 1, text->cap - text->len, f);
+		text->len += n;
+	} while (n > 0);
 	if (ferror(f)) {
 		tclog_buf_printf(err, "%s", strerror(errno));
 		fclose(f);
-		tclog_buf_free(&text);
-		return NULL;
+		return -1;
 	}
 	fclose(f);
-	ebuf[0] = '\0';
-	root = yajl_tree_parse(tclog_buf_str(&text), ebuf, sizeof ebuf);
-	tclog_buf_free(&text);
-	if (root == NULL) {
-		char *nl = strchr(ebuf, '\n');
+	return 0;
+}
 
-		if (nl != NULL)
-			*nl = '\0';
-		tclog_buf_printf(err, "not JSON: %s", ebuf);
-		return NULL;
+struct tclog_tokenizer *
+tclog_tokenizer_load(const char *path, struct tclog_buf *err)
+{
+	struct tclog_tokenizer *t = NULL;
+	struct tclog_buf text = {0}, scratch = {0};
+	struct tclog_json_iter it;
+	yajl_val normalizer = NULL, pre = NULL, added = NULL;
+	const char *k, *v, *model = NULL, *root;
+	const char *nv = NULL, *pv = NULL, *av = NULL;
+	size_t klen, vlen, model_len = 0, nlen = 0, plen = 0, alen = 0;
+	size_t root_len;
+
+	if (read_all(path, &text, err) < 0)
+		goto out;
+	if (tclog_json_check(text.data, text.len, true, &scratch) != 0) {
+		tclog_buf_printf(err, "not a JSON object: %s",
+		    tclog_buf_str(&scratch));
+		goto out;
 	}
-	t = calloc(1, sizeof *t);
-	if (t == NULL)
-		t = tclog_xmalloc(sizeof *t);	/* reports and exits */
-	if (!YAJL_IS_OBJECT(root)) {
-		tclog_buf_adds(err, "not a tokenizer.json (no object)");
-		goto bad;
+	root = text.data;
+	root_len = text.len;
+	tclog_json_trim(&root, &root_len);
+	tclog_json_iter_init(&it, root, root_len);
+	while (tclog_json_next_member(&it, &k, &klen, &v, &vlen)) {
+		if (tclog_json_key_is(k, klen, "model"))
+			model = v, model_len = vlen;
+		else if (tclog_json_key_is(k, klen, "normalizer"))
+			nv = v, nlen = vlen;
+		else if (tclog_json_key_is(k, klen, "pre_tokenizer"))
+			pv = v, plen = vlen;
+		else if (tclog_json_key_is(k, klen, "added_tokens"))
+			av = v, alen = vlen;
 	}
+	normalizer = small_tree(nv, nlen, &scratch);
+	pre = small_tree(pv, plen, &scratch);
+	added = small_tree(av, alen, &scratch);
+	t = tclog_xmalloc(sizeof *t);
+	memset(t, 0, sizeof *t);
 	/* the model first: its type says most about a file of another kind */
-	if (load_model(t, member(root, "model"), err) < 0 ||
-	    load_normalizer(t, member(root, "normalizer"), err) < 0 ||
-	    load_pre_tokenizer(member(root, "pre_tokenizer"), err) < 0 ||
-	    load_added(t, member(root, "added_tokens"), err) < 0)
-		goto bad;
-	yajl_tree_free(root);
-	t->cache = calloc(CACHE_SLOTS, sizeof *t->cache);
-	if (t->cache == NULL)
-		t->cache = tclog_xmalloc(1);
+	if (load_model(t, model, model_len, err) < 0 ||
+	    load_normalizer(t, normalizer, err) < 0 ||
+	    load_pre_tokenizer(pre, err) < 0 ||
+	    load_added(t, added, err) < 0) {
+		tclog_tokenizer_free(t);
+		t = NULL;
+		goto out;
+	}
+	t->cache = tclog_xmalloc(CACHE_SLOTS * sizeof *t->cache);
+	memset(t->cache, 0, CACHE_SLOTS * sizeof *t->cache);
+out:
+	yajl_tree_free(normalizer);
+	yajl_tree_free(pre);
+	yajl_tree_free(added);
+	tclog_buf_free(&text);
+	tclog_buf_free(&scratch);
 	return t;
-bad:
-	yajl_tree_free(root);
-	tclog_tokenizer_free(t);
-	return NULL;
 }
 
 void
