@@ -476,6 +476,9 @@ struct tclog_examples {
 				 * "": the calls written out as text) */
 	bool args_objects;	/* every call's arguments must be a JSON
 				 * object: else the example is diagnosed */
+	size_t result_max;	/* a longer tool result keeps its head and
+				 * tail, and a line on the bytes cut (-O);
+				 * 0: no limit */
 	void (*done)(void *ctx, const struct tclog_example *ex);
 	void *ctx;
 
