@@ -108,6 +108,7 @@ deps-bench:
 	@sh tests/deps.sh $(CC) $(BENCH_DEPS)
 
 bench: deps-bench
+	@sh tests/deps-npm.sh $(BUILD)/npm
 	@$(MAKE) --no-print-directory all $(BENCH_TOOLS)
 	@bash bench/run $(BUILD)
 
