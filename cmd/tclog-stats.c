@@ -201,14 +201,6 @@ field_name(struct stats *st, const char *key)
 		tclog_buf_adds(&st->name, "(none)");
 }
 
-static bool
-nonempty_string(const struct tclog_field *f)
-{
-	return f != NULL && tclog_json_type(f->value, f->value_len) ==
-	    TCLOG_JSON_STRING && !tclog_json_is_empty_string(f->value,
-	    f->value_len);
-}
-
 /* The tokens of one example that tclog-qwen would write. */
 static void
 count_tokens(struct stats *st, const struct tclog_example *ex)
@@ -288,8 +280,8 @@ entry(struct stats *st)
 	f = tclog_record_get(&st->rec, "reconstructed");
 	if (f != NULL && tclog_json_is_true(f->value, f->value_len))
 		st->made_up++;
-	if (!nonempty_string(tclog_record_get(&st->rec, "user_query")) ||
-	    !nonempty_string(tclog_record_get(&st->rec, "model_response"))) {
+	if (!tclog_field_filled(tclog_record_get(&st->rec, "user_query")) ||
+	    !tclog_field_filled(tclog_record_get(&st->rec, "model_response"))) {
 		st->old_entries++;
 		return;
 	}

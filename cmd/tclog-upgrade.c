@@ -322,15 +322,6 @@ reconstruct_response(struct upgrade *u)
 	tclog_json_put_go_string(&u->response, u->text.data, u->text.len);
 }
 
-/* True for a string other than "": a field worth keeping. */
-static bool
-filled(const struct tclog_field *f)
-{
-	return f != NULL && tclog_json_type(f->value, f->value_len) ==
-	    TCLOG_JSON_STRING && !tclog_json_is_empty_string(f->value,
-	    f->value_len);
-}
-
 /* Writes the record with the two fields in place and the mark last. */
 static void
 write_upgraded(struct upgrade *u)
@@ -432,7 +423,7 @@ upgrade_record(struct upgrade *u)
 		tclog_status_raise(&u->status, TCLOG_EXIT_BAD);
 		return;
 	}
-	if (filled(query) && filled(response)) {
+	if (tclog_field_filled(query) && tclog_field_filled(response)) {
 		if (!u->count_only) {
 			tclog_write(u->in.text, u->in.len);
 			tclog_write("\n", 1);
@@ -447,12 +438,12 @@ upgrade_record(struct upgrade *u)
 	tclog_json_string(tool->value, tool->value_len, &u->tool);
 	tclog_buf_str(&u->tool);	/* never NULL, even when empty */
 	call_arguments(u);
-	if (filled(query)) {
+	if (tclog_field_filled(query)) {
 		u->query.len = 0;
 		tclog_buf_add(&u->query, query->value, query->value_len);
 	} else
 		reconstruct_query(u);
-	if (filled(response)) {
+	if (tclog_field_filled(response)) {
 		u->response.len = 0;
 		tclog_buf_add(&u->response, response->value,
 		    response->value_len);

@@ -241,6 +241,13 @@ tclog_field_is(const struct tclog_field *f, const char *name)
 
 	return f->key_len == n && memcmp(f->key, name, n) == 0;
 }
+/* True when field f is present and a string other than "" (the test of a
+ * new-format entry's user_query and model_response). */
+static inline bool
+tclog_field_filled(const struct tclog_field *f)
+{
+	return f != NULL && f->value_len > 2 && f->value[0] == '"';
+}
 /* Why a record that is a JSON array is refused: the likely cause is a
  * log turned into one array (jq -s), and the message says the cure. */
 #define TCLOG_ARRAY_NOT_RECORD "a JSON array, not an object: a log holds " \
