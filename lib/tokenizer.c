@@ -33,6 +33,7 @@ static const char qwen2_pattern[] =
 
 #define CACHE_SLOTS 16384
 #define CACHE_WORD 64
+#define MAX_PIECE ((size_t)1 << 30)
 
 struct merge {
 	uint64_t pair;		/* left id << 32 | right id; 0 and rank 0: empty */
@@ -866,6 +867,12 @@ piece(struct tclog_tokenizer *t, const unsigned char *p, size_t n,
 		emit(out, t->byte_id[p[0]], start);
 		return;
 	}
+	/* Symbols link by 32-bit places: a piece of a gigabyte and more (a
+	 * run of one character that long) is merged a gigabyte at a time. */
+	while (n > MAX_PIECE) {
+		piece(t, p, MAX_PIECE, start, out);
+		p += MAX_PIECE, n -= MAX_PIECE, start += MAX_PIECE;
+	}
 	if (t->ignore_merges) {
 		uint32_t id = vocab_find(t, p, n);
 
@@ -1066,7 +1073,9 @@ needs_nfc(const unsigned char *s, size_t n)
 }
 
 /* The leftmost, longest added token at or after from (normalized ones
- * when norm): its place and length, with what lstrip and rstrip take. */
+ * when norm): its place and length, with what lstrip and rstrip take
+ * (ASCII white space here; the library takes any Unicode white space, a
+ * difference no Qwen token has: all have lstrip and rstrip false). */
 static const struct added *
 find_added(const struct tclog_tokenizer *t, const unsigned char *s, size_t n,
     size_t from, bool norm, size_t *at, size_t *end)
