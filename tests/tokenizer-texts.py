@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Texts for tests/tokenizer-exact.test, one JSON string per line.
 
-    tokenizer-texts.py [-n N] [file ...]
+    tokenizer-texts.py [-n N] [-l BYTES] [file ...]
 
 The tricky strings below (one per case of the Qwen2 split pattern and
-of the added tokens, NFC, every script), N generated texts (a fixed
-seed) drawn from the same pools, and every string value of the JSON
-lines read from the files (the shipped log, tclog-qwen -f text).
+of the added tokens, NFC, every script), runs of one character or pair
+of about BYTES bytes each (default 100000: one pre-token each, where the
+order of equal merges decides), N generated texts (a fixed seed) drawn
+from the same pools, and every string value of the JSON lines read from
+the files (the shipped log, tclog-qwen -f text).
 
 Left out on purpose: U+0085 and U+FEFF, where the two regular expression
 engines disagree on \\s (Oniguruma in the tokenizers library takes
@@ -105,11 +107,16 @@ def strings(v):
 
 def main():
     args = sys.argv[1:]
-    n = 300
-    if args[:1] == ["-n"]:
-        n = int(args[1])
+    n, long = 300, 100000
+    while args[:1] in (["-n"], ["-l"]):
+        if args[0] == "-n":
+            n = int(args[1])
+        else:
+            long = int(args[1])
         args = args[2:]
     out = list(TRICKY) + list(generated(n))
+    for c in ["=", "a", " ", "日", "ab", "\n", "1", "-_", "é", "\r\n"]:
+        out.append(c * (long // len(c.encode())))
     for path in args:
         with open(path, encoding="utf-8") as f:
             for line in f:
