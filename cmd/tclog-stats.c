@@ -453,9 +453,11 @@ put_screen(struct stats *st, struct tclog_buf *o)
 		put_calls(o, st, "%zu: %lu");
 		tclog_buf_addc(o, ')');
 	}
-	tclog_buf_printf(o, "; %s %lu with calls that have no entry, %lu "
-	    "entries whose call is not their response's\n", st->partial ?
-	    "partial (written, -P)" : "left out", st->missing, st->stray);
+	tclog_buf_printf(o, "\n%-12s %lu partial response%s, %lu stray "
+	    "entr%s (%s)\n", st->partial ? "partial" : "left out",
+	    st->missing, st->missing == 1 ? "" : "s", st->stray,
+	    st->stray == 1 ? "y" : "ies", st->partial ? "written: -P" :
+	    "tclog-qwen -P writes them");
 	tclog_buf_printf(o, "%-12s %lu\n", "examples", st->examples);
 	if (st->tok == NULL)
 		return;
@@ -469,8 +471,8 @@ put_screen(struct stats *st, struct tclog_buf *o)
 	    "tokens", st->results ? " -o" : "", st->tokenizer_path);
 	if (s.n == 0)
 		return;
-	tclog_buf_printf(o, "  %-10s %llu, of which the model's own output "
-	    "(what it learns) %llu (%.1f %%)\n", "total", st->total, st->trained,
+	tclog_buf_printf(o, "  %-10s %llu, the model's own output %llu "
+	    "(%.1f %%)\n", "total", st->total, st->trained,
 	    st->total ? 100.0 * (double)st->trained / (double)st->total : 0.0);
 	tclog_buf_printf(o, "  %-10s min %zu, median %zu, p90 %zu, p95 %zu, "
 	    "p99 %zu, max %zu\n", "per example", s.min, s.median, s.p90, s.p95,

@@ -21,3 +21,11 @@ if [ -x "$bin/tclog-upgrade" ] && [ -x "$bin/tclog-filter" ] &&
 	step "wc -l < $out && head -c 600 $out && echo ..."
 	step "tclog-upgrade < $log | tclog-filter -r 4 | tclog-qwen -f openai | head -n 1"
 fi
+if [ -x "$bin/tclog-upgrade" ] && [ -x "$bin/tclog-stats" ]; then
+	tok=../shared/reference/tokenizer/qwen2.5-tokenizer.json
+	if [ -f "$tok" ]; then
+		step "tclog-upgrade < $log | tclog-stats -T $tok -M 100"
+	else
+		step "tclog-upgrade < $log | tclog-stats"
+	fi
+fi
