@@ -23,6 +23,11 @@ CPPFLAGS += -D_GNU_SOURCE -Ilib
 # yajl: through pkg-config when it knows it, else plainly.
 YAJL_CFLAGS := $(shell pkg-config --cflags yajl 2>/dev/null)
 YAJL_LIBS := $(shell pkg-config --libs yajl 2>/dev/null || echo -lyajl)
+# utf8proc (the tokenizer's Unicode categories and NFC), the same way.
+UTF8PROC_CFLAGS := $(shell pkg-config --cflags libutf8proc 2>/dev/null)
+UTF8PROC_LIBS := $(shell pkg-config --libs libutf8proc 2>/dev/null || echo -lutf8proc)
+YAJL_CFLAGS += $(UTF8PROC_CFLAGS)
+YAJL_LIBS += $(UTF8PROC_LIBS)
 
 BUILD ?= build
 COMMANDS := $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
@@ -36,7 +41,7 @@ TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/bin/test-%,$(wildcard tests/to
 MANS := $(wildcard man/*.1 man/*.7)
 
 # What a fresh Debian machine needs for `make demo` and for `make check`.
-DEMO_DEPS = libyajl-dev pkg-config
+DEMO_DEPS = libyajl-dev libutf8proc-dev pkg-config
 CHECK_DEPS = $(DEMO_DEPS) mandoc python3 python3-jinja2 parallel
 
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -101,18 +106,22 @@ CHECK_JOBS ?= 2
 check check-valgrind: WERROR = 1
 
 check: deps-check
+	@sh tests/deps-npm.sh $(BUILD)/npm
 	@$(MAKE) -s --no-print-directory all WERROR=$(WERROR)
 	@$(MAKE) -s --no-print-directory all BUILD=$(BUILD)/sanitize \
 		CFLAGS="$(SANITIZE)" LDFLAGS="$(SANITIZE)" WERROR=$(WERROR)
-	@CC="$(CC)" bash tests/run -j $(CHECK_JOBS) --mode plain=$(BUILD)/bin \
+	@CC="$(CC)" TCLOG_NPM=$(abspath $(BUILD))/npm bash tests/run \
+		-j $(CHECK_JOBS) --mode plain=$(BUILD)/bin \
 		--mode sanitize=$(BUILD)/sanitize/bin
 
 check-valgrind:
 	@sh tests/deps.sh $(CC) $(CHECK_DEPS) valgrind
 	@command -v valgrind >/dev/null || \
 		{ echo "make check-valgrind: valgrind is not installed" >&2; exit 2; }
+	@sh tests/deps-npm.sh $(BUILD)/npm
 	@$(MAKE) -s --no-print-directory all WERROR=$(WERROR)
-	@CC="$(CC)" bash tests/run --mode "valgrind=$(BUILD)/bin:$(VALGRIND)"
+	@CC="$(CC)" TCLOG_NPM=$(abspath $(BUILD))/npm bash tests/run \
+		--mode "valgrind=$(BUILD)/bin:$(VALGRIND)"
 
 test: check
 
@@ -131,6 +140,7 @@ deps-bench:
 	@sh tests/deps.sh $(CC) $(BENCH_DEPS)
 
 bench: deps-bench
+	@sh tests/deps-npm.sh $(BUILD)/npm
 	@$(MAKE) --no-print-directory all $(BENCH_TOOLS)
 	@bash bench/run $(BUILD)
 

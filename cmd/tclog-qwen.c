@@ -8,6 +8,7 @@
  * leaves out what is not a whole response unless -P.
  */
 #include <err.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,6 +21,10 @@ struct qwen {
 	bool partial;			/* -P */
 	/* examples left out for not being whole responses */
 	unsigned long missing, stray;
+	/* -T, -M: examples left out for being longer than max tokens */
+	struct tclog_tokenizer *tok;
+	unsigned long max_tokens, too_long;
+	struct tclog_buf text;
 	struct tclog_digestset seen;
 	struct tclog_reader in;
 	struct tclog_record rec;
@@ -27,13 +32,14 @@ struct qwen {
 	int status;
 };
 
-#define OPTIONS "f:knoPuS:s:t:L:"
+#define OPTIONS "f:knoPuS:s:t:T:M:O:L:"
 
 static void
 usage(FILE *fp)
 {
 	fprintf(fp, "usage: tclog-qwen [-knoPu] [-f format] [-s text | -S file] "
-	    "[-t tools.json] [-L size] [file ...]\n");
+	    "[-t tools.json] [-T tokenizer.json] [-M max] [-O size] [-L size] "
+	    "[file ...]\n");
 	if (fp == stdout)
 		fprintf(fp,
 		    "  -f format      openai (default), hf, trl, swift, "
@@ -55,6 +61,11 @@ usage(FILE *fp)
 		    "  -S file        system prompt read from file\n"
 		    "  -t tools.json  tool definitions (JSON array, OpenAI "
 		    "form)\n"
+		    "  -T tokenizer.json  with -M, the model's tokenizer\n"
+		    "  -M max         leave out examples over max tokens "
+		    "(their -f text)\n"
+		    "  -O size        with -o, cut tool results over size "
+		    "bytes in the middle\n"
 		    "  -L size        longest record accepted (k, M, G; "
 		    "default 64M)\n");
 }
@@ -71,6 +82,17 @@ emit(void *ctx, const char *line, size_t len)
 	tclog_write("\n", 1);
 }
 
+/* Longer than -M tokens, as its -f text (which -T's tokenizer counts). */
+static bool
+too_long(struct qwen *q, const struct tclog_example *ex)
+{
+	q->text.len = 0;
+	tclog_example_text(q->w.prompt, ex, q->w.results, &q->text, NULL,
+	    NULL);
+	return tclog_tokenizer_count(q->tok, q->text.data, q->text.len) >
+	    q->max_tokens;
+}
+
 /* An example is a whole response unless -P says any will do. */
 static void
 example_done(void *ctx, const struct tclog_example *ex)
@@ -81,6 +103,8 @@ example_done(void *ctx, const struct tclog_example *ex)
 		q->stray++;
 	else if (!q->partial && !tclog_example_whole(ex))
 		q->missing++;
+	else if (q->tok != NULL && too_long(q, ex))
+		q->too_long++;
 	else
 		tclog_writer_write(&q->w, ex);
 }
@@ -91,8 +115,13 @@ report_left_out(const struct qwen *q)
 {
 	unsigned long n = q->missing + q->stray;
 
-	if (n == 0)
+	if (n == 0) {
+		if (q->too_long > 0)
+			fprintf(stderr, "tclog-qwen: left out %lu example%s "
+			    "over %lu tokens (-M)\n", q->too_long,
+			    q->too_long == 1 ? "" : "s", q->max_tokens);
 		return;
+	}
 	if (n == 1)
 		fprintf(stderr, "tclog-qwen: left out 1 example that is not a "
 		    "whole response (-P writes it):");
@@ -106,6 +135,9 @@ report_left_out(const struct qwen *q)
 	if (q->stray > 0)
 		fprintf(stderr, " %lu entr%s whose call is not among its "
 		    "response's calls", q->stray, q->stray == 1 ? "y" : "ies");
+	if (q->too_long > 0)
+		fprintf(stderr, "; and %lu more over %lu tokens (-M)", q->too_long,
+		    q->max_tokens);
 	fputc('\n', stderr);
 }
 
@@ -126,26 +158,6 @@ convert_file(struct qwen *q, int fd, const char *name, size_t limit)
 	tclog_reader_free(&q->in);
 }
 
-/* Standard input can feed one of the log, -S and -t: -1 after a
- * diagnostic when the options ask it for two. */
-static int
-stdin_wanted_twice(const char *system_file, const char *tools_file, int argc,
-    char *argv[])
-{
-	if (system_file != NULL && tools_file != NULL &&
-	    strcmp(system_file, "-") == 0 && strcmp(tools_file, "-") == 0) {
-		warnx("-S - and -t - cannot both read standard input");
-		return -1;
-	}
-	if (system_file != NULL &&
-	    tclog_inputs_leave_stdin('S', system_file, argc, argv) != 0)
-		return -1;
-	if (tools_file != NULL &&
-	    tclog_inputs_leave_stdin('t', tools_file, argc, argv) != 0)
-		return -1;
-	return 0;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -153,8 +165,9 @@ main(int argc, char *argv[])
 	struct tclog_prompt prompt = { 0 };
 	struct tclog_inputs in;
 	const char *system_text = NULL, *system_file = NULL;
-	const char *tools_file = NULL;
-	size_t limit = TCLOG_DEFAULT_LIMIT;
+	const char *tools_file = NULL, *tokenizer = NULL;
+	size_t limit = TCLOG_DEFAULT_LIMIT, max_tokens = 0;
+	struct tclog_buf err = { 0 };
 	int ch, status = 0;
 
 	tclog_start();
@@ -195,6 +208,26 @@ main(int argc, char *argv[])
 		case 't':
 			tools_file = optarg;
 			break;
+		case 'T':
+			tokenizer = optarg;
+			break;
+		case 'M':
+			if (tclog_parse_size(optarg, &max_tokens) != 0 ||
+			    max_tokens > ULONG_MAX) {
+				warnx("-M: not a number of tokens >= 1: %s",
+				    optarg);
+				usage(stderr);
+				return TCLOG_EXIT_FATAL;
+			}
+			break;
+		case 'O':
+			if (tclog_parse_size(optarg, &q.xs.result_max) != 0) {
+				warnx("-O: not " TCLOG_SIZE_SYNTAX ": %s",
+				    optarg);
+				usage(stderr);
+				return TCLOG_EXIT_FATAL;
+			}
+			break;
 		case 'L':
 			if (tclog_option_limit(optarg, &limit) != 0) {
 				usage(stderr);
@@ -215,29 +248,45 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return TCLOG_EXIT_FATAL;
 	}
+	if ((tokenizer == NULL) != (max_tokens == 0)) {
+		warnx("-T and -M go together");
+		usage(stderr);
+		return TCLOG_EXIT_FATAL;
+	}
+	if (q.xs.result_max > 0 && !q.w.results) {
+		warnx("-O cuts the tool results of -o");
+		usage(stderr);
+		return TCLOG_EXIT_FATAL;
+	}
 	if (system_text != NULL && system_file != NULL) {
 		warnx("-s and -S exclude each other");
 		usage(stderr);
 		return TCLOG_EXIT_FATAL;
 	}
-	if (stdin_wanted_twice(system_file, tools_file, argc, argv) != 0) {
+	switch (tclog_prompt_options(&prompt, system_text, system_file,
+	    tools_file, limit, argc, argv)) {
+	case -1:
 		usage(stderr);
+		/* FALLTHROUGH */
+	case -2:
 		return TCLOG_EXIT_FATAL;
 	}
-	if ((system_text != NULL &&
-	    tclog_prompt_system(&prompt, system_text) != 0) ||
-	    (system_file != NULL &&
-	    tclog_prompt_system_file(&prompt, system_file, limit) != 0) ||
-	    (tools_file != NULL &&
-	    tclog_prompt_tools(&prompt, tools_file, limit) != 0)) {
+
+	if (tokenizer != NULL &&
+	    (q.tok = tclog_tokenizer_load(tokenizer, &err)) == NULL) {
+		warnx("%s: %s", tokenizer, tclog_buf_str(&err));
+		tclog_buf_free(&err);
 		tclog_prompt_free(&prompt);
 		return TCLOG_EXIT_FATAL;
 	}
+	q.max_tokens = max_tokens;
 
 	q.w.prompt = &prompt;
 	q.w.emit = emit;
 	q.w.ctx = &q;
-	q.xs.args_objects = q.w.format->args == TCLOG_ARGS_OBJECT;
+	/* -M counts the text of -f text, which needs objects */
+	q.xs.args_objects = q.w.format->args == TCLOG_ARGS_OBJECT ||
+	    q.tok != NULL;
 	q.xs.done = example_done;
 	q.xs.ctx = &q;
 	tclog_examples_init(&q.xs);
@@ -253,6 +302,8 @@ main(int argc, char *argv[])
 	tclog_record_free(&q.rec);
 	tclog_digestset_free(&q.seen);
 	tclog_prompt_free(&prompt);
+	tclog_tokenizer_free(q.tok);
+	tclog_buf_free(&q.text);
 	status = tclog_close_output();
 	return status > q.status ? status : q.status;
 }

@@ -325,15 +325,6 @@ reconstruct_response(struct upgrade *u)
 	tclog_json_put_go_string(&u->response, u->text.data, u->text.len);
 }
 
-/* True for a string other than "": a field worth keeping. */
-static bool
-filled(const struct tclog_field *f)
-{
-	return f != NULL && tclog_json_type(f->value, f->value_len) ==
-	    TCLOG_JSON_STRING && !tclog_json_is_empty_string(f->value,
-	    f->value_len);
-}
-
 /* The mark: the names of the fields made up, now or by an earlier
  * run (made_up, TCLOG_MADE_UP_* bits). */
 static void
@@ -451,7 +442,7 @@ upgrade_record(struct upgrade *u)
 		tclog_status_raise(&u->status, TCLOG_EXIT_BAD);
 		return;
 	}
-	if (filled(query) && filled(response)) {
+	if (tclog_field_filled(query) && tclog_field_filled(response)) {
 		if (!u->count_only) {
 			tclog_write(u->in.text, u->in.len);
 			tclog_write("\n", 1);
@@ -469,16 +460,16 @@ upgrade_record(struct upgrade *u)
 	/* what an earlier run made up and is kept stays marked */
 	mark = tclog_record_get(&u->rec, "reconstructed");
 	made_up = mark ? tclog_made_up(mark->value, mark->value_len) : 0;
-	if (filled(query)) {
+	if (tclog_field_filled(query)) {
 		u->query.len = 0;
 		tclog_buf_add(&u->query, query->value, query->value_len);
 	} else {
 		reconstruct_query(u);
 		made_up |= TCLOG_MADE_UP_QUERY;
 	}
-	if (!filled(response))
+	if (!tclog_field_filled(response))
 		made_up |= TCLOG_MADE_UP_RESPONSE;
-	if (filled(response)) {
+	if (tclog_field_filled(response)) {
 		u->response.len = 0;
 		tclog_buf_add(&u->response, response->value,
 		    response->value_len);

@@ -28,3 +28,11 @@ if [ -x "$bin/tclog-rate" ] && [ -x "$bin/tclog-upgrade" ] &&
 	echo "'tclog-rate $log' (in a terminal); then every rating counts:"
 	step "tclog-upgrade < $log | tclog-qwen -f kto -t examples/tools.json | wc -l"
 fi
+if [ -x "$bin/tclog-upgrade" ] && [ -x "$bin/tclog-stats" ]; then
+	tok=../shared/reference/tokenizer/qwen2.5-tokenizer.json
+	if [ -f "$tok" ]; then
+		step "tclog-upgrade < $log | tclog-stats -T $tok -M 100"
+	else
+		step "tclog-upgrade < $log | tclog-stats"
+	fi
+fi

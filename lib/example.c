@@ -244,6 +244,31 @@ entry_result(struct tclog_buf *r, const struct tclog_field *status,
 	}
 }
 
+/* A result over max bytes keeps its head and tail, max in all, with one
+ * line between them saying how much was cut (unless that line would be
+ * no shorter); both cuts fall on UTF-8 character boundaries. */
+static void
+cut_result(struct tclog_buf *r, size_t max)
+{
+	size_t head = max / 2, tail = r->len - (max - head), cut;
+	char note[64];
+	int n;
+
+	if (max == 0 || r->len <= max)
+		return;
+	while (head > 0 && ((unsigned char)r->data[head] & 0xc0) == 0x80)
+		head--;
+	while (tail < r->len && ((unsigned char)r->data[tail] & 0xc0) == 0x80)
+		tail++;
+	cut = tail - head;
+	n = snprintf(note, sizeof note, "\n[... %zu bytes cut ...]\n", cut);
+	if ((size_t)n >= cut)	/* the note would be as long as the cut */
+		return;
+	memmove(r->data + head + (size_t)n, r->data + tail, r->len - tail);
+	memcpy(r->data + head, note, (size_t)n);
+	r->len = head + (size_t)n + (r->len - tail);
+}
+
 /* Sets b to the decoded string value of f. */
 static void
 decode(struct tclog_buf *b, const struct tclog_field *f)
@@ -523,6 +548,7 @@ tclog_examples_entry(struct tclog_examples *xs,
 	tclog_call_args(&xs->args, &xs->args_json, args->value,
 	    args->value_len);
 	entry_result(&xs->result, st, message, output, details);
+	cut_result(&xs->result, xs->result_max);
 	xs->rating = entry_rating(rec);
 
 	if (xs->open && same_turn(xs, query, response, model)) {

@@ -143,6 +143,32 @@ tclog_prompt_free(struct tclog_prompt *p)
 	tclog_buf_free(&p->tools);
 }
 
+int
+tclog_prompt_options(struct tclog_prompt *p, const char *system_text,
+    const char *system_file, const char *tools_file, size_t limit, int argc,
+    char *argv[])
+{
+	/* standard input feeds one of the log, -S and -t */
+	if (system_file != NULL && tools_file != NULL &&
+	    strcmp(system_file, "-") == 0 && strcmp(tools_file, "-") == 0) {
+		warnx("-S - and -t - cannot both read standard input");
+		return -1;
+	}
+	if ((system_file != NULL &&
+	    tclog_inputs_leave_stdin('S', system_file, argc, argv) != 0) ||
+	    (tools_file != NULL &&
+	    tclog_inputs_leave_stdin('t', tools_file, argc, argv) != 0))
+		return -1;
+	if ((system_text != NULL && tclog_prompt_system(p, system_text) != 0) ||
+	    (system_file != NULL &&
+	    tclog_prompt_system_file(p, system_file, limit) != 0) ||
+	    (tools_file != NULL && tclog_prompt_tools(p, tools_file, limit) != 0)) {
+		tclog_prompt_free(p);
+		return -2;
+	}
+	return 0;
+}
+
 /* ---- pieces the writers share ---- */
 
 static void

@@ -283,6 +283,13 @@ tclog_field_is(const struct tclog_field *f, const char *name)
 
 	return f->key_len == n && memcmp(f->key, name, n) == 0;
 }
+/* True when field f is present and a string other than "" (the test of a
+ * new-format entry's user_query and model_response). */
+static inline bool
+tclog_field_filled(const struct tclog_field *f)
+{
+	return f != NULL && f->value_len > 2 && f->value[0] == '"';
+}
 /* Why a record that is a JSON array is refused: the likely cause is a
  * log turned into one array (jq -s), and the message says the cure. */
 #define TCLOG_ARRAY_NOT_RECORD "a JSON array, not an object: a log holds " \
@@ -576,6 +583,9 @@ struct tclog_examples {
 				 * "": the calls written out as text) */
 	bool args_objects;	/* every call's arguments must be a JSON
 				 * object: else the example is diagnosed */
+	size_t result_max;	/* a longer tool result keeps its head and
+				 * tail, and a line on the bytes cut (-O);
+				 * 0: no limit */
 	void (*done)(void *ctx, const struct tclog_example *ex);
 	void *ctx;
 
@@ -621,6 +631,13 @@ int tclog_prompt_system_file(struct tclog_prompt *p, const char *path,
 int tclog_prompt_tools(struct tclog_prompt *p, const char *path,
     size_t limit);
 void tclog_prompt_free(struct tclog_prompt *p);
+/* The prompt of the options -s, -S and -t (NULL when not given), the log
+ * being the operands argv: 0; -1 after a diagnostic when standard input
+ * is asked for twice (a usage error); -2 after one when a file cannot be
+ * read or is not right. */
+int tclog_prompt_options(struct tclog_prompt *p, const char *system_text,
+    const char *system_file, const char *tools_file, size_t limit, int argc,
+    char *argv[]);
 
 /*
  * The Qwen2.5 chat template applied to an example, byte for byte as
@@ -696,5 +713,39 @@ void tclog_prefer_finish(struct tclog_writer *w);
  * 3629: no overlong forms, no surrogates, nothing past U+10FFFF), or len
  * when it all is. yajl accepts some such bytes; tclog refuses them. */
 size_t tclog_utf8_invalid(const char *text, size_t len);
+
+/* ---- the tokenizer of a Hugging Face tokenizer.json (lib/tokenizer.c) ---- */
+
+/*
+ * A byte-level BPE tokenizer (Qwen2, Qwen2.5, Qwen3) that counts tokens
+ * as the Hugging Face tokenizers library does: added tokens first, NFC,
+ * the Qwen2 split pattern, ByteLevel, BPE merges. Anything else in the
+ * file (WordPiece, Unigram, other normalizers or pre-tokenizers) is
+ * refused at load with a message naming it.
+ */
+struct tclog_tokenizer;
+
+/* The tokens of a text. With keep, each token's id and the byte offset
+ * in the text where it starts (for text that NFC changed, the start of
+ * the changed stretch); without, only n is counted. */
+struct tclog_tokens {
+	unsigned *id;
+	size_t *start;
+	size_t n, cap;
+	bool keep;
+};
+
+/* Loads path; NULL with the reason in err (appended) when it cannot be
+ * read or is not a tokenizer this supports. */
+struct tclog_tokenizer *tclog_tokenizer_load(const char *path,
+    struct tclog_buf *err);
+void tclog_tokenizer_free(struct tclog_tokenizer *t);
+/* Appends the tokens of text (UTF-8, as special tokens are written in
+ * it: "<|im_start|>" is one token) to out; returns how many. */
+size_t tclog_tokenizer_encode(struct tclog_tokenizer *t, const char *text,
+    size_t len, struct tclog_tokens *out);
+size_t tclog_tokenizer_count(struct tclog_tokenizer *t, const char *text,
+    size_t len);
+void tclog_tokens_free(struct tclog_tokens *tk);
 
 #endif

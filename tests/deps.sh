@@ -10,6 +10,9 @@ for pkg in "$@"; do
 	libyajl-dev)
 		printf '#include <yajl/yajl_parse.h>\n' |
 		    $cc -E -x c - >/dev/null 2>&1 || missing="$missing $pkg" ;;
+	libutf8proc-dev)
+		printf '#include <utf8proc.h>\n' |
+		    $cc -E -x c - >/dev/null 2>&1 || missing="$missing $pkg" ;;
 	yajl-tools)
 		command -v json_reformat >/dev/null 2>&1 || missing="$missing $pkg" ;;
 	parallel)	# GNU parallel; moreutils has a parallel of its own

@@ -1,0 +1,694 @@
+/*
+ * tclog-stats - what a log holds, and with -T how long each example is in
+ * the model's own tokens: one screen to read before training (or with -j
+ * one JSON object for scripts).
+ *
+ * Entries are counted as they come; the new-format ones are gathered into
+ * examples by the library (tclog_examples) exactly as tclog-qwen gathers
+ * them, and each example tclog-qwen would write is rendered as its -f text
+ * (tclog_example_text) and tokenized (tclog_tokenizer). Only the counts
+ * are kept: memory is the vocabulary, one example, and a table of the
+ * distinct lengths seen.
+ */
+#include <err.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tclog.h"
+
+/* Counts by name (status, tool, model), in order of first sight. */
+struct tally {
+	struct tclog_keyset keys;
+	unsigned long *count;
+	size_t cap;
+};
+
+/* How many examples have each token length: exact percentiles without
+ * keeping one number per example. */
+struct lengths {
+	size_t *len;		/* length + 1; 0: empty slot */
+	unsigned long *n;
+	size_t nslot, used;
+};
+
+struct stats {
+	/* options */
+	bool json, partial, results;
+	unsigned long max;		/* -M; 0: none */
+	const char *tokenizer_path;
+	struct tclog_tokenizer *tok;
+	struct tclog_prompt prompt;
+
+	/* what was seen */
+	unsigned long entries, new_entries, old_entries, made_up, bad;
+	struct tally status, tool, model;
+	unsigned long rating[6];	/* [0]: unrated */
+	unsigned long whole, missing, stray, examples;
+	unsigned long *calls;		/* whole responses by number of calls */
+	size_t ncalls;
+
+	/* tokens of the examples (-T) */
+	struct lengths lengths;
+	unsigned long long total, trained;
+	unsigned long over;
+
+	/* scratch */
+	struct tclog_reader in;
+	struct tclog_record rec;
+	struct tclog_examples xs;
+	struct tclog_buf text, name;
+	struct tclog_tokens tokens;
+	int status_code;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: tclog-stats [-jkoP] [-T tokenizer.json] [-M max] "
+	    "[-s text | -S file] [-t tools.json] [-L size] [file ...]\n");
+	if (fp == stdout)
+		fprintf(fp,
+		    "  -j                one JSON object instead of the screen\n"
+		    "  -T tokenizer.json token lengths of the examples "
+		    "(the text of tclog-qwen -f text)\n"
+		    "  -M max            with -T, count the examples over max "
+		    "tokens\n"
+		    "  -o                examples with the tool results, as "
+		    "tclog-qwen -o\n"
+		    "  -k                as tclog-qwen -k\n"
+		    "  -P                partial responses are examples too, as "
+		    "tclog-qwen -P\n"
+		    "  -s text           system prompt, as tclog-qwen -s\n"
+		    "  -S file           system prompt read from file\n"
+		    "  -t tools.json     tool definitions, as tclog-qwen -t\n"
+		    "  -L size           longest record accepted (k, M, G; "
+		    "default 64M)\n");
+}
+
+/* ---- counting ---- */
+
+static void
+tally_add(struct tally *t, const char *s, size_t n)
+{
+	size_t i;
+
+	tclog_keyset_add(&t->keys, s, n);
+	i = tclog_keyset_find(&t->keys, s, n);
+	if (i >= t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 16;
+
+		t->count = tclog_xrealloc(t->count, cap * sizeof *t->count);
+		memset(t->count + t->cap, 0, (cap - t->cap) * sizeof *t->count);
+		t->cap = cap;
+	}
+	t->count[i]++;
+}
+
+static void
+tally_free(struct tally *t)
+{
+	tclog_keyset_free(&t->keys);
+	free(t->count);
+}
+
+struct row {
+	const char *name;
+	size_t len;
+	unsigned long n;
+};
+
+static int
+by_count(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	if ((c = memcmp(x->name, y->name, n)) != 0)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* The rows of a tally, most frequent first (then by name). */
+static struct row *
+tally_rows(const struct tally *t)
+{
+	struct row *r = tclog_xmalloc((t->keys.n + 1) * sizeof *r);
+
+	for (size_t i = 0; i < t->keys.n; i++)
+		r[i] = (struct row){t->keys.names.data + t->keys.off[i],
+		    t->keys.len[i], t->count[i]};
+	qsort(r, t->keys.n, sizeof *r, by_count);
+	return r;
+}
+
+static void
+lengths_add(struct lengths *l, size_t len)
+{
+	size_t mask, i;
+
+	if (2 * (l->used + 1) > l->nslot) {
+		struct lengths big = {0};
+
+		big.nslot = l->nslot ? 2 * l->nslot : 64;
+		big.len = tclog_xmalloc(big.nslot * sizeof *big.len);
+		big.n = tclog_xmalloc(big.nslot * sizeof *big.n);
+		memset(big.len, 0, big.nslot * sizeof *big.len);
+		for (i = 0; i < l->nslot; i++)
+			if (l->len[i] != 0) {
+				size_t j = (l->len[i] * 0x9e3779b97f4a7c15ULL) &
+				    (big.nslot - 1);
+
+				while (big.len[j] != 0)
+					j = (j + 1) & (big.nslot - 1);
+				big.len[j] = l->len[i];
+				big.n[j] = l->n[i];
+			}
+		big.used = l->used;
+		free(l->len);
+		free(l->n);
+		*l = big;
+	}
+	mask = l->nslot - 1;
+	for (i = ((len + 1) * 0x9e3779b97f4a7c15ULL) & mask; l->len[i] != 0 &&
+	    l->len[i] != len + 1; i = (i + 1) & mask)
+		;
+	if (l->len[i] == 0) {
+		l->len[i] = len + 1;
+		l->n[i] = 0;
+		l->used++;
+	}
+	l->n[i]++;
+}
+
+/* ---- entries and examples ---- */
+
+/* The decoded string value of field key of the record, or "(none)". */
+static void
+field_name(struct stats *st, const char *key)
+{
+	const struct tclog_field *f = tclog_record_get(&st->rec, key);
+
+	st->name.len = 0;
+	if (f == NULL || tclog_json_type(f->value, f->value_len) !=
+	    TCLOG_JSON_STRING ||
+	    tclog_json_string(f->value, f->value_len, &st->name) != 0)
+		tclog_buf_adds(&st->name, "(none)");
+}
+
+/* The tokens of one example that tclog-qwen would write. */
+static void
+count_tokens(struct stats *st, const struct tclog_example *ex)
+{
+	size_t from, to, trained = 0;
+
+	st->text.len = 0;
+	tclog_example_text(&st->prompt, ex, st->results, &st->text, &from, &to);
+	st->tokens.n = 0;
+	tclog_tokenizer_encode(st->tok, st->text.data, st->text.len,
+	    &st->tokens);
+	for (size_t i = 0; i < st->tokens.n; i++)
+		if (st->tokens.start[i] >= from && st->tokens.start[i] < to)
+			trained++;
+	st->total += st->tokens.n;
+	st->trained += trained;
+	lengths_add(&st->lengths, st->tokens.n);
+	if (st->max > 0 && st->tokens.n > st->max)
+		st->over++;
+}
+
+static void
+example_done(void *ctx, const struct tclog_example *ex)
+{
+	struct stats *st = ctx;
+
+	if (ex->kind == TCLOG_EXAMPLE_STRAY)
+		st->stray++;
+	else if (!tclog_example_whole(ex))
+		st->missing++;
+	else {
+		st->whole++;
+		if (ex->ncall >= st->ncalls) {
+			size_t n = 2 * ex->ncall + 8;
+
+			st->calls = tclog_xrealloc(st->calls,
+			    n * sizeof *st->calls);
+			memset(st->calls + st->ncalls, 0,
+			    (n - st->ncalls) * sizeof *st->calls);
+			st->ncalls = n;
+		}
+		st->calls[ex->ncall]++;
+	}
+	if (!st->partial && !tclog_example_whole(ex))
+		return;
+	st->examples++;
+	if (st->tok != NULL)
+		count_tokens(st, ex);
+}
+
+static void
+entry(struct stats *st)
+{
+	const struct tclog_field *f;
+	long long r;
+	int before = 0;
+
+	st->entries++;
+	field_name(st, "status");
+	tally_add(&st->status, st->name.data, st->name.len);
+	field_name(st, "tool_name");
+	tally_add(&st->tool, st->name.data, st->name.len);
+	field_name(st, "model");
+	tally_add(&st->model, st->name.data, st->name.len);
+	f = tclog_record_get(&st->rec, "rating");
+	if (f == NULL || tclog_json_type(f->value, f->value_len) ==
+	    TCLOG_JSON_NULL)
+		st->rating[0]++;
+	else if (tclog_json_integer(f->value, f->value_len, &r) == 0 &&
+	    r >= 0 && r <= 5)
+		st->rating[r]++;
+	else {
+		tclog_diag(st->in.name, st->in.line, "rating is not 1-5");
+		st->bad++;
+		tclog_status_raise(&st->status_code, TCLOG_EXIT_BAD);
+	}
+	f = tclog_record_get(&st->rec, "reconstructed");
+	if (f != NULL && (tclog_made_up(f->value, f->value_len) &
+	    TCLOG_MADE_UP_QUERY))
+		st->made_up++;
+	if (!tclog_field_filled(tclog_record_get(&st->rec, "user_query")) ||
+	    !tclog_field_filled(tclog_record_get(&st->rec, "model_response"))) {
+		st->old_entries++;
+		return;
+	}
+	st->new_entries++;
+	tclog_examples_entry(&st->xs, &st->rec, st->in.name, st->in.line,
+	    &before);
+	if (before != 0) {
+		st->bad++;
+		tclog_status_raise(&st->status_code, before);
+	}
+}
+
+static void
+read_file(struct stats *st, int fd, const char *name, size_t limit)
+{
+	tclog_reader_init(&st->in, fd, name, limit);
+	while (tclog_reader_record(&st->in, &st->status_code)) {
+		if (tclog_record_parse(&st->rec, st->in.text, st->in.len,
+		    st->in.unterminated) != 0) {
+			tclog_diag(st->in.name, st->in.line, "%s",
+			    st->rec.error);
+			tclog_status_raise(&st->status_code, TCLOG_EXIT_BAD);
+			st->bad++;
+			continue;
+		}
+		entry(st);
+	}
+	tclog_reader_free(&st->in);
+}
+
+/* ---- percentiles and the histogram ---- */
+
+struct summary {
+	unsigned long n;
+	size_t min, max, median, p90, p95, p99;
+};
+
+static int
+by_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest rank: the p-th percentile is the smallest length that at least
+ * p % of the examples do not exceed. */
+static size_t
+percentile(const size_t *len, const unsigned long *n, size_t k,
+    unsigned long total, unsigned p)
+{
+	unsigned long want = (unsigned long)(((unsigned long long)total * p +
+	    99) / 100), seen = 0;
+
+	for (size_t i = 0; i < k; i++)
+		if ((seen += n[i]) >= want)
+			return len[i];
+	return k ? len[k - 1] : 0;
+}
+
+static void
+summarize(const struct lengths *l, struct summary *s)
+{
+	size_t k = 0, *len = tclog_xmalloc((l->used + 1) * sizeof *len);
+	unsigned long *n = tclog_xmalloc((l->used + 1) * sizeof *n);
+
+	for (size_t i = 0; i < l->nslot; i++)
+		if (l->len[i] != 0)
+			len[k++] = l->len[i] - 1;
+	qsort(len, k, sizeof *len, by_size);
+	*s = (struct summary){0};
+	for (size_t i = 0; i < k; i++) {
+		size_t mask = l->nslot - 1, j;
+
+		for (j = ((len[i] + 1) * 0x9e3779b97f4a7c15ULL) & mask;
+		    l->len[j] != len[i] + 1; j = (j + 1) & mask)
+			;
+		n[i] = l->n[j];
+		s->n += n[i];
+	}
+	if (k > 0) {
+		s->min = len[0];
+		s->max = len[k - 1];
+		s->median = percentile(len, n, k, s->n, 50);
+		s->p90 = percentile(len, n, k, s->n, 90);
+		s->p95 = percentile(len, n, k, s->n, 95);
+		s->p99 = percentile(len, n, k, s->n, 99);
+	}
+	free(len);
+	free(n);
+}
+
+/* Buckets of the histogram: up to 128 tokens, 256, ... (the lengths
+ * trainers cut at are powers of two); the last one is open. */
+#define NBUCKET 14
+
+static unsigned long
+bucket_top(int b)
+{
+	return 128UL << b;
+}
+
+static void
+buckets(const struct lengths *l, unsigned long *count)
+{
+	memset(count, 0, NBUCKET * sizeof *count);
+	for (size_t i = 0; i < l->nslot; i++) {
+		int b = 0;
+
+		if (l->len[i] == 0)
+			continue;
+		while (b < NBUCKET - 1 && l->len[i] - 1 > bucket_top(b))
+			b++;
+		count[b] += l->n[i];
+	}
+}
+
+/* ---- the screen ---- */
+
+static void
+put_tally(struct tclog_buf *o, const char *label, const struct tally *t)
+{
+	struct row *r = tally_rows(t);
+
+	tclog_buf_printf(o, "%-12s", label);
+	if (t->keys.n == 0)
+		tclog_buf_adds(o, " -");
+	for (size_t i = 0; i < t->keys.n; i++)
+		tclog_buf_printf(o, "%s %.*s %lu", i ? "," : "", (int)r[i].len,
+		    r[i].name, r[i].n);
+	tclog_buf_addc(o, '\n');
+	free(r);
+}
+
+/* Whole responses by their number of calls: "1: 40, 2: 7". */
+static void
+put_calls(struct tclog_buf *o, const struct stats *st, const char *fmt)
+{
+	const char *sep = "";
+
+	for (size_t n = 0; n < st->ncalls; n++)
+		if (st->calls[n] > 0) {
+			tclog_buf_adds(o, sep);
+			tclog_buf_printf(o, fmt, n, st->calls[n]);
+			sep = fmt[0] == '"' ? "," : ", ";
+		}
+}
+
+static void
+put_screen(struct stats *st, struct tclog_buf *o)
+{
+	static const char *const rating_name[] = { "unrated", "1", "2", "3",
+	    "4", "5" };
+
+	tclog_buf_printf(o, "%-12s %lu (new %lu, old %lu; made-up queries "
+	    "%lu)\n", "entries", st->entries, st->new_entries, st->old_entries,
+	    st->made_up);
+	tclog_buf_printf(o, "%-12s %lu\n", "bad records", st->bad);
+	put_tally(o, "status", &st->status);
+	put_tally(o, "tool", &st->tool);
+	put_tally(o, "model", &st->model);
+	tclog_buf_printf(o, "%-12s", "rating");
+	for (int r = 5; r >= 0; r--)
+		tclog_buf_printf(o, "%s %s: %lu", r < 5 ? "," : "",
+		    rating_name[r], st->rating[r]);
+	tclog_buf_printf(o, "\n%-12s %lu whole", "responses", st->whole);
+	if (st->whole > 0) {
+		tclog_buf_adds(o, " (calls in each: ");
+		put_calls(o, st, "%zu: %lu");
+		tclog_buf_addc(o, ')');
+	}
+	tclog_buf_printf(o, "\n%-12s %lu partial response%s, %lu stray "
+	    "entr%s (%s)\n", st->partial ? "partial" : "left out",
+	    st->missing, st->missing == 1 ? "" : "s", st->stray,
+	    st->stray == 1 ? "y" : "ies", st->partial ? "written: -P" :
+	    "tclog-qwen -P writes them");
+	tclog_buf_printf(o, "%-12s %lu\n", "examples", st->examples);
+	if (st->tok == NULL)
+		return;
+
+	struct summary s;
+	unsigned long count[NBUCKET], most = 0;
+	int first = -1, last = -1;
+
+	summarize(&st->lengths, &s);
+	tclog_buf_printf(o, "%-12s the text of tclog-qwen -f text%s, by %s\n",
+	    "tokens", st->results ? " -o" : "", st->tokenizer_path);
+	if (s.n == 0)
+		return;
+	tclog_buf_printf(o, "  %-10s %llu, the model's own output %llu "
+	    "(%.1f %%)\n", "total", st->total, st->trained,
+	    st->total ? 100.0 * (double)st->trained / (double)st->total : 0.0);
+	tclog_buf_printf(o, "  %-10s min %zu, median %zu, p90 %zu, p95 %zu, "
+	    "p99 %zu, max %zu\n", "per example", s.min, s.median, s.p90, s.p95,
+	    s.p99, s.max);
+	if (st->max > 0)
+		tclog_buf_printf(o, "  %-10s %lu of %lu examples (%.1f %%)\n",
+		    "over -M", st->over, s.n, 100.0 * (double)st->over /
+		    (double)s.n);
+	buckets(&st->lengths, count);
+	for (int b = 0; b < NBUCKET; b++)
+		if (count[b] > 0) {
+			if (first < 0)
+				first = b;
+			last = b;
+			if (count[b] > most)
+				most = count[b];
+		}
+	for (int b = first; b <= last; b++) {
+		int w = (int)((count[b] * 40 + most - 1) / most);
+
+		if (b < NBUCKET - 1)
+			tclog_buf_printf(o, "  <= %7lu ", bucket_top(b));
+		else
+			tclog_buf_printf(o, "   > %7lu ", bucket_top(b - 1));
+		for (int i = 0; i < 40; i++)
+			tclog_buf_addc(o, i < w ? '#' : ' ');
+		tclog_buf_printf(o, " %lu\n", count[b]);
+	}
+}
+
+/* ---- -j ---- */
+
+static void
+json_tally(struct tclog_buf *o, const char *key, const struct tally *t)
+{
+	struct row *r = tally_rows(t);
+
+	tclog_buf_printf(o, ",\"%s\":{", key);
+	for (size_t i = 0; i < t->keys.n; i++) {
+		if (i)
+			tclog_buf_addc(o, ',');
+		tclog_json_put_string(o, r[i].name, r[i].len);
+		tclog_buf_printf(o, ":%lu", r[i].n);
+	}
+	tclog_buf_addc(o, '}');
+	free(r);
+}
+
+static void
+put_json(struct stats *st, struct tclog_buf *o)
+{
+	tclog_buf_printf(o, "{\"entries\":%lu,\"new\":%lu,\"old\":%lu,"
+	    "\"made_up\":%lu,\"bad\":%lu", st->entries, st->new_entries,
+	    st->old_entries, st->made_up, st->bad);
+	json_tally(o, "status", &st->status);
+	json_tally(o, "tool", &st->tool);
+	json_tally(o, "model", &st->model);
+	tclog_buf_printf(o, ",\"rating\":{\"1\":%lu,\"2\":%lu,\"3\":%lu,"
+	    "\"4\":%lu,\"5\":%lu,\"unrated\":%lu}", st->rating[1],
+	    st->rating[2], st->rating[3], st->rating[4], st->rating[5],
+	    st->rating[0]);
+	tclog_buf_printf(o, ",\"responses\":{\"whole\":%lu,\"missing\":%lu,"
+	    "\"stray\":%lu", st->whole, st->missing, st->stray);
+	tclog_buf_adds(o, ",\"calls\":{");
+	put_calls(o, st, "\"%zu\":%lu");
+	tclog_buf_printf(o, "}},\"examples\":%lu", st->examples);
+	if (st->tok != NULL) {
+		struct summary s;
+		unsigned long count[NBUCKET];
+
+		summarize(&st->lengths, &s);
+		tclog_buf_printf(o, ",\"tokens\":{\"total\":%llu,\"trained\":"
+		    "%llu,\"min\":%zu,\"median\":%zu,\"p90\":%zu,\"p95\":%zu,"
+		    "\"p99\":%zu,\"max\":%zu,\"over\":", st->total, st->trained,
+		    s.min, s.median, s.p90, s.p95, s.p99, s.max);
+		if (st->max > 0)
+			tclog_buf_printf(o, "%lu,\"limit\":%lu", st->over,
+			    st->max);
+		else
+			tclog_buf_adds(o, "null,\"limit\":null");
+		buckets(&st->lengths, count);
+		tclog_buf_adds(o, ",\"histogram\":{");
+		for (int b = 0; b < NBUCKET - 1; b++)
+			tclog_buf_printf(o, "%s\"%lu\":%lu", b ? "," : "",
+			    bucket_top(b), count[b]);
+		tclog_buf_printf(o, ",\"more\":%lu}}", count[NBUCKET - 1]);
+	}
+	tclog_buf_adds(o, "}\n");
+}
+
+/* ---- options ---- */
+
+static int
+bad_usage(const char *msg, const char *arg)
+{
+	if (arg != NULL)
+		warnx("%s: %s", msg, arg);
+	else
+		warnx("%s", msg);
+	usage(stderr);
+	return TCLOG_EXIT_FATAL;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct stats st = {0};
+	struct tclog_inputs in;
+	struct tclog_buf out = {0}, err = {0};
+	const char *system_text = NULL, *system_file = NULL;
+	const char *tools_file = NULL;
+	size_t limit = TCLOG_DEFAULT_LIMIT, max = 0;
+	int ch, status;
+
+	tclog_start();
+	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return tclog_close_output();
+	}
+	while ((ch = getopt(argc, argv, "jkoPT:M:s:S:t:L:")) != -1) {
+		switch (ch) {
+		case 'j':
+			st.json = true;
+			break;
+		case 'k':
+			st.xs.keep_json = true;
+			break;
+		case 'o':
+			st.results = true;
+			break;
+		case 'P':
+			st.partial = true;
+			break;
+		case 'T':
+			st.tokenizer_path = optarg;
+			break;
+		case 'M':
+			if (tclog_parse_size(optarg, &max) != 0 ||
+			    max > ULONG_MAX)
+				return bad_usage("-M: not a number of tokens "
+				    ">= 1", optarg);
+			break;
+		case 's':
+			system_text = optarg;
+			break;
+		case 'S':
+			system_file = optarg;
+			break;
+		case 't':
+			tools_file = optarg;
+			break;
+		case 'L':
+			if (tclog_parse_size(optarg, &limit) != 0)
+				return bad_usage("-L: not " TCLOG_SIZE_SYNTAX,
+				    optarg);
+			break;
+		default:
+			usage(stderr);
+			return TCLOG_EXIT_FATAL;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	st.max = max;
+	if (max > 0 && st.tokenizer_path == NULL)
+		return bad_usage("-M needs -T tokenizer.json", NULL);
+	if (system_text != NULL && system_file != NULL)
+		return bad_usage("-s and -S exclude each other", NULL);
+	switch (tclog_prompt_options(&st.prompt, system_text, system_file,
+	    tools_file, limit, argc, argv)) {
+	case -1:
+		usage(stderr);
+		/* FALLTHROUGH */
+	case -2:
+		return TCLOG_EXIT_FATAL;
+	}
+	if (st.tokenizer_path != NULL &&
+	    (st.tok = tclog_tokenizer_load(st.tokenizer_path, &err)) == NULL) {
+		warnx("%s: %s", st.tokenizer_path, tclog_buf_str(&err));
+		tclog_buf_free(&err);
+		tclog_prompt_free(&st.prompt);
+		return TCLOG_EXIT_FATAL;
+	}
+
+	st.tokens.keep = true;
+	st.xs.args_objects = true;	/* the rule of -f text */
+	st.xs.done = example_done;
+	st.xs.ctx = &st;
+	tclog_examples_init(&st.xs);
+	tclog_record_init(&st.rec);
+	tclog_inputs_init(&in, argc, argv);
+	while (tclog_inputs_next(&in, &st.status_code))
+		read_file(&st, in.fd, in.name, limit);
+	tclog_examples_end(&st.xs);
+
+	if (st.json)
+		put_json(&st, &out);
+	else
+		put_screen(&st, &out);
+	tclog_write(out.data, out.len);
+
+	tclog_buf_free(&out);
+	tclog_examples_free(&st.xs);
+	tclog_record_free(&st.rec);
+	tclog_tokenizer_free(st.tok);
+	tclog_tokens_free(&st.tokens);
+	tclog_prompt_free(&st.prompt);
+	tclog_buf_free(&st.text);
+	tclog_buf_free(&st.name);
+	tally_free(&st.status);
+	tally_free(&st.tool);
+	tally_free(&st.model);
+	free(st.calls);
+	free(st.lengths.len);
+	free(st.lengths.n);
+	status = tclog_close_output();
+	return status > st.status_code ? status : st.status_code;
+}

@@ -1,0 +1,20 @@
+#!/bin/sh
+# The npm package that tests (and make bench) use as the reference
+# tokenizer, installed into DIR/node_modules when missing:
+#   deps-npm.sh DIR
+# as root with npm; otherwise (or offline) says in one line that the
+# tests that need it will be skipped.
+dir=$1
+pkg=@lenml/tokenizers@3.7.2
+[ -f "$dir/node_modules/@lenml/tokenizers/package.json" ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v npm >/dev/null 2>&1 &&
+    command -v node >/dev/null 2>&1; then
+	echo "tclog: installing $pkg (npm) into $dir"
+	mkdir -p "$dir" &&
+	    npm install --silent --no-audit --no-fund --prefix "$dir" "$pkg" \
+	    >/dev/null 2>&1 && exit 0
+	echo "tclog: npm install $pkg failed (offline?): tokenizer tests will be skipped" >&2
+	exit 0
+fi
+echo "tclog: $pkg not installed (needs node and npm): tokenizer tests will be skipped" >&2
+exit 0
