@@ -515,7 +515,9 @@ write_all(int fd, const char *p, size_t n)
 }
 
 /* Writes record e of x with its "rating" member set where the logger
- * writes it: its value replaced, or a member added last. */
+ * writes it: its value replaced, or a member added right after
+ * "tools_enabled" (before the members tclog-upgrade adds after it), or
+ * last. */
 static int
 write_rated(struct rate *r, struct index *x, struct entry *e, int out)
 {
@@ -533,11 +535,19 @@ write_rated(struct rate *r, struct index *x, struct entry *e, int out)
 		return write_all(out, text, at) || write_all(out, &digit, 1) ||
 		    write_all(out, text + end, e->len - end) ? -1 : 0;
 	}
+	r->msg.len = 0;
+	if ((f = tclog_record_get(&r->rec, "tools_enabled")) != NULL &&
+	    f != &r->rec.field[r->rec.nfield - 1]) {
+		at = (size_t)(f->value - text) + f->value_len;
+		tclog_buf_printf(&r->msg, ",\"rating\":%c", digit);
+		return write_all(out, text, at) || write_all(out, r->msg.data,
+		    r->msg.len) || write_all(out, text + at, e->len - at) ?
+		    -1 : 0;
+	}
 	at = e->len;
 	while (at > 0 && text[at - 1] != '}')
 		at--;
 	at--;			/* at the closing brace */
-	r->msg.len = 0;
 	tclog_buf_printf(&r->msg, "%s\"rating\":%c", r->rec.nfield ? "," : "",
 	    digit);
 	return write_all(out, text, at) || write_all(out, r->msg.data,
