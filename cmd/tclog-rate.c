@@ -63,7 +63,10 @@ struct rate {
 	bool raw;
 	sigset_t sigs, oldmask;
 	int status;
+	bool in_file;		/* the ratings are saved */
 };
+
+static size_t count_rated(const struct index *x);
 
 /* The signal that ends or suspends the session, set by its handler. */
 static volatile sig_atomic_t caught;
@@ -126,14 +129,17 @@ term_open(struct rate *r)
 	static const int sig[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP };
 	struct sigaction sa = { .sa_handler = on_signal };
 
-	r->tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	/* our own open file of the terminal: O_NONBLOCK is not the
+	 * shell's (see term_write) */
+	r->tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (r->tty == -1)
 		err(TCLOG_EXIT_FATAL, "no terminal to read keys from: /dev/tty");
 	if (tcgetattr(r->tty, &r->saved) != 0)
 		err(TCLOG_EXIT_FATAL, "/dev/tty");
 	tclog_review_colour(&r->rv, tclog_review_wants_colour(r->tty));
-	/* The signals stay blocked but while a key is awaited: a handler
-	 * only sets caught, and the loop acts on it between keys. */
+	/* The signals stay blocked but while the command waits (for a key,
+	 * for the terminal, for the logger to finish a record): a handler
+	 * only sets caught, and the waiting code acts on it. */
 	sigemptyset(&r->sigs);
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(sig) / sizeof(sig[0]); i++) {
@@ -146,36 +152,22 @@ term_open(struct rate *r)
 	term_raw(r);
 }
 
-static void
-term_write(struct rate *r, const char *s, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(r->tty, s, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			err(TCLOG_EXIT_FATAL, "/dev/tty");
-		s += w;
-		n -= (size_t)w;
-	}
-}
-
-static void
-term_puts(struct rate *r, const char *s)
-{
-	term_write(r, s, strlen(s));
-}
-
 /* Ends the command by the signal caught, the terminal restored and
  * nothing saved: a shell sees that it was interrupted. */
 static void
 die_by_signal(struct rate *r, int sig, size_t nrated)
 {
+	/* As Ctrl-C does: output dropped, and restarted if Ctrl-S stopped
+	 * it, so that neither the restore nor the message waits for it.
+	 * (Linux restarts with TCOON only output that TCOOFF stopped.) */
+	tcflush(r->tty, TCOFLUSH);
+	tcflow(r->tty, TCOOFF);
+	tcflow(r->tty, TCOON);
 	term_restore(r);
 	(void)!write(r->tty, "\n", 1);	/* the terminal may have gone */
-	warnx("%s: interrupted: %zu new rating%s not saved", r->name, nrated,
-	    nrated == 1 ? "" : "s");
+	if (!r->in_file)	/* else only their report is cut short */
+		warnx("%s: interrupted: %zu new rating%s not saved", r->name,
+		    nrated, nrated == 1 ? "" : "s");
 	signal(sig, SIG_DFL);
 	sigprocmask(SIG_SETMASK, &r->oldmask, NULL);
 	raise(sig);
@@ -197,6 +189,59 @@ suspend(struct rate *r)
 	sigprocmask(SIG_BLOCK, &tstp, NULL);
 	signal(SIGTSTP, on_signal);
 	term_raw(r);
+}
+
+/* Acts on a signal caught: ends the command, or suspends it and returns
+ * when it is continued. */
+static void
+take_signal(struct rate *r)
+{
+	if (caught == SIGTSTP) {
+		caught = 0;
+		suspend(r);
+	} else if (caught != 0)
+		die_by_signal(r, caught, count_rated(&r->idx));
+}
+
+/* Waits with the signals let in, as long as timeout (NULL: until the
+ * terminal is ready to take output), then acts on a signal caught. */
+static void
+wait_taking_signals(struct rate *r, const struct timespec *timeout)
+{
+	struct pollfd pfd = { .fd = r->tty, .events = POLLOUT };
+
+	if (ppoll(timeout != NULL ? NULL : &pfd, timeout != NULL ? 0 : 1,
+	    timeout, &r->oldmask) < 0 && errno != EINTR)
+		err(TCLOG_EXIT_FATAL, "/dev/tty");
+	take_signal(r);
+}
+
+/* The terminal does not block (term_open): a write it cannot take yet is
+ * waited for with the signals let in, so that a stalled terminal
+ * (Ctrl-S, a slow link) never keeps Ctrl-C or SIGTERM out. */
+static void
+term_write(struct rate *r, const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(r->tty, s, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN) {
+			wait_taking_signals(r, NULL);
+			continue;
+		}
+		if (w < 0)
+			err(TCLOG_EXIT_FATAL, "/dev/tty");
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+static void
+term_puts(struct rate *r, const char *s)
+{
+	term_write(r, s, strlen(s));
 }
 
 /* The next key: a byte, 0 for an escape sequence (arrow keys), -1 when
@@ -460,7 +505,9 @@ reindex(struct rate *r, struct index *x)
 		if (bad == 0)
 			return true;
 		close(fd);
-		nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
+		/* Ctrl-C here still ends it, nothing saved */
+		wait_taking_signals(r, &(struct timespec){ 0,
+		    100 * 1000 * 1000 });
 	}
 	return false;
 }
@@ -515,7 +562,9 @@ write_all(int fd, const char *p, size_t n)
 }
 
 /* Writes record e of x with its "rating" member set where the logger
- * writes it: its value replaced, or a member added last. */
+ * writes it: its value replaced, or a member added right after
+ * "tools_enabled" (before the members tclog-upgrade adds after it), or
+ * last. */
 static int
 write_rated(struct rate *r, struct index *x, struct entry *e, int out)
 {
@@ -533,11 +582,19 @@ write_rated(struct rate *r, struct index *x, struct entry *e, int out)
 		return write_all(out, text, at) || write_all(out, &digit, 1) ||
 		    write_all(out, text + end, e->len - end) ? -1 : 0;
 	}
+	r->msg.len = 0;
+	if ((f = tclog_record_get(&r->rec, "tools_enabled")) != NULL &&
+	    f != &r->rec.field[r->rec.nfield - 1]) {
+		at = (size_t)(f->value - text) + f->value_len;
+		tclog_buf_printf(&r->msg, ",\"rating\":%c", digit);
+		return write_all(out, text, at) || write_all(out, r->msg.data,
+		    r->msg.len) || write_all(out, text + at, e->len - at) ?
+		    -1 : 0;
+	}
 	at = e->len;
 	while (at > 0 && text[at - 1] != '}')
 		at--;
 	at--;			/* at the closing brace */
-	r->msg.len = 0;
 	tclog_buf_printf(&r->msg, "%s\"rating\":%c", r->rec.nfield ? "," : "",
 	    digit);
 	return write_all(out, text, at) || write_all(out, r->msg.data,
@@ -632,6 +689,7 @@ save(struct rate *r)
 			errno = e;
 			err(TCLOG_EXIT_FATAL, "%s: cannot replace it", r->name);
 		}
+		r->in_file = true;
 		if ((out = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
 			fsync(out);
 			close(out);

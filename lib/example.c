@@ -109,15 +109,48 @@ is_json_containers(const char *s, size_t n)
 	return st == yajl_status_ok;
 }
 
+/* True when s, trimmed, is one or more <tool_call>JSON</tool_call>
+ * blocks with only white space between them: the form of Qwen's chat
+ * template, in which Qwen writes its calls when it writes them as text. */
+static bool
+is_tool_call_blocks(const char *s, size_t n)
+{
+	static const char open[] = "<tool_call>", close[] = "</tool_call>";
+	const size_t olen = sizeof(open) - 1, clen = sizeof(close) - 1;
+
+	if (n == 0)
+		return false;
+	while (n > 0) {
+		const char *end;
+
+		if (n < olen || memcmp(s, open, olen) != 0)
+			return false;
+		s += olen;
+		n -= olen;
+		end = memmem(s, n, close, clen);
+		if (end == NULL || !is_json_containers(s, (size_t)(end - s)))
+			return false;
+		n -= (size_t)(end - s) + clen;
+		s = end + clen;
+		while (n > 0 && tclog_json_is_space(*s)) {
+			s++;
+			n--;
+		}
+	}
+	return true;
+}
+
 /*
- * True when the assistant's content is nothing but JSON text, maybe in
- * a ``` or ```json fence: the call written out as text, which the
- * example already carries as a structured call.
+ * True when the assistant's content is nothing but the calls written out
+ * as text, which the example already carries as structured calls: JSON
+ * text, maybe in a ``` or ```json fence, or <tool_call> blocks.
  */
 static bool
 is_json_only(const char *s, size_t n)
 {
 	tclog_json_trim(&s, &n);
+	if (is_tool_call_blocks(s, n))
+		return true;
 	if (n >= 6 && memcmp(s, "```", 3) == 0) {
 		if (memcmp(s + n - 3, "```", 3) != 0)
 			return false;
@@ -428,6 +461,20 @@ log_call(struct tclog_examples *xs, size_t i, const char *file,
 	xs->bad_line = line;
 }
 
+/* Adds the entry's own call to the open example, with id call_N. */
+static void
+text_call(struct tclog_examples *xs, const char *file, unsigned long line,
+    int *status)
+{
+	struct tclog_call *c = new_call(&xs->ex);
+
+	tclog_buf_printf(&c->id, "call_%zu", xs->ex.ncall);
+	tclog_buf_add(&c->name, xs->name.data, xs->name.len);
+	tclog_buf_add(&c->args, xs->args.data, xs->args.len);
+	c->args_json = xs->args_json;
+	log_call(xs, xs->ex.ncall - 1, file, line, status);
+}
+
 /* Starts an example with the entry, its response decoded in
  * xs->response, its content and calls (raw values, or NULL) there. */
 static void
@@ -437,7 +484,6 @@ start_example(struct tclog_examples *xs, const struct tclog_field *query,
     size_t calls_len, const char *file, unsigned long line, int *status)
 {
 	struct tclog_example *ex = &xs->ex;
-	struct tclog_call *c;
 	long i = -1;
 
 	xs->open = true;
@@ -471,17 +517,13 @@ start_example(struct tclog_examples *xs, const struct tclog_field *query,
 		log_call(xs, (size_t)i, file, line, status);
 		return;
 	}
-	/* The call was parsed out of the reply's text, or the response
+	/* The call was parsed out of the reply's text (the entries that
+	 * follow with the same turn are its other calls), or the response
 	 * does not hold it: the entry's own call stands alone. */
 	ex->kind = ex->ncall > 0 ? TCLOG_EXAMPLE_STRAY : TCLOG_EXAMPLE_TEXT;
 	ex->ncall = 0;
-	xs->more = false;
-	c = new_call(ex);
-	tclog_buf_adds(&c->id, "call_1");
-	tclog_buf_add(&c->name, xs->name.data, xs->name.len);
-	tclog_buf_add(&c->args, xs->args.data, xs->args.len);
-	c->args_json = xs->args_json;
-	log_call(xs, 0, file, line, status);
+	xs->more = ex->kind == TCLOG_EXAMPLE_TEXT;
+	text_call(xs, file, line, status);
 }
 
 void
@@ -553,6 +595,10 @@ tclog_examples_entry(struct tclog_examples *xs,
 
 	if (xs->open && same_turn(xs, query, response, model)) {
 		/* The same response: known good, no need to check it again. */
+		if (xs->more && xs->ex.kind == TCLOG_EXAMPLE_TEXT) {
+			text_call(xs, file, line, status);
+			goto joined;
+		}
 		if (xs->more && (i = find_call(xs)) >= 0) {
 			log_call(xs, (size_t)i, file, line, status);
 			goto joined;
@@ -590,7 +636,10 @@ tclog_examples_entry(struct tclog_examples *xs,
 	start_example(xs, query, response, model, content, content_len, calls,
 	    calls_len, file, line, status);
 joined:
-	if (!xs->more || xs->ex.nlogged == xs->ex.ncall)
+	/* A response written as text has no list of calls to say when its
+	 * entries are all in: only the next turn does. */
+	if (!xs->more || (xs->ex.kind == TCLOG_EXAMPLE_CALLS &&
+	    xs->ex.nlogged == xs->ex.ncall))
 		finish_example(xs);
 }
 

@@ -126,7 +126,7 @@ tclog_prompt_tools(struct tclog_prompt *p, const char *path, size_t limit)
 		if (name == NULL || tclog_json_type(name, name_len) !=
 		    TCLOG_JSON_STRING) {
 			warnx("%s: tool %zu: the function has no \"name\" string",
-			    path, n);
+			    file, n);
 			goto done;
 		}
 	}

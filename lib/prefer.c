@@ -52,11 +52,23 @@ static const struct pref_form forms[] = {
 	    "human", "conversations", "chosen", "rejected", true, NULL },
 };
 
-/* A response kept for DPO: the best or the worst to a prompt so far. */
+/* A response kept for DPO: the best or the worst to a prompt so far.
+ * Only the response is kept, not its line: the prompt (system prompt
+ * and tools included) is the same for every response to the query, and
+ * is rendered again at the end. */
 struct side {
 	int rating;		/* 0: none yet */
-	struct tclog_buf line;	/* its line in the base format */
-	struct tclog_buf said;	/* what it says, to compare (ids aside) */
+	size_t nturn;		/* its turns in the base format */
+	char *data;		/* the turns back to back, commas between,
+				 * then what it says (said_of), exactly */
+	size_t turns_len, said_len;
+};
+
+/* The sides of a prompt; while best and worst are the same response
+ * (one response so far, or a tie), it is kept once, as best. */
+struct sides {
+	struct side best, worst;
+	bool same;
 };
 
 struct pref {
@@ -65,10 +77,11 @@ struct pref {
 	struct tclog_buf got, said;
 	const char **turn;	/* the turns of a line */
 	size_t *turn_len, nturn, turn_cap;
-	/* DPO: the distinct prompts in order, two sides each */
+	/* DPO: the distinct prompts in order, with their sides */
 	struct tclog_keyset prompts;
-	struct side *best, *worst;
+	struct sides *sides;
 	size_t cap;
+	struct tclog_buf line, rejected;
 	/* the summary */
 	unsigned long written, middle, unrated, identical, nopair;
 };
@@ -174,15 +187,17 @@ put_turns(struct tclog_buf *b, const struct pref *p, size_t from, size_t to,
 	tclog_buf_addc(b, ']');
 }
 
-/* The response of line (the turns after the user's), into out. */
+/* Appends the kept response s as put_turns does. */
 static void
-response_of(struct pref *p, const char *line, size_t len,
-    struct tclog_buf *out)
+put_side(struct tclog_buf *b, const struct pref *p, const struct side *s)
 {
-	size_t user = split(p, line, len);
+	bool one = p->form->single && s->nturn == 1;
 
-	out->len = 0;
-	put_turns(out, p, user, p->nturn, true);
+	if (!one)
+		tclog_buf_addc(b, '[');
+	tclog_buf_add(b, s->data, s->turns_len);
+	if (!one)
+		tclog_buf_addc(b, ']');
 }
 
 /*
@@ -223,9 +238,10 @@ rearrange(struct tclog_writer *w, struct pref *p, const char *line,
 			rejected = NULL;
 		}
 	}
-	if (rejected != NULL)
-		tclog_buf_printf(b, ",\"%s\":%.*s", f->rejected,
-		    (int)rejected->len, rejected->data);
+	if (rejected != NULL) {
+		tclog_buf_printf(b, ",\"%s\":", f->rejected);
+		tclog_buf_add(b, rejected->data, rejected->len);
+	}
 	if (label != NULL)
 		tclog_buf_printf(b, ",\"%s\":%s", f->label, label);
 	tclog_buf_addc(b, '}');
@@ -269,14 +285,44 @@ said_of(struct tclog_buf *b, const struct tclog_example *ex)
 	tclog_buf_addc(b, ']');
 }
 
+/* Keeps the response of the base line in p->got (said in p->said), in
+ * memory of its exact size: there is one or two per prompt. */
 static void
-keep(struct side *s, const struct pref *p, int rating)
+keep(struct side *s, struct pref *p, int rating)
 {
+	size_t user = split(p, p->got.data, p->got.len);
+	struct tclog_buf *b = &p->line;
+
+	b->len = 0;
+	for (size_t i = user; i < p->nturn; i++) {
+		if (i > user)
+			tclog_buf_addc(b, ',');
+		tclog_buf_add(b, p->turn[i], p->turn_len[i]);
+	}
+	s->turns_len = b->len;
+	tclog_buf_add(b, p->said.data, p->said.len);
+	s->said_len = p->said.len;
+	s->data = tclog_xrealloc(s->data, b->len);
+	memcpy(s->data, b->data, b->len);
 	s->rating = rating;
-	s->line.len = 0;
-	tclog_buf_add(&s->line, p->got.data, p->got.len);
-	s->said.len = 0;
-	tclog_buf_add(&s->said, p->said.data, p->said.len);
+	s->nturn = p->nturn - user;
+}
+
+static void
+side_swap(struct side *a, struct side *b)
+{
+	struct side t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* What the kept response says. */
+static const char *
+side_said(const struct side *s, size_t *len)
+{
+	*len = s->said_len;
+	return s->data != NULL ? s->data + s->turns_len : "";
 }
 
 /* DPO: keeps the best and the worst response to each prompt so far; an
@@ -285,31 +331,37 @@ static void
 dpo_add(struct pref *p, const struct tclog_example *ex)
 {
 	int r = ex->min_rating;
-	struct side *best, *worst;
-	size_t i;
+	struct sides *ss;
 
 	if (tclog_keyset_add(&p->prompts, ex->query.data, ex->query.len) &&
 	    p->prompts.n > p->cap) {
 		size_t cap = p->cap ? 2 * p->cap : 64;
 
-		p->best = tclog_xrealloc(p->best, cap * sizeof(*p->best));
-		p->worst = tclog_xrealloc(p->worst, cap * sizeof(*p->worst));
-		memset(p->best + p->cap, 0, (cap - p->cap) * sizeof(*p->best));
-		memset(p->worst + p->cap, 0, (cap - p->cap) *
-		    sizeof(*p->worst));
+		p->sides = tclog_xrealloc(p->sides, cap * sizeof(*p->sides));
+		memset(p->sides + p->cap, 0, (cap - p->cap) *
+		    sizeof(*p->sides));
 		p->cap = cap;
 	}
-	i = tclog_keyset_find(&p->prompts, ex->query.data, ex->query.len);
-	best = &p->best[i];
-	worst = &p->worst[i];
-	if (best->rating != 0 && r <= best->rating && r >= worst->rating)
+	ss = &p->sides[tclog_keyset_find(&p->prompts, ex->query.data,
+	    ex->query.len)];
+	if (ss->best.rating != 0 && r <= ss->best.rating &&
+	    r >= ss->worst.rating)
 		return;
 	tclog_writer_write(&p->base, ex);
 	said_of(&p->said, ex);
-	if (best->rating == 0 || r > best->rating)
-		keep(best, p, r);
-	if (worst->rating == 0 || r < worst->rating)
-		keep(worst, p, r);
+	if (ss->best.rating == 0) {	/* the first response */
+		keep(&ss->best, p, r);
+		ss->worst.rating = r;
+		ss->same = true;
+	} else if (r > ss->best.rating) {
+		if (ss->same)	/* the old best stays the worst */
+			side_swap(&ss->best, &ss->worst);
+		ss->same = false;
+		keep(&ss->best, p, r);
+	} else {	/* r < worst */
+		ss->same = false;
+		keep(&ss->worst, p, r);
+	}
 }
 
 /* KTO: each response judged good (4, 5) or bad (1, 2), by its lowest
@@ -370,6 +422,56 @@ summary(const struct pref *p)
 	fputc('\n', stderr);
 }
 
+/*
+ * Writes the pair of prompt i: its base line rendered again from the
+ * query alone (an example with no calls), its response turns replaced by
+ * best's, rearranged with worst's as the rejected response.
+ */
+static void
+write_pair(struct tclog_writer *w, struct pref *p, size_t i,
+    const struct side *best, const struct side *worst)
+{
+	struct tclog_example ex = { .kind = TCLOG_EXAMPLE_CALLS };
+	struct tclog_json_iter it;
+	const char *k, *v;
+	size_t klen, vlen, user;
+	bool first = true;
+
+	ex.query.data = p->prompts.names.data + p->prompts.off[i];
+	ex.query.len = p->prompts.len[i];
+	tclog_writer_write(&p->base, &ex);
+	user = split(p, p->got.data, p->got.len);
+	p->line.len = 0;
+	tclog_buf_addc(&p->line, '{');
+	tclog_json_iter_init(&it, p->got.data, p->got.len);
+	while (tclog_json_next_member(&it, &k, &klen, &v, &vlen)) {
+		if (!first)
+			tclog_buf_addc(&p->line, ',');
+		first = false;
+		tclog_buf_add(&p->line, k, klen);
+		tclog_buf_addc(&p->line, ':');
+		if (!tclog_json_key_is(k, klen, p->form->turns)) {
+			tclog_buf_add(&p->line, v, vlen);
+			continue;
+		}
+		tclog_buf_addc(&p->line, '[');
+		for (size_t j = 0; j < user; j++) {
+			if (j > 0)
+				tclog_buf_addc(&p->line, ',');
+			tclog_buf_add(&p->line, p->turn[j], p->turn_len[j]);
+		}
+		if (user > 0 && best->nturn > 0)
+			tclog_buf_addc(&p->line, ',');
+		tclog_buf_add(&p->line, best->data, best->turns_len);
+		tclog_buf_addc(&p->line, ']');
+	}
+	tclog_buf_addc(&p->line, '}');
+	p->rejected.len = 0;
+	put_side(&p->rejected, p, worst);
+	rearrange(w, p, p->line.data, p->line.len, &p->rejected, NULL);
+	p->written++;
+}
+
 /* DPO writes its pairs at the end, in the order the prompts came. */
 void
 tclog_prefer_finish(struct tclog_writer *w)
@@ -377,32 +479,29 @@ tclog_prefer_finish(struct tclog_writer *w)
 	struct pref *p = pref_state(w);
 
 	for (size_t i = 0; i < p->prompts.n; i++) {
-		struct side *best = &p->best[i], *worst = &p->worst[i];
+		struct sides *ss = &p->sides[i];
+		size_t blen, wlen;
+		const char *bsaid = side_said(&ss->best, &blen);
+		const char *wsaid = side_said(&ss->worst, &wlen);
 
-		if (best->rating < 4 || worst->rating > 2)
+		/* (while same, both have the one rating: no pair) */
+		if (ss->best.rating < 4 || ss->worst.rating > 2)
 			p->nopair++;
-		else if (tclog_json_equal(best->said.data, best->said.len,
-		    worst->said.data, worst->said.len))
+		else if (tclog_json_equal(bsaid, blen, wsaid, wlen))
 			p->identical++;
-		else {
-			response_of(p, worst->line.data, worst->line.len,
-			    &p->got);
-			rearrange(w, p, best->line.data, best->line.len,
-			    &p->got, NULL);
-			p->written++;
-		}
-		tclog_buf_free(&best->line);
-		tclog_buf_free(&best->said);
-		tclog_buf_free(&worst->line);
-		tclog_buf_free(&worst->said);
+		else
+			write_pair(w, p, i, &ss->best, &ss->worst);
+		free(ss->best.data);
+		free(ss->worst.data);
 	}
 	summary(p);
 	tclog_writer_finish(&p->base);
 	tclog_keyset_free(&p->prompts);
 	tclog_buf_free(&p->got);
 	tclog_buf_free(&p->said);
-	free(p->best);
-	free(p->worst);
+	tclog_buf_free(&p->line);
+	tclog_buf_free(&p->rejected);
+	free(p->sides);
 	free(p->turn);
 	free(p->turn_len);
 	free(p);

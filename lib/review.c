@@ -344,9 +344,11 @@ view_rating(struct tclog_review *c)
 	else if (n >= 1 && n <= 5)
 		tclog_buf_printf(&c->view, "%s%s%s %lld/5\n", c->pal.warn,
 		    stars[n], c->pal.off, n);
-	else
-		tclog_buf_printf(&c->view, "not 1-5: %.*s\n",
-		    (int)f->value_len, f->value);
+	else {	/* any JSON value, as long as the record */
+		tclog_buf_adds(&c->view, "not 1-5: ");
+		tclog_buf_add(&c->view, f->value, f->value_len);
+		tclog_buf_addc(&c->view, '\n');
+	}
 }
 
 /* Appends text as view_text does, in colour. */

@@ -527,7 +527,8 @@ struct tclog_call {
 enum tclog_example_kind {
 	TCLOG_EXAMPLE_CALLS,	/* the calls of the response's tool_calls */
 	TCLOG_EXAMPLE_TEXT,	/* the response has no tool_calls (the model
-				 * wrote the call as text): the entry's call */
+				 * wrote its calls as text): its entries'
+				 * calls */
 	TCLOG_EXAMPLE_STRAY	/* the entry's call is none of the response's
 				 * calls: it stands alone */
 };
@@ -544,7 +545,8 @@ struct tclog_example {
 	struct tclog_buf query;		/* user_query, decoded */
 	struct tclog_buf content;	/* the assistant's prose, decoded */
 	struct tclog_call *call;	/* in the response's order */
-	size_t ncall;		/* the response's calls (1: TEXT, STRAY) */
+	size_t ncall;		/* the response's calls (TEXT: its entries';
+				 * STRAY: 1) */
 	size_t nlogged;		/* of them, those with an entry */
 	const char *file;	/* where its entries are */
 	unsigned long first_line;
@@ -554,7 +556,8 @@ struct tclog_example {
 	size_t call_cap;	/* private */
 };
 
-/* Every call of the response has an entry (always so for TEXT). */
+/* Every call of the response has an entry (always so for TEXT: its
+ * calls are those of its entries). */
 static inline bool
 tclog_example_whole(const struct tclog_example *ex)
 {
@@ -564,10 +567,10 @@ tclog_example_whole(const struct tclog_example *ex)
 /*
  * Gathers log entries into examples. Consecutive entries with the same
  * user_query, model_response and model are one response as long as each
- * matches (tclog_call_same) a call of it no earlier entry matched; an
- * example is delivered to done as soon as all its calls have entries,
- * else when the next one starts or at tclog_examples_end. Memory holds
- * one example.
+ * matches (tclog_call_same) a call of it no earlier entry matched (a
+ * response without tool_calls: every such entry); an example is
+ * delivered to done as soon as all its calls have entries, else when the
+ * next one starts or at tclog_examples_end. Memory holds one example.
  *
  *	struct tclog_examples xs = { .done = write, .ctx = &me };
  *
