@@ -18,6 +18,11 @@ CPPFLAGS += -D_GNU_SOURCE -Ilib
 # yajl: through pkg-config when it knows it, else plainly.
 YAJL_CFLAGS := $(shell pkg-config --cflags yajl 2>/dev/null)
 YAJL_LIBS := $(shell pkg-config --libs yajl 2>/dev/null || echo -lyajl)
+# tclog-scrub alone links the regular-expression engines: Vectorscan
+# finds which rules match, PCRE2 where (bench/README.md says why).
+REGEX_CFLAGS := $(shell pkg-config --cflags libhs libpcre2-8 2>/dev/null)
+REGEX_LIBS := $(shell pkg-config --libs libhs libpcre2-8 2>/dev/null || \
+	echo -lhs -lpcre2-8)
 
 BUILD ?= build
 COMMANDS := $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
@@ -30,7 +35,7 @@ TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/bin/test-%,$(wildcard tests/to
 MANS := $(wildcard man/*.1 man/*.7)
 
 # What a fresh Debian machine needs for `make demo` and for `make check`.
-DEMO_DEPS = libyajl-dev pkg-config
+DEMO_DEPS = libyajl-dev libvectorscan-dev libpcre2-dev pkg-config
 CHECK_DEPS = $(DEMO_DEPS) mandoc python3 python3-jinja2
 
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -51,8 +56,11 @@ $(BUILD)/libtclog.a: $(LIB_OBJ)
 
 $(BUILD)/bin/%: cmd/%.c $(BUILD)/libtclog.a lib/tclog.h
 	@mkdir -p $(@D)
-	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(LDFLAGS) \
-		-o $@ $< $(BUILD)/libtclog.a $(YAJL_LIBS)
+	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(CMD_CFLAGS) \
+		$(LDFLAGS) -o $@ $< $(BUILD)/libtclog.a $(YAJL_LIBS) $(CMD_LIBS)
+
+$(BUILD)/bin/tclog-scrub: CMD_CFLAGS = $(REGEX_CFLAGS)
+$(BUILD)/bin/tclog-scrub: CMD_LIBS = $(REGEX_LIBS)
 
 $(BUILD)/bin/test-%: tests/tools/%.c $(BUILD)/libtclog.a lib/tclog.h
 	@mkdir -p $(@D)
