@@ -77,7 +77,7 @@ static const struct rule builtin[] = {
 	    CHECK_NONE, "\\bsk-[\\w-]" },
 	{ "huggingface-token", "\\bhf_[A-Za-z0-9]{30,}\\b", CHECK_NONE,
 	    "\\bhf_[A-Za-z0-9]" },
-	{ "google-api-key", "\\bAIza[\\w-]{35}", CHECK_NONE, "\\bAIza" },
+	{ "google-api-key", "\\bAIza[\\w-]{35,}", CHECK_NONE, "\\bAIza" },
 	{ "npm-token", "\\bnpm_[A-Za-z0-9]{36}\\b", CHECK_NONE, NULL },
 	{ "sendgrid-key", "\\bSG\\.[\\w-]{16,32}\\.[\\w-]{16,64}",
 	    CHECK_NONE, NULL },
@@ -404,10 +404,15 @@ load_rules(struct rules *r, const char *file, size_t limit)
 			ret = -1;
 		}
 	if (ret == 0 && compile_db(r, &bad, &why) != 0) {
-		if (bad != SIZE_MAX && bad >= nbuiltin)
+		if (bad != SIZE_MAX && bad >= nbuiltin &&
+		    strstr(tclog_buf_str(&why), "empty buffer") != NULL)
+			tclog_diag(tclog_input_name(file),
+			    lines[bad - nbuiltin], "REGEX matches the empty "
+			    "string");
+		else if (bad != SIZE_MAX && bad >= nbuiltin)
 			tclog_diag(tclog_input_name(file),
 			    lines[bad - nbuiltin], "REGEX not supported by "
-			    "Vectorscan: %s", tclog_buf_str(&why));
+			    "Vectorscan: %s", why.data);
 		else
 			errx(TCLOG_EXIT_FATAL, "rules: %s",
 			    tclog_buf_str(&why));
