@@ -98,7 +98,7 @@ test: check
 # bench/: a log generator, the bare yajl parse loop, the library's parse
 # loop and a timer; bench/run measures every built command against jq,
 # python3 and yajl (bench/README.md).
-BENCH_DEPS = $(DEMO_DEPS) jq yajl-tools python3
+BENCH_DEPS = $(DEMO_DEPS) jq yajl-tools python3 npm
 BENCH_TOOLS := $(addprefix $(BUILD)/bench/,gen floor parse measure)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libtclog.a lib/tclog.h
