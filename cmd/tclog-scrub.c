@@ -61,63 +61,63 @@ static const struct rule builtin[] = {
 	    "(?: BLOCK)?-----|\\z)", CHECK_NONE,
 	    "-----BEGIN[ A-Z0-9_-]*PRIVATE KEY" },
 	{ "aws-access-key-id", "\\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)"
-	    "[A-Z2-7]{16}\\b", CHECK_NONE, 
+	    "[A-Z2-7]{16}\\b", CHECK_NONE,
 	    "\\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]" },
 	{ "aws-secret-key", "(?i)aws_?secret_?(?:access_?)?key[\"']?[ \\t]*"
 	    "[=:][ \\t]*[\"']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+]|\\z)",
 	    CHECK_NONE, "(?i)aws_?secret" },
 	{ "github-token", "\\b(?:gh[pousr]_[0-9A-Za-z]{36,}|"
-	    "github_pat_\\w{60,})", CHECK_NONE, 
+	    "github_pat_\\w{60,})", CHECK_NONE,
 	    "\\b(?:gh[pousr]_|github_pat_)" },
-	{ "gitlab-token", "\\bglpat-[\\w-]{20,}", CHECK_NONE, 
+	{ "gitlab-token", "\\bglpat-[\\w-]{20,}", CHECK_NONE,
 	    "\\bglpat-" },
 	{ "slack-token", "\\bxox[abprs]-[0-9A-Za-z-]{10,}", CHECK_NONE,
 	    "\\bxox[abprs]-" },
 	{ "stripe-key", "\\b[rs]k_(?:live|prod)_[0-9A-Za-z]{10,}",
-	    CHECK_NONE, 
+	    CHECK_NONE,
 	    "\\b[rs]k_(?:live|prod)_" },
-	{ "anthropic-key", "\\bsk-ant-[\\w-]{20,}", CHECK_NONE, 
+	{ "anthropic-key", "\\bsk-ant-[\\w-]{20,}", CHECK_NONE,
 	    "\\bsk-ant-" },
 	{ "openai-key", "\\bsk-(?:proj-|svcacct-|admin-)?[\\w-]{20,}",
 	    CHECK_NONE, "\\bsk-[\\w-]" },
 	{ "huggingface-token", "\\bhf_[A-Za-z0-9]{30,}\\b", CHECK_NONE,
 	    "\\bhf_[A-Za-z0-9]" },
 	{ "google-api-key", "\\bAIza[\\w-]{35,}", CHECK_NONE, "\\bAIza" },
-	{ "npm-token", "\\bnpm_[A-Za-z0-9]{36}\\b", CHECK_NONE, 
+	{ "npm-token", "\\bnpm_[A-Za-z0-9]{36}\\b", CHECK_NONE,
 	    "\\bnpm_[A-Za-z0-9]" },
 	{ "sendgrid-key", "\\bSG\\.[\\w-]{16,32}\\.[\\w-]{16,64}",
-	    CHECK_NONE, 
+	    CHECK_NONE,
 	    "\\bSG\\.[\\w-]" },
-	{ "jwt", "\\beyJ[\\w-]{10,}\\.eyJ[\\w-]{10,}\\.[\\w-]*", CHECK_NONE, 
+	{ "jwt", "\\beyJ[\\w-]{10,}\\.eyJ[\\w-]{10,}\\.[\\w-]*", CHECK_NONE,
 	    "\\beyJ[\\w-]+\\.eyJ" },
 	{ "url-password", "\\b[A-Za-z][A-Za-z0-9+.-]{1,20}://"
 	    "[^\\s:@/\"'<>]{1,100}:([^\\s@/\"'<>]{1,200})@", CHECK_VALUE,
 	    "://[^\\s:@/\"'<>]+:[^\\s@/\"'<>]+@" },
 	{ "authorization", "(?i)\\bauthorization[\"']?[ \\t]*[:=][ \\t]*"
 	    "[\"']?(?:bearer|basic|token)[ \\t]+([\\w.~+/=-]{8,})",
-	    CHECK_VALUE, 
+	    CHECK_VALUE,
 	    "(?i)\\bauthorization[\"\']?[ \\t]*[:=]" },
 	{ "token-header", "(?i)\\b(?:private-token|x-api-key|x-auth-token)"
-	    "[\"']?[ \\t]*:[ \\t]*[\"']?([\\w.~+/=-]{8,})", CHECK_VALUE, 
+	    "[\"']?[ \\t]*:[ \\t]*[\"']?([\\w.~+/=-]{8,})", CHECK_VALUE,
 	    "(?i)\\b(?:private-token|x-api-key|x-auth-token)" },
 	{ "curl-password", "\\bcurl\\b[^\\n]*?[ \\t](?:-u|--user)"
-	    "(?:[ \\t]+|=)?['\"]?[^\\s:'\"]+:([^\\s'\"]+)", CHECK_VALUE, 
+	    "(?:[ \\t]+|=)?['\"]?[^\\s:'\"]+:([^\\s'\"]+)", CHECK_VALUE,
 	    "\\bcurl\\b[^\\n]*[ \\t](?:-u|--user)" },
 	{ "mysql-password", "\\b(?:mysql|mysqldump|mysqladmin|mariadb)\\b"
-	    "[^\\n]*?[ \\t]-p([^\\s'\"-][^\\s'\"]*)", CHECK_VALUE, 
+	    "[^\\n]*?[ \\t]-p([^\\s'\"-][^\\s'\"]*)", CHECK_VALUE,
 	    "\\b(?:mysql|mysqldump|mysqladmin|mariadb)\\b[^\\n]*[ \\t]-p" },
 	{ "sshpass-password", "\\bsshpass[ \\t]+-p[ \\t]*['\"]?"
-	    "([^\\s'\"]+)", CHECK_VALUE, 
+	    "([^\\s'\"]+)", CHECK_VALUE,
 	    "\\bsshpass[ \\t]+-p" },
 	{ "password-option", "--(?:password|passwd|token|secret|api-key)"
-	    "(?:=|[ \\t]+)['\"]?([^\\s'\"-][^\\s'\"]*)", CHECK_VALUE, 
+	    "(?:=|[ \\t]+)['\"]?([^\\s'\"-][^\\s'\"]*)", CHECK_VALUE,
 	    "--(?:password|passwd|token|secret|api-key)[= \\t]" },
 	{ "secret", "(?i)(?:password|passwd|pwd|secret|token|api[_-]?key|"
 	    "access[_-]?key|auth[_-]?key|private[_-]?key)(?:[_-]?key)?"
-	    "[\"']?[ \\t]*[=:][ \\t]*[\"']?" VALUE, CHECK_KEYWORD, 
+	    "[\"']?[ \\t]*[=:][ \\t]*[\"']?" VALUE, CHECK_KEYWORD,
 	    "(?i)(?:passw|pwd|secret|token|api[_-]?key|access[_-]?key|auth[_-]?key|private[_-]?key)[\\w-]*[\"\']?[ \\t]*[=:]" },
 	{ "email", "\\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*"
-	    "\\.[A-Za-z]{2,}\\b", CHECK_EMAIL, 
+	    "\\.[A-Za-z]{2,}\\b", CHECK_EMAIL,
 	    "[A-Za-z0-9._%+-]@[A-Za-z0-9-]+\\." },
 };
 #undef VALUE
