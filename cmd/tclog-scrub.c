@@ -756,6 +756,8 @@ scrub_string(struct scrub *s, const char *raw, size_t n,
 	tclog_json_trim(&j, &jlen);
 	if (jlen > 1 && (*j == '{' || *j == '[') && depth < DEPTH_MAX &&
 	    tclog_json_check(j, jlen, false, &s->err) == 0) {
+		if (out == NULL)
+			return scrub_value(s, j, jlen, NULL, depth + 1, false);
 		lv->json.len = 0;
 		tclog_buf_add(&lv->json, text, (size_t)(j - text));
 		found = scrub_value(s, j, jlen, &lv->json, depth + 1, false);
@@ -771,12 +773,15 @@ scrub_string(struct scrub *s, const char *raw, size_t n,
 		return found;
 	}
 	find_all(s, text, len, keyed);
+	if (out == NULL) {
+		if (s->list)
+			list_findings(s);
+		return s->nfind;
+	}
 	if (s->nfind == 0) {
 		tclog_buf_add(out, raw, n);
 		return 0;
 	}
-	if (s->list)
-		list_findings(s);
 	found = s->nfind;
 	put_replaced(s, out, text, len, raw, n, &lv->text);
 	return found;
@@ -820,7 +825,9 @@ path_key(struct scrub *s, const char *key, size_t len)
 }
 
 /* A JSON value, validated: appends it scrubbed to out, the text between
- * its parts copied as written. Returns the findings. */
+ * its parts copied as written. Returns the findings. With out NULL it
+ * only counts them (and lists them for -l): most records have none, and
+ * are written as they came without being copied first. */
 static size_t
 scrub_value(struct scrub *s, const char *v, size_t n, struct tclog_buf *out,
     int depth, bool keyed)
@@ -837,7 +844,8 @@ scrub_value(struct scrub *s, const char *v, size_t n, struct tclog_buf *out,
 	if (type == TCLOG_JSON_STRING)
 		return scrub_string(s, v, n, out, depth, keyed);
 	if (type != TCLOG_JSON_OBJECT && type != TCLOG_JSON_ARRAY) {
-		tclog_buf_add(out, v, n);
+		if (out != NULL)
+			tclog_buf_add(out, v, n);
 		return 0;
 	}
 	tclog_json_iter_init(&it, v, n);
@@ -855,14 +863,16 @@ scrub_value(struct scrub *s, const char *v, size_t n, struct tclog_buf *out,
 				break;
 			tclog_buf_printf(&s->path, "[%zu]", index++);
 		}
-		tclog_buf_add(out, copied, (size_t)(e - copied));
+		if (out != NULL)
+			tclog_buf_add(out, copied, (size_t)(e - copied));
 		found += scrub_value(s, e, elen, out, depth + 1, secret);
 		copied = e + elen;
 		s->path.len = mark;
 		if (s->too_deep)
 			return 0;
 	}
-	tclog_buf_add(out, copied, (size_t)(v + n - copied));
+	if (out != NULL)
+		tclog_buf_add(out, copied, (size_t)(v + n - copied));
 	return found;
 }
 
@@ -878,10 +888,9 @@ scrub_record(struct scrub *s)
 		return;
 	}
 	tclog_json_trim(&text, &n);
-	s->out.len = 0;
 	s->path.len = 0;
 	s->too_deep = false;
-	found = scrub_value(s, text, n, &s->out, 0, false);
+	found = scrub_value(s, text, n, NULL, 0, false);
 	if (s->too_deep) {
 		tclog_diag(s->in.name, s->in.line, "nested deeper than %d "
 		    "levels", DEPTH_MAX);
@@ -893,8 +902,11 @@ scrub_record(struct scrub *s)
 		return;
 	if (found == 0)
 		tclog_write(s->in.text, s->in.len);
-	else
+	else {
+		s->out.len = 0;
+		scrub_value(s, text, n, &s->out, 0, false);
 		tclog_write(s->out.data, s->out.len);
+	}
 	tclog_write("\n", 1);
 }
 
