@@ -198,7 +198,8 @@ struct scrub {
 	unsigned char *hit;	/* rules Vectorscan matched in a string */
 	size_t *hits;		/* their indexes */
 	size_t nhits;
-	size_t nfound;		/* findings in the record */
+	size_t nfound;		/* findings in every record */
+	size_t nsecret;		/* findings of rules in the record (-d) */
 	bool too_deep;
 	int status;
 };
@@ -210,7 +211,7 @@ usage(FILE *fp)
 	    "[-w word=replacement]... [-L size] [file ...]\n");
 	if (fp == stdout)
 		fprintf(fp,
-		    "  -d       drop every entry with a finding\n"
+		    "  -d       drop every entry in which a rule found something\n"
 		    "  -f rules add the rules of a file: KIND<TAB>REGEX lines\n"
 		    "  -l       list the findings as FILE:LINE: kind in field\n"
 		    "  -L size  longest record accepted (k, M, G; default 64M)\n"
@@ -776,6 +777,8 @@ scrub_string(struct scrub *s, const char *raw, size_t n,
 	if (out == NULL) {
 		if (s->list)
 			list_findings(s);
+		for (size_t i = 0; i < s->nfind; i++)
+			s->nsecret += s->find[i].rule <= KEY_RULE;
 		return s->nfind;
 	}
 	if (s->nfind == 0) {
@@ -890,6 +893,7 @@ scrub_record(struct scrub *s)
 	tclog_json_trim(&text, &n);
 	s->path.len = 0;
 	s->too_deep = false;
+	s->nsecret = 0;
 	found = scrub_value(s, text, n, NULL, 0, false);
 	if (s->too_deep) {
 		tclog_diag(s->in.name, s->in.line, "nested deeper than %d "
@@ -898,7 +902,7 @@ scrub_record(struct scrub *s)
 		return;
 	}
 	s->nfound += found;
-	if (s->list || (found > 0 && s->drop))
+	if (s->list || (s->nsecret > 0 && s->drop))
 		return;
 	if (found == 0)
 		tclog_write(s->in.text, s->in.len);
