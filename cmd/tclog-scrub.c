@@ -195,6 +195,7 @@ struct rules {
 	pcre2_code **re;
 	bool *grouped;		/* has a capture group */
 	bool blind;		/* Vectorscan missed a probe: PCRE2 alone */
+	size_t min_width;	/* no rule matches a shorter text */
 	hs_database_t *db;
 	hs_scratch_t *scratch;
 	pcre2_match_data *md;
@@ -315,10 +316,25 @@ compile_db(struct rules *r, size_t *bad, struct tclog_buf *why)
 	hs_compile_error_t *ce = NULL;
 	int ret = 0;
 
+	r->min_width = SIZE_MAX;
 	for (size_t i = 0; i < r->n; i++) {
+		hs_expr_info_t *info = NULL;
+
 		re[i] = r->rule[i].detect ? r->rule[i].detect : r->rule[i].re;
 		flags[i] = HS_FLAG_SINGLEMATCH;	/* a hit is all we need */
 		ids[i] = (unsigned)i;
+		/* Most strings of an entry are short (status, ids, names):
+		 * those no rule can match are not scanned. */
+		if (hs_expression_info(re[i], flags[i], &info, &ce) ==
+		    HS_SUCCESS) {
+			if (info->min_width < r->min_width)
+				r->min_width = info->min_width;
+			free(info);
+		} else {
+			hs_free_compile_error(ce);
+			ce = NULL;
+			r->min_width = 0;
+		}
 	}
 	if (hs_compile_multi(re, flags, ids, (unsigned)r->n, HS_MODE_BLOCK,
 	    NULL, &r->db, &ce) != HS_SUCCESS) {
@@ -724,7 +740,8 @@ find_all(struct scrub *s, const char *text, size_t n, bool keyed)
 	if (s->rules.blind)
 		for (size_t i = 0; i < s->rules.n; i++)
 			on_hit((unsigned)i, 0, 0, 0, s);
-	else if (n > 0 && hs_scan(s->rules.db, text, (unsigned)n, 0,
+	else if (n >= s->rules.min_width && n > 0 && hs_scan(s->rules.db,
+	    text, (unsigned)n, 0,
 	    s->rules.scratch, on_hit, s) != HS_SUCCESS)
 		errx(TCLOG_EXIT_FATAL, "Vectorscan failed");
 	for (size_t i = 0; i < s->nhits; i++) {
