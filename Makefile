@@ -59,8 +59,22 @@ $(BUILD)/bin/%: cmd/%.c $(BUILD)/libtclog.a lib/tclog.h
 	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(CMD_CFLAGS) \
 		$(LDFLAGS) -o $@ $< $(BUILD)/libtclog.a $(YAJL_LIBS) $(CMD_LIBS)
 
-$(BUILD)/bin/tclog-scrub: CMD_CFLAGS = $(REGEX_CFLAGS)
+# The Vectorscan database of tclog-scrub's built-in rules is compiled
+# once, here, by its own source built as a generator, not at every start.
+$(BUILD)/bin/tclog-scrub: CMD_CFLAGS = $(REGEX_CFLAGS) -I$(BUILD)/gen \
+	-DTCLOG_SCRUB_DB
 $(BUILD)/bin/tclog-scrub: CMD_LIBS = $(REGEX_LIBS)
+$(BUILD)/bin/tclog-scrub: $(BUILD)/gen/tclog-scrub-db.inc
+
+$(BUILD)/gen/tclog-scrub-db-gen: cmd/tclog-scrub.c $(BUILD)/libtclog.a \
+		lib/tclog.h
+	@mkdir -p $(@D)
+	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(REGEX_CFLAGS) \
+		-Wno-unused-function -DTCLOG_SCRUB_DB_GEN $(LDFLAGS) -o $@ $< \
+		$(BUILD)/libtclog.a $(YAJL_LIBS) $(REGEX_LIBS)
+
+$(BUILD)/gen/tclog-scrub-db.inc: $(BUILD)/gen/tclog-scrub-db-gen
+	$< > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/bin/test-%: tests/tools/%.c $(BUILD)/libtclog.a lib/tclog.h
 	@mkdir -p $(@D)

@@ -32,6 +32,14 @@
 
 #include "tclog.h"
 
+#ifdef TCLOG_SCRUB_DB
+/* builtin_db[], builtin_min_width: the Vectorscan database of the
+ * built-in rules, made at build time by this file built as a generator
+ * (TCLOG_SCRUB_DB_GEN, at its end; see the Makefile). Compiling it here
+ * costs 40 ms at every start, loading it 20 us. */
+#include "tclog-scrub-db.inc"
+#endif
+
 /* How a rule's candidate value is checked before it counts. */
 enum check {
 	CHECK_NONE,
@@ -350,6 +358,45 @@ compile_db(struct rules *r, size_t *bad, struct tclog_buf *why)
 	return ret;
 }
 
+static int
+on_probe_none(unsigned id, unsigned long long from, unsigned long long to,
+    unsigned flags, void *ctx)
+{
+	(void)id;
+	(void)from;
+	(void)to;
+	(void)flags;
+	(void)ctx;
+	return 0;
+}
+
+/* Loads the database of the built-in rules made at build time; false
+ * when there is none or it does not fit this machine (a CPU other than
+ * the build's), and then it is compiled. */
+static bool
+load_db(struct rules *r)
+{
+#ifdef TCLOG_SCRUB_DB
+	if (hs_deserialize_database((const char *)builtin_db,
+	    sizeof(builtin_db), &r->db) != HS_SUCCESS)
+		return false;
+	if (hs_alloc_scratch(r->db, &r->scratch) != HS_SUCCESS ||
+	    hs_scan(r->db, "probe", 5, 0, r->scratch, on_probe_none, NULL) !=
+	    HS_SUCCESS) {
+		hs_free_scratch(r->scratch);
+		hs_free_database(r->db);
+		r->scratch = NULL;
+		r->db = NULL;
+		return false;
+	}
+	r->min_width = builtin_min_width;
+	return true;
+#else
+	(void)r;
+	return false;
+#endif
+}
+
 static bool
 kind_ok(const char *s, size_t n)
 {
@@ -512,7 +559,8 @@ load_rules(struct rules *r, const char *file, size_t limit)
 			    "bad REGEX: %s", tclog_buf_str(&why));
 			ret = -1;
 		}
-	if (ret == 0 && compile_db(r, &bad, &why) != 0) {
+	if (ret == 0 && !(file == NULL && load_db(r)) &&
+	    compile_db(r, &bad, &why) != 0) {
 		if (bad != SIZE_MAX && bad >= nbuiltin &&
 		    strstr(tclog_buf_str(&why), "empty buffer") != NULL)
 			tclog_diag(tclog_input_name(file),
@@ -1087,6 +1135,7 @@ usage_error(struct scrub *s)
 	return finish(s);
 }
 
+#ifndef TCLOG_SCRUB_DB_GEN
 int
 main(int argc, char *argv[])
 {
@@ -1150,3 +1199,35 @@ main(int argc, char *argv[])
 		tclog_status_raise(&s.status, TCLOG_EXIT_BAD);
 	return finish(&s);
 }
+#else
+
+/* The build's generator: writes the database of the built-in rules, and
+ * the shortest text they can match, as C for TCLOG_SCRUB_DB. */
+int
+main(void)
+{
+	struct rules r = { 0 };
+	struct tclog_buf why = { 0 };
+	size_t bad, len;
+	char *bytes;
+
+	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++) {
+		add_rule(&r, builtin[i].kind, builtin[i].re, builtin[i].check);
+		r.rule[i].detect = builtin[i].detect;
+	}
+	if (compile_db(&r, &bad, &why) != 0)
+		errx(TCLOG_EXIT_FATAL, "rules: %s", tclog_buf_str(&why));
+	if (hs_serialize_database(r.db, &bytes, &len) != HS_SUCCESS)
+		errx(TCLOG_EXIT_FATAL, "cannot serialise the database");
+	printf("/* Made by tclog-scrub.c built with TCLOG_SCRUB_DB_GEN. */\n"
+	    "static const size_t builtin_min_width = %zu;\n"
+	    "static const unsigned char builtin_db[] = {", r.min_width);
+	for (size_t i = 0; i < len; i++)
+		printf("%s%u,", i % 16 ? "" : "\n\t", (unsigned char)bytes[i]);
+	printf("\n};\n");
+	free(bytes);
+	free_rules(&r);
+	tclog_buf_free(&why);
+	return tclog_close_output();
+}
+#endif
