@@ -358,6 +358,7 @@ compile_db(struct rules *r, size_t *bad, struct tclog_buf *why)
 	return ret;
 }
 
+#ifdef TCLOG_SCRUB_DB
 static int
 on_probe_none(unsigned id, unsigned long long from, unsigned long long to,
     unsigned flags, void *ctx)
@@ -369,6 +370,7 @@ on_probe_none(unsigned id, unsigned long long from, unsigned long long to,
 	(void)ctx;
 	return 0;
 }
+#endif
 
 /* Loads the database of the built-in rules made at build time; false
  * when there is none or it does not fit this machine (a CPU other than
