@@ -22,6 +22,7 @@
  * is no secret.
  */
 #include <err.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -244,7 +245,8 @@ struct scrub {
 	size_t nhits;
 	size_t nfound;		/* findings in every record */
 	size_t nsecret;		/* findings of rules in the record (-d) */
-	bool too_deep;
+	struct tclog_buf fail;	/* why the record could not be searched */
+	struct tclog_buf key;	/* a member's key, decoded */
 	int status;
 };
 
@@ -725,9 +727,22 @@ locate(struct scrub *s, size_t i, const char *text, size_t n)
 	struct rules *r = &s->rules;
 	PCRE2_SIZE off = 0, *ov = pcre2_get_ovector_pointer(r->md);
 
-	while (off <= n && pcre2_match(r->re[i], (PCRE2_SPTR)text, n, off, 0,
-	    r->md, NULL) > 0) {
+	while (off <= n) {
+		int rc = pcre2_match(r->re[i], (PCRE2_SPTR)text, n, off, 0,
+		    r->md, NULL);
 		size_t start = ov[0], end = ov[1];
+
+		if (rc == PCRE2_ERROR_NOMATCH)
+			break;
+		if (rc < 0) {	/* match limit, JIT stack: not searched */
+			PCRE2_UCHAR msg[256];
+
+			pcre2_get_error_message(rc, msg, sizeof(msg));
+			s->fail.len = 0;
+			tclog_buf_printf(&s->fail, "rule %s: %s",
+			    r->rule[i].kind, (char *)msg);
+			break;
+		}
 
 		off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
 		if (r->grouped[i]) {
@@ -787,7 +802,7 @@ find_all(struct scrub *s, const char *text, size_t n, bool keyed)
 		return;
 	}
 	s->nhits = 0;
-	if (s->rules.blind)
+	if (s->rules.blind || n > UINT_MAX)	/* hs_scan takes an unsigned */
 		for (size_t i = 0; i < s->rules.n; i++)
 			on_hit((unsigned)i, 0, 0, 0, s);
 	else if (n >= s->rules.min_width && n > 0 && hs_scan(s->rules.db,
@@ -945,10 +960,10 @@ key_is_secret(struct scrub *s, const char *key, size_t len)
 	char low[64];
 	size_t n = 0;
 
-	s->err.len = 0;
-	tclog_json_string(key, len, &s->err);
-	for (size_t i = 0; i < s->err.len && n < sizeof(low); i++) {
-		char c = s->err.data[i];
+	s->key.len = 0;
+	tclog_json_string(key, len, &s->key);
+	for (size_t i = 0; i < s->key.len && n < sizeof(low); i++) {
+		char c = s->key.data[i];
 
 		if (c == '_' || c == '-' || c == '.')
 			continue;
@@ -989,7 +1004,9 @@ scrub_value(struct scrub *s, const char *v, size_t n, struct tclog_buf *out,
 	enum tclog_json_type type = tclog_json_type(v, n);
 
 	if (depth >= DEPTH_MAX) {
-		s->too_deep = true;
+		s->fail.len = 0;
+		tclog_buf_printf(&s->fail, "nested deeper than %d levels",
+		    DEPTH_MAX);
 		return 0;
 	}
 	if (type == TCLOG_JSON_STRING)
@@ -1019,7 +1036,7 @@ scrub_value(struct scrub *s, const char *v, size_t n, struct tclog_buf *out,
 		found += scrub_value(s, e, elen, out, depth + 1, secret);
 		copied = e + elen;
 		s->path.len = mark;
-		if (s->too_deep)
+		if (s->fail.len > 0)
 			return 0;
 	}
 	if (out != NULL)
@@ -1040,12 +1057,12 @@ scrub_record(struct scrub *s)
 	}
 	tclog_json_trim(&text, &n);
 	s->path.len = 0;
-	s->too_deep = false;
+	s->fail.len = 0;
 	s->nsecret = 0;
 	found = scrub_value(s, text, n, NULL, 0, false);
-	if (s->too_deep) {
-		tclog_diag(s->in.name, s->in.line, "nested deeper than %d "
-		    "levels", DEPTH_MAX);
+	if (s->fail.len > 0) {
+		tclog_diag(s->in.name, s->in.line, "%s",
+		    tclog_buf_str(&s->fail));
 		tclog_status_raise(&s->status, TCLOG_EXIT_BAD);
 		return;
 	}
@@ -1118,6 +1135,8 @@ finish(struct scrub *s)
 	tclog_buf_free(&s->out);
 	tclog_buf_free(&s->path);
 	tclog_buf_free(&s->err);
+	tclog_buf_free(&s->fail);
+	tclog_buf_free(&s->key);
 	for (int i = 0; i <= DEPTH_MAX; i++)
 		if (s->level[i] != NULL) {
 			tclog_buf_free(&s->level[i]->decoded);
