@@ -540,9 +540,12 @@ check_probes(struct rules *r, size_t nbuiltin)
 			    r->scratch, on_probe, hit) != HS_SUCCESS || !hit[i])
 				r->blind = true;
 		}
-	if (r->blind)
+	if (r->blind) {
 		warnx("Vectorscan misses matches on this machine: every rule "
 		    "runs with PCRE2 (slower)");
+		for (size_t i = 0; i < r->n; i++)	/* 3x faster then */
+			pcre2_jit_compile(r->re[i], PCRE2_JIT_COMPLETE);
+	}
 	free(hit);
 	tclog_buf_free(&text);
 }
