@@ -272,13 +272,6 @@ is_word_byte(unsigned char c)
 	    (c >= 'A' && c <= 'Z') || c >= 0x80;
 }
 
-static bool
-is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' ||
-	    c == '\f' || c == '\r';
-}
-
 /* ---- rules ---- */
 
 static void
@@ -437,38 +430,22 @@ read_rules(struct rules *r, const char *path, size_t limit,
     unsigned long **lines)
 {
 	struct tclog_reader in;
-	enum tclog_read_status st;
 	struct tclog_buf text = { 0 };
 	struct {
 		size_t kind, re;
 	} *at = NULL;
 	size_t n = 0, cap = 0;
-	const char *name = tclog_input_name(path);
+	const char *name = tclog_input_name(path), *tab;
 	int fd = tclog_open_input(path), ret = 0;
+	bool failed;
 
 	if (fd == -1)
 		return -1;
 	tclog_reader_init(&in, fd, name, limit);
-	while ((st = tclog_reader_next(&in)) != TCLOG_READ_EOF) {
-		const char *line = in.text, *tab, *why = NULL;
-		size_t i = 0, kind_len;
+	while (tclog_reader_rule(&in, &tab, &failed)) {
+		const char *line = in.text, *why = NULL;
+		size_t kind_len;
 
-		if (st == TCLOG_READ_ERROR) {
-			warn("%s: read error", name);
-			ret = -1;
-			break;
-		}
-		if (st == TCLOG_READ_TOO_LONG) {
-			tclog_diag(name, in.line, "malformed rule: longer than "
-			    "the -L limit (%zu bytes)", limit);
-			ret = -1;
-			break;
-		}
-		while (i < in.len && is_blank(line[i]))
-			i++;
-		if (i == in.len || line[i] == '#')
-			continue;
-		tab = memchr(line, '\t', in.len);
 		kind_len = tab ? (size_t)(tab - line) : 0;
 		if (tab == NULL)
 			why = "no tab between KIND and REGEX";
@@ -496,6 +473,8 @@ read_rules(struct rules *r, const char *path, size_t limit,
 		tclog_buf_addc(&text, '\0');
 		(*lines)[n++] = in.line;
 	}
+	if (failed)
+		ret = -1;
 	tclog_reader_free(&in);
 	tclog_close_input(path, fd);
 	r->text = text.data;	/* pointers into it are taken once it is whole */
