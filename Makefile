@@ -1,7 +1,9 @@
 # tclog - plain make; see README.md.
 #   make            build the commands into build/bin
 #   make demo       run the main pipeline on examples/tool_calls.log
-#   make check      all tests (also under ASan+UBSan, valgrind), man page lint
+#   make check      all tests, plain and under ASan+UBSan, man page lint;
+#                   warnings are errors (WERROR=1)
+#   make check-valgrind  the tests under valgrind memcheck (slow)
 #   make bench      speed and memory against jq, python3 and yajl (bench/)
 #   make fuzz       libFuzzer harnesses, FUZZ_SECONDS each (fuzz/)
 #   make install    PREFIX=/usr/local, DESTDIR for staging
@@ -12,7 +14,10 @@ MANDIR ?= $(PREFIX)/share/man
 
 CC ?= cc
 CFLAGS ?= -O2
-WARNINGS = -std=c11 -Wall -Wextra -Werror
+# Warnings are errors where we choose the compiler (make check, CI), not
+# for a packager's newer one: make WERROR=1 turns them on.
+WERROR ?=
+WARNINGS = -std=c11 -Wall -Wextra $(if $(filter-out 0,$(WERROR)),-Werror)
 CPPFLAGS += -D_GNU_SOURCE -Ilib
 
 # yajl: through pkg-config when it knows it, else plainly.
@@ -30,23 +35,32 @@ LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
 PROGS := $(addprefix $(BUILD)/bin/,$(COMMANDS))
 # Programs that only the tests use: built beside the commands, never
-# installed.
-TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/bin/test-%,$(wildcard tests/tools/*.c))
+# installed. test-gen is the bench's log generator (bench/gen.c).
+TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/bin/test-%,$(wildcard tests/tools/*.c)) \
+	$(BUILD)/bin/test-gen
 MANS := $(wildcard man/*.1 man/*.7)
 
 # What a fresh Debian machine needs for `make demo` and for `make check`.
 DEMO_DEPS = libyajl-dev libvectorscan-dev libpcre2-dev pkg-config
-CHECK_DEPS = $(DEMO_DEPS) mandoc python3 python3-jinja2
+CHECK_DEPS = $(DEMO_DEPS) mandoc python3 python3-jinja2 parallel
 
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -g -O1
 
-.PHONY: all demo check test install uninstall clean deps-demo deps-check \
-	bench fuzz deps-bench deps-fuzz
+.PHONY: all demo check check-valgrind test install uninstall clean \
+	deps-demo deps-check bench fuzz deps-bench deps-fuzz FORCE
 
 all: $(PROGS) $(TEST_TOOLS)
 
-$(BUILD)/lib/%.o: lib/%.c lib/tclog.h
+# What everything in BUILD was compiled with: a change (WERROR, CFLAGS,
+# CC) rebuilds it all rather than mixing objects of two settings.
+FLAGS_LINE = $(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(LDFLAGS)
+$(BUILD)/flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(FLAGS_LINE)' | cmp -s - $@ || echo '$(FLAGS_LINE)' > $@
+FORCE:
+
+$(BUILD)/lib/%.o: lib/%.c lib/tclog.h $(BUILD)/flags
 	@mkdir -p $(@D)
 	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) -c -o $@ $<
 
@@ -54,7 +68,7 @@ $(BUILD)/libtclog.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
 
-$(BUILD)/bin/%: cmd/%.c $(BUILD)/libtclog.a lib/tclog.h
+$(BUILD)/bin/%: cmd/%.c $(BUILD)/libtclog.a lib/tclog.h $(BUILD)/flags
 	@mkdir -p $(@D)
 	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(CMD_CFLAGS) \
 		$(LDFLAGS) -o $@ $< $(BUILD)/libtclog.a $(YAJL_LIBS) $(CMD_LIBS)
@@ -67,7 +81,7 @@ $(BUILD)/bin/tclog-scrub: CMD_LIBS = $(REGEX_LIBS)
 $(BUILD)/bin/tclog-scrub: $(BUILD)/gen/tclog-scrub-db.inc
 
 $(BUILD)/gen/tclog-scrub-db-gen: cmd/tclog-scrub.c $(BUILD)/libtclog.a \
-		lib/tclog.h
+		lib/tclog.h $(BUILD)/flags
 	@mkdir -p $(@D)
 	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(REGEX_CFLAGS) \
 		-Wno-unused-function -DTCLOG_SCRUB_DB_GEN $(LDFLAGS) -o $@ $< \
@@ -76,7 +90,12 @@ $(BUILD)/gen/tclog-scrub-db-gen: cmd/tclog-scrub.c $(BUILD)/libtclog.a \
 $(BUILD)/gen/tclog-scrub-db.inc: $(BUILD)/gen/tclog-scrub-db-gen
 	$< > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/bin/test-%: tests/tools/%.c $(BUILD)/libtclog.a lib/tclog.h
+$(BUILD)/bin/test-%: tests/tools/%.c $(BUILD)/libtclog.a lib/tclog.h $(BUILD)/flags
+	@mkdir -p $(@D)
+	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(LDFLAGS) \
+		-o $@ $< $(BUILD)/libtclog.a $(YAJL_LIBS)
+
+$(BUILD)/bin/test-gen: bench/gen.c $(BUILD)/libtclog.a lib/tclog.h $(BUILD)/flags
 	@mkdir -p $(@D)
 	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(LDFLAGS) \
 		-o $@ $< $(BUILD)/libtclog.a $(YAJL_LIBS)
@@ -91,31 +110,42 @@ demo: deps-demo
 	@$(MAKE) -s --no-print-directory all
 	@sh examples/demo.sh $(BUILD)/bin
 
-# The suite runs twice: as built, and built with AddressSanitizer and
-# UndefinedBehaviorSanitizer (and under valgrind when it is installed).
+# make check: the suite as built and built with AddressSanitizer and
+# UndefinedBehaviorSanitizer, the two modes side by side (CHECK_JOBS of
+# them at once; one per core). make check-valgrind: the suite under
+# valgrind memcheck, slow (a quarter of an hour on two cores); CI runs
+# both. Warnings are errors in both.
 # Memory still reachable when a fatal error exits (err() deep in a write)
 # is no leak; what main forgot to free is lost once main returns.
 VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect,possible
-VALGRIND_MODE = $(if $(shell command -v valgrind 2>/dev/null),\
-	--mode "valgrind=$(BUILD)/bin:$(VALGRIND)")
+CHECK_JOBS ?= 2
+check check-valgrind: WERROR = 1
 
 check: deps-check
-	@$(MAKE) -s --no-print-directory all
+	@$(MAKE) -s --no-print-directory all WERROR=$(WERROR)
 	@$(MAKE) -s --no-print-directory all BUILD=$(BUILD)/sanitize \
-		CFLAGS="$(SANITIZE)" LDFLAGS="$(SANITIZE)"
-	@CC="$(CC)" bash tests/run --mode plain=$(BUILD)/bin \
-		--mode sanitize=$(BUILD)/sanitize/bin $(VALGRIND_MODE)
+		CFLAGS="$(SANITIZE)" LDFLAGS="$(SANITIZE)" WERROR=$(WERROR)
+	@CC="$(CC)" bash tests/run -j $(CHECK_JOBS) --mode plain=$(BUILD)/bin \
+		--mode sanitize=$(BUILD)/sanitize/bin
+
+check-valgrind:
+	@sh tests/deps.sh $(CC) $(CHECK_DEPS) valgrind
+	@command -v valgrind >/dev/null || \
+		{ echo "make check-valgrind: valgrind is not installed" >&2; exit 2; }
+	@$(MAKE) -s --no-print-directory all WERROR=$(WERROR)
+	@CC="$(CC)" bash tests/run --mode "valgrind=$(BUILD)/bin:$(VALGRIND)"
 
 test: check
 
 # bench/: a log generator, the bare yajl parse loop, the library's parse
 # loop and a timer; bench/run measures every built command against jq,
 # python3 and yajl (bench/README.md).
-BENCH_DEPS = $(DEMO_DEPS) jq yajl-tools python3 npm
+DEMO_DEPS = libyajl-dev libvectorscan-dev libpcre2-dev pkg-config
+CHECK_DEPS = $(DEMO_DEPS) mandoc python3 python3-jinja2 parallel
 BENCH_TOOLS := $(addprefix $(BUILD)/bench/,gen floor parse measure)
 
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libtclog.a lib/tclog.h
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libtclog.a lib/tclog.h $(BUILD)/flags
 	@mkdir -p $(@D)
 	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(LDFLAGS) \
 		-o $@ $< $(BUILD)/libtclog.a $(YAJL_LIBS)

@@ -1,5 +1,5 @@
 # The conversion to OpenAI fine-tuning examples written in jq, doing the
-# work of `tclog-qwen -f openai` on new-format entries: consecutive
+# work of `tclog-qwen -P -o -f openai` on new-format entries: consecutive
 # entries that share user_query, model_response and model, each
 # matching a not-yet-used call of the response, form one example; a
 # response without a matching call gets the entry's own call. Run as

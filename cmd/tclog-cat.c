@@ -41,309 +41,24 @@ struct cat {
 	 * so that none of its inner objects passes for a record. */
 	bool skipping;
 	unsigned long skip_first, skip_last;
-	struct tclog_record rec;	/* -p: the record to show */
-	struct tclog_buf entry_args_text;	/* its arguments, decoded */
-	const char *entry_args;	/* the JSON value in it, or NULL */
-	size_t entry_args_len;
-	struct tclog_buf view, text;
+	struct tclog_review rv;	/* -p: the view */
+	struct tclog_buf text;
 	int status;
 };
+
+#define OPTIONS "pwL:"
 
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: tclog-cat [-p] [-L size] [file ...]\n");
+	fprintf(fp, "usage: tclog-cat [-pw] [-L size] [file ...]\n");
 	if (fp == stdout)
 		fprintf(fp,
 		    "  -p       write a review view for people, not JSON\n"
+		    "  -w       with -p, show long outputs whole\n"
 		    "  -L size  longest record accepted (k, M, G; default 64M)\n");
 }
 
-/* ---- the review view (-p) ---- */
-
-/* Appends text, each line after the first indented, control characters
- * shown as ^X so that a log cannot drive the terminal. */
-static void
-view_text(struct tclog_buf *b, const char *s, size_t n, const char *indent)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '\n' && i + 1 < n) {
-			tclog_buf_addc(b, '\n');
-			tclog_buf_adds(b, indent);
-		} else if (c == '\n' || c == '\t') {
-			if (c == '\t')
-				tclog_buf_addc(b, '\t');
-		} else if (c < 0x20 || c == 0x7f) {
-			tclog_buf_addc(b, '^');
-			tclog_buf_addc(b, c == 0x7f ? '?' : (char)(c + '@'));
-		} else
-			tclog_buf_addc(b, (char)c);
-	}
-	tclog_buf_addc(b, '\n');
-}
-
-#define INDENT "           "
-
-/* A labelled line: the field's string value, or its JSON text. */
-static void
-view_field(struct cat *c, const char *label, const char *value, size_t len)
-{
-	tclog_buf_printf(&c->view, "  %-8s ", label);
-	c->text.len = 0;
-	if (tclog_json_string(value, len, &c->text) == 0)
-		view_text(&c->view, c->text.data, c->text.len, INDENT);
-	else
-		view_text(&c->view, value, len, INDENT);
-}
-
-static void
-view_named(struct cat *c, const char *label, const char *key)
-{
-	const struct tclog_field *f = tclog_record_get(&c->rec, key);
-
-	if (f != NULL && !tclog_json_is_empty_string(f->value, f->value_len))
-		view_field(c, label, f->value, f->value_len);
-}
-
-/* Appends a validated JSON value, objects and arrays one member a line.
- * Past a sane depth the rest is written as it is. */
-static void
-pretty(struct tclog_buf *b, const char *v, size_t n, int level)
-{
-	enum tclog_json_type type = tclog_json_type(v, n);
-	struct tclog_json_iter it;
-	const char *k, *e;
-	size_t klen, elen;
-	bool empty = true;
-
-	if ((type != TCLOG_JSON_OBJECT && type != TCLOG_JSON_ARRAY) ||
-	    level > 64) {
-		tclog_buf_add(b, v, n);
-		return;
-	}
-	tclog_buf_addc(b, v[0]);
-	tclog_json_iter_init(&it, v, n);
-	while (type == TCLOG_JSON_OBJECT ?
-	    tclog_json_next_member(&it, &k, &klen, &e, &elen) :
-	    tclog_json_next_element(&it, &e, &elen)) {
-		tclog_buf_adds(b, empty ? "\n" : ",\n");
-		for (int i = 0; i <= level; i++)
-			tclog_buf_adds(b, "    ");
-		if (type == TCLOG_JSON_OBJECT) {
-			tclog_buf_add(b, k, klen);
-			tclog_buf_adds(b, ": ");
-		}
-		pretty(b, e, elen, level + 1);
-		empty = false;
-	}
-	if (!empty) {
-		tclog_buf_addc(b, '\n');
-		for (int i = 0; i < level; i++)
-			tclog_buf_adds(b, "    ");
-	}
-	tclog_buf_addc(b, type == TCLOG_JSON_OBJECT ? '}' : ']');
-}
-
-/* Shows arguments pretty-printed; text that is not JSON as it is. */
-static void
-view_json(struct cat *c, const char *s, size_t n)
-{
-	struct tclog_buf out = { 0 };
-
-	if (tclog_json_check(s, n, false, &out) == 0) {
-		out.len = 0;
-		tclog_json_trim(&s, &n);
-		pretty(&out, s, n, 0);
-		view_text(&c->view, out.data, out.len, INDENT);
-	} else
-		view_text(&c->view, s, n, INDENT);
-	tclog_buf_free(&out);
-}
-
-static void
-view_call(struct cat *c, const char *label, const char *name,
-    size_t name_len, const char *args, size_t args_len)
-{
-	tclog_buf_printf(&c->view, "  %-8s ", label);
-	c->text.len = 0;
-	if (tclog_json_string(name, name_len, &c->text) == 0)
-		view_text(&c->view, c->text.data, c->text.len, INDENT);
-	else
-		view_text(&c->view, name, name_len, INDENT);
-	tclog_buf_adds(&c->view, INDENT);
-	c->text.len = 0;
-	if (tclog_json_string(args, args_len, &c->text) == 0)
-		view_json(c, c->text.data, c->text.len);
-	else
-		view_json(c, args, args_len);
-}
-
-/* Decodes a JSON string holding JSON into out and points *json at the
- * value, without white space around it; false when it holds no JSON. */
-static bool
-decode_json_string(const char *value, size_t len, struct tclog_buf *out,
-    const char **json, size_t *json_len)
-{
-	struct tclog_buf err = { 0 };
-	bool ok;
-
-	out->len = 0;
-	ok = tclog_json_string(value, len, out) == 0 &&
-	    tclog_json_check(out->data, out->len, false, &err) == 0;
-	tclog_buf_free(&err);
-	if (ok) {
-		*json = out->data;
-		*json_len = out->len;
-		tclog_json_trim(json, json_len);
-	}
-	return ok;
-}
-
-/* True when a call of the response is the one this entry executed:
- * same name, arguments equal as JSON values. */
-static bool
-is_entry_call(struct cat *c, const char *name, size_t name_len,
-    const char *args, size_t args_len)
-{
-	const struct tclog_field *tool = tclog_record_get(&c->rec, "tool_name");
-	struct tclog_buf decoded = { 0 };
-	bool same;
-
-	if (tool == NULL || c->entry_args == NULL ||
-	    !tclog_json_equal(tool->value, tool->value_len, name, name_len))
-		return false;
-	if (tclog_json_type(args, args_len) != TCLOG_JSON_STRING)
-		same = tclog_json_equal(c->entry_args, c->entry_args_len, args,
-		    args_len);
-	else
-		same = decode_json_string(args, args_len, &decoded, &args,
-		    &args_len) && tclog_json_equal(c->entry_args,
-		    c->entry_args_len, args, args_len);
-	tclog_buf_free(&decoded);
-	return same;
-}
-
-/* The calls of model_response, the executed one labelled "call" and the
- * others "parallel"; false when none is the executed one. */
-static bool
-view_response_calls(struct cat *c, const char *value, size_t len)
-{
-	struct tclog_buf resp = { 0 }, err = { 0 };
-	struct tclog_json_iter it;
-	struct tclog_tool_calls tc;
-	const char *k, *v, *calls = NULL, *content = NULL;
-	size_t klen, vlen, calls_len = 0, content_len = 0;
-	bool shown = false;
-
-	if (tclog_json_string(value, len, &resp) != 0 ||
-	    tclog_json_check(resp.data, resp.len, true, &err) != 0)
-		goto done;
-	tclog_json_iter_init(&it, resp.data, resp.len);
-	while (tclog_json_next_member(&it, &k, &klen, &v, &vlen)) {
-		if (tclog_json_key_is(k, klen, "tool_calls") &&
-		    tclog_json_type(v, vlen) == TCLOG_JSON_ARRAY) {
-			calls = v;
-			calls_len = vlen;
-		} else if (tclog_json_key_is(k, klen, "content")) {
-			content = v;
-			content_len = vlen;
-		}
-	}
-	if (content != NULL && !tclog_json_is_empty_string(content,
-	    content_len) && tclog_json_type(content, content_len) ==
-	    TCLOG_JSON_STRING)
-		view_field(c, "reply", content, content_len);
-	if (calls == NULL)
-		goto done;
-	tclog_tool_calls_init(&tc, calls, calls_len);
-	while (tclog_tool_calls_next(&tc)) {
-		const char *args = tc.args ? tc.args : "{}";
-		size_t args_len = tc.args ? tc.args_len : 2;
-		bool mine = is_entry_call(c, tc.name, tc.name_len, args,
-		    args_len);
-
-		view_call(c, mine ? "call" : "parallel", tc.name, tc.name_len,
-		    args, args_len);
-		shown = shown || mine;
-	}
-done:
-	tclog_buf_free(&resp);
-	tclog_buf_free(&err);
-	return shown;
-}
-
-static void
-view_rating(struct cat *c)
-{
-	static const char *const stars[] = { "", "★☆☆☆☆", "★★☆☆☆",
-	    "★★★☆☆", "★★★★☆", "★★★★★" };
-	const struct tclog_field *f = tclog_record_get(&c->rec, "rating");
-	long long n = 0;
-
-	if (f != NULL && tclog_json_type(f->value, f->value_len) !=
-	    TCLOG_JSON_NULL && tclog_json_integer(f->value, f->value_len,
-	    &n) != 0)
-		n = -1;
-	if (n == 0)
-		tclog_buf_printf(&c->view, "  %-8s unrated\n", "rating");
-	else if (n >= 1 && n <= 5)
-		tclog_buf_printf(&c->view, "  %-8s %s %lld/5\n", "rating",
-		    stars[n], n);
-	else
-		tclog_buf_printf(&c->view, "  %-8s not 1-5: %.*s\n", "rating",
-		    (int)f->value_len, f->value);
-}
-
-static void
-view_record(struct cat *c, const char *json, size_t len, unsigned long line)
-{
-	const struct tclog_field *f, *args;
-	bool reconstructed;
-
-	if (tclog_record_parse(&c->rec, json, len, false) != 0)
-		errx(TCLOG_EXIT_FATAL, "cannot reread a record: %s",
-		    c->rec.error);
-	c->view.len = 0;
-	tclog_buf_printf(&c->view, "#%lu  %s:%lu\n", c->nrecord,
-	    c->in.name, line);
-	view_named(c, "time", "timestamp");
-	view_named(c, "model", "model");
-	view_rating(c);
-	view_named(c, "status", "status");
-	view_named(c, "message", "message");
-	f = tclog_record_get(&c->rec, "reconstructed");
-	reconstructed = f != NULL && tclog_json_is_true(f->value,
-	    f->value_len);
-	/* A made-up query must not pass for the user's words. */
-	if ((f = tclog_record_get(&c->rec, "user_query")) != NULL &&
-	    !tclog_json_is_empty_string(f->value, f->value_len))
-		view_field(c, reconstructed ? "query*" : "query", f->value,
-		    f->value_len);
-	else
-		tclog_buf_printf(&c->view, "  %-8s (none: old-format entry)\n",
-		    "query");
-	args = tclog_record_get(&c->rec, "arguments");
-	if (args == NULL || !decode_json_string(args->value, args->value_len,
-	    &c->entry_args_text, &c->entry_args, &c->entry_args_len))
-		c->entry_args = NULL;
-	f = tclog_record_get(&c->rec, "model_response");
-	if (f == NULL || !view_response_calls(c, f->value, f->value_len)) {
-		f = tclog_record_get(&c->rec, "tool_name");
-		args = tclog_record_get(&c->rec, "arguments");
-		if (f != NULL)
-			view_call(c, "call", f->value, f->value_len,
-			    args ? args->value : "{}", args ? args->value_len : 2);
-	}
-	view_named(c, "error", "error_details");
-	view_named(c, "output", "output");
-	if (reconstructed)
-		tclog_buf_adds(&c->view, "  * made up by tclog-upgrade, not "
-		    "the user's words\n");
-	tclog_buf_addc(&c->view, '\n');
-	tclog_write(c->view.data, c->view.len);
-}
 
 /* ---- parsing ---- */
 
@@ -600,7 +315,11 @@ write_done(struct cat *c)
 			    (size_t)(p - c->done.data));
 
 			c->nrecord++;
-			view_record(c, p, (size_t)(nl - p), c->start_line[i]);
+			if (tclog_review_entry(&c->rv, p, (size_t)(nl - p),
+			    c->nrecord, c->in.name, c->start_line[i]) != 0)
+				errx(TCLOG_EXIT_FATAL, "cannot reread a record: %s",
+				    c->rv.rec.error);
+			tclog_write(c->rv.view.data, c->rv.view.len);
 			p = nl + 1;
 		}
 	c->done.len = 0;
@@ -667,6 +386,23 @@ too_long(struct cat *c, unsigned long line)
 	bad_record(c, line, "record %s, skipped", msg);
 }
 
+/*
+ * A line that begins with '{' while a record is open starts a new one
+ * (pretty-printers indent nested objects): the open one was cut short,
+ * as when a log read while its writer rewrote it is joined to the next
+ * by cat(1). It is diagnosed and dropped wherever the cut fell, and the
+ * line is read afresh.
+ */
+static void
+cut_short(struct cat *c)
+{
+	c->text.len = 0;
+	tclog_buf_printf(&c->text, "truncated record: line %lu starts the "
+	    "next one", c->in.line);
+	bad_record(c, c->record_line, "%s", tclog_buf_str(&c->text));
+	c->skipping = false;
+}
+
 static void
 parse_line(struct cat *c)
 {
@@ -682,6 +418,8 @@ parse_line(struct cat *c)
 		}
 		stop_skipping(c);
 	}
+	if (c->depth > 0 && text[0] == '{')
+		cut_short(c);
 	if (c->parser == NULL) {
 		c->parser = yajl_alloc(&callbacks, NULL, c);
 		if (c->parser == NULL)
@@ -722,28 +460,16 @@ parse_line(struct cat *c)
 	else {
 		size_t col = yajl_get_bytes_consumed(c->parser);
 
-		if (col == 0 && !at_line_end && text[0] == '{' &&
-		    c->depth == 1 && c->record_line < c->in.line) {
-			/* A record begins where the open one wanted its next
-			 * member: that one was cut short (a truncated log
-			 * joined to the next one), and this line is read
-			 * afresh. */
-			c->text.len = 0;
-			tclog_buf_printf(&c->text, "truncated record: line %lu "
-			    "starts the next one", c->in.line);
-			bad_record(c, c->record_line, "%s",
-			    tclog_buf_str(&c->text));
-			c->skipping = false;
-			parse_line(c);
-			return;
-		}
 		c->text.len = 0;
-		if (at_line_end)
-			tclog_buf_adds(&c->text, "invalid JSON at end of line: ");
-		else
-			tclog_buf_printf(&c->text,
-			    "invalid JSON at column %zu: ", col ? col : 1);
-		tclog_yajl_message(c->parser, text, len, &c->text);
+		if (!tclog_nul_tail(text, len, &c->text)) {
+			if (at_line_end)
+				tclog_buf_adds(&c->text,
+				    "invalid JSON at end of line: ");
+			else
+				tclog_buf_printf(&c->text,
+				    "invalid JSON at column %zu: ", col ? col : 1);
+			tclog_yajl_message(c->parser, text, len, &c->text);
+		}
 		bad_record(c, c->in.line, "%s", tclog_buf_str(&c->text));
 	}
 }
@@ -789,19 +515,21 @@ main(int argc, char *argv[])
 	int ch, status;
 
 	tclog_start();
-	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+	tclog_review_init(&c.rv);
+	if (tclog_help_requested(argc, argv, OPTIONS)) {
 		usage(stdout);
 		return tclog_close_output();
 	}
-	while ((ch = getopt(argc, argv, "pL:")) != -1) {
+	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
 		switch (ch) {
 		case 'p':
 			c.review = true;
 			break;
+		case 'w':
+			c.rv.whole = true;
+			break;
 		case 'L':
-			if (tclog_parse_size(optarg, &c.limit) != 0) {
-				warnx("-L: not " TCLOG_SIZE_SYNTAX ": %s",
-				    optarg);
+			if (tclog_option_limit(optarg, &c.limit) != 0) {
 				usage(stderr);
 				return TCLOG_EXIT_FATAL;
 			}
@@ -814,11 +542,13 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 
+	if (c.review)
+		tclog_review_colour(&c.rv,
+		    tclog_review_wants_colour(STDOUT_FILENO));
 	c.gen = yajl_gen_alloc(NULL);
 	if (c.gen == NULL)
 		errx(TCLOG_EXIT_FATAL, "out of memory");
 	yajl_gen_config(c.gen, yajl_gen_validate_utf8, 1);
-	tclog_record_init(&c.rec);
 
 	tclog_inputs_init(&in, argc, argv);
 	while (tclog_inputs_next(&in, &c.status))
@@ -826,12 +556,10 @@ main(int argc, char *argv[])
 
 	yajl_gen_free(c.gen);
 	tclog_keyset_free(&c.keys);
-	tclog_record_free(&c.rec);
 	tclog_buf_free(&c.why);
-	tclog_buf_free(&c.view);
+	tclog_review_free(&c.rv);
 	tclog_buf_free(&c.text);
 	tclog_buf_free(&c.done);
-	tclog_buf_free(&c.entry_args_text);
 	free(c.start_line);
 	status = tclog_close_output();
 	return status > c.status ? status : c.status;

@@ -7,6 +7,11 @@
  * is parsed once without decoding its strings, and only the few fields
  * a test needs are looked at, so that filtering costs little more than
  * the parse itself.
+ *
+ * With -g the unit of selection is the model's response: the records of
+ * the response being read are held (only while every one of them is
+ * selected) until the next response starts, so that memory holds one
+ * response at most.
  */
 #include <err.h>
 #include <stdarg.h>
@@ -30,9 +35,22 @@ enum { RATING_BAD = -1, RATING_NONE = 0 };
  * only those without it. */
 enum { ANY = 0, ONLY = 1, NOT = -1 };
 
+/* -g: the response being read. Its key is the raw JSON text of the
+ * fields that make a response; its records are held while every one
+ * of them is selected, and written or dropped when it ends. */
+struct response {
+	bool open;
+	bool all;		/* every record so far is selected */
+	bool has_model;
+	struct tclog_buf query, text, model;	/* the key */
+	struct tclog_buf held;	/* the records held, each ending in LF */
+	unsigned long nheld;
+};
+
 struct filter {
 	/* the selection, from the options */
 	bool count;		/* -c */
+	bool group;		/* -g */
 	bool invert;		/* -v */
 	bool keep_unrated;	/* -u */
 	bool only_unrated;	/* -U */
@@ -50,6 +68,7 @@ struct filter {
 	struct tclog_reader in;
 	struct tclog_record rec;
 	struct tclog_buf decoded;	/* a string value with escapes */
+	struct response resp;	/* -g */
 	unsigned long nselected;
 	int exit_status;
 };
@@ -60,15 +79,21 @@ struct fields {
 	    *model_response, *tool_name, *status, *rating, *reconstructed;
 };
 
+#define OPTIONS "cgnouUvxXr:R:s:t:m:a:b:L:"
+
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: tclog-filter [-cnouUvxX] [-r min] [-R max] "
+	fprintf(fp, "usage: tclog-filter [-cgnouUvxX] [-r min] [-R max] "
 	    "[-s status] [-t tool] [-m model] [-a time] [-b time] "
 	    "[-L size] [file ...]\n");
 	if (fp == stdout)
 		fprintf(fp,
 		    "  -c         write only the number of selected records\n"
+		    "  -g         select whole responses: a record when every "
+		    "record of its\n"
+		    "             response is selected (same user_query, "
+		    "model_response, model)\n"
 		    "  -n         only new-format records (user_query and "
 		    "model_response set)\n"
 		    "  -o         only old-format records (either missing, "
@@ -78,9 +103,10 @@ usage(FILE *fp)
 		    "or 0)\n"
 		    "  -v         select the good records the other options "
 		    "would not\n"
-		    "  -x         drop reconstructed records (made by "
-		    "tclog-upgrade)\n"
-		    "  -X         only reconstructed records\n"
+		    "  -x         drop records whose user_query tclog-upgrade "
+		    "made up\n"
+		    "  -X         only records whose user_query tclog-upgrade "
+		    "made up\n"
 		    "  -r min     rating at least min (1-5)\n"
 		    "  -R max     rating at most max (1-5)\n"
 		    "  -s status  status equal to status\n"
@@ -385,14 +411,115 @@ selected(struct filter *fl, const struct fields *fs, int rating,
 			return false;
 	}
 	if (fl->reconstructed != ANY) {
+		/* made up by tclog-upgrade: what the user asked is not */
 		bool is_rec = fs->reconstructed != NULL &&
-		    tclog_json_is_true(fs->reconstructed->value,
-		    fs->reconstructed->value_len);
+		    (tclog_made_up(fs->reconstructed->value,
+		    fs->reconstructed->value_len) & TCLOG_MADE_UP_QUERY);
 
 		if (is_rec != (fl->reconstructed == ONLY))
 			return false;
 	}
 	return true;
+}
+
+/* Writes (or with -c counts) n records: text holds them one a line,
+ * without the last one's LF. */
+static void
+emit(struct filter *fl, const char *text, size_t len, unsigned long n)
+{
+	fl->nselected += n;
+	if (!fl->count) {
+		tclog_write(text, len);
+		tclog_write("\n", 1);
+	}
+}
+
+/* Ends the response being read: its held records were all selected,
+ * so they are written, unless -v wants the rest. */
+static void
+close_response(struct filter *fl)
+{
+	struct response *r = &fl->resp;
+
+	if (r->open && r->all && !fl->invert && r->nheld > 0)
+		emit(fl, r->held.data, r->held.len - 1, r->nheld);
+	r->held.len = 0;
+	r->nheld = 0;
+	r->open = false;
+}
+
+/* Equal JSON values, the usual case (the logger writes a response's
+ * fields the same way for each of its calls) compared as bytes. */
+static bool
+same_value(const struct tclog_field *f, const struct tclog_buf *b)
+{
+	return (f->value_len == b->len &&
+	    memcmp(f->value, b->data, b->len) == 0) ||
+	    tclog_json_equal(f->value, f->value_len, b->data, b->len);
+}
+
+/* Whether the record belongs to the response being read. */
+static bool
+same_response(const struct filter *fl, const struct fields *fs)
+{
+	const struct response *r = &fl->resp;
+
+	if (!r->open || !is_nonempty_string(fs->user_query) ||
+	    !is_nonempty_string(fs->model_response) ||
+	    (fs->model != NULL) != r->has_model)
+		return false;
+	return same_value(fs->user_query, &r->query) &&
+	    same_value(fs->model_response, &r->text) &&
+	    (fs->model == NULL || same_value(fs->model, &r->model));
+}
+
+/*
+ * -g: a record is selected when every record of its response is. The
+ * records of a response are held while all are selected; the first one
+ * that is not decides the response, and what follows of it is written
+ * straight away (-v) or dropped. A record without a user_query and a
+ * model_response (an old-format entry) is a response of its own.
+ */
+static void
+group_record(struct filter *fl, const struct fields *fs, bool sel)
+{
+	struct response *r = &fl->resp;
+
+	if (!same_response(fl, fs)) {
+		close_response(fl);
+		r->open = is_nonempty_string(fs->user_query) &&
+		    is_nonempty_string(fs->model_response);
+		if (!r->open) {
+			if (sel != fl->invert)
+				emit(fl, fl->in.text, fl->in.len, 1);
+			return;
+		}
+		r->all = true;
+		r->query.len = r->text.len = r->model.len = 0;
+		tclog_buf_add(&r->query, fs->user_query->value,
+		    fs->user_query->value_len);
+		tclog_buf_add(&r->text, fs->model_response->value,
+		    fs->model_response->value_len);
+		if ((r->has_model = fs->model != NULL))
+			tclog_buf_add(&r->model, fs->model->value,
+			    fs->model->value_len);
+	}
+	if (r->all && sel) {
+		tclog_buf_add(&r->held, fl->in.text, fl->in.len);
+		tclog_buf_addc(&r->held, '\n');
+		r->nheld++;
+		return;
+	}
+	if (r->all) {
+		/* The response is not selected: what was held is the rest. */
+		r->all = false;
+		if (fl->invert && r->nheld > 0)
+			emit(fl, r->held.data, r->held.len - 1, r->nheld);
+		r->held.len = 0;
+		r->nheld = 0;
+	}
+	if (fl->invert)
+		emit(fl, fl->in.text, fl->in.len, 1);
 }
 
 /* Every check that makes a record bad comes before the selection, so
@@ -422,13 +549,10 @@ filter_record(struct filter *fl)
 		tclog_status_raise(&fl->exit_status, TCLOG_EXIT_BAD);
 		return;
 	}
-	if (selected(fl, &fs, rating, &when) == fl->invert)
-		return;
-	fl->nselected++;
-	if (!fl->count) {
-		tclog_write(fl->in.text, fl->in.len);
-		tclog_write("\n", 1);
-	}
+	if (fl->group)
+		group_record(fl, &fs, selected(fl, &fs, rating, &when));
+	else if (selected(fl, &fs, rating, &when) != fl->invert)
+		emit(fl, fl->in.text, fl->in.len, 1);
 }
 
 static void
@@ -474,10 +598,13 @@ parse_options(struct filter *fl, int argc, char *argv[])
 	bool newer = false, older = false, drop_rec = false, only_rec = false;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "cnouUvxXr:R:s:t:m:a:b:L:")) != -1) {
+	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
 		switch (ch) {
 		case 'c':
 			fl->count = true;
+			break;
+		case 'g':
+			fl->group = true;
 			break;
 		case 'n':
 			newer = true;
@@ -505,24 +632,15 @@ parse_options(struct filter *fl, int argc, char *argv[])
 			int *bound = ch == 'r' ? &fl->min_rating :
 			    &fl->max_rating;
 
-			if (*bound != 0)
-				return bad_usage("-%c: given twice (only -t "
-				    "takes several values)", ch);
 			if ((*bound = parse_rating(optarg)) == 0)
 				return bad_usage("-%c: not a rating from 1 to "
 				    "5: %s", ch, optarg);
 			break;
 		}
 		case 's':
-			if (fl->status != NULL)
-				return bad_usage("-s: given twice (only -t "
-				    "takes several values)");
 			fl->status = optarg;
 			break;
 		case 'm':
-			if (fl->model != NULL)
-				return bad_usage("-m: given twice (only -t "
-				    "takes several values)");
 			fl->model = optarg;
 			break;
 		case 't':
@@ -533,9 +651,6 @@ parse_options(struct filter *fl, int argc, char *argv[])
 			bool *given = ch == 'a' ? &fl->has_after :
 			    &fl->has_before;
 
-			if (*given)
-				return bad_usage("-%c: given twice (only -t "
-				    "takes several values)", ch);
 			if (parse_time(optarg, strlen(optarg), true,
 			    ch == 'a' ? &fl->after : &fl->before) != 0)
 				return bad_usage("-%c: not an RFC 3339 time "
@@ -544,9 +659,10 @@ parse_options(struct filter *fl, int argc, char *argv[])
 			break;
 		}
 		case 'L':
-			if (tclog_parse_size(optarg, &fl->limit) != 0)
-				return bad_usage("-L: not " TCLOG_SIZE_SYNTAX
-				    ": %s", optarg);
+			if (tclog_option_limit(optarg, &fl->limit) != 0) {
+				usage(stderr);
+				return -1;
+			}
 			break;
 		default:
 			usage(stderr);
@@ -572,7 +688,7 @@ main(int argc, char *argv[])
 	int first, status;
 
 	tclog_start();
-	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+	if (tclog_help_requested(argc, argv, OPTIONS)) {
 		usage(stdout);
 		return tclog_close_output();
 	}
@@ -588,6 +704,7 @@ main(int argc, char *argv[])
 	tclog_inputs_init(&in, argc, argv);
 	while (tclog_inputs_next(&in, &fl.exit_status))
 		filter_file(&fl, in.fd, in.name);
+	close_response(&fl);
 	if (fl.count) {
 		struct tclog_buf line = { 0 };
 
@@ -598,6 +715,10 @@ main(int argc, char *argv[])
 
 	tclog_record_free(&fl.rec);
 	tclog_buf_free(&fl.decoded);
+	tclog_buf_free(&fl.resp.query);
+	tclog_buf_free(&fl.resp.text);
+	tclog_buf_free(&fl.resp.model);
+	tclog_buf_free(&fl.resp.held);
 	free(fl.tools);
 	status = tclog_close_output();
 	return status > fl.exit_status ? status : fl.exit_status;

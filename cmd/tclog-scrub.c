@@ -250,6 +250,8 @@ struct scrub {
 	int status;
 };
 
+#define OPTIONS "df:lL:w:"
+
 static void
 usage(FILE *fp)
 {
@@ -1164,12 +1166,12 @@ main(int argc, char *argv[])
 	tclog_start();
 	tclog_record_init(&s.rec);
 	hs_set_allocator(hs_alloc, free);
-	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+	if (tclog_help_requested(argc, argv, OPTIONS)) {
 		usage(stdout);
 		return finish(&s);
 	}
 	s.word = tclog_xmalloc((size_t)argc * sizeof(*s.word));
-	while ((ch = getopt(argc, argv, "df:lL:w:")) != -1) {
+	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
 		switch (ch) {
 		case 'd':
 			s.drop = true;
@@ -1181,11 +1183,8 @@ main(int argc, char *argv[])
 			s.list = true;
 			break;
 		case 'L':
-			if (tclog_parse_size(optarg, &s.limit) != 0) {
-				warnx("-L: not " TCLOG_SIZE_SYNTAX ": %s",
-				    optarg);
+			if (tclog_option_limit(optarg, &s.limit) != 0)
 				return usage_error(&s);
-			}
 			break;
 		case 'w':
 			if (add_word(&s, optarg) != 0)

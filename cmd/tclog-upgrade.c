@@ -6,7 +6,8 @@
  * non-empty strings: it is written as it came, byte for byte. Any other
  * entry gets the missing field(s) reconstructed from its tool call,
  * placed right after "model" where the logger writes them, and
- * "reconstructed":true as its last field. Every other field is copied
+ * "reconstructed" as its last field: the list of the names of the
+ * fields made up. Every other field is copied
  * with its raw key and value text, so nothing else changes.
  *
  * The text written for the reconstructed fields is encoded the way the
@@ -50,6 +51,8 @@ struct upgrade {
 	unsigned long nchanged;
 	int status;
 };
+
+#define OPTIONS "cL:q:"
 
 static void
 usage(FILE *fp)
@@ -317,9 +320,24 @@ filled(const struct tclog_field *f)
 	    f->value_len);
 }
 
+/* The mark: the names of the fields made up, now or by an earlier
+ * run (made_up, TCLOG_MADE_UP_* bits). */
+static void
+put_made_up(struct tclog_buf *b, unsigned made_up)
+{
+	tclog_buf_adds(b, ",\"reconstructed\":[");
+	if (made_up & TCLOG_MADE_UP_QUERY)
+		tclog_buf_adds(b, "\"user_query\"");
+	if (made_up == (TCLOG_MADE_UP_QUERY | TCLOG_MADE_UP_RESPONSE))
+		tclog_buf_addc(b, ',');
+	if (made_up & TCLOG_MADE_UP_RESPONSE)
+		tclog_buf_adds(b, "\"model_response\"");
+	tclog_buf_adds(b, "]}\n");
+}
+
 /* Writes the record with the two fields in place and the mark last. */
 static void
-write_upgraded(struct upgrade *u)
+write_upgraded(struct upgrade *u, unsigned made_up)
 {
 	const struct tclog_record *rec = &u->rec;
 	const char *start = rec->text, *k, *v;
@@ -372,7 +390,7 @@ write_upgraded(struct upgrade *u)
 			    u->response.len);
 		}
 	}
-	tclog_buf_adds(&u->out, ",\"reconstructed\":true}\n");
+	put_made_up(&u->out, made_up);
 	tclog_write(u->out.data, u->out.len);
 }
 
@@ -391,7 +409,8 @@ string_or_null(const struct tclog_field *f)
 static void
 upgrade_record(struct upgrade *u)
 {
-	const struct tclog_field *tool, *query, *response;
+	const struct tclog_field *tool, *query, *response, *mark;
+	unsigned made_up;
 	const char *name = u->in.name;
 	unsigned long line = u->in.line;
 
@@ -433,18 +452,25 @@ upgrade_record(struct upgrade *u)
 	tclog_json_string(tool->value, tool->value_len, &u->tool);
 	tclog_buf_str(&u->tool);	/* never NULL, even when empty */
 	call_arguments(u);
+	/* what an earlier run made up and is kept stays marked */
+	mark = tclog_record_get(&u->rec, "reconstructed");
+	made_up = mark ? tclog_made_up(mark->value, mark->value_len) : 0;
 	if (filled(query)) {
 		u->query.len = 0;
 		tclog_buf_add(&u->query, query->value, query->value_len);
-	} else
+	} else {
 		reconstruct_query(u);
+		made_up |= TCLOG_MADE_UP_QUERY;
+	}
+	if (!filled(response))
+		made_up |= TCLOG_MADE_UP_RESPONSE;
 	if (filled(response)) {
 		u->response.len = 0;
 		tclog_buf_add(&u->response, response->value,
 		    response->value_len);
 	} else
 		reconstruct_response(u);
-	write_upgraded(u);
+	write_upgraded(u, made_up);
 }
 
 static void
@@ -489,20 +515,18 @@ main(int argc, char *argv[])
 
 	tclog_start();
 	tclog_record_init(&u.rec);
-	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+	if (tclog_help_requested(argc, argv, OPTIONS)) {
 		usage(stdout);
 		return tclog_close_output();
 	}
 	rule_files = tclog_xmalloc((size_t)argc * sizeof(*rule_files));
-	while ((ch = getopt(argc, argv, "cL:q:")) != -1) {
+	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
 		switch (ch) {
 		case 'c':
 			u.count_only = true;
 			break;
 		case 'L':
-			if (tclog_parse_size(optarg, &u.limit) != 0) {
-				warnx("-L: not " TCLOG_SIZE_SYNTAX ": %s",
-				    optarg);
+			if (tclog_option_limit(optarg, &u.limit) != 0) {
 				usage(stderr);
 				tclog_status_raise(&u.status, TCLOG_EXIT_FATAL);
 				return finish(&u, rule_files);

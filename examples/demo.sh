@@ -19,7 +19,14 @@ if [ -x "$bin/tclog-upgrade" ] && [ -x "$bin/tclog-filter" ] &&
     [ -x "$bin/tclog-qwen" ]; then
 	scrub=
 	[ -x "$bin/tclog-scrub" ] && scrub=" | tclog-scrub -w cal=user"
-	step "tclog-upgrade < $log$scrub | tclog-filter -r 4 | tclog-qwen -u -f hf -t examples/tools.json > $out"
+	step "tclog-upgrade < $log$scrub | tclog-filter -g -r 4 | tclog-qwen -u -f trl -t examples/tools.json > $out"
 	step "wc -l < $out && head -c 600 $out && echo ..."
-	step "tclog-upgrade < $log | tclog-filter -r 4 | tclog-qwen -f openai | head -n 1"
+	step "tclog-upgrade < $log | tclog-filter -g -r 4 | tclog-qwen -f openai | head -n 1"
+fi
+if [ -x "$bin/tclog-rate" ] && [ -x "$bin/tclog-upgrade" ] &&
+    [ -x "$bin/tclog-qwen" ]; then
+	echo
+	echo "Unrated entries are rated after the fact, one key each, by"
+	echo "'tclog-rate $log' (in a terminal); then every rating counts:"
+	step "tclog-upgrade < $log | tclog-qwen -f kto -t examples/tools.json | wc -l"
 fi

@@ -69,15 +69,24 @@ grow(struct tclog_digestset *s)
 	s->nslot = nslot;
 }
 
+void
+tclog_digest(const void *p, size_t n, unsigned long long d[2])
+{
+	d[0] = hash64(p, n, 0x9e3779b97f4a7c15u);
+	d[1] = hash64(p, n, 0xd1b54a32d192ed03u);
+	if ((d[0] | d[1]) == 0)
+		d[0] = 1;	/* all zero marks an empty slot */
+}
+
 bool
 tclog_digestset_add(struct tclog_digestset *s, const void *p, size_t n)
 {
-	uint64_t a = hash64(p, n, 0x9e3779b97f4a7c15u);
-	uint64_t b = hash64(p, n, 0xd1b54a32d192ed03u);
-	unsigned long long *at;
+	unsigned long long d[2], *at;
+	uint64_t a, b;
 
-	if ((a | b) == 0)
-		a = 1;		/* all zero marks an empty slot */
+	tclog_digest(p, n, d);
+	a = d[0];
+	b = d[1];
 	if (2 * (s->n + 1) > s->nslot)
 		grow(s);
 	at = find(s->slot, s->nslot, a, b);

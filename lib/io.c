@@ -70,6 +70,40 @@ tclog_parse_size(const char *arg, size_t *size)
 	return 0;
 }
 
+bool
+tclog_help_requested(int argc, char *argv[], const char *optstring)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0)
+			break;
+		if (strcmp(a, "--help") == 0)
+			return true;
+		if (a[0] != '-' || a[1] == '-')
+			continue;	/* an operand (getopt permutes them) */
+		for (int j = 1; a[j] != '\0'; j++) {
+			const char *o = strchr(optstring, a[j]);
+
+			if (o != NULL && a[j] != ':' && o[1] == ':') {
+				if (a[j + 1] == '\0')
+					i++;	/* the value is the next word */
+				break;
+			}
+		}
+	}
+	return false;
+}
+
+int
+tclog_option_limit(const char *arg, size_t *limit)
+{
+	if (tclog_parse_size(arg, limit) == 0)
+		return 0;
+	warnx("-L: not " TCLOG_SIZE_SYNTAX ": %s", arg);
+	return -1;
+}
+
 const char *
 tclog_input_name(const char *path)
 {
@@ -157,6 +191,13 @@ void
 tclog_write(const void *p, size_t n)
 {
 	if (n != 0 && fwrite(p, 1, n, stdout) != n)
+		write_failed();
+}
+
+void
+tclog_flush(void)
+{
+	if (fflush(stdout) == EOF)
 		write_failed();
 }
 

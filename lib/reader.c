@@ -7,6 +7,7 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,7 +34,20 @@ tclog_reader_free(struct tclog_reader *r)
 	r->buf = NULL;
 }
 
-/* Reads more input after buf[tail]; returns bytes read, 0 at EOF, -1. */
+/* True when a read of fd would wait: nothing has arrived yet on a pipe,
+ * a terminal or a socket (a file is always ready). */
+static bool
+would_block(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 0;
+}
+
+/* Reads more input after buf[tail]; returns bytes read, 0 at EOF, -1.
+ * Before a read that would wait, what was written so far goes out, so
+ * that a live pipeline (tail -f log | tclog-filter | tclog-cat -p) shows
+ * each record as it comes, while a file is read at full speed. */
 static ssize_t
 fill(struct tclog_reader *r)
 {
@@ -41,6 +55,7 @@ fill(struct tclog_reader *r)
 
 	if (r->head > 0) {	/* move the partial line to the front */
 		memmove(r->buf, r->buf + r->head, r->tail - r->head);
+		r->base += r->head;
 		r->tail -= r->head;
 		r->head = 0;
 	}
@@ -52,6 +67,8 @@ fill(struct tclog_reader *r)
 		r->buf = tclog_xrealloc(r->buf, cap);
 		r->cap = cap;
 	}
+	if (would_block(r->fd))
+		tclog_flush();
 	do
 		n = read(r->fd, r->buf + r->tail, r->cap - r->tail);
 	while (n == -1 && errno == EINTR);
@@ -73,6 +90,7 @@ skip_line(struct tclog_reader *r)
 			r->head = (size_t)(nl - r->buf) + 1;
 			return 0;
 		}
+		r->base += r->tail;
 		r->head = r->tail = 0;	/* never keep an over-long line */
 		if (r->eof)
 			return 0;
@@ -90,11 +108,32 @@ blank(const char *s, size_t n)
 	return true;
 }
 
+/* Skips a byte order mark at the start of the input; false when more
+ * input is needed to tell. */
+static bool
+skip_bom(struct tclog_reader *r)
+{
+	size_t avail = r->tail - r->head, n = avail < 3 ? avail : 3;
+
+	if (r->buf == NULL || memcmp(r->buf + r->head, TCLOG_BOM, n) != 0) {
+		r->bom_checked = true;	/* not one */
+		return true;
+	}
+	if (n < 3 && !r->eof)
+		return false;
+	r->head += n;
+	r->bom_checked = true;
+	return true;
+}
+
 enum tclog_read_status
 tclog_reader_next(struct tclog_reader *r)
 {
 	if (r->buf == NULL && fill(r) < 0)	/* the first read */
 		return TCLOG_READ_ERROR;
+	while (!r->bom_checked && !skip_bom(r))
+		if (fill(r) < 0)
+			return TCLOG_READ_ERROR;
 	for (;;) {
 		/* no arithmetic on the NULL buffer of a reader never filled */
 		char *start = r->buf != NULL ? r->buf + r->head : NULL;
@@ -124,6 +163,7 @@ tclog_reader_next(struct tclog_reader *r)
 		r->scanned = 0;
 		r->line = r->next_line++;
 		r->unterminated = nl == NULL;
+		r->offset = r->base + r->head;
 		len = nl != NULL ? (size_t)(nl - start) : avail;
 		r->head += nl != NULL ? len + 1 : len;
 		if (len > 0 && start[len - 1] == '\r')
@@ -190,4 +230,63 @@ tclog_reader_record(struct tclog_reader *r, int *status)
 		case TCLOG_READ_EOF:
 			return false;
 		}
+}
+
+bool
+tclog_nul_tail(const char *text, size_t len, struct tclog_buf *out)
+{
+	size_t n = 0;
+
+	while (n < len && text[len - n - 1] == '\0')
+		n++;
+	if (n == 0)
+		return false;
+	if (n == len)
+		tclog_buf_printf(out, "%zu NUL bytes, no record: the end of a "
+		    "file cut while it was written", n);
+	else
+		tclog_buf_printf(out, "record cut short by %zu NUL bytes from "
+		    "column %zu: the end of a file cut while it was written", n,
+		    len - n + 1);
+	return true;
+}
+
+int
+tclog_read_text(const char *path, struct tclog_buf *b, size_t limit)
+{
+	const char *name = tclog_input_name(path);
+	int fd = tclog_open_input(path);
+	size_t from = 0, to = 0;
+	ssize_t n;
+
+	if (fd == -1)
+		return -1;
+	b->len = 0;
+	for (;;) {
+		tclog_buf_grow(b, READ_SIZE);
+		n = read(fd, b->data + b->len, READ_SIZE);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		b->len += (size_t)n;
+		if (b->len > limit) {
+			warnx("%s: longer than the -L limit (%zu bytes)", name,
+			    limit);
+			break;
+		}
+	}
+	if (n == -1)
+		warn("%s", name);
+	tclog_close_input(path, fd);
+	if (n == -1 || b->len > limit)
+		return -1;
+	if (b->len >= 3 && memcmp(b->data, TCLOG_BOM, 3) == 0)
+		from = 3;
+	for (; from < b->len; from++)	/* CR LF as LF, in place */
+		if (b->data[from] != '\r' || from + 1 == b->len ||
+		    b->data[from + 1] != '\n')
+			b->data[to++] = b->data[from];
+	b->len = to;
+	return 0;
 }

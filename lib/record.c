@@ -214,7 +214,8 @@ tclog_record_parse(struct tclog_record *rec, const char *text, size_t len,
 		else
 			tclog_buf_adds(&rec->errbuf, "not a JSON object");
 	} else if (st != yajl_status_ok) {
-		yajl_failure(rec, h, at_end, unterminated);
+		if (!tclog_nul_tail(text, len, &rec->errbuf))
+			yajl_failure(rec, h, at_end, unterminated);
 	} else if (!rec->is_object) {
 		tclog_buf_adds(&rec->errbuf, "not a JSON object");
 	} else if ((bad = tclog_utf8_invalid(text, len)) < len) {
@@ -257,4 +258,30 @@ tclog_record_free(struct tclog_record *rec)
 	tclog_keyset_free(&rec->keys);
 	tclog_buf_free(&rec->errbuf);
 	memset(rec, 0, sizeof(*rec));
+}
+
+unsigned
+tclog_made_up(const char *value, size_t len)
+{
+	struct tclog_json_iter it;
+	const char *e;
+	size_t elen;
+	unsigned made_up = 0;
+
+	if (value == NULL)
+		return 0;
+	if (tclog_json_is_true(value, len))	/* earlier output: both */
+		return TCLOG_MADE_UP_QUERY | TCLOG_MADE_UP_RESPONSE;
+	if (tclog_json_type(value, len) != TCLOG_JSON_ARRAY)
+		return 0;
+	tclog_json_iter_init(&it, value, len);
+	while (tclog_json_next_element(&it, &e, &elen)) {
+		if (tclog_json_type(e, elen) != TCLOG_JSON_STRING)
+			continue;
+		if (tclog_json_key_is(e, elen, "user_query"))
+			made_up |= TCLOG_MADE_UP_QUERY;
+		else if (tclog_json_key_is(e, elen, "model_response"))
+			made_up |= TCLOG_MADE_UP_RESPONSE;
+	}
+	return made_up;
 }

@@ -12,6 +12,10 @@
  *     writing escaped strings, writing JSON again in compact or Python
  *     style
  *   - the calls of a chat message's tool_calls (tclog_tool_calls_*)
+ *   - the review view of an entry, for people (tclog_review_*)
+ *   - fine-tuning examples gathered from entries, the call-pairing rule,
+ *     the Qwen2.5 template's rendering and the output formats
+ *     (tclog_examples_*, tclog_call_*, tclog_example_text, tclog_formats)
  *   - the input operands (tclog_inputs_*), diagnostics, checked output
  *     and the toolkit's exit statuses.
  *
@@ -80,6 +84,25 @@ void tclog_diag(const char *file, unsigned long line, const char *fmt, ...)
 int tclog_parse_size(const char *arg, size_t *size);
 #define TCLOG_SIZE_SYNTAX "a number of bytes >= 1, maybe ending in k, M or G"
 
+/*
+ * The command-line policy of every command (tclog(7)):
+ *  - an option that takes one value may be given again, and the last
+ *    one wins (each value is still checked);
+ *  - --help anywhere before "--" prints the usage and exits 0:
+ *
+ *	if (tclog_help_requested(argc, argv, OPTIONS)) {
+ *		usage(stdout);
+ *		return tclog_close_output();
+ *	}
+ *
+ * optstring is getopt's, so that an option's value (-s --help) is not
+ * taken for the request.
+ */
+bool tclog_help_requested(int argc, char *argv[], const char *optstring);
+/* -L size: sets *limit, or diagnoses "-L: not ...: arg" and returns -1
+ * (the caller shows the usage and exits 2). */
+int tclog_option_limit(const char *arg, size_t *limit);
+
 /* The name under which standard input is reported. */
 #define TCLOG_STDIN_NAME "<stdin>"
 
@@ -128,6 +151,9 @@ bool tclog_inputs_next(struct tclog_inputs *in, int *status);
  * exit status 2 (a closed pipe ends the command quietly instead). */
 void tclog_write(const void *p, size_t n);
 void tclog_puts(const char *s);
+/* Writes out what stdout holds (checked like tclog_write). The reader
+ * calls it before a read that would wait for input. */
+void tclog_flush(void);
 /* Flush and close stdout; on failure diagnose and return 2, else 0. */
 int tclog_close_output(void);
 
@@ -141,11 +167,14 @@ enum tclog_read_status {
 };
 
 /*
- * Reads lines from a file descriptor into one growing buffer. A line
- * ends at LF; a CR before it is dropped; a last line without LF is still
- * a line. Lines holding only white space are skipped. A line longer than
- * the limit is never stored whole: it is skipped up to its newline and
- * reported as TCLOG_READ_TOO_LONG.
+ * Reads lines from a file descriptor into one growing buffer. A UTF-8
+ * byte order mark at the start of the input is skipped (a file saved on
+ * Windows). A line ends at LF; a CR before it is dropped; a last line
+ * without LF is still a line. Lines holding only white space are
+ * skipped. A line longer than the limit is never stored whole: it is
+ * skipped up to its newline and reported as TCLOG_READ_TOO_LONG. Before
+ * a read that would wait (a pipe with nothing in it yet), stdout is
+ * flushed, so that live pipelines show what came so far.
  */
 struct tclog_reader {
 	const char *name;	/* for diagnostics */
@@ -153,14 +182,16 @@ struct tclog_reader {
 	const char *text;	/* that line, without its line end */
 	size_t len;
 	bool unterminated;	/* it was the last line and had no LF */
+	unsigned long long offset;	/* where that line begins in the input */
 
 	/* private */
+	unsigned long long base;	/* input offset of buf[0] */
 	int fd;
 	size_t limit;
 	char *buf;
 	size_t cap, head, tail, scanned;
 	unsigned long next_line;
-	bool eof;
+	bool eof, bom_checked;
 };
 
 void tclog_reader_init(struct tclog_reader *r, int fd, const char *name,
@@ -181,6 +212,20 @@ bool tclog_reader_rule(struct tclog_reader *r, const char **tab,
     bool *failed);
 /* Releases the buffer; does not close the descriptor. */
 void tclog_reader_free(struct tclog_reader *r);
+/* When text (a bad record) ends in NUL bytes, as a file cut while it was
+ * written does (its unwritten end reads as zeros), appends a message
+ * saying so to out and returns true; else false. */
+bool tclog_nul_tail(const char *text, size_t len, struct tclog_buf *out);
+
+/* A UTF-8 byte order mark, which Windows editors put first in a file. */
+#define TCLOG_BOM "\xef\xbb\xbf"
+/*
+ * Reads a whole small file ("-": standard input) of at most limit bytes
+ * into b, as text: a leading byte order mark dropped, CR LF read as LF,
+ * so that a file saved on Windows means what it says. Returns 0, or -1
+ * after a diagnostic ("tclog-x: FILE: reason").
+ */
+int tclog_read_text(const char *path, struct tclog_buf *b, size_t limit);
 
 /* ---- a set of keys, to find duplicates ---- */
 
@@ -254,6 +299,13 @@ tclog_field_is(const struct tclog_field *f, const char *name)
 const struct tclog_field *tclog_record_get(const struct tclog_record *rec,
     const char *key);
 void tclog_record_free(struct tclog_record *rec);
+
+/* The fields tclog-upgrade made up, from the raw value of an entry's
+ * "reconstructed" (NULL when absent): a list of field names, or true
+ * (its earlier output) for both. 0 for anything else. */
+#define TCLOG_MADE_UP_QUERY	1u	/* user_query */
+#define TCLOG_MADE_UP_RESPONSE	2u	/* model_response */
+unsigned tclog_made_up(const char *value, size_t len);
 
 /* ---- JSON text already validated by yajl ---- */
 
@@ -378,6 +430,9 @@ void tclog_json_python_number(struct tclog_buf *b, const char *value,
  * back as it, "1.0", "1e-05", "1e+16", "inf" as "Infinity". */
 void tclog_python_float_repr(struct tclog_buf *b, double d);
 
+/* The 128-bit digest of p (never all zero) that the set below uses. */
+void tclog_digest(const void *p, size_t n, unsigned long long d[2]);
+
 /* A set of byte strings known by a 128-bit digest each: 16 bytes per
  * distinct string in a table kept between a quarter and half full. */
 struct tclog_digestset {
@@ -389,6 +444,259 @@ struct tclog_digestset {
 bool tclog_digestset_add(struct tclog_digestset *s, const void *p,
     size_t n);
 void tclog_digestset_free(struct tclog_digestset *s);
+
+/* ---- the review view of an entry (lib/review.c) ---- */
+
+/*
+ * What tclog-cat -p shows of an entry and tclog-rate asks about: a
+ * header, one labelled field a line, the response's calls (the executed
+ * one marked), control characters made visible.
+ *
+ *	struct tclog_review rv;
+ *
+ *	tclog_review_init(&rv);
+ *	if (tclog_review_entry(&rv, text, len, n, name, line) == 0)
+ *		show(rv.view.data, rv.view.len);
+ *	tclog_review_free(&rv);
+ */
+/* The colours of the view: escape sequences, or empty strings (so the
+ * same code writes both). */
+struct tclog_palette {
+	const char *head, *label, *good, *bad, *warn, *dim, *off;
+};
+
+struct tclog_review {
+	struct tclog_buf view;	/* the view written last */
+	struct tclog_record rec;	/* the entry shown last */
+	bool whole;		/* long outputs shown whole, not cut */
+
+	/* private */
+	struct tclog_palette pal;
+	bool has_entry_call;	/* it has a tool_name and arguments: */
+	struct tclog_buf entry_name, entry_args;	/* decoded */
+	bool entry_args_json;
+	struct tclog_buf call_name, call_args;	/* a response's call */
+	bool call_args_json;
+	struct tclog_buf text;
+};
+
+/* Starts without colour. */
+void tclog_review_init(struct tclog_review *rv);
+/* Colour on or off for the views that follow. */
+void tclog_review_colour(struct tclog_review *rv, bool on);
+/* Whether a view written to fd should be in colour: fd is a terminal
+ * and NO_COLOR is not set to a non-empty value (no-color.org). */
+bool tclog_review_wants_colour(int fd);
+/* The view of the entry text (one JSON object) into rv->view, headed
+ * "#number  name:line"; -1 when it is no good record (rv->rec.error). */
+int tclog_review_entry(struct tclog_review *rv, const char *text, size_t len,
+    unsigned long number, const char *name, unsigned long line);
+void tclog_review_free(struct tclog_review *rv);
+
+/* ---- fine-tuning examples (lib/example.c, lib/format.c) ---- */
+
+/* Deepest arguments or tools the example writers take: they recurse. */
+#define TCLOG_ARGS_DEPTH 512
+
+/* The arguments of a call as a log entry ("arguments") or a response's
+ * tool_calls hold them, replacing out: the contents of a JSON string
+ * (the usual form), else the value itself (some servers write the
+ * object), without white space around; NULL (absent or null) as {}.
+ * *json says whether out is JSON no deeper than TCLOG_ARGS_DEPTH. */
+void tclog_call_args(struct tclog_buf *out, bool *json, const char *value,
+    size_t len);
+/* The pairing rule: whether a call of a response is the call an entry
+ * executed. Names are compared decoded; arguments (as tclog_call_args
+ * gives them) as JSON values when both are JSON (key order, white space,
+ * escapes and number spelling do not matter), else as text. */
+bool tclog_call_same(const char *name, size_t name_len, const char *args,
+    size_t args_len, bool args_json, const char *ename, size_t ename_len,
+    const char *eargs, size_t eargs_len, bool eargs_json);
+
+/* One call of an example. */
+struct tclog_call {
+	struct tclog_buf id;	/* the response's, or call_N (N: its place) */
+	struct tclog_buf name;	/* decoded */
+	struct tclog_buf args;	/* as tclog_call_args gives them */
+	bool args_json;
+	bool logged;		/* an entry executed it */
+	int rating;		/* that entry's rating 1-5; 0: none */
+	unsigned long line;	/* that entry's line */
+	struct tclog_buf result;	/* that entry's tool message */
+};
+
+enum tclog_example_kind {
+	TCLOG_EXAMPLE_CALLS,	/* the calls of the response's tool_calls */
+	TCLOG_EXAMPLE_TEXT,	/* the response has no tool_calls (the model
+				 * wrote the call as text): the entry's call */
+	TCLOG_EXAMPLE_STRAY	/* the entry's call is none of the response's
+				 * calls: it stands alone */
+};
+
+/*
+ * One model response and the entries that executed its calls. The
+ * prompt is the user's query (with the system prompt and tools of a
+ * struct tclog_prompt); the completion is the assistant's content and
+ * calls. Writers take the calls that are logged, in the response's
+ * order.
+ */
+struct tclog_example {
+	enum tclog_example_kind kind;
+	struct tclog_buf query;		/* user_query, decoded */
+	struct tclog_buf content;	/* the assistant's prose, decoded */
+	struct tclog_call *call;	/* in the response's order */
+	size_t ncall;		/* the response's calls (1: TEXT, STRAY) */
+	size_t nlogged;		/* of them, those with an entry */
+	const char *file;	/* where its entries are */
+	unsigned long first_line;
+	int min_rating;		/* lowest rating of its entries; 0: none */
+	bool unrated;		/* some entry has no rating */
+	bool bad;		/* private: diagnosed, not delivered */
+	size_t call_cap;	/* private */
+};
+
+/* Every call of the response has an entry (always so for TEXT). */
+static inline bool
+tclog_example_whole(const struct tclog_example *ex)
+{
+	return ex->kind != TCLOG_EXAMPLE_STRAY && ex->nlogged == ex->ncall;
+}
+
+/*
+ * Gathers log entries into examples. Consecutive entries with the same
+ * user_query, model_response and model are one response as long as each
+ * matches (tclog_call_same) a call of it no earlier entry matched; an
+ * example is delivered to done as soon as all its calls have entries,
+ * else when the next one starts or at tclog_examples_end. Memory holds
+ * one example.
+ *
+ *	struct tclog_examples xs = { .done = write, .ctx = &me };
+ *
+ *	tclog_examples_init(&xs);
+ *	for each record parsed into rec:
+ *		tclog_examples_entry(&xs, &rec, name, line, &status);
+ *	tclog_examples_end(&xs);
+ *	tclog_examples_free(&xs);
+ */
+struct tclog_examples {
+	/* set before tclog_examples_init */
+	bool keep_json;		/* keep content that is only JSON text (else
+				 * "": the calls written out as text) */
+	bool args_objects;	/* every call's arguments must be a JSON
+				 * object: else the example is diagnosed */
+	void (*done)(void *ctx, const struct tclog_example *ex);
+	void *ctx;
+
+	/* private */
+	struct tclog_example ex;
+	bool open, more;
+	unsigned long bad_line;
+	struct tclog_buf key_query, key_response, key_model;
+	bool has_model;
+	struct tclog_buf response, args, result, name, err;
+	bool args_json;
+	int rating;
+};
+
+void tclog_examples_init(struct tclog_examples *xs);
+/* One parsed record of file at line: a new-format entry joins or starts
+ * an example; anything else is diagnosed (*status raised to 1). */
+void tclog_examples_entry(struct tclog_examples *xs,
+    const struct tclog_record *rec, const char *file, unsigned long line,
+    int *status);
+/* Delivers the open example, if any. */
+void tclog_examples_end(struct tclog_examples *xs);
+void tclog_examples_free(struct tclog_examples *xs);
+
+/* What precedes each example's query: the system prompt and the tools
+ * (from -s/-S and -t). */
+struct tclog_prompt {
+	bool has_system;
+	struct tclog_buf system;	/* UTF-8 */
+	bool has_tools;
+	struct tclog_buf tools;	/* a JSON array checked by
+				 * tclog_prompt_tools */
+};
+
+/* -s text: 0, or -1 after a diagnostic (not UTF-8). */
+int tclog_prompt_system(struct tclog_prompt *p, const char *text);
+/* -S file ("-": standard input) of at most limit bytes, less one newline
+ * at its end: 0, or -1 after a diagnostic. */
+int tclog_prompt_system_file(struct tclog_prompt *p, const char *path,
+    size_t limit);
+/* -t file: a JSON array of {"type": "function", "function": {"name":
+ * ...}} objects: 0, or -1 after a diagnostic. */
+int tclog_prompt_tools(struct tclog_prompt *p, const char *path,
+    size_t limit);
+void tclog_prompt_free(struct tclog_prompt *p);
+
+/*
+ * The Qwen2.5 chat template applied to an example, byte for byte as
+ * transformers renders it (tojson as Python's json.dumps): appended to
+ * out. The rendering of the prompt alone with add_generation_prompt is
+ * out's first *completion bytes (relative to where it started); the
+ * assistant's turn, the model's own output that training should teach,
+ * runs from there to *completion_end, its "<|im_end|>\n" included; with
+ * results, the tool results follow as a user turn. Either pointer may be
+ * NULL. The example's calls must have JSON-object arguments: take it from
+ * a struct tclog_examples with args_objects set.
+ */
+void tclog_example_text(const struct tclog_prompt *p,
+    const struct tclog_example *ex, bool results, struct tclog_buf *out,
+    size_t *completion, size_t *completion_end);
+
+/*
+ * The output formats, one table entry each (lib/format.c). A writer gets
+ * each example and emits its lines through tclog_writer_emit; a format
+ * that needs the whole input (pairs of examples) keeps its state in
+ * w->state and writes in its finish hook.
+ */
+enum tclog_args_form {
+	TCLOG_ARGS_TEXT,	/* as the model wrote them, in a string */
+	TCLOG_ARGS_OBJECT	/* as JSON objects: others make the example
+				 * bad (tclog_examples.args_objects) */
+};
+
+struct tclog_writer;
+
+struct tclog_format {
+	const char *name;
+	enum tclog_args_form args;
+	bool results;		/* can carry the tool results */
+	void (*write)(struct tclog_writer *w, const struct tclog_example *ex);
+	void (*finish)(struct tclog_writer *w);	/* NULL, or at the end */
+};
+
+/* The formats; the first is the default, a NULL name ends the table. */
+extern const struct tclog_format tclog_formats[];
+/* The format called name, or NULL. */
+const struct tclog_format *tclog_format_find(const char *name);
+
+struct tclog_writer {
+	const struct tclog_format *format;
+	const struct tclog_prompt *prompt;
+	bool results;		/* write the tool results (-o) */
+	/* receives each line, without its newline */
+	void (*emit)(void *ctx, const char *line, size_t len);
+	void *ctx;
+	void *state;		/* the format's own: NULL until it sets it;
+				 * its finish hook frees it */
+	struct tclog_buf line, nested, text;	/* scratch */
+};
+
+void tclog_writer_write(struct tclog_writer *w,
+    const struct tclog_example *ex);
+/* Ends the input: the format's finish hook; frees the scratch. */
+void tclog_writer_finish(struct tclog_writer *w);
+/* Emits w->line and empties it. */
+void tclog_writer_emit(struct tclog_writer *w);
+
+/* The preference formats (lib/prefer.c: kto, dpo and their ms-swift and
+ * LLaMA-Factory forms): the rated whole responses rearranged from the
+ * line of a base format, KTO's as they come, DPO's pairs at the end. */
+void tclog_prefer_write(struct tclog_writer *w,
+    const struct tclog_example *ex);
+void tclog_prefer_finish(struct tclog_writer *w);
 
 /* ---- strict UTF-8 (lib/utf8.c) ---- */
 

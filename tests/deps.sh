@@ -18,6 +18,9 @@ for pkg in "$@"; do
 		    $cc -E -x c - >/dev/null 2>&1 || missing="$missing $pkg" ;;
 	yajl-tools)
 		command -v json_reformat >/dev/null 2>&1 || missing="$missing $pkg" ;;
+	parallel)	# GNU parallel; moreutils has a parallel of its own
+		parallel --version 2>/dev/null | grep -q '^GNU parallel' ||
+		    missing="$missing $pkg" ;;
 	python3-jinja2)
 		python3 -c 'import jinja2' >/dev/null 2>&1 ||
 		    /usr/bin/python3 -c 'import jinja2' >/dev/null 2>&1 ||

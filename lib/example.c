@@ -1,0 +1,599 @@
+/*
+ * Fine-tuning examples from log entries. The assistant logs one entry per
+ * executed call; a response with parallel calls is logged as consecutive
+ * entries that share it. They are gathered here into one example (the
+ * prompt: the user's query; the completion: the assistant's content and
+ * calls; the calls' results and ratings), which a format then writes
+ * (format.c). Memory holds one example at most.
+ */
+#include <err.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <yajl/yajl_parse.h>
+
+#include "tclog.h"
+
+/* ---- content that is only JSON text ---- */
+
+struct only_containers {
+	int depth;
+};
+
+static int
+scalar_value(void *ctx)
+{
+	return ((struct only_containers *)ctx)->depth > 0;
+}
+
+static int
+on_bool(void *ctx, int b)
+{
+	(void)b;
+	return scalar_value(ctx);
+}
+
+static int
+on_number(void *ctx, const char *s, size_t n)
+{
+	(void)s;
+	(void)n;
+	return scalar_value(ctx);
+}
+
+static int
+on_string(void *ctx, const unsigned char *s, size_t n)
+{
+	(void)s;
+	(void)n;
+	return scalar_value(ctx);
+}
+
+static int
+on_open(void *ctx)
+{
+	((struct only_containers *)ctx)->depth++;
+	return 1;
+}
+
+static int
+on_key(void *ctx, const unsigned char *s, size_t n)
+{
+	(void)ctx;
+	(void)s;
+	(void)n;
+	return 1;
+}
+
+static int
+on_close(void *ctx)
+{
+	((struct only_containers *)ctx)->depth--;
+	return 1;
+}
+
+static const yajl_callbacks only_containers_callbacks = {
+	.yajl_null = scalar_value,
+	.yajl_boolean = on_bool,
+	.yajl_number = on_number,
+	.yajl_string = on_string,
+	.yajl_start_map = on_open,
+	.yajl_map_key = on_key,
+	.yajl_end_map = on_close,
+	.yajl_start_array = on_open,
+	.yajl_end_array = on_close,
+};
+
+/* True when s is one or more JSON objects or arrays and nothing else. */
+static bool
+is_json_containers(const char *s, size_t n)
+{
+	struct only_containers ctx = { 0 };
+	yajl_handle h;
+	yajl_status st;
+	size_t i = 0;
+
+	while (i < n && tclog_json_is_space(s[i]))
+		i++;
+	if (i == n)
+		return false;
+	h = yajl_alloc(&only_containers_callbacks, NULL, &ctx);
+	if (h == NULL)
+		errx(TCLOG_EXIT_FATAL, "out of memory");
+	yajl_config(h, yajl_allow_multiple_values, 1);
+	st = yajl_parse(h, (const unsigned char *)s, n);
+	if (st == yajl_status_ok)
+		st = yajl_complete_parse(h);
+	yajl_free(h);
+	return st == yajl_status_ok;
+}
+
+/*
+ * True when the assistant's content is nothing but JSON text, maybe in
+ * a ``` or ```json fence: the call written out as text, which the
+ * example already carries as a structured call.
+ */
+static bool
+is_json_only(const char *s, size_t n)
+{
+	tclog_json_trim(&s, &n);
+	if (n >= 6 && memcmp(s, "```", 3) == 0) {
+		if (memcmp(s + n - 3, "```", 3) != 0)
+			return false;
+		s += 3;
+		n -= 6;
+		if (n >= 4 && strncasecmp(s, "json", 4) == 0) {
+			s += 4;
+			n -= 4;
+		}
+		if (n > 0 && !tclog_json_is_space(s[0]) && s[0] != '{' &&
+		    s[0] != '[')
+			return false;	/* another language's fence */
+	}
+	return is_json_containers(s, n);
+}
+
+/* ---- the pairing rule ---- */
+
+void
+tclog_call_args(struct tclog_buf *out, bool *json, const char *value,
+    size_t len)
+{
+	struct tclog_buf err = { 0 };
+	const char *text;
+	size_t n;
+
+	out->len = 0;
+	if (value == NULL) {
+		tclog_buf_adds(out, "{}");
+		*json = true;
+		return;
+	}
+	if (tclog_json_string(value, len, out) != 0)
+		tclog_buf_add(out, value, len);
+	text = out->data;
+	n = out->len;
+	if (n > 0) {
+		tclog_json_trim(&text, &n);
+		memmove(out->data, text, n);
+		out->len = n;
+	}
+	*json = tclog_json_check(out->data, out->len, false, &err) == 0 &&
+	    tclog_json_depth(out->data, out->len) <= TCLOG_ARGS_DEPTH;
+	tclog_buf_free(&err);
+}
+
+bool
+tclog_call_same(const char *name, size_t name_len, const char *args,
+    size_t args_len, bool args_json, const char *ename, size_t ename_len,
+    const char *eargs, size_t eargs_len, bool eargs_json)
+{
+	if (name_len != ename_len || memcmp(name, ename, name_len) != 0)
+		return false;
+	if (args_json && eargs_json)
+		return tclog_json_equal(args, args_len, eargs, eargs_len);
+	return args_len == eargs_len && memcmp(args, eargs, args_len) == 0;
+}
+
+/* ---- gathering ---- */
+
+static void
+bad_record(const char *file, unsigned long line, int *status,
+    const char *why)
+{
+	tclog_diag(file, line, "%s", why);
+	tclog_status_raise(status, TCLOG_EXIT_BAD);
+}
+
+/* A field that must be a string when present (null counts as absent). */
+static const struct tclog_field *
+string_field(struct tclog_examples *xs, const struct tclog_record *rec,
+    const char *key, bool required, bool *ok, const char *file,
+    unsigned long line, int *status)
+{
+	const struct tclog_field *f = tclog_record_get(rec, key);
+
+	*ok = true;
+	if (f != NULL && tclog_json_type(f->value, f->value_len) ==
+	    TCLOG_JSON_NULL)
+		f = NULL;
+	if (f == NULL && required) {
+		xs->err.len = 0;
+		tclog_buf_printf(&xs->err, "no %s", key);
+		bad_record(file, line, status, tclog_buf_str(&xs->err));
+		*ok = false;
+	} else if (f != NULL && tclog_json_type(f->value, f->value_len) !=
+	    TCLOG_JSON_STRING) {
+		xs->err.len = 0;
+		tclog_buf_printf(&xs->err, "%s is not a string", key);
+		bad_record(file, line, status, tclog_buf_str(&xs->err));
+		*ok = false;
+		f = NULL;
+	}
+	return f;
+}
+
+/* The tool message of the entry: status, error and output. */
+static void
+entry_result(struct tclog_buf *r, const struct tclog_field *status,
+    const struct tclog_field *message, const struct tclog_field *output,
+    const struct tclog_field *details)
+{
+	size_t mark;
+
+	r->len = 0;
+	tclog_buf_adds(r, "Tool execution result:\nStatus: ");
+	mark = r->len;
+	tclog_json_string(status->value, status->value_len, r);
+	if (r->len - mark != 7 || memcmp(r->data + mark, "success", 7) != 0) {
+		const struct tclog_field *why = details != NULL &&
+		    !tclog_json_is_empty_string(details->value,
+		    details->value_len) ? details : message;
+
+		if (why != NULL && !tclog_json_is_empty_string(why->value,
+		    why->value_len)) {
+			tclog_buf_adds(r, "\nError: ");
+			tclog_json_string(why->value, why->value_len, r);
+		}
+	}
+	if (output != NULL && !tclog_json_is_empty_string(output->value,
+	    output->value_len)) {
+		tclog_buf_adds(r, "\nOutput: ");
+		tclog_json_string(output->value, output->value_len, r);
+	}
+}
+
+/* Sets b to the decoded string value of f. */
+static void
+decode(struct tclog_buf *b, const struct tclog_field *f)
+{
+	b->len = 0;
+	tclog_json_string(f->value, f->value_len, b);
+}
+
+/* The entry's rating, 1-5; 0 when it has none (or not one of those). */
+static int
+entry_rating(const struct tclog_record *rec)
+{
+	const struct tclog_field *f = tclog_record_get(rec, "rating");
+	long long n;
+
+	if (f == NULL || tclog_json_integer(f->value, f->value_len, &n) != 0 ||
+	    n < 1 || n > 5)
+		return 0;
+	return (int)n;
+}
+
+/* Whether the entry repeats the open example's query, response, model. */
+static bool
+same_turn(struct tclog_examples *xs, const struct tclog_field *query,
+    const struct tclog_field *response, const struct tclog_field *model)
+{
+	if ((model != NULL) != xs->has_model)
+		return false;
+	return tclog_json_equal(query->value, query->value_len,
+	    xs->key_query.data, xs->key_query.len) &&
+	    tclog_json_equal(response->value, response->value_len,
+	    xs->key_response.data, xs->key_response.len) &&
+	    (model == NULL || tclog_json_equal(model->value, model->value_len,
+	    xs->key_model.data, xs->key_model.len));
+}
+
+/* The first call of the open example not yet logged that the entry
+ * executed, or -1. */
+static long
+find_call(struct tclog_examples *xs)
+{
+	struct tclog_example *ex = &xs->ex;
+
+	for (size_t i = 0; i < ex->ncall; i++) {
+		struct tclog_call *c = &ex->call[i];
+
+		if (!c->logged && tclog_call_same(c->name.data, c->name.len,
+		    c->args.data, c->args.len, c->args_json, xs->name.data,
+		    xs->name.len, xs->args.data, xs->args.len, xs->args_json))
+			return (long)i;
+	}
+	return -1;
+}
+
+static struct tclog_call *
+new_call(struct tclog_example *ex)
+{
+	struct tclog_call *c;
+
+	if (ex->ncall == ex->call_cap) {
+		size_t cap = ex->call_cap ? ex->call_cap * 2 : 4;
+
+		ex->call = tclog_xrealloc(ex->call, cap * sizeof(*ex->call));
+		memset(ex->call + ex->call_cap, 0,
+		    (cap - ex->call_cap) * sizeof(*ex->call));
+		ex->call_cap = cap;
+	}
+	c = &ex->call[ex->ncall++];
+	c->id.len = c->name.len = c->args.len = c->result.len = 0;
+	c->args_json = c->logged = false;
+	c->rating = 0;
+	c->line = 0;
+	return c;
+}
+
+/* Adds the response's calls (tool_calls) to the example. */
+static void
+response_calls(struct tclog_example *ex, const char *calls, size_t len)
+{
+	struct tclog_tool_calls tc;
+
+	tclog_tool_calls_init(&tc, calls, len);
+	while (tclog_tool_calls_next(&tc)) {
+		struct tclog_call *c = new_call(ex);
+
+		if (tc.id != NULL)
+			tclog_json_string(tc.id, tc.id_len, &c->id);
+		else
+			tclog_buf_printf(&c->id, "call_%zu", tc.place);
+		tclog_json_string(tc.name, tc.name_len, &c->name);
+		tclog_call_args(&c->args, &c->args_json, tc.args, tc.args_len);
+	}
+}
+
+/* Past this capacity a call's buffer is not kept for the next example:
+ * kept per call slot, large buffers would add up to the largest result
+ * each slot ever held, which grows with the input, not with a record. */
+#define KEEP_CAPACITY ((size_t)64 << 10)
+
+/* Delivers the open example, if any, and closes it. */
+static void
+finish_example(struct tclog_examples *xs)
+{
+	struct tclog_example *ex = &xs->ex;
+
+	if (xs->open && !ex->bad)
+		xs->done(xs->ctx, ex);
+	xs->open = false;
+	for (size_t i = 0; i < ex->call_cap; i++) {
+		struct tclog_call *c = &ex->call[i];
+
+		if (c->args.cap > KEEP_CAPACITY)
+			tclog_buf_free(&c->args);
+		if (c->result.cap > KEEP_CAPACITY)
+			tclog_buf_free(&c->result);
+	}
+}
+
+/* Marks call i of the open example as executed by the entry. */
+static void
+log_call(struct tclog_examples *xs, size_t i, const char *file,
+    unsigned long line, int *status)
+{
+	struct tclog_example *ex = &xs->ex;
+	struct tclog_call *c = &ex->call[i];
+
+	c->logged = true;
+	c->rating = xs->rating;
+	c->line = line;
+	tclog_buf_add(&c->result, xs->result.data, xs->result.len);
+	ex->nlogged++;
+	if (xs->rating == 0)
+		ex->unrated = true;
+	else if (ex->min_rating == 0 || xs->rating < ex->min_rating)
+		ex->min_rating = xs->rating;
+	if (ex->bad) {	/* no entry is dropped without a word */
+		tclog_diag(file, line, "entry of the example skipped at line %lu",
+		    xs->bad_line);
+		return;
+	}
+	if (!xs->args_objects || (c->args_json && c->args.data[0] == '{'))
+		return;
+	xs->err.len = 0;
+	if (c->args_json || tclog_json_check(c->args.data, c->args.len, false,
+	    &xs->err) != 0) {
+		xs->err.len = 0;
+		tclog_buf_adds(&xs->err, "arguments is not a JSON object");
+	} else
+		tclog_buf_printf(&xs->err, "arguments nested deeper than %d "
+		    "levels", TCLOG_ARGS_DEPTH);
+	tclog_buf_adds(&xs->err, ", example skipped");
+	if (ex->first_line != line)
+		tclog_buf_printf(&xs->err, " with its entries from line %lu",
+		    ex->first_line);
+	bad_record(file, line, status, tclog_buf_str(&xs->err));
+	ex->bad = true;
+	xs->bad_line = line;
+}
+
+/* Starts an example with the entry, its response decoded in
+ * xs->response, its content and calls (raw values, or NULL) there. */
+static void
+start_example(struct tclog_examples *xs, const struct tclog_field *query,
+    const struct tclog_field *response, const struct tclog_field *model,
+    const char *content, size_t content_len, const char *calls,
+    size_t calls_len, const char *file, unsigned long line, int *status)
+{
+	struct tclog_example *ex = &xs->ex;
+	struct tclog_call *c;
+	long i = -1;
+
+	xs->open = true;
+	ex->bad = false;
+	ex->file = file;
+	ex->first_line = line;
+	ex->ncall = ex->nlogged = 0;
+	ex->min_rating = 0;
+	ex->unrated = false;
+	xs->key_query.len = xs->key_response.len = xs->key_model.len = 0;
+	tclog_buf_add(&xs->key_query, query->value, query->value_len);
+	tclog_buf_add(&xs->key_response, response->value, response->value_len);
+	xs->has_model = model != NULL;
+	if (model != NULL)
+		tclog_buf_add(&xs->key_model, model->value, model->value_len);
+	ex->query.len = 0;
+	tclog_json_string(query->value, query->value_len, &ex->query);
+	ex->content.len = 0;
+	if (content != NULL)
+		tclog_json_string(content, content_len, &ex->content);
+	if (!xs->keep_json && is_json_only(ex->content.data, ex->content.len))
+		ex->content.len = 0;
+
+	if (calls != NULL) {
+		response_calls(ex, calls, calls_len);
+		i = find_call(xs);
+	}
+	if (i >= 0) {
+		ex->kind = TCLOG_EXAMPLE_CALLS;
+		xs->more = true;
+		log_call(xs, (size_t)i, file, line, status);
+		return;
+	}
+	/* The call was parsed out of the reply's text, or the response
+	 * does not hold it: the entry's own call stands alone. */
+	ex->kind = ex->ncall > 0 ? TCLOG_EXAMPLE_STRAY : TCLOG_EXAMPLE_TEXT;
+	ex->ncall = 0;
+	xs->more = false;
+	c = new_call(ex);
+	tclog_buf_adds(&c->id, "call_1");
+	tclog_buf_add(&c->name, xs->name.data, xs->name.len);
+	tclog_buf_add(&c->args, xs->args.data, xs->args.len);
+	c->args_json = xs->args_json;
+	log_call(xs, 0, file, line, status);
+}
+
+void
+tclog_examples_init(struct tclog_examples *xs)
+{
+	xs->open = false;
+}
+
+void
+tclog_examples_entry(struct tclog_examples *xs,
+    const struct tclog_record *rec, const char *file, unsigned long line,
+    int *status)
+{
+	const struct tclog_field *query, *response, *model, *tool, *args;
+	const struct tclog_field *st, *message, *output, *details;
+	struct tclog_json_iter it;
+	const char *k, *v, *content = NULL, *calls = NULL;
+	size_t klen, vlen, content_len = 0, calls_len = 0;
+	bool ok, all_ok = true;
+	long i;
+
+	/* Without a tool name it is no log entry, old or new: saying
+	 * "old-format" would send the user to tclog-upgrade for nothing. */
+	tool = string_field(xs, rec, "tool_name", true, &ok, file, line,
+	    status);
+	if (!ok)
+		return;
+	query = tclog_record_get(rec, "user_query");
+	response = tclog_record_get(rec, "model_response");
+	if (query == NULL || response == NULL ||
+	    tclog_json_is_empty_string(query->value, query->value_len) ||
+	    tclog_json_is_empty_string(response->value, response->value_len)) {
+		bad_record(file, line, status,
+		    "old-format entry, run tclog-upgrade first");
+		return;
+	}
+	query = string_field(xs, rec, "user_query", true, &ok, file, line,
+	    status);
+	if (!ok)
+		return;
+	if (tclog_json_type(response->value, response->value_len) !=
+	    TCLOG_JSON_STRING) {
+		bad_record(file, line, status, "model_response is not a string");
+		return;
+	}
+#define FIELD(var, key, required) \
+	var = string_field(xs, rec, key, required, &ok, file, line, status); \
+	all_ok = all_ok && ok
+	FIELD(model, "model", false);
+	FIELD(st, "status", true);
+	FIELD(message, "message", false);
+	FIELD(output, "output", false);
+	FIELD(details, "error_details", false);
+#undef FIELD
+	args = tclog_record_get(rec, "arguments");
+	if (all_ok && args == NULL) {
+		bad_record(file, line, status, "no arguments");
+		all_ok = false;
+	}
+	if (!all_ok)
+		return;
+
+	decode(&xs->name, tool);
+	tclog_call_args(&xs->args, &xs->args_json, args->value,
+	    args->value_len);
+	entry_result(&xs->result, st, message, output, details);
+	xs->rating = entry_rating(rec);
+
+	if (xs->open && same_turn(xs, query, response, model)) {
+		/* The same response: known good, no need to check it again. */
+		if (xs->more && (i = find_call(xs)) >= 0) {
+			log_call(xs, (size_t)i, file, line, status);
+			goto joined;
+		}
+		decode(&xs->response, response);
+	} else {
+		decode(&xs->response, response);
+		if (tclog_json_check(xs->response.data, xs->response.len, true,
+		    &xs->err) != 0) {
+			bad_record(file, line, status,
+			    "model_response is not a JSON object");
+			return;
+		}
+	}
+	tclog_json_iter_init(&it, xs->response.data, xs->response.len);
+	while (tclog_json_next_member(&it, &k, &klen, &v, &vlen)) {
+		enum tclog_json_type type = tclog_json_type(v, vlen);
+
+		if (tclog_json_key_is(k, klen, "content") &&
+		    type == TCLOG_JSON_STRING) {
+			content = v;
+			content_len = vlen;
+		} else if (tclog_json_key_is(k, klen, "content") &&
+		    type != TCLOG_JSON_NULL) {
+			bad_record(file, line, status,
+			    "model_response content is not a string");
+			return;
+		} else if (tclog_json_key_is(k, klen, "tool_calls") &&
+		    type == TCLOG_JSON_ARRAY) {
+			calls = v;
+			calls_len = vlen;
+		}
+	}
+	finish_example(xs);
+	start_example(xs, query, response, model, content, content_len, calls,
+	    calls_len, file, line, status);
+joined:
+	if (!xs->more || xs->ex.nlogged == xs->ex.ncall)
+		finish_example(xs);
+}
+
+void
+tclog_examples_end(struct tclog_examples *xs)
+{
+	finish_example(xs);
+}
+
+void
+tclog_examples_free(struct tclog_examples *xs)
+{
+	struct tclog_example *ex = &xs->ex;
+
+	for (size_t i = 0; i < ex->call_cap; i++) {
+		tclog_buf_free(&ex->call[i].id);
+		tclog_buf_free(&ex->call[i].name);
+		tclog_buf_free(&ex->call[i].args);
+		tclog_buf_free(&ex->call[i].result);
+	}
+	free(ex->call);
+	tclog_buf_free(&ex->query);
+	tclog_buf_free(&ex->content);
+	tclog_buf_free(&xs->key_query);
+	tclog_buf_free(&xs->key_response);
+	tclog_buf_free(&xs->key_model);
+	tclog_buf_free(&xs->response);
+	tclog_buf_free(&xs->args);
+	tclog_buf_free(&xs->result);
+	tclog_buf_free(&xs->name);
+	tclog_buf_free(&xs->err);
+}
