@@ -17,8 +17,10 @@
  *
  * The rules re-express the shapes of gitleaks' rule set (config
  * gitleaks.toml, commit b58d3f1, July 2026) and the lessons of
- * detect-secrets' keyword plugin: a keyword rule needs a value beside
- * it, and a value that is a reference ($VAR, <password>, ***) or a path
+ * detect-secrets' keyword plugin (detect_secrets/plugins/keyword.py,
+ * commit 6cf2d66): a keyword rule needs a value beside it, and a value
+ * that is a reference ($VAR, ${VAR}, {{ var }}, <password>, a call f(),
+ * an index a[k], a dotted name config.password), a mask (***) or a path
  * is no secret.
  */
 #include <err.h>
@@ -638,6 +640,22 @@ is_stopword(const char *s, size_t n)
 	return false;
 }
 
+/* A dotted name in lower case, such as settings.db_password: code
+ * that refers to a secret, not the secret. */
+static bool
+is_dotted_name(const char *s, size_t n)
+{
+	bool dot = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '.' && i > 0 && i + 1 < n && s[i - 1] != '.')
+			dot = true;
+		else if (!(s[i] >= 'a' && s[i] <= 'z') && s[i] != '_')
+			return false;
+	}
+	return dot;
+}
+
 /* A value that names a secret held elsewhere, or is no secret at all. */
 static bool
 value_ok(const char *s, size_t n, bool keyword)
@@ -653,7 +671,9 @@ value_ok(const char *s, size_t n, bool keyword)
 	}
 	if (stars == n)
 		return false;	/* xxxx, ****: already masked */
-	return !keyword || (digits < n && !is_stopword(s, n));
+	return !keyword || (digits < n && !is_stopword(s, n) &&
+	    memchr(s, '(', n) == NULL && memchr(s, '[', n) == NULL &&
+	    !is_dotted_name(s, n));
 }
 
 static bool
