@@ -28,6 +28,11 @@ UTF8PROC_CFLAGS := $(shell pkg-config --cflags libutf8proc 2>/dev/null)
 UTF8PROC_LIBS := $(shell pkg-config --libs libutf8proc 2>/dev/null || echo -lutf8proc)
 YAJL_CFLAGS += $(UTF8PROC_CFLAGS)
 YAJL_LIBS += $(UTF8PROC_LIBS)
+# tclog-scrub alone links the regular-expression engines: Vectorscan
+# finds which rules match, PCRE2 where (bench/README.md says why).
+REGEX_CFLAGS := $(shell pkg-config --cflags libhs libpcre2-8 2>/dev/null)
+REGEX_LIBS := $(shell pkg-config --libs libhs libpcre2-8 2>/dev/null || \
+	echo -lhs -lpcre2-8)
 
 BUILD ?= build
 COMMANDS := $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
@@ -41,7 +46,7 @@ TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/bin/test-%,$(wildcard tests/to
 MANS := $(wildcard man/*.1 man/*.7)
 
 # What a fresh Debian machine needs for `make demo` and for `make check`.
-DEMO_DEPS = libyajl-dev libutf8proc-dev pkg-config
+DEMO_DEPS = libyajl-dev libutf8proc-dev libvectorscan-dev libpcre2-dev pkg-config
 CHECK_DEPS = $(DEMO_DEPS) mandoc python3 python3-jinja2 parallel
 
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -70,8 +75,25 @@ $(BUILD)/libtclog.a: $(LIB_OBJ)
 
 $(BUILD)/bin/%: cmd/%.c $(BUILD)/libtclog.a lib/tclog.h $(BUILD)/flags
 	@mkdir -p $(@D)
-	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(LDFLAGS) \
-		-o $@ $< $(BUILD)/libtclog.a $(YAJL_LIBS)
+	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(CMD_CFLAGS) \
+		$(LDFLAGS) -o $@ $< $(BUILD)/libtclog.a $(YAJL_LIBS) $(CMD_LIBS)
+
+# The Vectorscan database of tclog-scrub's built-in rules is compiled
+# once, here, by its own source built as a generator, not at every start.
+$(BUILD)/bin/tclog-scrub: CMD_CFLAGS = $(REGEX_CFLAGS) -I$(BUILD)/gen \
+	-DTCLOG_SCRUB_DB
+$(BUILD)/bin/tclog-scrub: CMD_LIBS = $(REGEX_LIBS)
+$(BUILD)/bin/tclog-scrub: $(BUILD)/gen/tclog-scrub-db.inc
+
+$(BUILD)/gen/tclog-scrub-db-gen: cmd/tclog-scrub.c $(BUILD)/libtclog.a \
+		lib/tclog.h $(BUILD)/flags
+	@mkdir -p $(@D)
+	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(REGEX_CFLAGS) \
+		-Wno-unused-function -DTCLOG_SCRUB_DB_GEN $(LDFLAGS) -o $@ $< \
+		$(BUILD)/libtclog.a $(YAJL_LIBS) $(REGEX_LIBS)
+
+$(BUILD)/gen/tclog-scrub-db.inc: $(BUILD)/gen/tclog-scrub-db-gen
+	$< > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/bin/test-%: tests/tools/%.c $(BUILD)/libtclog.a lib/tclog.h $(BUILD)/flags
 	@mkdir -p $(@D)
@@ -128,7 +150,8 @@ test: check
 # bench/: a log generator, the bare yajl parse loop, the library's parse
 # loop and a timer; bench/run measures every built command against jq,
 # python3 and yajl (bench/README.md).
-BENCH_DEPS = $(DEMO_DEPS) jq yajl-tools python3 valgrind
+DEMO_DEPS = libyajl-dev libvectorscan-dev libpcre2-dev pkg-config
+CHECK_DEPS = $(DEMO_DEPS) mandoc python3 python3-jinja2 parallel
 BENCH_TOOLS := $(addprefix $(BUILD)/bench/,gen floor parse measure)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libtclog.a lib/tclog.h $(BUILD)/flags

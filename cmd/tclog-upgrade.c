@@ -81,34 +81,18 @@ static int
 read_rules(struct rules *r, const char *path, size_t limit)
 {
 	struct tclog_reader in;
-	enum tclog_read_status st;
-	const char *name = tclog_input_name(path);
+	const char *name = tclog_input_name(path), *tab;
 	int fd = tclog_open_input(path), ret = 0;
+	bool failed;
 
 	if (fd == -1)
 		return -1;
 	tclog_reader_init(&in, fd, name, limit);
-	while ((st = tclog_reader_next(&in)) != TCLOG_READ_EOF) {
-		const char *line = in.text, *tab, *why = NULL;
-		size_t i = 0, word_len, query_len;
+	while (tclog_reader_rule(&in, &tab, &failed)) {
+		const char *line = in.text, *why = NULL;
+		size_t i, word_len, query_len;
 		struct rule *rule;
 
-		if (st == TCLOG_READ_ERROR) {
-			warn("%s: read error", name);
-			ret = -1;
-			break;
-		}
-		if (st == TCLOG_READ_TOO_LONG) {
-			tclog_diag(name, in.line, "malformed rule: longer than "
-			    "the -L limit (%zu bytes)", limit);
-			ret = -1;
-			break;
-		}
-		while (i < in.len && is_blank(line[i]))
-			i++;
-		if (i == in.len || line[i] == '#')
-			continue;
-		tab = memchr(line, '\t', in.len);
 		word_len = tab ? (size_t)(tab - line) : 0;
 		query_len = tab ? in.len - word_len - 1 : 0;
 		for (i = 0; i < word_len && !is_blank(line[i]); i++)
@@ -143,6 +127,8 @@ read_rules(struct rules *r, const char *path, size_t limit)
 		rule->query_len = r->text.len - rule->query;
 		r->n++;
 	}
+	if (failed)
+		ret = -1;
 	tclog_reader_free(&in);
 	tclog_close_input(path, fd);
 	return ret;

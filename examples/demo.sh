@@ -17,7 +17,9 @@ if [ -x "$bin/tclog-filter" ]; then
 fi
 if [ -x "$bin/tclog-upgrade" ] && [ -x "$bin/tclog-filter" ] &&
     [ -x "$bin/tclog-qwen" ]; then
-	step "tclog-upgrade < $log | tclog-filter -g -r 4 | tclog-qwen -u -f trl -t examples/tools.json > $out"
+	scrub=
+	[ -x "$bin/tclog-scrub" ] && scrub=" | tclog-scrub -w cal=user"
+	step "tclog-upgrade < $log$scrub | tclog-filter -g -r 4 | tclog-qwen -u -f trl -t examples/tools.json > $out"
 	step "wc -l < $out && head -c 600 $out && echo ..."
 	step "tclog-upgrade < $log | tclog-filter -g -r 4 | tclog-qwen -f openai | head -n 1"
 fi

@@ -86,44 +86,45 @@ hex4(const char *p)
 	return v;
 }
 
-static void
-put_utf8(struct tclog_buf *out, unsigned cp)
+/* Writes cp as UTF-8 at d; returns the bytes written. */
+static size_t
+put_utf8(char *d, unsigned cp)
 {
-	char u[4];
-	size_t n;
-
 	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | cp >> 6);
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | cp >> 12);
-		u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | cp >> 18);
-		u[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-		u[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
+		d[0] = (char)cp;
+		return 1;
 	}
-	tclog_buf_add(out, u, n);
+	if (cp < 0x800) {
+		d[0] = (char)(0xc0 | cp >> 6);
+		d[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		d[0] = (char)(0xe0 | cp >> 12);
+		d[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		d[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	d[0] = (char)(0xf0 | cp >> 18);
+	d[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	d[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	d[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
 }
 
 int
 tclog_json_string(const char *value, size_t len, struct tclog_buf *out)
 {
 	const char *p, *end;
+	char *d;
 
 	if (len < 2 || value[0] != '"')
 		return -1;
-	/* out->data is never NULL after this, even for "": callers may do
-	 * pointer arithmetic on it. */
-	tclog_buf_grow(out, 0);
+	/* Decoded text is never longer than its escapes: room for it all
+	 * at once, written in place. out->data is never NULL after this,
+	 * even for "": callers may do pointer arithmetic on it. */
+	tclog_buf_grow(out, len);
+	d = out->data + out->len;
 	p = value + 1;
 	end = value + len - 1;	/* the closing quote */
 	while (p < end) {
@@ -132,18 +133,19 @@ tclog_json_string(const char *value, size_t len, struct tclog_buf *out)
 
 		if (bs == NULL)
 			bs = end;
-		tclog_buf_add(out, p, (size_t)(bs - p));
+		memcpy(d, p, (size_t)(bs - p));
+		d += bs - p;
 		if (bs == end)
 			break;
 		p = bs + 2;
 		switch (bs[1]) {
-		case 'b': tclog_buf_addc(out, '\b'); continue;
-		case 'f': tclog_buf_addc(out, '\f'); continue;
-		case 'n': tclog_buf_addc(out, '\n'); continue;
-		case 'r': tclog_buf_addc(out, '\r'); continue;
-		case 't': tclog_buf_addc(out, '\t'); continue;
+		case 'b': *d++ = '\b'; continue;
+		case 'f': *d++ = '\f'; continue;
+		case 'n': *d++ = '\n'; continue;
+		case 'r': *d++ = '\r'; continue;
+		case 't': *d++ = '\t'; continue;
 		case 'u': break;
-		default: tclog_buf_addc(out, bs[1]); continue;	/* " \ / */
+		default: *d++ = bs[1]; continue;	/* " \ / */
 		}
 		cp = hex4(p);
 		p += 4;
@@ -159,8 +161,9 @@ tclog_json_string(const char *value, size_t len, struct tclog_buf *out)
 		}
 		if (cp >= 0xd800 && cp < 0xe000)
 			cp = 0xfffd;	/* a lone surrogate is no character */
-		put_utf8(out, cp);
+		d += put_utf8(d, cp);
 	}
+	out->len = (size_t)(d - out->data);
 	return 0;
 }
 

@@ -181,6 +181,37 @@ tclog_reader_next(struct tclog_reader *r)
 }
 
 bool
+tclog_reader_rule(struct tclog_reader *r, const char **tab, bool *failed)
+{
+	*failed = false;
+	for (;;) {
+		size_t i = 0;
+
+		switch (tclog_reader_next(r)) {
+		case TCLOG_READ_RECORD:
+			break;
+		case TCLOG_READ_TOO_LONG:
+			tclog_diag(r->name, r->line, "malformed rule: longer "
+			    "than the -L limit (%zu bytes)", r->limit);
+			*failed = true;
+			return false;
+		case TCLOG_READ_ERROR:
+			warn("%s: read error", r->name);
+			*failed = true;
+			return false;
+		case TCLOG_READ_EOF:
+			return false;
+		}
+		while (i < r->len && tclog_json_is_space(r->text[i]))
+			i++;
+		if (i == r->len || r->text[i] == '#')
+			continue;	/* blank, or a comment */
+		*tab = memchr(r->text, '\t', r->len);
+		return true;
+	}
+}
+
+bool
 tclog_reader_record(struct tclog_reader *r, int *status)
 {
 	for (;;)

@@ -202,6 +202,14 @@ enum tclog_read_status tclog_reader_next(struct tclog_reader *r);
  * read error reported (*status raised to 2). True with r->text and r->len
  * set; false at the end of input or after a read error. */
 bool tclog_reader_record(struct tclog_reader *r, int *status);
+/* The next rule of a rules file of WORD<TAB>REST lines (tclog-upgrade
+ * -q, tclog-scrub -f): blank lines and lines whose first character other
+ * than white space is '#' are passed over. True with r->text, r->len set
+ * and *tab at the line's first tab, or NULL; false at the end, or with
+ * *failed set after a diagnostic (a read error, a line over the limit:
+ * a malformed rule). */
+bool tclog_reader_rule(struct tclog_reader *r, const char **tab,
+    bool *failed);
 /* Releases the buffer; does not close the descriptor. */
 void tclog_reader_free(struct tclog_reader *r);
 /* When text (a bad record) ends in NUL bytes, as a file cut while it was

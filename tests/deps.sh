@@ -13,6 +13,12 @@ for pkg in "$@"; do
 	libutf8proc-dev)
 		printf '#include <utf8proc.h>\n' |
 		    $cc -E -x c - >/dev/null 2>&1 || missing="$missing $pkg" ;;
+	libvectorscan-dev)
+		printf '#include <hs/hs.h>\n' |
+		    $cc -E -x c - >/dev/null 2>&1 || missing="$missing $pkg" ;;
+	libpcre2-dev)
+		printf '#define PCRE2_CODE_UNIT_WIDTH 8\n#include <pcre2.h>\n' |
+		    $cc -E -x c - >/dev/null 2>&1 || missing="$missing $pkg" ;;
 	yajl-tools)
 		command -v json_reformat >/dev/null 2>&1 || missing="$missing $pkg" ;;
 	parallel)	# GNU parallel; moreutils has a parallel of its own
@@ -36,8 +42,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	exit 0
 fi
 case $missing in
-*libyajl-dev*)
-	echo "tclog: yajl headers not found: install$missing (Debian, Ubuntu) or yajl-devel" >&2
+*libyajl-dev*|*libvectorscan-dev*|*libpcre2-dev*)
+	echo "tclog: headers not found: install$missing (Debian, Ubuntu; elsewhere yajl-devel, vectorscan or hyperscan, pcre2)" >&2
 	exit 2 ;;
 esac
 echo "tclog: not installed (tests that need them will be skipped):$missing" >&2

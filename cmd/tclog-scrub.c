@@ -1,0 +1,1270 @@
+/*
+ * tclog-scrub - take secrets and personal data out of tool-call logs.
+ *
+ * Every string of an entry is searched, and a string that holds JSON
+ * (arguments, model_response, a call's arguments inside it) is walked as
+ * JSON in its turn, so that a secret is found in the decoded text of the
+ * innermost string and replaced there; the JSON around it is copied as
+ * it was written. A finding becomes "[REDACTED:kind]". An entry with
+ * nothing found is written byte for byte.
+ *
+ * Two engines, chosen by measurement (bench/README.md): Vectorscan scans
+ * each string once for every rule together and only says which rules
+ * match; PCRE2 is then run, for those rules only, on the few
+ * strings that matched, to find where the secret is (a rule's first
+ * capture group, or its whole match). Vectorscan cannot report capture
+ * groups, and PCRE2 alone, one rule after another, was 5x slower.
+ *
+ * The rules re-express the shapes of gitleaks' rule set (config
+ * gitleaks.toml, commit b58d3f1, July 2026) and the lessons of
+ * detect-secrets' keyword plugin (detect_secrets/plugins/keyword.py,
+ * commit 6cf2d66): a keyword rule needs a value beside it, and a value
+ * that is a reference ($VAR, ${VAR}, {{ var }}, <password>, a call f(),
+ * an index a[k], a dotted name config.password), a mask (***) or a path
+ * is no secret.
+ */
+#include <err.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <hs/hs.h>
+#include <pcre2.h>
+
+#include "tclog.h"
+
+#ifdef TCLOG_SCRUB_DB
+/* builtin_db[], builtin_min_width: the Vectorscan database of the
+ * built-in rules, made at build time by this file built as a generator
+ * (TCLOG_SCRUB_DB_GEN, at its end; see the Makefile). Compiling it here
+ * costs 40 ms at every start, loading it 20 us. */
+#include "tclog-scrub-db.inc"
+#endif
+
+/* How a rule's candidate value is checked before it counts. */
+enum check {
+	CHECK_NONE,
+	CHECK_VALUE,	/* no reference, placeholder or path */
+	CHECK_KEYWORD,	/* CHECK_VALUE, and not only digits or a stopword */
+	CHECK_EMAIL	/* not git@host: nor an image name@2x.png */
+};
+
+/* A rule: its kind (the placeholder's name), its expression (PCRE
+ * syntax that Vectorscan also takes) and the check of its value. When
+ * the expression has a capture group, the first group is the secret;
+ * else the whole match. Earlier rules win where findings overlap.
+ * Bounded repeats make Vectorscan's compilation slow (tens of
+ * milliseconds a rule, paid at every start): the detect expressions
+ * leave them to PCRE2. */
+struct rule {
+	const char *kind, *re;
+	enum check check;
+	const char *detect;	/* for Vectorscan, when not re: a cheaper
+				 * expression that matches wherever re does */
+};
+
+#define VALUE "([^\\s'\"`,;&|)]{3,})"	/* a value after a keyword */
+static const struct rule builtin[] = {
+	{ "private-key", "-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?"
+	    "-----[\\s\\S]*?(?:-----END[ A-Z0-9_-]{0,100}PRIVATE KEY"
+	    "(?: BLOCK)?-----|\\z)", CHECK_NONE,
+	    "-----BEGIN[ A-Z0-9_-]*PRIVATE KEY" },
+	{ "aws-access-key-id", "\\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)"
+	    "[A-Z2-7]{16}\\b", CHECK_NONE,
+	    "\\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]" },
+	{ "aws-secret-key", "(?i)aws_?secret_?(?:access_?)?key[\"']?[ \\t]*"
+	    "[=:][ \\t]*[\"']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+]|\\z)",
+	    CHECK_NONE, "(?i)aws_?secret" },
+	{ "github-token", "\\b(?:gh[pousr]_[0-9A-Za-z]{36,}|"
+	    "github_pat_\\w{60,})", CHECK_NONE,
+	    "\\b(?:gh[pousr]_|github_pat_)" },
+	{ "gitlab-token", "\\bglpat-[\\w-]{20,}", CHECK_NONE,
+	    "\\bglpat-" },
+	{ "slack-token", "\\bxox[abprs]-[0-9A-Za-z-]{10,}", CHECK_NONE,
+	    "\\bxox[abprs]-" },
+	{ "stripe-key", "\\b[rs]k_(?:live|prod)_[0-9A-Za-z]{10,}",
+	    CHECK_NONE,
+	    "\\b[rs]k_(?:live|prod)_" },
+	{ "anthropic-key", "\\bsk-ant-[\\w-]{20,}", CHECK_NONE,
+	    "\\bsk-ant-" },
+	{ "openai-key", "\\bsk-(?:proj-|svcacct-|admin-)?[\\w-]{20,}",
+	    CHECK_NONE, "\\bsk-[\\w-]" },
+	{ "huggingface-token", "\\bhf_[A-Za-z0-9]{30,}\\b", CHECK_NONE,
+	    "\\bhf_[A-Za-z0-9]" },
+	{ "google-api-key", "\\bAIza[\\w-]{35,}", CHECK_NONE, "\\bAIza" },
+	{ "npm-token", "\\bnpm_[A-Za-z0-9]{36}\\b", CHECK_NONE,
+	    "\\bnpm_[A-Za-z0-9]" },
+	{ "sendgrid-key", "\\bSG\\.[\\w-]{16,32}\\.[\\w-]{16,64}",
+	    CHECK_NONE,
+	    "\\bSG\\.[\\w-]" },
+	{ "jwt", "\\beyJ[\\w-]{10,}\\.eyJ[\\w-]{10,}\\.[\\w-]*", CHECK_NONE,
+	    "\\beyJ[\\w-]+\\.eyJ" },
+	{ "url-password", "\\b[A-Za-z][A-Za-z0-9+.-]{1,20}://"
+	    "[^\\s:@/\"'<>]{1,100}:([^\\s@/\"'<>]{1,200})@", CHECK_VALUE,
+	    "://[^\\s:@/\"'<>]+:[^\\s@/\"'<>]+@" },
+	{ "authorization", "(?i)\\bauthorization[\"']?[ \\t]*[:=][ \\t]*"
+	    "[\"']?(?:bearer|basic|token)[ \\t]+([\\w.~+/=-]{8,})",
+	    CHECK_VALUE,
+	    "(?i)\\bauthorization[\"\']?[ \\t]*[:=]" },
+	{ "token-header", "(?i)\\b(?:private-token|x-api-key|x-auth-token)"
+	    "[\"']?[ \\t]*:[ \\t]*[\"']?([\\w.~+/=-]{8,})", CHECK_VALUE,
+	    "(?i)\\b(?:private-token|x-api-key|x-auth-token)" },
+	{ "curl-password", "\\bcurl\\b[^\\n]*?[ \\t](?:-u|--user)"
+	    "(?:[ \\t]+|=)?['\"]?[^\\s:'\"]+:([^\\s'\"]+)", CHECK_VALUE,
+	    "\\bcurl\\b[^\\n]*[ \\t](?:-u|--user)" },
+	{ "mysql-password", "\\b(?:mysql|mysqldump|mysqladmin|mariadb)\\b"
+	    "[^\\n]*?[ \\t]-p([^\\s'\"-][^\\s'\"]*)", CHECK_VALUE,
+	    "\\b(?:mysql|mysqldump|mysqladmin|mariadb)\\b[^\\n]*[ \\t]-p" },
+	{ "sshpass-password", "\\bsshpass[ \\t]+-p[ \\t]*['\"]?"
+	    "([^\\s'\"]+)", CHECK_VALUE,
+	    "\\bsshpass[ \\t]+-p" },
+	{ "password-option", "--(?:password|passwd|token|secret|api-key)"
+	    "(?:=|[ \\t]+)['\"]?([^\\s'\"-][^\\s'\"]*)", CHECK_VALUE,
+	    "--(?:password|passwd|token|secret|api-key)[= \\t]" },
+	{ "secret", "(?i)(?:password|passwd|pwd|secret|token|api[_-]?key|"
+	    "access[_-]?key|auth[_-]?key|private[_-]?key)(?:[_-]?key)?"
+	    "[\"']?[ \\t]*[=:][ \\t]*[\"']?" VALUE, CHECK_KEYWORD,
+	    "(?i)(?:passw|pwd|secret|token|api[_-]?key|access[_-]?key|auth[_-]?key|private[_-]?key)[\\w-]*[\"\']?[ \\t]*[=:]" },
+	{ "email", "\\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*"
+	    "\\.[A-Za-z]{2,}\\b", CHECK_EMAIL, NULL },
+};
+
+/*
+ * A secret of each built-in kind, for the check at start that Vectorscan
+ * finds what PCRE2 does, near the start of a text and far into it.
+ * Vectorscan 5.4.9 (Debian 12) on a CPU with AVX-512 misses, past the
+ * first 64 bytes, matches of some expressions, such as "@[a-z]+\\."
+ * (fixed upstream in 2026: VectorCamp/vectorscan#375, #378). Where a
+ * probe is missed, every rule is run with PCRE2 on every string: slower,
+ * never blind.
+ */
+static const char *const probe[] = {
+	"-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----",
+	"AKIAIOSFODNN7EXAMPLE",
+	"aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+	"ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij",
+	"glpat-ABCDEFGHIJKLMNOPQRST",
+	"xoxb-1234567890-ABCDEFGHIJKL",
+	"sk_live_ABCDEFGHIJKLMNOP",
+	"sk-ant-api03-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+	"sk-proj-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+	"hf_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefgh",
+	"AIzaSyABCDEFGHIJKLMNOPQRSTUVWXYZabcdefg",
+	"npm_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij",
+	"SG.ABCDEFGHIJKLMNOPQRSTUV.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq",
+	"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmN",
+	"https://bob:Pa55word@git.example.org/r.git",
+	"Authorization: Bearer abcDEF123456ghiJKL",
+	"PRIVATE-TOKEN: abcDEF123456ghi",
+	"curl -u admin:Hunter2pw https://x.example.org/",
+	"mysql -u root -pHunter2 shop",
+	"sshpass -p Hunter2 ssh host",
+	"psql --password=Hunter2",
+	"DB_PASSWORD=Hunter2",
+	"From: Bob <bob.smith@example.com>",
+};
+#undef VALUE
+
+/* The kind of a string value whose object key names a secret. */
+#define KEY_KIND "secret"
+
+/* Keys that name a secret, compared with the end of a key in lower case
+ * without '_', '-' and '.': "DB_PASSWORD", "clientSecret". */
+static const char *const secret_keys[] = {
+	"password", "passwd", "pwd", "secret", "token", "apikey",
+	"accesskey", "privatekey", "authkey", "credentials",
+};
+
+/* Values that follow a keyword in everyday text and are no secret
+ * ("passwd: files" in nsswitch.conf, "token: null"). */
+static const char *const stopwords[] = {
+	"files", "compat", "systemd", "sss", "null", "none", "nil", "true",
+	"false", "required", "optional", "prompt", "stdin", "env", "yes",
+	"no", "undefined", "redacted", "hidden", "masked", "bearer",
+	"basic",
+};
+
+#define PLACEHOLDER "[REDACTED:"
+#define PLACEHOLDER_LEN (sizeof(PLACEHOLDER) - 1)
+#define KIND_MAX 64		/* longest name of a user's rule */
+#define DEPTH_MAX 256		/* deepest nesting walked (objects, arrays,
+				 * JSON inside strings) */
+
+/* A word of -w and its replacement. */
+struct word {
+	const char *word, *repl;
+	size_t word_len, repl_len;
+};
+
+/* The compiled rules: built-in ones, then the user's. */
+struct rules {
+	struct rule *rule;
+	size_t n, cap;
+	char *text;		/* the rules file, names and expressions */
+	pcre2_code **re;
+	bool *grouped;		/* has a capture group */
+	bool blind;		/* Vectorscan missed a probe: PCRE2 alone */
+	size_t min_width;	/* no rule matches a shorter text */
+	hs_database_t *db;
+	hs_scratch_t *scratch;
+	pcre2_match_data *md;
+};
+
+/* A span of decoded text to replace. */
+struct finding {
+	size_t start, end;
+	size_t rule;		/* index in rules, or SIZE_MAX - word index
+				 * for a word of -w, KEY_RULE for a key */
+};
+#define KEY_RULE (SIZE_MAX / 2)
+
+/* The buffers of one nesting level of JSON inside strings. */
+struct level {
+	struct tclog_buf decoded;	/* a string's text */
+	struct tclog_buf json;		/* the JSON it holds, scrubbed */
+	struct tclog_buf text;		/* its text, replaced */
+};
+
+struct scrub {
+	bool drop;		/* -d */
+	bool list;		/* -l */
+	size_t limit;		/* -L */
+	struct word *word;	/* -w */
+	size_t nword;
+	struct rules rules;
+	struct tclog_reader in;
+	struct tclog_record rec;
+	struct tclog_buf out;	/* the record scrubbed */
+	struct tclog_buf path;	/* the field being walked, for -l */
+	struct tclog_buf err;
+	struct level *level[DEPTH_MAX + 1];
+	struct finding *find;	/* findings in one string */
+	size_t nfind, find_cap;
+	unsigned char *hit;	/* rules Vectorscan matched in a string */
+	size_t *hits;		/* their indexes */
+	size_t nhits;
+	size_t nfound;		/* findings in every record */
+	size_t nsecret;		/* findings of rules in the record (-d) */
+	struct tclog_buf fail;	/* why the record could not be searched */
+	struct tclog_buf key;	/* a member's key, decoded */
+	int status;
+};
+
+#define OPTIONS "df:lL:w:"
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: tclog-scrub [-dl] [-f rules] "
+	    "[-w word=replacement]... [-L size] [file ...]\n");
+	if (fp == stdout)
+		fprintf(fp,
+		    "  -d       drop every entry in which a rule found something\n"
+		    "  -f rules add the rules of a file: KIND<TAB>REGEX lines\n"
+		    "  -l       list the findings as FILE:LINE: kind in field\n"
+		    "  -L size  longest record accepted (k, M, G; default 64M)\n"
+		    "  -w word=replacement\n"
+		    "           replace a whole word everywhere\n");
+}
+
+static bool
+is_word_byte(unsigned char c)
+{
+	return c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z') || c >= 0x80;
+}
+
+/* ---- rules ---- */
+
+static void
+add_rule(struct rules *r, const char *kind, const char *re, enum check check)
+{
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 32;
+		r->rule = tclog_xrealloc(r->rule, r->cap * sizeof(*r->rule));
+	}
+	r->rule[r->n++] = (struct rule){ kind, re, check, NULL };
+}
+
+/* Compiles rule i with both engines' checks; on failure puts why in
+ * why and returns -1. */
+static int
+compile_rule(struct rules *r, size_t i, struct tclog_buf *why)
+{
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE off;
+	uint32_t groups = 0;
+	int code;
+
+	r->re[i] = pcre2_compile((PCRE2_SPTR)r->rule[i].re,
+	    PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
+	if (r->re[i] == NULL) {
+		pcre2_get_error_message(code, msg, sizeof(msg));
+		tclog_buf_printf(why, "%s at offset %zu", (char *)msg,
+		    (size_t)off);
+		return -1;
+	}
+	/* No JIT: PCRE2 runs on a few strings in a thousand, and its JIT
+	 * code reads past the end of the text, which valgrind reports. */
+	pcre2_pattern_info(r->re[i], PCRE2_INFO_CAPTURECOUNT, &groups);
+	r->grouped[i] = groups > 0;
+	return 0;
+}
+
+/* Compiles every rule into one Vectorscan database. A user's rule that
+ * Vectorscan refuses is named by its index in *bad. */
+static int
+compile_db(struct rules *r, size_t *bad, struct tclog_buf *why)
+{
+	const char **re = tclog_xmalloc(r->n * sizeof(*re));
+	unsigned *flags = tclog_xmalloc(r->n * sizeof(*flags));
+	unsigned *ids = tclog_xmalloc(r->n * sizeof(*ids));
+	hs_compile_error_t *ce = NULL;
+	int ret = 0;
+
+	r->min_width = SIZE_MAX;
+	for (size_t i = 0; i < r->n; i++) {
+		hs_expr_info_t *info = NULL;
+
+		re[i] = r->rule[i].detect ? r->rule[i].detect : r->rule[i].re;
+		flags[i] = HS_FLAG_SINGLEMATCH;	/* a hit is all we need */
+		ids[i] = (unsigned)i;
+		/* Most strings of an entry are short (status, ids, names):
+		 * those no rule can match are not scanned. */
+		if (hs_expression_info(re[i], flags[i], &info, &ce) ==
+		    HS_SUCCESS) {
+			if (info->min_width < r->min_width)
+				r->min_width = info->min_width;
+			free(info);
+		} else {
+			hs_free_compile_error(ce);
+			ce = NULL;
+			r->min_width = 0;
+		}
+	}
+	if (hs_compile_multi(re, flags, ids, (unsigned)r->n, HS_MODE_BLOCK,
+	    NULL, &r->db, &ce) != HS_SUCCESS) {
+		*bad = ce->expression < 0 ? SIZE_MAX : (size_t)ce->expression;
+		tclog_buf_adds(why, ce->message);
+		hs_free_compile_error(ce);
+		ret = -1;
+	} else if (hs_alloc_scratch(r->db, &r->scratch) != HS_SUCCESS)
+		errx(TCLOG_EXIT_FATAL, "out of memory");
+	free(re);
+	free(flags);
+	free(ids);
+	return ret;
+}
+
+#ifdef TCLOG_SCRUB_DB
+static int
+on_probe_none(unsigned id, unsigned long long from, unsigned long long to,
+    unsigned flags, void *ctx)
+{
+	(void)id;
+	(void)from;
+	(void)to;
+	(void)flags;
+	(void)ctx;
+	return 0;
+}
+#endif
+
+/*
+ * Vectorscan's memory, aligned as it wants it: it aligns what malloc
+ * gives by moving the pointer, and a pointer into a block makes what a
+ * fatal exit leaves look possibly lost to valgrind, not reachable.
+ */
+static void *
+hs_alloc(size_t n)
+{
+	void *p;
+
+	return posix_memalign(&p, 64, n ? n : 1) == 0 ? p : NULL;
+}
+
+/* Loads the database of the built-in rules made at build time; false
+ * when there is none or it does not fit this machine (a CPU other than
+ * the build's), and then it is compiled. */
+static bool
+load_db(struct rules *r)
+{
+#ifdef TCLOG_SCRUB_DB
+	if (hs_deserialize_database((const char *)builtin_db,
+	    sizeof(builtin_db), &r->db) != HS_SUCCESS)
+		return false;
+	if (hs_alloc_scratch(r->db, &r->scratch) != HS_SUCCESS ||
+	    hs_scan(r->db, "probe", 5, 0, r->scratch, on_probe_none, NULL) !=
+	    HS_SUCCESS) {
+		hs_free_scratch(r->scratch);
+		hs_free_database(r->db);
+		r->scratch = NULL;
+		r->db = NULL;
+		return false;
+	}
+	r->min_width = builtin_min_width;
+	return true;
+#else
+	(void)r;
+	return false;
+#endif
+}
+
+static bool
+kind_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > KIND_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!is_word_byte((unsigned char)s[i]) && s[i] != '-' &&
+		    s[i] != '.')
+			return false;
+	return true;
+}
+
+/*
+ * Reads the user's rules: KIND<TAB>REGEX lines, '#' comments and blank
+ * lines. The text is kept in r->text; each line's number in lines (for
+ * the errors of compiling). Returns -1 after a diagnostic.
+ */
+static int
+read_rules(struct rules *r, const char *path, size_t limit,
+    unsigned long **lines)
+{
+	struct tclog_reader in;
+	struct tclog_buf text = { 0 };
+	struct {
+		size_t kind, re;
+	} *at = NULL;
+	size_t n = 0, cap = 0;
+	const char *name = tclog_input_name(path), *tab;
+	int fd = tclog_open_input(path), ret = 0;
+	bool failed;
+
+	if (fd == -1)
+		return -1;
+	tclog_reader_init(&in, fd, name, limit);
+	while (tclog_reader_rule(&in, &tab, &failed)) {
+		const char *line = in.text, *why = NULL;
+		size_t kind_len;
+
+		kind_len = tab ? (size_t)(tab - line) : 0;
+		if (tab == NULL)
+			why = "no tab between KIND and REGEX";
+		else if (!kind_ok(line, kind_len))
+			why = "KIND is not 1 to 64 letters, digits, '_', '-', '.'";
+		else if (tab + 1 == line + in.len)
+			why = "empty REGEX";
+		else if (memchr(line, '\0', in.len) != NULL)
+			why = "a NUL byte";
+		if (why != NULL) {
+			tclog_diag(name, in.line, "malformed rule: %s", why);
+			ret = -1;
+			break;
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			at = tclog_xrealloc(at, cap * sizeof(*at));
+			*lines = tclog_xrealloc(*lines, cap * sizeof(**lines));
+		}
+		at[n].kind = text.len;
+		tclog_buf_add(&text, line, kind_len);
+		tclog_buf_addc(&text, '\0');
+		at[n].re = text.len;
+		tclog_buf_add(&text, tab + 1, in.len - kind_len - 1);
+		tclog_buf_addc(&text, '\0');
+		(*lines)[n++] = in.line;
+	}
+	if (failed)
+		ret = -1;
+	tclog_reader_free(&in);
+	tclog_close_input(path, fd);
+	r->text = text.data;	/* pointers into it are taken once it is whole */
+	for (size_t i = 0; i < n; i++)
+		add_rule(r, text.data + at[i].kind, text.data + at[i].re,
+		    CHECK_NONE);
+	free(at);
+	return ret;
+}
+
+static int
+on_probe(unsigned id, unsigned long long from, unsigned long long to,
+    unsigned flags, void *ctx)
+{
+	(void)from;
+	(void)to;
+	(void)flags;
+	((unsigned char *)ctx)[id] = 1;
+	return 0;
+}
+
+_Static_assert(sizeof(probe) / sizeof(probe[0]) ==
+    sizeof(builtin) / sizeof(builtin[0]), "a probe for each built-in rule");
+
+/* Sets r->blind when Vectorscan misses a probe, alone or after 300 bytes
+ * of text. */
+static void
+check_probes(struct rules *r, size_t nbuiltin)
+{
+	struct tclog_buf text = { 0 };
+	unsigned char *hit = tclog_xmalloc(r->n);
+
+	for (size_t i = 0; i < nbuiltin && !r->blind; i++)
+		for (int far = 0; far < 2 && !r->blind; far++) {
+			text.len = 0;
+			for (int k = 0; far && k < 25; k++)
+				tclog_buf_adds(&text, "ls -l 0123 ");
+			tclog_buf_adds(&text, probe[i]);
+			tclog_buf_adds(&text, " ok");
+			memset(hit, 0, r->n);
+			if (hs_scan(r->db, text.data, (unsigned)text.len, 0,
+			    r->scratch, on_probe, hit) != HS_SUCCESS || !hit[i])
+				r->blind = true;
+		}
+	if (r->blind) {
+		warnx("Vectorscan misses matches on this machine: every rule "
+		    "runs with PCRE2 (slower)");
+		for (size_t i = 0; i < r->n; i++)	/* 3x faster then */
+			pcre2_jit_compile(r->re[i], PCRE2_JIT_COMPLETE);
+	}
+	free(hit);
+	tclog_buf_free(&text);
+}
+
+/* Builds the rules: the built-in ones and those of file (or NULL).
+ * Returns -1 after a diagnostic (a usage error). */
+static int
+load_rules(struct rules *r, const char *file, size_t limit)
+{
+	struct tclog_buf why = { 0 };
+	unsigned long *lines = NULL;
+	size_t nbuiltin = sizeof(builtin) / sizeof(builtin[0]), bad;
+	int ret = 0;
+
+	for (size_t i = 0; i < nbuiltin; i++) {
+		add_rule(r, builtin[i].kind, builtin[i].re, builtin[i].check);
+		r->rule[i].detect = builtin[i].detect;
+	}
+	if (file != NULL && read_rules(r, file, limit, &lines) != 0) {
+		free(lines);
+		return -1;
+	}
+	r->re = tclog_xmalloc(r->n * sizeof(*r->re));
+	r->grouped = tclog_xmalloc(r->n * sizeof(*r->grouped));
+	memset(r->re, 0, r->n * sizeof(*r->re));
+	for (size_t i = 0; i < r->n && ret == 0; i++)
+		if (compile_rule(r, i, &why) != 0) {
+			if (i < nbuiltin)
+				errx(TCLOG_EXIT_FATAL, "rule %s: %s",
+				    r->rule[i].kind, tclog_buf_str(&why));
+			tclog_diag(tclog_input_name(file), lines[i - nbuiltin],
+			    "bad REGEX: %s", tclog_buf_str(&why));
+			ret = -1;
+		}
+	if (ret == 0 && !(file == NULL && load_db(r)) &&
+	    compile_db(r, &bad, &why) != 0) {
+		if (bad != SIZE_MAX && bad >= nbuiltin &&
+		    strstr(tclog_buf_str(&why), "empty buffer") != NULL)
+			tclog_diag(tclog_input_name(file),
+			    lines[bad - nbuiltin], "REGEX matches the empty "
+			    "string");
+		else if (bad != SIZE_MAX && bad >= nbuiltin)
+			tclog_diag(tclog_input_name(file),
+			    lines[bad - nbuiltin], "REGEX not supported by "
+			    "Vectorscan: %s", why.data);
+		else
+			errx(TCLOG_EXIT_FATAL, "rules: %s",
+			    tclog_buf_str(&why));
+		ret = -1;
+	}
+	if (ret == 0 && (r->md = pcre2_match_data_create(2, NULL)) == NULL)
+		errx(TCLOG_EXIT_FATAL, "out of memory");
+	if (ret == 0)
+		check_probes(r, nbuiltin);
+	free(lines);
+	tclog_buf_free(&why);
+	return ret;
+}
+
+static void
+free_rules(struct rules *r)
+{
+	for (size_t i = 0; r->re != NULL && i < r->n; i++)
+		pcre2_code_free(r->re[i]);
+	free(r->re);
+	free(r->grouped);
+	free(r->rule);
+	free(r->text);
+	hs_free_scratch(r->scratch);
+	hs_free_database(r->db);
+	pcre2_match_data_free(r->md);
+}
+
+/* ---- checks of a candidate ---- */
+
+static bool
+has_prefix(const char *s, size_t n, const char *prefix)
+{
+	size_t k = strlen(prefix);
+
+	return n >= k && memcmp(s, prefix, k) == 0;
+}
+
+/* True when text[start] lies in a placeholder or starts one: what was
+ * redacted once is never found again. */
+static bool
+in_placeholder(const char *text, size_t n, size_t start)
+{
+	size_t from = start > KIND_MAX + PLACEHOLDER_LEN ?
+	    start - KIND_MAX - PLACEHOLDER_LEN : 0;
+
+	for (size_t i = start + 1; i-- > from;) {
+		if (text[i] == ']' && i < start)
+			return false;
+		if (text[i] == '[' && n - i >= PLACEHOLDER_LEN &&
+		    memcmp(text + i, PLACEHOLDER, PLACEHOLDER_LEN) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool
+is_stopword(const char *s, size_t n)
+{
+	for (size_t i = 0; i < sizeof(stopwords) / sizeof(stopwords[0]); i++)
+		if (strlen(stopwords[i]) == n &&
+		    strncasecmp(s, stopwords[i], n) == 0)
+			return true;
+	return false;
+}
+
+/* A dotted name in lower case, such as settings.db_password: code
+ * that refers to a secret, not the secret. */
+static bool
+is_dotted_name(const char *s, size_t n)
+{
+	bool dot = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '.' && i > 0 && i + 1 < n && s[i - 1] != '.')
+			dot = true;
+		else if (!(s[i] >= 'a' && s[i] <= 'z') && s[i] != '_')
+			return false;
+	}
+	return dot;
+}
+
+/* A value that names a secret held elsewhere, or is no secret at all. */
+static bool
+value_ok(const char *s, size_t n, bool keyword)
+{
+	size_t digits = 0, stars = 0;
+
+	if (n == 0 || strchr("$%<{/~*", s[0]) != NULL ||
+	    has_prefix(s, n, "./") || has_prefix(s, n, "../"))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		digits += s[i] >= '0' && s[i] <= '9';
+		stars += s[i] == '*' || s[i] == 'x' || s[i] == 'X';
+	}
+	if (stars == n)
+		return false;	/* xxxx, ****: already masked */
+	return !keyword || (digits < n && !is_stopword(s, n) &&
+	    memchr(s, '(', n) == NULL && memchr(s, '[', n) == NULL &&
+	    !is_dotted_name(s, n));
+}
+
+static bool
+email_ok(const char *s, size_t n)
+{
+	static const char *const images[] = { ".png", ".jpg", ".jpeg",
+	    ".gif", ".svg", ".webp" };
+	const char *at = memchr(s, '@', n);
+
+	if (at - s == 3 && memcmp(s, "git", 3) == 0)
+		return false;	/* git@github.com: an ssh user, not a person */
+	for (size_t i = 0; i < sizeof(images) / sizeof(images[0]); i++) {
+		size_t k = strlen(images[i]);
+
+		if (n > k && strncasecmp(s + n - k, images[i], k) == 0)
+			return false;	/* icon@2x.png */
+	}
+	return true;
+}
+
+static bool
+check_ok(enum check check, const char *s, size_t n)
+{
+	switch (check) {
+	case CHECK_VALUE:
+		return value_ok(s, n, false);
+	case CHECK_KEYWORD:
+		return value_ok(s, n, true);
+	case CHECK_EMAIL:
+		return email_ok(s, n);
+	default:
+		return true;
+	}
+}
+
+/* ---- finding ---- */
+
+static void
+add_finding(struct scrub *s, size_t start, size_t end, size_t rule)
+{
+	if (s->nfind == s->find_cap) {
+		s->find_cap = s->find_cap ? 2 * s->find_cap : 16;
+		s->find = tclog_xrealloc(s->find, s->find_cap *
+		    sizeof(*s->find));
+	}
+	s->find[s->nfind++] = (struct finding){ start, end, rule };
+}
+
+static int
+on_hit(unsigned id, unsigned long long from, unsigned long long to,
+    unsigned flags, void *ctx)
+{
+	struct scrub *s = ctx;
+
+	(void)from;
+	(void)to;
+	(void)flags;
+	if (!s->hit[id]) {
+		s->hit[id] = 1;
+		s->hits[s->nhits++] = id;
+	}
+	return 0;
+}
+
+/* Where rule i matches text, with PCRE2: its spans, checked. */
+static void
+locate(struct scrub *s, size_t i, const char *text, size_t n)
+{
+	struct rules *r = &s->rules;
+	PCRE2_SIZE off = 0, *ov = pcre2_get_ovector_pointer(r->md);
+
+	while (off <= n) {
+		int rc = pcre2_match(r->re[i], (PCRE2_SPTR)text, n, off, 0,
+		    r->md, NULL);
+		size_t start = ov[0], end = ov[1];
+
+		if (rc == PCRE2_ERROR_NOMATCH)
+			break;
+		if (rc < 0) {	/* match limit: not searched */
+			PCRE2_UCHAR msg[256];
+
+			pcre2_get_error_message(rc, msg, sizeof(msg));
+			s->fail.len = 0;
+			tclog_buf_printf(&s->fail, "rule %s: %s",
+			    r->rule[i].kind, (char *)msg);
+			break;
+		}
+
+		off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+		if (r->grouped[i]) {
+			if (ov[2] == PCRE2_UNSET)
+				continue;
+			start = ov[2];
+			end = ov[3];
+		}
+		if (end > start && !in_placeholder(text, n, start) &&
+		    check_ok(r->rule[i].check, text + start, end - start))
+			add_finding(s, start, end, i);
+	}
+}
+
+/* The whole words of -w in text. */
+static void
+find_words(struct scrub *s, const char *text, size_t n)
+{
+	for (size_t w = 0; w < s->nword; w++) {
+		const struct word *wd = &s->word[w];
+		const char *p = text, *end = text + n, *q;
+
+		while ((q = memmem(p, (size_t)(end - p), wd->word,
+		    wd->word_len)) != NULL) {
+			size_t at = (size_t)(q - text), e = at + wd->word_len;
+
+			p = q + 1;
+			if ((at > 0 && is_word_byte((unsigned char)text[at - 1])) ||
+			    (e < n && is_word_byte((unsigned char)text[e])) ||
+			    in_placeholder(text, n, at))
+				continue;
+			add_finding(s, at, e, SIZE_MAX - w);
+			p = text + e;
+		}
+	}
+}
+
+static int
+by_start(const void *a, const void *b)
+{
+	const struct finding *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+/* Finds what text holds into s->find, sorted, without overlaps. */
+static void
+find_all(struct scrub *s, const char *text, size_t n, bool keyed)
+{
+	size_t kept = 0;
+
+	s->nfind = 0;
+	if (keyed && value_ok(text, n, true) && !in_placeholder(text, n, 0)) {
+		add_finding(s, 0, n, KEY_RULE);
+		return;
+	}
+	s->nhits = 0;
+	if (s->rules.blind || n > UINT_MAX)	/* hs_scan takes an unsigned */
+		for (size_t i = 0; i < s->rules.n; i++)
+			on_hit((unsigned)i, 0, 0, 0, s);
+	else if (n >= s->rules.min_width && n > 0 && hs_scan(s->rules.db,
+	    text, (unsigned)n, 0,
+	    s->rules.scratch, on_hit, s) != HS_SUCCESS)
+		errx(TCLOG_EXIT_FATAL, "Vectorscan failed");
+	for (size_t i = 0; i < s->nhits; i++) {
+		s->hit[s->hits[i]] = 0;
+		locate(s, s->hits[i], text, n);
+	}
+	if (s->nword > 0)
+		find_words(s, text, n);
+	if (s->nfind < 2)
+		return;
+	qsort(s->find, s->nfind, sizeof(*s->find), by_start);
+	for (size_t i = 0; i < s->nfind; i++)
+		if (kept == 0 || s->find[i].start >= s->find[kept - 1].end)
+			s->find[kept++] = s->find[i];
+	s->nfind = kept;
+}
+
+static const char *
+finding_kind(const struct scrub *s, size_t rule)
+{
+	if (rule == KEY_RULE)
+		return KEY_KIND;
+	if (rule > KEY_RULE)
+		return "word";
+	return s->rules.rule[rule].kind;
+}
+
+/* -l: one line for each finding of the string at s->path. */
+static void
+list_findings(struct scrub *s)
+{
+	struct tclog_buf line = { 0 };
+
+	for (size_t i = 0; i < s->nfind; i++) {
+		line.len = 0;
+		tclog_buf_printf(&line, "%s:%lu: %s in %s\n", s->in.name,
+		    s->in.line, finding_kind(s, s->find[i].rule),
+		    tclog_buf_str(&s->path));
+		tclog_write(line.data, line.len);
+	}
+	tclog_buf_free(&line);
+}
+
+/* ---- the walk ---- */
+
+static struct level *
+level(struct scrub *s, int depth)
+{
+	if (s->level[depth] == NULL) {
+		s->level[depth] = tclog_xmalloc(sizeof(struct level));
+		memset(s->level[depth], 0, sizeof(struct level));
+	}
+	return s->level[depth];
+}
+
+/* Appends text, its findings replaced, as a JSON string: in Go's style
+ * (<, >, & as \u003c...) unless the string had them as they are. */
+static void
+put_replaced(struct scrub *s, struct tclog_buf *out, const char *text,
+    size_t n, const char *raw, size_t raw_len, struct tclog_buf *scratch)
+{
+	size_t at = 0;
+	bool go = memchr(raw, '<', raw_len) == NULL &&
+	    memchr(raw, '>', raw_len) == NULL &&
+	    memchr(raw, '&', raw_len) == NULL;
+
+	scratch->len = 0;
+	for (size_t i = 0; i < s->nfind; i++) {
+		const struct finding *f = &s->find[i];
+
+		tclog_buf_add(scratch, text + at, f->start - at);
+		if (f->rule > KEY_RULE) {
+			const struct word *w = &s->word[SIZE_MAX - f->rule];
+
+			tclog_buf_add(scratch, w->repl, w->repl_len);
+		} else {
+			tclog_buf_adds(scratch, PLACEHOLDER);
+			tclog_buf_adds(scratch, finding_kind(s, f->rule));
+			tclog_buf_addc(scratch, ']');
+		}
+		at = f->end;
+	}
+	tclog_buf_add(scratch, text + at, n - at);
+	if (go)
+		tclog_json_put_go_string(out, scratch->data, scratch->len);
+	else
+		tclog_json_put_string(out, scratch->data, scratch->len);
+}
+
+static size_t scrub_value(struct scrub *, const char *, size_t,
+    struct tclog_buf *, int, bool);
+
+/* A string value: its JSON walked when it holds some, else its text
+ * searched. Appends the value scrubbed; returns the findings. */
+static size_t
+scrub_string(struct scrub *s, const char *raw, size_t n,
+    struct tclog_buf *out, int depth, bool keyed)
+{
+	struct level *lv = level(s, depth);
+	const char *text = raw + 1, *j;
+	size_t len = n - 2, jlen, found;
+
+	if (memchr(text, '\\', len) != NULL) {
+		lv->decoded.len = 0;
+		tclog_json_string(raw, n, &lv->decoded);
+		text = lv->decoded.data;
+		len = lv->decoded.len;
+	}
+	j = text;
+	jlen = len;
+	tclog_json_trim(&j, &jlen);
+	if (jlen > 1 && (*j == '{' || *j == '[') && depth < DEPTH_MAX &&
+	    tclog_json_check(j, jlen, false, &s->err) == 0) {
+		if (out == NULL)
+			return scrub_value(s, j, jlen, NULL, depth + 1, false);
+		lv->json.len = 0;
+		tclog_buf_add(&lv->json, text, (size_t)(j - text));
+		found = scrub_value(s, j, jlen, &lv->json, depth + 1, false);
+		if (found == 0) {
+			tclog_buf_add(out, raw, n);
+			return 0;
+		}
+		tclog_buf_add(&lv->json, j + jlen, len - (size_t)(j - text) -
+		    jlen);
+		s->nfind = 0;
+		put_replaced(s, out, lv->json.data, lv->json.len, raw, n,
+		    &lv->text);
+		return found;
+	}
+	find_all(s, text, len, keyed);
+	if (out == NULL) {
+		if (s->list)
+			list_findings(s);
+		for (size_t i = 0; i < s->nfind; i++)
+			s->nsecret += s->find[i].rule <= KEY_RULE;
+		return s->nfind;
+	}
+	if (s->nfind == 0) {
+		tclog_buf_add(out, raw, n);
+		return 0;
+	}
+	found = s->nfind;
+	put_replaced(s, out, text, len, raw, n, &lv->text);
+	return found;
+}
+
+/* True when a raw member key names a secret (secret_keys). */
+static bool
+key_is_secret(struct scrub *s, const char *key, size_t len)
+{
+	char low[64];
+	size_t n = 0;
+
+	s->key.len = 0;
+	tclog_json_string(key, len, &s->key);
+	for (size_t i = 0; i < s->key.len && n < sizeof(low); i++) {
+		char c = s->key.data[i];
+
+		if (c == '_' || c == '-' || c == '.')
+			continue;
+		low[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	if (n == sizeof(low))
+		return false;
+	for (size_t i = 0; i < sizeof(secret_keys) / sizeof(secret_keys[0]);
+	    i++) {
+		size_t k = strlen(secret_keys[i]);
+
+		if (n >= k && memcmp(low + n - k, secret_keys[i], k) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Appends the decoded key to s->path: ".key" (no dot first). */
+static void
+path_key(struct scrub *s, const char *key, size_t len)
+{
+	if (s->path.len > 0)
+		tclog_buf_addc(&s->path, '.');
+	tclog_json_string(key, len, &s->path);
+}
+
+/* A JSON value, validated: appends it scrubbed to out, the text between
+ * its parts copied as written. Returns the findings. With out NULL it
+ * only counts them (and lists them for -l): most records have none, and
+ * are written as they came without being copied first. */
+static size_t
+scrub_value(struct scrub *s, const char *v, size_t n, struct tclog_buf *out,
+    int depth, bool keyed)
+{
+	struct tclog_json_iter it;
+	const char *k, *e, *copied = v;
+	size_t klen, elen, found = 0, mark = s->path.len, index = 0;
+	enum tclog_json_type type = tclog_json_type(v, n);
+
+	if (depth >= DEPTH_MAX) {
+		s->fail.len = 0;
+		tclog_buf_printf(&s->fail, "nested deeper than %d levels",
+		    DEPTH_MAX);
+		return 0;
+	}
+	if (type == TCLOG_JSON_STRING)
+		return scrub_string(s, v, n, out, depth, keyed);
+	if (type != TCLOG_JSON_OBJECT && type != TCLOG_JSON_ARRAY) {
+		if (out != NULL)
+			tclog_buf_add(out, v, n);
+		return 0;
+	}
+	tclog_json_iter_init(&it, v, n);
+	for (;;) {
+		bool secret = false;
+
+		if (type == TCLOG_JSON_OBJECT) {
+			if (!tclog_json_next_member(&it, &k, &klen, &e, &elen))
+				break;
+			path_key(s, k, klen);
+			secret = tclog_json_type(e, elen) == TCLOG_JSON_STRING &&
+			    key_is_secret(s, k, klen);
+		} else {
+			if (!tclog_json_next_element(&it, &e, &elen))
+				break;
+			tclog_buf_printf(&s->path, "[%zu]", index++);
+		}
+		if (out != NULL)
+			tclog_buf_add(out, copied, (size_t)(e - copied));
+		found += scrub_value(s, e, elen, out, depth + 1, secret);
+		copied = e + elen;
+		s->path.len = mark;
+		if (s->fail.len > 0)
+			return 0;
+	}
+	if (out != NULL)
+		tclog_buf_add(out, copied, (size_t)(v + n - copied));
+	return found;
+}
+
+static void
+scrub_record(struct scrub *s)
+{
+	const char *text = s->in.text;
+	size_t n = s->in.len, found;
+
+	if (tclog_record_parse(&s->rec, text, n, s->in.unterminated) != 0) {
+		tclog_diag(s->in.name, s->in.line, "%s", s->rec.error);
+		tclog_status_raise(&s->status, TCLOG_EXIT_BAD);
+		return;
+	}
+	tclog_json_trim(&text, &n);
+	s->path.len = 0;
+	s->fail.len = 0;
+	s->nsecret = 0;
+	found = scrub_value(s, text, n, NULL, 0, false);
+	if (s->fail.len > 0) {
+		tclog_diag(s->in.name, s->in.line, "%s",
+		    tclog_buf_str(&s->fail));
+		tclog_status_raise(&s->status, TCLOG_EXIT_BAD);
+		return;
+	}
+	s->nfound += found;
+	if (s->list || (s->nsecret > 0 && s->drop))
+		return;
+	if (found == 0)
+		tclog_write(s->in.text, s->in.len);
+	else {
+		s->out.len = 0;
+		scrub_value(s, text, n, &s->out, 0, false);
+		tclog_write(s->out.data, s->out.len);
+	}
+	tclog_write("\n", 1);
+}
+
+static void
+scrub_file(struct scrub *s, int fd, const char *name)
+{
+	tclog_reader_init(&s->in, fd, name, s->limit);
+	while (tclog_reader_record(&s->in, &s->status))
+		scrub_record(s);
+	tclog_reader_free(&s->in);
+}
+
+/* ---- options ---- */
+
+/* Adds a word=replacement of -w; -1 after a diagnostic. */
+static int
+add_word(struct scrub *s, char *arg)
+{
+	char *eq = strchr(arg, '=');
+	struct word w;
+	const char *p;
+
+	if (eq == NULL || eq == arg) {
+		warnx("-w: not word=replacement: %s", arg);
+		return -1;
+	}
+	w = (struct word){ arg, eq + 1, (size_t)(eq - arg), strlen(eq + 1) };
+	if (tclog_utf8_invalid(arg, strlen(arg)) < strlen(arg)) {
+		warnx("-w: not UTF-8: %s", arg);
+		return -1;
+	}
+	/* Replaced again on a second run, the output would not settle. */
+	for (p = w.repl; (p = memmem(p, w.repl_len - (size_t)(p - w.repl),
+	    w.word, w.word_len)) != NULL; p++)
+		if ((p == w.repl || !is_word_byte((unsigned char)p[-1])) &&
+		    (p + w.word_len == w.repl + w.repl_len ||
+		    !is_word_byte((unsigned char)p[w.word_len]))) {
+			warnx("-w: the replacement holds the word: %s", arg);
+			return -1;
+		}
+	*eq = '\0';
+	s->word[s->nword++] = w;
+	return 0;
+}
+
+static int
+finish(struct scrub *s)
+{
+	int status;
+
+	free(s->word);
+	free(s->find);
+	free(s->hit);
+	free(s->hits);
+	free_rules(&s->rules);
+	tclog_record_free(&s->rec);
+	tclog_buf_free(&s->out);
+	tclog_buf_free(&s->path);
+	tclog_buf_free(&s->err);
+	tclog_buf_free(&s->fail);
+	tclog_buf_free(&s->key);
+	for (int i = 0; i <= DEPTH_MAX; i++)
+		if (s->level[i] != NULL) {
+			tclog_buf_free(&s->level[i]->decoded);
+			tclog_buf_free(&s->level[i]->json);
+			tclog_buf_free(&s->level[i]->text);
+			free(s->level[i]);
+		}
+	status = tclog_close_output();
+	return status > s->status ? status : s->status;
+}
+
+static int
+usage_error(struct scrub *s)
+{
+	usage(stderr);
+	tclog_status_raise(&s->status, TCLOG_EXIT_FATAL);
+	return finish(s);
+}
+
+#ifndef TCLOG_SCRUB_DB_GEN
+int
+main(int argc, char *argv[])
+{
+	struct scrub s = { .limit = TCLOG_DEFAULT_LIMIT };
+	struct tclog_inputs in;
+	const char *rules_file = NULL;
+	int ch;
+
+	tclog_start();
+	tclog_record_init(&s.rec);
+	hs_set_allocator(hs_alloc, free);
+	if (tclog_help_requested(argc, argv, OPTIONS)) {
+		usage(stdout);
+		return finish(&s);
+	}
+	s.word = tclog_xmalloc((size_t)argc * sizeof(*s.word));
+	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
+		switch (ch) {
+		case 'd':
+			s.drop = true;
+			break;
+		case 'f':
+			rules_file = optarg;	/* the last one counts */
+			break;
+		case 'l':
+			s.list = true;
+			break;
+		case 'L':
+			if (tclog_option_limit(optarg, &s.limit) != 0)
+				return usage_error(&s);
+			break;
+		case 'w':
+			if (add_word(&s, optarg) != 0)
+				return usage_error(&s);
+			break;
+		default:
+			return usage_error(&s);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (rules_file != NULL &&
+	    tclog_inputs_leave_stdin('f', rules_file, argc, argv) != 0)
+		return usage_error(&s);
+	if (load_rules(&s.rules, rules_file, s.limit) != 0) {
+		tclog_status_raise(&s.status, TCLOG_EXIT_FATAL);
+		return finish(&s);
+	}
+	s.hit = tclog_xmalloc(s.rules.n);
+	memset(s.hit, 0, s.rules.n);
+	s.hits = tclog_xmalloc(s.rules.n * sizeof(*s.hits));
+
+	tclog_inputs_init(&in, argc, argv);
+	while (tclog_inputs_next(&in, &s.status))
+		scrub_file(&s, in.fd, in.name);
+	/* -l is a check: anything found makes the log not clean. */
+	if (s.list && s.nfound > 0)
+		tclog_status_raise(&s.status, TCLOG_EXIT_BAD);
+	return finish(&s);
+}
+#else
+
+/* The build's generator: writes the database of the built-in rules, and
+ * the shortest text they can match, as C for TCLOG_SCRUB_DB. */
+int
+main(void)
+{
+	struct rules r = { 0 };
+	struct tclog_buf why = { 0 };
+	size_t bad, len;
+	char *bytes;
+
+	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++) {
+		add_rule(&r, builtin[i].kind, builtin[i].re, builtin[i].check);
+		r.rule[i].detect = builtin[i].detect;
+	}
+	if (compile_db(&r, &bad, &why) != 0)
+		errx(TCLOG_EXIT_FATAL, "rules: %s", tclog_buf_str(&why));
+	if (hs_serialize_database(r.db, &bytes, &len) != HS_SUCCESS)
+		errx(TCLOG_EXIT_FATAL, "cannot serialise the database");
+	printf("/* Made by tclog-scrub.c built with TCLOG_SCRUB_DB_GEN. */\n"
+	    "static const size_t builtin_min_width = %zu;\n"
+	    "static const unsigned char builtin_db[] = {", r.min_width);
+	for (size_t i = 0; i < len; i++)
+		printf("%s%u,", i % 16 ? "" : "\n\t", (unsigned char)bytes[i]);
+	printf("\n};\n");
+	free(bytes);
+	free_rules(&r);
+	tclog_buf_free(&why);
+	return tclog_close_output();
+}
+#endif
