@@ -1,37 +1,20 @@
-/* Diagnostics, option values, input operands and checked output. */
+/*
+ * Command-line plumbing shared by the commands: option values (-L and
+ * other sizes), --help, the input operands and the rule that standard
+ * input is read once, and the small files options name (-S, -t).
+ */
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "tclog.h"
 
-void
-tclog_start(void)
-{
-	/* A closed pipe ends us quietly, like any Unix filter. */
-	signal(SIGPIPE, SIG_DFL);
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-}
-
-void
-tclog_diag(const char *file, unsigned long line, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: %s:%lu: ", program_invocation_short_name, file,
-	    line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
+/* How much tclog_read_text asks read(2) for at a time. */
+enum { READ_SIZE = 1 << 16 };
 
 int
 tclog_parse_size(const char *arg, size_t *size)
@@ -179,46 +162,42 @@ tclog_close_input(const char *path, int fd)
 		close(fd);
 }
 
-static void
-write_failed(void)
-{
-	if (errno == EPIPE)
-		exit(TCLOG_EXIT_FATAL);	/* the reader went away: no noise */
-	err(TCLOG_EXIT_FATAL, "<stdout>: write error");
-}
-
-void
-tclog_write(const void *p, size_t n)
-{
-	if (n != 0 && fwrite(p, 1, n, stdout) != n)
-		write_failed();
-}
-
-void
-tclog_flush(void)
-{
-	if (fflush(stdout) == EOF)
-		write_failed();
-}
-
-void
-tclog_puts(const char *s)
-{
-	tclog_write(s, strlen(s));
-}
-
 int
-tclog_close_output(void)
+tclog_read_text(const char *path, struct tclog_buf *b, size_t limit)
 {
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		if (errno == EPIPE)
-			return TCLOG_EXIT_FATAL;
-		warn("<stdout>: write error");
-		return TCLOG_EXIT_FATAL;
+	const char *name = tclog_input_name(path);
+	int fd = tclog_open_input(path);
+	size_t from = 0, to = 0;
+	ssize_t n;
+
+	if (fd == -1)
+		return -1;
+	b->len = 0;
+	for (;;) {
+		tclog_buf_grow(b, READ_SIZE);
+		n = read(fd, b->data + b->len, READ_SIZE);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		b->len += (size_t)n;
+		if (b->len > limit) {
+			warnx("%s: longer than the -L limit (%zu bytes)", name,
+			    limit);
+			break;
+		}
 	}
-	if (fclose(stdout) == EOF) {
-		warn("<stdout>: close error");
-		return TCLOG_EXIT_FATAL;
-	}
-	return TCLOG_EXIT_OK;
+	if (n == -1)
+		warn("%s", name);
+	tclog_close_input(path, fd);
+	if (n == -1 || b->len > limit)
+		return -1;
+	if (b->len >= 3 && memcmp(b->data, TCLOG_BOM, 3) == 0)
+		from = 3;
+	for (; from < b->len; from++)	/* CR LF as LF, in place */
+		if (b->data[from] != '\r' || from + 1 == b->len ||
+		    b->data[from + 1] != '\n')
+			b->data[to++] = b->data[from];
+	b->len = to;
+	return 0;
 }

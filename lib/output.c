@@ -1,0 +1,78 @@
+/*
+ * Output and diagnostics: the setup of stdout, "tclog-x: FILE:LINE:"
+ * messages, and writes to stdout that never fail silently.
+ */
+#include <err.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tclog.h"
+
+void
+tclog_start(void)
+{
+	/* A closed pipe ends us quietly, like any Unix filter. */
+	signal(SIGPIPE, SIG_DFL);
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+}
+
+void
+tclog_diag(const char *file, unsigned long line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: %s:%lu: ", program_invocation_short_name, file,
+	    line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void
+write_failed(void)
+{
+	if (errno == EPIPE)
+		exit(TCLOG_EXIT_FATAL);	/* the reader went away: no noise */
+	err(TCLOG_EXIT_FATAL, "<stdout>: write error");
+}
+
+void
+tclog_write(const void *p, size_t n)
+{
+	if (n != 0 && fwrite(p, 1, n, stdout) != n)
+		write_failed();
+}
+
+void
+tclog_flush(void)
+{
+	if (fflush(stdout) == EOF)
+		write_failed();
+}
+
+void
+tclog_puts(const char *s)
+{
+	tclog_write(s, strlen(s));
+}
+
+int
+tclog_close_output(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		if (errno == EPIPE)
+			return TCLOG_EXIT_FATAL;
+		warn("<stdout>: write error");
+		return TCLOG_EXIT_FATAL;
+	}
+	if (fclose(stdout) == EOF) {
+		warn("<stdout>: close error");
+		return TCLOG_EXIT_FATAL;
+	}
+	return TCLOG_EXIT_OK;
+}
