@@ -556,7 +556,7 @@ main(int argc, char *argv[])
 		char n[32];
 
 		snprintf(n, sizeof(n), "%lu\n", u.nchanged);
-		tclog_puts(n);
+		tclog_write(n, strlen(n));
 	}
 	return finish(&u, rule_files);
 }

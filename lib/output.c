@@ -55,12 +55,6 @@ tclog_flush(void)
 		write_failed();
 }
 
-void
-tclog_puts(const char *s)
-{
-	tclog_write(s, strlen(s));
-}
-
 int
 tclog_close_output(void)
 {

@@ -459,7 +459,6 @@ void tclog_diag(const char *file, unsigned long line, const char *fmt, ...)
 /* Checked output to stdout. A failed write is fatal: a diagnostic and
  * exit status 2 (a closed pipe ends the command quietly instead). */
 void tclog_write(const void *p, size_t n);
-void tclog_puts(const char *s);
 /* Writes out what stdout holds (checked like tclog_write). The reader
  * calls it before a read that would wait for input. */
 void tclog_flush(void);
