@@ -382,10 +382,14 @@ static const struct format formats[] = {
 	/* preference data (below): the rated responses */
 	{ "kto", ARGS_OBJECT, false, prefer_write, prefer_finish },
 	{ "dpo", ARGS_OBJECT, false, prefer_write, prefer_finish },
-	{ "swift-kto", ARGS_OBJECT, false, prefer_write, prefer_finish },
-	{ "swift-dpo", ARGS_OBJECT, false, prefer_write, prefer_finish },
-	{ "sharegpt-kto", ARGS_OBJECT, false, prefer_write, prefer_finish },
-	{ "sharegpt-dpo", ARGS_OBJECT, false, prefer_write, prefer_finish },
+	{ "swift-kto", ARGS_OBJECT, false, prefer_write,
+	    prefer_finish },
+	{ "swift-dpo", ARGS_OBJECT, false, prefer_write,
+	    prefer_finish },
+	{ "sharegpt-kto", ARGS_OBJECT, false, prefer_write,
+	    prefer_finish },
+	{ "sharegpt-dpo", ARGS_OBJECT, false, prefer_write,
+	    prefer_finish },
 	{ NULL, 0, false, NULL, NULL }
 };
 
@@ -1148,11 +1152,6 @@ main(int argc, char *argv[])
 	}
 	if (q.xs.result_max > 0 && !q.w.results) {
 		warnx("-O cuts the tool results of -o");
-		usage(stderr);
-		return TCLOG_EXIT_FATAL;
-	}
-	if (system_text != NULL && system_file != NULL) {
-		warnx("-s and -S exclude each other");
 		usage(stderr);
 		return TCLOG_EXIT_FATAL;
 	}

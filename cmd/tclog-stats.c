@@ -640,8 +640,6 @@ main(int argc, char *argv[])
 	st.max = max;
 	if (max > 0 && st.tokenizer_path == NULL)
 		return bad_usage("-M needs -T tokenizer.json", NULL);
-	if (system_text != NULL && system_file != NULL)
-		return bad_usage("-s and -S exclude each other", NULL);
 	switch (tclog_prompt_options(&st.prompt, system_text, system_file,
 	    tools_file, limit, argc, argv)) {
 	case -1:

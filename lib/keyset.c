@@ -70,13 +70,8 @@ tclog_keyset_clear(struct tclog_keyset *s)
 bool
 tclog_keyset_add(struct tclog_keyset *s, const char *key, size_t len)
 {
-	if (s->n <= LINEAR_MAX) {
-		for (size_t i = 0; i < s->n; i++)
-			if (same(s, i, key, len))
-				return false;
-	} else if (*find_slot(s, key, len) != 0)
+	if (tclog_keyset_find(s, key, len) != SIZE_MAX)
 		return false;
-
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 32;
 		s->off = tclog_xrealloc(s->off, s->cap * sizeof(*s->off));

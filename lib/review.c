@@ -243,12 +243,7 @@ static void
 view_call(struct tclog_review *c, const char *label, const char *name,
     size_t name_len, const char *args, size_t args_len)
 {
-	view_label(c, label);
-	c->text.len = 0;
-	if (tclog_json_string(name, name_len, &c->text) == 0)
-		view_text(&c->view, c->text.data, c->text.len, INDENT);
-	else
-		view_text(&c->view, name, name_len, INDENT);
+	view_field(c, label, name, name_len);
 	tclog_buf_adds(&c->view, INDENT);
 	c->text.len = 0;
 	if (tclog_json_string(args, args_len, &c->text) == 0)

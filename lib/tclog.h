@@ -670,9 +670,9 @@ int tclog_prompt_tools(struct tclog_prompt *p, const char *path,
     size_t limit);
 void tclog_prompt_free(struct tclog_prompt *p);
 /* The prompt of the options -s, -S and -t (NULL when not given), the log
- * being the operands argv: 0; -1 after a diagnostic when standard input
- * is asked for twice (a usage error); -2 after one when a file cannot be
- * read or is not right. */
+ * being the operands argv: 0; -1 after a diagnostic when -s and -S are
+ * both given or standard input is asked for twice (a usage error); -2
+ * after one when a file cannot be read or is not right. */
 int tclog_prompt_options(struct tclog_prompt *p, const char *system_text,
     const char *system_file, const char *tools_file, size_t limit, int argc,
     char *argv[]);

@@ -148,6 +148,10 @@ tclog_prompt_options(struct tclog_prompt *p, const char *system_text,
     const char *system_file, const char *tools_file, size_t limit, int argc,
     char *argv[])
 {
+	if (system_text != NULL && system_file != NULL) {
+		warnx("-s and -S exclude each other");
+		return -1;
+	}
 	/* standard input feeds one of the log, -S and -t */
 	if (system_file != NULL && tools_file != NULL &&
 	    strcmp(system_file, "-") == 0 && strcmp(tools_file, "-") == 0) {
