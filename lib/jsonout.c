@@ -69,8 +69,10 @@ neighbour(char *out, size_t size, const char *sci, int p, bool up)
 	return true;
 }
 
-void
-tclog_python_float_repr(struct tclog_buf *b, double d)
+/* Appends Python's repr() of a double: the shortest text that reads
+ * back as it, "1.0", "1e-05", "1e+16", "inf" as "Infinity". */
+static void
+python_float_repr(struct tclog_buf *b, double d)
 {
 	char sci[40], alt[48], digits[24];
 	const char *e, *s;
@@ -141,8 +143,10 @@ tclog_python_float_repr(struct tclog_buf *b, double d)
 	}
 }
 
-void
-tclog_json_python_number(struct tclog_buf *b, const char *v, size_t n)
+/* Appends a JSON number as Python prints what json.loads makes of it:
+ * an int exactly ("-0" as 0), else the repr of the float. */
+static void
+python_number(struct tclog_buf *b, const char *v, size_t n)
 {
 	struct tclog_buf text = { 0 };
 
@@ -156,7 +160,7 @@ tclog_json_python_number(struct tclog_buf *b, const char *v, size_t n)
 		return;
 	}
 	tclog_buf_add(&text, v, n);
-	tclog_python_float_repr(b, strtod(tclog_buf_str(&text), NULL));
+	python_float_repr(b, strtod(tclog_buf_str(&text), NULL));
 	tclog_buf_free(&text);
 }
 
@@ -312,7 +316,7 @@ write_value(struct writer *w, const char *v, size_t n)
 		break;
 	case TCLOG_JSON_NUMBER:
 		if (w->style == TCLOG_JSON_PYTHON)
-			tclog_json_python_number(w->out, v, n);
+			python_number(w->out, v, n);
 		else
 			tclog_buf_add(w->out, v, n);
 		break;

@@ -396,13 +396,6 @@ size_t tclog_json_depth(const char *value, size_t len);
  * in the dict Python's json.loads builds. */
 void tclog_json_write(struct tclog_buf *b, const char *value, size_t len,
     enum tclog_json_style style);
-/* Appends a JSON number as Python prints what json.loads makes of it:
- * an int exactly ("-0" as 0), else the repr of the float. */
-void tclog_json_python_number(struct tclog_buf *b, const char *value,
-    size_t len);
-/* Appends Python's repr() of a double: the shortest text that reads
- * back as it, "1.0", "1e-05", "1e+16", "inf" as "Infinity". */
-void tclog_python_float_repr(struct tclog_buf *b, double d);
 
 /* ---- lib/keyset.c: a set of keys, to find duplicates ---- */
 
