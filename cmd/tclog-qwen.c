@@ -397,8 +397,7 @@ static const struct format formats[] = {
 static const struct format *
 format_find(const char *name)
 {
-	for (const struct format *f = formats; f->name != NULL;
-	    f++)
+	for (const struct format *f = formats; f->name != NULL; f++)
 		if (strcmp(f->name, name) == 0)
 			return f;
 	return NULL;
