@@ -459,6 +459,11 @@ put_screen(struct stats *st, struct tclog_buf *o)
 	    st->missing, st->missing == 1 ? "" : "s", st->stray,
 	    st->stray == 1 ? "y" : "ies", st->partial ? "written: -P" :
 	    "tclog-qwen -P writes them");
+	if (st->old_entries > 0)
+		tclog_buf_printf(o, "%-12s %lu entr%s: no examples until "
+		    "tclog-upgrade repairs %s\n", "old format", st->old_entries,
+		    st->old_entries == 1 ? "y" : "ies",
+		    st->old_entries == 1 ? "it" : "them");
 	tclog_buf_printf(o, "%-12s %lu\n", "examples", st->examples);
 	if (st->tok == NULL)
 		return;
@@ -468,10 +473,12 @@ put_screen(struct stats *st, struct tclog_buf *o)
 	int first = -1, last = -1;
 
 	summarize(&st->lengths, &s);
+	if (s.n == 0) {
+		tclog_buf_printf(o, "%-12s no examples\n", "tokens");
+		return;
+	}
 	tclog_buf_printf(o, "%-12s the text of tclog-qwen -f text%s, by %s\n",
 	    "tokens", st->results ? " -o" : "", st->tokenizer_path);
-	if (s.n == 0)
-		return;
 	tclog_buf_printf(o, "  %-10s %llu, the model's own output %llu "
 	    "(%.1f %%)\n", "total", st->total, st->trained,
 	    st->total ? 100.0 * (double)st->trained / (double)st->total : 0.0);
@@ -546,9 +553,17 @@ put_json(struct stats *st, struct tclog_buf *o)
 
 		summarize(&st->lengths, &s);
 		tclog_buf_printf(o, ",\"tokens\":{\"total\":%llu,\"trained\":"
-		    "%llu,\"min\":%zu,\"median\":%zu,\"p90\":%zu,\"p95\":%zu,"
-		    "\"p99\":%zu,\"max\":%zu,\"over\":", st->total, st->trained,
-		    s.min, s.median, s.p90, s.p95, s.p99, s.max);
+		    "%llu", st->total, st->trained);
+		/* no examples, no lengths: null, never a 0 to cut at */
+		if (s.n == 0)
+			tclog_buf_adds(o, ",\"min\":null,\"median\":null,"
+			    "\"p90\":null,\"p95\":null,\"p99\":null,"
+			    "\"max\":null");
+		else
+			tclog_buf_printf(o, ",\"min\":%zu,\"median\":%zu,"
+			    "\"p90\":%zu,\"p95\":%zu,\"p99\":%zu,\"max\":%zu",
+			    s.min, s.median, s.p90, s.p95, s.p99, s.max);
+		tclog_buf_adds(o, ",\"over\":");
 		if (st->max > 0)
 			tclog_buf_printf(o, "%lu,\"limit\":%lu", st->over,
 			    st->max);
