@@ -37,6 +37,9 @@ struct lengths {
 struct stats {
 	/* options */
 	bool json, partial, results;
+	struct tclog_writer w;		/* -u: its unique, on the lines of
+					 * -f text, as tclog-qwen -u -f text */
+	bool kept;			/* the writer emitted the example */
 	unsigned long max;		/* -M; 0: none */
 	const char *tokenizer_path;
 	struct tclog_tokenizer *tok;
@@ -67,7 +70,7 @@ struct stats {
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: tclog-stats [-jkoP] [-T tokenizer.json] [-M max] "
+	fprintf(fp, "usage: tclog-stats [-jkoPu] [-T tokenizer.json] [-M max] "
 	    "[-s text | -S file] [-t tools.json] [-L size] [file ...]\n");
 	if (fp == stdout)
 		fprintf(fp,
@@ -81,6 +84,8 @@ usage(FILE *fp)
 		    "  -k                as tclog-qwen -k\n"
 		    "  -P                partial responses are examples too, as "
 		    "tclog-qwen -P\n"
+		    "  -u                drop examples identical to an earlier "
+		    "one, as tclog-qwen -u\n"
 		    "  -s text           system prompt, as tclog-qwen -s\n"
 		    "  -S file           system prompt read from file\n"
 		    "  -t tools.json     tool definitions, as tclog-qwen -t\n"
@@ -222,6 +227,17 @@ count_tokens(struct stats *st, const struct tclog_example *ex)
 		st->over++;
 }
 
+/* The -f text line of an example that -u keeps. */
+static void
+kept(void *ctx, const char *line, size_t len)
+{
+	struct stats *st = ctx;
+
+	(void)line;
+	(void)len;
+	st->kept = true;
+}
+
 static void
 example_done(void *ctx, const struct tclog_example *ex)
 {
@@ -246,6 +262,12 @@ example_done(void *ctx, const struct tclog_example *ex)
 	}
 	if (!st->partial && !tclog_example_whole(ex))
 		return;
+	if (st->w.unique) {
+		st->kept = false;
+		tclog_writer_write(&st->w, ex);
+		if (!st->kept)
+			return;
+	}
 	st->examples++;
 	if (st->tok != NULL)
 		count_tokens(st, ex);
@@ -464,7 +486,11 @@ put_screen(struct stats *st, struct tclog_buf *o)
 		    "tclog-upgrade repairs %s\n", "old format", st->old_entries,
 		    st->old_entries == 1 ? "y" : "ies",
 		    st->old_entries == 1 ? "it" : "them");
-	tclog_buf_printf(o, "%-12s %lu\n", "examples", st->examples);
+	tclog_buf_printf(o, "%-12s %lu", "examples", st->examples);
+	if (st->w.unique)
+		tclog_buf_printf(o, " (and %lu identical to an earlier one, "
+		    "left out: -u)", st->w.duplicates);
+	tclog_buf_addc(o, '\n');
 	if (st->tok == NULL)
 		return;
 
@@ -547,6 +573,10 @@ put_json(struct stats *st, struct tclog_buf *o)
 	tclog_buf_adds(o, ",\"calls\":{");
 	put_calls(o, st, "\"%zu\":%lu");
 	tclog_buf_printf(o, "}},\"examples\":%lu", st->examples);
+	if (st->w.unique)
+		tclog_buf_printf(o, ",\"duplicates\":%lu", st->w.duplicates);
+	else
+		tclog_buf_adds(o, ",\"duplicates\":null");
 	if (st->tok != NULL) {
 		struct summary s;
 		unsigned long count[NBUCKET];
@@ -608,7 +638,7 @@ main(int argc, char *argv[])
 		usage(stdout);
 		return tclog_close_output();
 	}
-	while ((ch = getopt(argc, argv, "jkoPT:M:s:S:t:L:")) != -1) {
+	while ((ch = getopt(argc, argv, "jkoPuT:M:s:S:t:L:")) != -1) {
 		switch (ch) {
 		case 'j':
 			st.json = true;
@@ -621,6 +651,9 @@ main(int argc, char *argv[])
 			break;
 		case 'P':
 			st.partial = true;
+			break;
+		case 'u':
+			st.w.unique = true;
 			break;
 		case 'T':
 			st.tokenizer_path = optarg;
@@ -674,6 +707,11 @@ main(int argc, char *argv[])
 	}
 
 	st.tokens.keep = true;
+	st.w.format = tclog_format_find("text");
+	st.w.prompt = &st.prompt;
+	st.w.results = st.results;
+	st.w.emit = kept;
+	st.w.ctx = &st;
 	st.xs.args_objects = true;	/* the rule of -f text */
 	st.xs.done = example_done;
 	st.xs.ctx = &st;
@@ -683,6 +721,7 @@ main(int argc, char *argv[])
 	while (tclog_inputs_next(&in, &st.status_code))
 		read_file(&st, in.fd, in.name, limit);
 	tclog_examples_end(&st.xs);
+	tclog_writer_finish(&st.w);
 
 	if (st.json)
 		put_json(&st, &out);
