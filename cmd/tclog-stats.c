@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <utf8proc.h>
+
 #include "tclog.h"
 
 /* Counts by name (status, tool, model), in order of first sight. */
@@ -424,17 +426,90 @@ buckets(const struct lengths *l, unsigned long *count)
 
 /* ---- the screen ---- */
 
+/* The screen's lines: at most WIDTH columns, a line that goes on
+ * indented to where the values begin. */
+#define WIDTH 80
+#define VALUES 13
+
+/* The columns of the UTF-8 text s, by utf8proc's widths (a byte that
+ * is no character: one). */
+static size_t
+columns(const char *s, size_t n)
+{
+	size_t w = 0;
+
+	while (n > 0) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s,
+		    (utf8proc_ssize_t)n, &cp);
+		int cw;
+
+		if (k <= 0)
+			k = 1, cw = 1;
+		else if ((cw = utf8proc_charwidth(cp)) < 0)
+			cw = 0;
+		w += (size_t)cw;
+		s += k;
+		n -= (size_t)k;
+	}
+	return w;
+}
+
 static void
-put_tally(struct tclog_buf *o, const char *label, const struct tally *t)
+new_line(struct tclog_buf *o, size_t *col)
+{
+	tclog_buf_printf(o, "\n%*s", VALUES, "");
+	*col = VALUES;
+}
+
+/* Appends s at column *col, going on to a new line where it would pass
+ * WIDTH (only a value longer than a whole line is cut). */
+static void
+put_wrapped(struct tclog_buf *o, size_t *col, const char *s, size_t n)
+{
+	while (n > 0) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s,
+		    (utf8proc_ssize_t)n, &cp);
+		size_t w;
+
+		if (k <= 0)
+			k = 1;
+		w = columns(s, (size_t)k);
+		if (*col + w > WIDTH && *col > VALUES)
+			new_line(o, col);
+		tclog_buf_add(o, s, (size_t)k);
+		*col += w;
+		s += k;
+		n -= (size_t)k;
+	}
+}
+
+/* "label  name n, name n": names as a terminal may show them
+ * (tclog_visible), a value that does not fit on the line on the next. */
+static void
+put_tally(struct tclog_buf *o, const char *label, const struct tally *t,
+    struct tclog_buf *item)
 {
 	struct row *r = tally_rows(t);
+	size_t col = VALUES - 1;
 
-	tclog_buf_printf(o, "%-12s", label);
+	tclog_buf_printf(o, "%-*s", VALUES - 1, label);
 	if (t->keys.n == 0)
 		tclog_buf_adds(o, " -");
-	for (size_t i = 0; i < t->keys.n; i++)
-		tclog_buf_printf(o, "%s %.*s %lu", i ? "," : "", (int)r[i].len,
-		    r[i].name, r[i].n);
+	for (size_t i = 0; i < t->keys.n; i++) {
+		item->len = 0;
+		tclog_visible(item, r[i].name, r[i].len, NULL);
+		tclog_buf_printf(item, " %lu%s", r[i].n,
+		    i + 1 < t->keys.n ? "," : "");
+		if (i > 0 && col + 1 + columns(item->data, item->len) > WIDTH)
+			new_line(o, &col);
+		else {
+			tclog_buf_addc(o, ' ');
+			col++;
+		}
+		put_wrapped(o, &col, item->data, item->len);
+	}
 	tclog_buf_addc(o, '\n');
 	free(r);
 }
@@ -463,9 +538,9 @@ put_screen(struct stats *st, struct tclog_buf *o)
 	    "%lu)\n", "entries", st->entries, st->new_entries, st->old_entries,
 	    st->made_up);
 	tclog_buf_printf(o, "%-12s %lu\n", "bad records", st->bad);
-	put_tally(o, "status", &st->status);
-	put_tally(o, "tool", &st->tool);
-	put_tally(o, "model", &st->model);
+	put_tally(o, "status", &st->status, &st->name);
+	put_tally(o, "tool", &st->tool, &st->name);
+	put_tally(o, "model", &st->model, &st->name);
 	tclog_buf_printf(o, "%-12s", "rating");
 	for (int r = 5; r >= 0; r--)
 		tclog_buf_printf(o, "%s %s: %lu", r < 5 ? "," : "",

@@ -499,6 +499,12 @@ bool tclog_review_wants_colour(int fd);
 int tclog_review_entry(struct tclog_review *rv, const char *text, size_t len,
     unsigned long number, const char *name, unsigned long line);
 void tclog_review_free(struct tclog_review *rv);
+/* Appends text from a log as a terminal may show it: control characters
+ * as ^X, C1 controls and bidirectional overrides as <U+XXXX>. With an
+ * indent, a newline starts a line that begins with it (a last newline is
+ * dropped) and a tab stays; with NULL, they are ^J and ^I: one line. */
+void tclog_visible(struct tclog_buf *b, const char *s, size_t n,
+    const char *indent);
 
 /* ---- fine-tuning examples (lib/example.c, lib/format.c) ---- */
 
