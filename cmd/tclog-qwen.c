@@ -16,8 +16,7 @@
 #include "tclog.h"
 
 struct qwen {
-	struct tclog_writer w;
-	bool unique;			/* -u */
+	struct tclog_writer w;		/* its unique is -u */
 	bool partial;			/* -P */
 	/* examples left out for not being whole responses */
 	unsigned long missing, stray;
@@ -25,7 +24,6 @@ struct qwen {
 	struct tclog_tokenizer *tok;
 	unsigned long max_tokens, too_long;
 	struct tclog_buf text;
-	struct tclog_digestset seen;
 	struct tclog_reader in;
 	struct tclog_record rec;
 	struct tclog_examples xs;
@@ -70,14 +68,11 @@ usage(FILE *fp)
 		    "default 64M)\n");
 }
 
-/* A line of the format: written, unless -u has seen it. */
+/* A line of the format (the writer has dropped those -u has seen). */
 static void
 emit(void *ctx, const char *line, size_t len)
 {
-	struct qwen *q = ctx;
-
-	if (q->unique && !tclog_digestset_add(&q->seen, line, len))
-		return;
+	(void)ctx;
 	tclog_write(line, len);
 	tclog_write("\n", 1);
 }
@@ -197,7 +192,7 @@ main(int argc, char *argv[])
 			q.partial = true;
 			break;
 		case 'u':
-			q.unique = true;
+			q.w.unique = true;
 			break;
 		case 's':
 			system_text = optarg;
@@ -300,7 +295,6 @@ main(int argc, char *argv[])
 
 	tclog_examples_free(&q.xs);
 	tclog_record_free(&q.rec);
-	tclog_digestset_free(&q.seen);
 	tclog_prompt_free(&prompt);
 	tclog_tokenizer_free(q.tok);
 	tclog_buf_free(&q.text);

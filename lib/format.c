@@ -579,7 +579,11 @@ tclog_writer_write(struct tclog_writer *w, const struct tclog_example *ex)
 void
 tclog_writer_emit(struct tclog_writer *w)
 {
-	w->emit(w->ctx, w->line.data, w->line.len);
+	if (w->unique && !tclog_digestset_add(&w->seen, w->line.data,
+	    w->line.len))
+		w->duplicates++;
+	else
+		w->emit(w->ctx, w->line.data, w->line.len);
 	w->line.len = 0;
 }
 
@@ -591,4 +595,5 @@ tclog_writer_finish(struct tclog_writer *w)
 	tclog_buf_free(&w->line);
 	tclog_buf_free(&w->nested);
 	tclog_buf_free(&w->text);
+	tclog_digestset_free(&w->seen);
 }

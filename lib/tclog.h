@@ -499,6 +499,12 @@ bool tclog_review_wants_colour(int fd);
 int tclog_review_entry(struct tclog_review *rv, const char *text, size_t len,
     unsigned long number, const char *name, unsigned long line);
 void tclog_review_free(struct tclog_review *rv);
+/* Appends text from a log as a terminal may show it: control characters
+ * as ^X, C1 controls and bidirectional overrides as <U+XXXX>. With an
+ * indent, a newline starts a line that begins with it (a last newline is
+ * dropped) and a tab stays; with NULL, they are ^J and ^I: one line. */
+void tclog_visible(struct tclog_buf *b, const char *s, size_t n,
+    const char *indent);
 
 /* ---- fine-tuning examples (lib/example.c, lib/format.c) ---- */
 
@@ -696,11 +702,15 @@ struct tclog_writer {
 	const struct tclog_format *format;
 	const struct tclog_prompt *prompt;
 	bool results;		/* write the tool results (-o) */
+	bool unique;		/* drop a line identical to an earlier one
+				 * (-u): emit never sees it */
 	/* receives each line, without its newline */
 	void (*emit)(void *ctx, const char *line, size_t len);
 	void *ctx;
 	void *state;		/* the format's own: NULL until it sets it;
 				 * its finish hook frees it */
+	struct tclog_digestset seen;	/* the lines of unique */
+	unsigned long duplicates;	/* the lines unique dropped */
 	struct tclog_buf line, nested, text;	/* scratch */
 };
 
@@ -708,7 +718,7 @@ void tclog_writer_write(struct tclog_writer *w,
     const struct tclog_example *ex);
 /* Ends the input: the format's finish hook; frees the scratch. */
 void tclog_writer_finish(struct tclog_writer *w);
-/* Emits w->line and empties it. */
+/* Emits w->line, unless unique has seen it, and empties it. */
 void tclog_writer_emit(struct tclog_writer *w);
 
 /* The preference formats (lib/prefer.c: kto, dpo and their ms-swift and
