@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <utf8proc.h>
+
 #include "tclog.h"
 
 /* Counts by name (status, tool, model), in order of first sight. */
@@ -37,6 +39,9 @@ struct lengths {
 struct stats {
 	/* options */
 	bool json, partial, results;
+	struct tclog_writer w;		/* -u: its unique, on the lines of
+					 * -f text, as tclog-qwen -u -f text */
+	bool kept;			/* the writer emitted the example */
 	unsigned long max;		/* -M; 0: none */
 	const char *tokenizer_path;
 	struct tclog_tokenizer *tok;
@@ -67,7 +72,7 @@ struct stats {
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: tclog-stats [-jkoP] [-T tokenizer.json] [-M max] "
+	fprintf(fp, "usage: tclog-stats [-jkoPu] [-T tokenizer.json] [-M max] "
 	    "[-s text | -S file] [-t tools.json] [-L size] [file ...]\n");
 	if (fp == stdout)
 		fprintf(fp,
@@ -81,6 +86,8 @@ usage(FILE *fp)
 		    "  -k                as tclog-qwen -k\n"
 		    "  -P                partial responses are examples too, as "
 		    "tclog-qwen -P\n"
+		    "  -u                drop examples identical to an earlier "
+		    "one, as tclog-qwen -u\n"
 		    "  -s text           system prompt, as tclog-qwen -s\n"
 		    "  -S file           system prompt read from file\n"
 		    "  -t tools.json     tool definitions, as tclog-qwen -t\n"
@@ -222,6 +229,17 @@ count_tokens(struct stats *st, const struct tclog_example *ex)
 		st->over++;
 }
 
+/* The -f text line of an example that -u keeps. */
+static void
+kept(void *ctx, const char *line, size_t len)
+{
+	struct stats *st = ctx;
+
+	(void)line;
+	(void)len;
+	st->kept = true;
+}
+
 static void
 example_done(void *ctx, const struct tclog_example *ex)
 {
@@ -246,6 +264,12 @@ example_done(void *ctx, const struct tclog_example *ex)
 	}
 	if (!st->partial && !tclog_example_whole(ex))
 		return;
+	if (st->w.unique) {
+		st->kept = false;
+		tclog_writer_write(&st->w, ex);
+		if (!st->kept)
+			return;
+	}
 	st->examples++;
 	if (st->tok != NULL)
 		count_tokens(st, ex);
@@ -402,17 +426,90 @@ buckets(const struct lengths *l, unsigned long *count)
 
 /* ---- the screen ---- */
 
+/* The screen's lines: at most WIDTH columns, a line that goes on
+ * indented to where the values begin. */
+#define WIDTH 80
+#define VALUES 13
+
+/* The columns of the UTF-8 text s, by utf8proc's widths (a byte that
+ * is no character: one). */
+static size_t
+columns(const char *s, size_t n)
+{
+	size_t w = 0;
+
+	while (n > 0) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s,
+		    (utf8proc_ssize_t)n, &cp);
+		int cw;
+
+		if (k <= 0)
+			k = 1, cw = 1;
+		else if ((cw = utf8proc_charwidth(cp)) < 0)
+			cw = 0;
+		w += (size_t)cw;
+		s += k;
+		n -= (size_t)k;
+	}
+	return w;
+}
+
 static void
-put_tally(struct tclog_buf *o, const char *label, const struct tally *t)
+new_line(struct tclog_buf *o, size_t *col)
+{
+	tclog_buf_printf(o, "\n%*s", VALUES, "");
+	*col = VALUES;
+}
+
+/* Appends s at column *col, going on to a new line where it would pass
+ * WIDTH (only a value longer than a whole line is cut). */
+static void
+put_wrapped(struct tclog_buf *o, size_t *col, const char *s, size_t n)
+{
+	while (n > 0) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s,
+		    (utf8proc_ssize_t)n, &cp);
+		size_t w;
+
+		if (k <= 0)
+			k = 1;
+		w = columns(s, (size_t)k);
+		if (*col + w > WIDTH && *col > VALUES)
+			new_line(o, col);
+		tclog_buf_add(o, s, (size_t)k);
+		*col += w;
+		s += k;
+		n -= (size_t)k;
+	}
+}
+
+/* "label  name n, name n": names as a terminal may show them
+ * (tclog_visible), a value that does not fit on the line on the next. */
+static void
+put_tally(struct tclog_buf *o, const char *label, const struct tally *t,
+    struct tclog_buf *item)
 {
 	struct row *r = tally_rows(t);
+	size_t col = VALUES - 1;
 
-	tclog_buf_printf(o, "%-12s", label);
+	tclog_buf_printf(o, "%-*s", VALUES - 1, label);
 	if (t->keys.n == 0)
 		tclog_buf_adds(o, " -");
-	for (size_t i = 0; i < t->keys.n; i++)
-		tclog_buf_printf(o, "%s %.*s %lu", i ? "," : "", (int)r[i].len,
-		    r[i].name, r[i].n);
+	for (size_t i = 0; i < t->keys.n; i++) {
+		item->len = 0;
+		tclog_visible(item, r[i].name, r[i].len, NULL);
+		tclog_buf_printf(item, " %lu%s", r[i].n,
+		    i + 1 < t->keys.n ? "," : "");
+		if (i > 0 && col + 1 + columns(item->data, item->len) > WIDTH)
+			new_line(o, &col);
+		else {
+			tclog_buf_addc(o, ' ');
+			col++;
+		}
+		put_wrapped(o, &col, item->data, item->len);
+	}
 	tclog_buf_addc(o, '\n');
 	free(r);
 }
@@ -441,9 +538,9 @@ put_screen(struct stats *st, struct tclog_buf *o)
 	    "%lu)\n", "entries", st->entries, st->new_entries, st->old_entries,
 	    st->made_up);
 	tclog_buf_printf(o, "%-12s %lu\n", "bad records", st->bad);
-	put_tally(o, "status", &st->status);
-	put_tally(o, "tool", &st->tool);
-	put_tally(o, "model", &st->model);
+	put_tally(o, "status", &st->status, &st->name);
+	put_tally(o, "tool", &st->tool, &st->name);
+	put_tally(o, "model", &st->model, &st->name);
 	tclog_buf_printf(o, "%-12s", "rating");
 	for (int r = 5; r >= 0; r--)
 		tclog_buf_printf(o, "%s %s: %lu", r < 5 ? "," : "",
@@ -459,7 +556,16 @@ put_screen(struct stats *st, struct tclog_buf *o)
 	    st->missing, st->missing == 1 ? "" : "s", st->stray,
 	    st->stray == 1 ? "y" : "ies", st->partial ? "written: -P" :
 	    "tclog-qwen -P writes them");
-	tclog_buf_printf(o, "%-12s %lu\n", "examples", st->examples);
+	if (st->old_entries > 0)
+		tclog_buf_printf(o, "%-12s %lu entr%s: no examples until "
+		    "tclog-upgrade repairs %s\n", "old format", st->old_entries,
+		    st->old_entries == 1 ? "y" : "ies",
+		    st->old_entries == 1 ? "it" : "them");
+	tclog_buf_printf(o, "%-12s %lu", "examples", st->examples);
+	if (st->w.unique)
+		tclog_buf_printf(o, " (and %lu identical to an earlier one, "
+		    "left out: -u)", st->w.duplicates);
+	tclog_buf_addc(o, '\n');
 	if (st->tok == NULL)
 		return;
 
@@ -468,10 +574,12 @@ put_screen(struct stats *st, struct tclog_buf *o)
 	int first = -1, last = -1;
 
 	summarize(&st->lengths, &s);
+	if (s.n == 0) {
+		tclog_buf_printf(o, "%-12s no examples\n", "tokens");
+		return;
+	}
 	tclog_buf_printf(o, "%-12s the text of tclog-qwen -f text%s, by %s\n",
 	    "tokens", st->results ? " -o" : "", st->tokenizer_path);
-	if (s.n == 0)
-		return;
 	tclog_buf_printf(o, "  %-10s %llu, the model's own output %llu "
 	    "(%.1f %%)\n", "total", st->total, st->trained,
 	    st->total ? 100.0 * (double)st->trained / (double)st->total : 0.0);
@@ -540,15 +648,27 @@ put_json(struct stats *st, struct tclog_buf *o)
 	tclog_buf_adds(o, ",\"calls\":{");
 	put_calls(o, st, "\"%zu\":%lu");
 	tclog_buf_printf(o, "}},\"examples\":%lu", st->examples);
+	if (st->w.unique)
+		tclog_buf_printf(o, ",\"duplicates\":%lu", st->w.duplicates);
+	else
+		tclog_buf_adds(o, ",\"duplicates\":null");
 	if (st->tok != NULL) {
 		struct summary s;
 		unsigned long count[NBUCKET];
 
 		summarize(&st->lengths, &s);
 		tclog_buf_printf(o, ",\"tokens\":{\"total\":%llu,\"trained\":"
-		    "%llu,\"min\":%zu,\"median\":%zu,\"p90\":%zu,\"p95\":%zu,"
-		    "\"p99\":%zu,\"max\":%zu,\"over\":", st->total, st->trained,
-		    s.min, s.median, s.p90, s.p95, s.p99, s.max);
+		    "%llu", st->total, st->trained);
+		/* no examples, no lengths: null, never a 0 to cut at */
+		if (s.n == 0)
+			tclog_buf_adds(o, ",\"min\":null,\"median\":null,"
+			    "\"p90\":null,\"p95\":null,\"p99\":null,"
+			    "\"max\":null");
+		else
+			tclog_buf_printf(o, ",\"min\":%zu,\"median\":%zu,"
+			    "\"p90\":%zu,\"p95\":%zu,\"p99\":%zu,\"max\":%zu",
+			    s.min, s.median, s.p90, s.p95, s.p99, s.max);
+		tclog_buf_adds(o, ",\"over\":");
 		if (st->max > 0)
 			tclog_buf_printf(o, "%lu,\"limit\":%lu", st->over,
 			    st->max);
@@ -593,7 +713,7 @@ main(int argc, char *argv[])
 		usage(stdout);
 		return tclog_close_output();
 	}
-	while ((ch = getopt(argc, argv, "jkoPT:M:s:S:t:L:")) != -1) {
+	while ((ch = getopt(argc, argv, "jkoPuT:M:s:S:t:L:")) != -1) {
 		switch (ch) {
 		case 'j':
 			st.json = true;
@@ -606,6 +726,9 @@ main(int argc, char *argv[])
 			break;
 		case 'P':
 			st.partial = true;
+			break;
+		case 'u':
+			st.w.unique = true;
 			break;
 		case 'T':
 			st.tokenizer_path = optarg;
@@ -657,6 +780,11 @@ main(int argc, char *argv[])
 	}
 
 	st.tokens.keep = true;
+	st.w.format = tclog_format_find("text");
+	st.w.prompt = &st.prompt;
+	st.w.results = st.results;
+	st.w.emit = kept;
+	st.w.ctx = &st;
 	st.xs.args_objects = true;	/* the rule of -f text */
 	st.xs.done = example_done;
 	st.xs.ctx = &st;
@@ -666,6 +794,7 @@ main(int argc, char *argv[])
 	while (tclog_inputs_next(&in, &st.status_code))
 		read_file(&st, in.fd, in.name, limit);
 	tclog_examples_end(&st.xs);
+	tclog_writer_finish(&st.w);
 
 	if (st.json)
 		put_json(&st, &out);

@@ -4,7 +4,7 @@
  * entries that share it. They are gathered here into one example (the
  * prompt: the user's query; the completion: the assistant's content and
  * calls; the calls' results and ratings), which a format then writes
- * (tclog-qwen's formats; tclog-stats counts it). Memory holds one example at most.
+ * (format.c). Memory holds one example at most.
  */
 #include <err.h>
 #include <stdlib.h>

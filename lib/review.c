@@ -55,11 +55,11 @@ hidden_char(const unsigned char *s, size_t n, unsigned *cp)
 	return 0;
 }
 
-/* Appends text, each line after the first indented, control characters
- * shown as ^X and those of hidden_char as <U+XXXX>, so that a log
- * cannot drive the terminal or reorder what it shows. */
-static void
-view_text(struct tclog_buf *b, const char *s, size_t n, const char *indent)
+/* Control characters shown as ^X and those of hidden_char as <U+XXXX>,
+ * so that a log cannot drive the terminal or reorder what it shows. */
+void
+tclog_visible(struct tclog_buf *b, const char *s, size_t n,
+    const char *indent)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -70,10 +70,10 @@ view_text(struct tclog_buf *b, const char *s, size_t n, const char *indent)
 		    i, n - i, &cp)) > 0) {
 			tclog_buf_printf(b, "<U+%04X>", cp);
 			i += len - 1;
-		} else if (c == '\n' && i + 1 < n) {
+		} else if (indent != NULL && c == '\n' && i + 1 < n) {
 			tclog_buf_addc(b, '\n');
 			tclog_buf_adds(b, indent);
-		} else if (c == '\n' || c == '\t') {
+		} else if (indent != NULL && (c == '\n' || c == '\t')) {
 			if (c == '\t')
 				tclog_buf_addc(b, '\t');
 		} else if (c < 0x20 || c == 0x7f) {
@@ -82,6 +82,14 @@ view_text(struct tclog_buf *b, const char *s, size_t n, const char *indent)
 		} else
 			tclog_buf_addc(b, (char)c);
 	}
+}
+
+/* Appends text as tclog_visible shows it, each line after the first
+ * indented, and ends the line. */
+static void
+view_text(struct tclog_buf *b, const char *s, size_t n, const char *indent)
+{
+	tclog_visible(b, s, n, indent);
 	tclog_buf_addc(b, '\n');
 }
 

@@ -10,6 +10,9 @@
  *   digest.c     recognising repeats by a 128-bit digest (tclog_digest*)
  *   example.c    fine-tuning examples gathered from entries and the
  *                call-pairing rule (tclog_examples_*, tclog_call_*)
+ *   format.c     the prompt, the Qwen2.5 template's rendering and the
+ *                output formats (tclog_prompt_*, tclog_example_text,
+ *                tclog_formats, tclog_writer_*)
  *   json.c       small tools for JSON text already validated by yajl:
  *                decoding, walking, comparing, escaping (tclog_json_*)
  *   jsonout.c    JSON written again, compact or as Python writes it
@@ -18,15 +21,13 @@
  *                (tclog_tool_calls_*)
  *   output.c     diagnostics and checked output (tclog_diag,
  *                tclog_write, tclog_close_output)
+ *   prefer.c     the preference formats, kto and dpo (tclog_prefer_*)
  *   reader.c     the record reader for JSON lines (tclog_reader_*)
  *   record.c     a SAX-style record parser over yajl that hands back
  *                the raw text of every top-level field without
  *                building a tree (tclog_record_*)
- *   review.c     the review view of an entry, for people
- *                (tclog_review_*)
- *   template.c   the prompt (system prompt, tools) and the Qwen2.5 chat
- *                template applied to an example (tclog_prompt_*,
- *                tclog_example_text)
+ *   review.c     the review view of an entry, for people, and text
+ *                made safe for a terminal (tclog_review_*, tclog_visible)
  *   tokenizer.c  the tokenizer of a Hugging Face tokenizer.json
  *                (tclog_tokenizer_*)
  *   utf8.c       strict UTF-8 (tclog_utf8_invalid)
@@ -304,6 +305,102 @@ void tclog_examples_entry(struct tclog_examples *xs,
 void tclog_examples_end(struct tclog_examples *xs);
 void tclog_examples_free(struct tclog_examples *xs);
 
+/* ---- lib/format.c: the prompt, the Qwen2.5 template, the formats ---- */
+
+/* What precedes each example's query: the system prompt and the tools
+ * (from -s/-S and -t). */
+struct tclog_prompt {
+	bool has_system;
+	struct tclog_buf system;	/* UTF-8 */
+	bool has_tools;
+	struct tclog_buf tools;	/* a JSON array checked by
+				 * tclog_prompt_tools */
+};
+
+/* -s text: 0, or -1 after a diagnostic (not UTF-8). */
+int tclog_prompt_system(struct tclog_prompt *p, const char *text);
+/* -S file ("-": standard input) of at most limit bytes, less one newline
+ * at its end: 0, or -1 after a diagnostic. */
+int tclog_prompt_system_file(struct tclog_prompt *p, const char *path,
+    size_t limit);
+/* -t file: a JSON array of {"type": "function", "function": {"name":
+ * ...}} objects: 0, or -1 after a diagnostic. */
+int tclog_prompt_tools(struct tclog_prompt *p, const char *path,
+    size_t limit);
+void tclog_prompt_free(struct tclog_prompt *p);
+/* The prompt of the options -s, -S and -t (NULL when not given), the log
+ * being the operands argv: 0; -1 after a diagnostic when -s and -S are
+ * both given or standard input is asked for twice (a usage error); -2
+ * after one when a file cannot be read or is not right. */
+int tclog_prompt_options(struct tclog_prompt *p, const char *system_text,
+    const char *system_file, const char *tools_file, size_t limit, int argc,
+    char *argv[]);
+
+/*
+ * The Qwen2.5 chat template applied to an example, byte for byte as
+ * transformers renders it (tojson as Python's json.dumps): appended to
+ * out. The rendering of the prompt alone with add_generation_prompt is
+ * out's first *completion bytes (relative to where it started); the
+ * assistant's turn, the model's own output that training should teach,
+ * runs from there to *completion_end, its "<|im_end|>\n" included; with
+ * results, the tool results follow as a user turn. Either pointer may be
+ * NULL. The example's calls must have JSON-object arguments: take it from
+ * a struct tclog_examples with args_objects set.
+ */
+void tclog_example_text(const struct tclog_prompt *p,
+    const struct tclog_example *ex, bool results, struct tclog_buf *out,
+    size_t *completion, size_t *completion_end);
+
+/*
+ * The output formats, one table entry each. A writer gets
+ * each example and emits its lines through tclog_writer_emit; a format
+ * that needs the whole input (pairs of examples) keeps its state in
+ * w->state and writes in its finish hook.
+ */
+enum tclog_args_form {
+	TCLOG_ARGS_TEXT,	/* as the model wrote them, in a string */
+	TCLOG_ARGS_OBJECT	/* as JSON objects: others make the example
+				 * bad (tclog_examples.args_objects) */
+};
+
+struct tclog_writer;
+
+struct tclog_format {
+	const char *name;
+	enum tclog_args_form args;
+	bool results;		/* can carry the tool results */
+	void (*write)(struct tclog_writer *w, const struct tclog_example *ex);
+	void (*finish)(struct tclog_writer *w);	/* NULL, or at the end */
+};
+
+/* The formats; the first is the default, a NULL name ends the table. */
+extern const struct tclog_format tclog_formats[];
+/* The format called name, or NULL. */
+const struct tclog_format *tclog_format_find(const char *name);
+
+struct tclog_writer {
+	const struct tclog_format *format;
+	const struct tclog_prompt *prompt;
+	bool results;		/* write the tool results (-o) */
+	bool unique;		/* drop a line identical to an earlier one
+				 * (-u): emit never sees it */
+	/* receives each line, without its newline */
+	void (*emit)(void *ctx, const char *line, size_t len);
+	void *ctx;
+	void *state;		/* the format's own: NULL until it sets it;
+				 * its finish hook frees it */
+	struct tclog_digestset seen;	/* the lines of unique */
+	unsigned long duplicates;	/* the lines unique dropped */
+	struct tclog_buf line, nested, text;	/* scratch */
+};
+
+void tclog_writer_write(struct tclog_writer *w,
+    const struct tclog_example *ex);
+/* Ends the input: the format's finish hook; frees the scratch. */
+void tclog_writer_finish(struct tclog_writer *w);
+/* Emits w->line, unless unique has seen it, and empties it. */
+void tclog_writer_emit(struct tclog_writer *w);
+
 /* ---- lib/json.c: JSON text already validated by yajl ---- */
 
 /* White space as yajl's lexer takes it: JSON's four, and \f and \v. */
@@ -457,6 +554,15 @@ void tclog_write(const void *p, size_t n);
 void tclog_flush(void);
 /* Flush and close stdout; on failure diagnose and return 2, else 0. */
 int tclog_close_output(void);
+
+/* ---- lib/prefer.c: the preference formats ---- */
+
+/* The preference formats (kto, dpo and their ms-swift and
+ * LLaMA-Factory forms): the rated whole responses rearranged from the
+ * line of a base format, KTO's as they come, DPO's pairs at the end. */
+void tclog_prefer_write(struct tclog_writer *w,
+    const struct tclog_example *ex);
+void tclog_prefer_finish(struct tclog_writer *w);
 
 /* ---- lib/reader.c: the record reader ---- */
 
@@ -638,52 +744,12 @@ bool tclog_review_wants_colour(int fd);
 int tclog_review_entry(struct tclog_review *rv, const char *text, size_t len,
     unsigned long number, const char *name, unsigned long line);
 void tclog_review_free(struct tclog_review *rv);
-
-/* ---- lib/template.c: the prompt and the Qwen2.5 chat template ---- */
-
-/* What precedes each example's query: the system prompt and the tools
- * (from -s/-S and -t). */
-struct tclog_prompt {
-	bool has_system;
-	struct tclog_buf system;	/* UTF-8 */
-	bool has_tools;
-	struct tclog_buf tools;	/* a JSON array checked by
-				 * tclog_prompt_tools */
-};
-
-/* -s text: 0, or -1 after a diagnostic (not UTF-8). */
-int tclog_prompt_system(struct tclog_prompt *p, const char *text);
-/* -S file ("-": standard input) of at most limit bytes, less one newline
- * at its end: 0, or -1 after a diagnostic. */
-int tclog_prompt_system_file(struct tclog_prompt *p, const char *path,
-    size_t limit);
-/* -t file: a JSON array of {"type": "function", "function": {"name":
- * ...}} objects: 0, or -1 after a diagnostic. */
-int tclog_prompt_tools(struct tclog_prompt *p, const char *path,
-    size_t limit);
-void tclog_prompt_free(struct tclog_prompt *p);
-/* The prompt of the options -s, -S and -t (NULL when not given), the log
- * being the operands argv: 0; -1 after a diagnostic when -s and -S are
- * both given or standard input is asked for twice (a usage error); -2
- * after one when a file cannot be read or is not right. */
-int tclog_prompt_options(struct tclog_prompt *p, const char *system_text,
-    const char *system_file, const char *tools_file, size_t limit, int argc,
-    char *argv[]);
-
-/*
- * The Qwen2.5 chat template applied to an example, byte for byte as
- * transformers renders it (tojson as Python's json.dumps): appended to
- * out. The rendering of the prompt alone with add_generation_prompt is
- * out's first *completion bytes (relative to where it started); the
- * assistant's turn, the model's own output that training should teach,
- * runs from there to *completion_end, its "<|im_end|>\n" included; with
- * results, the tool results follow as a user turn. Either pointer may be
- * NULL. The example's calls must have JSON-object arguments: take it from
- * a struct tclog_examples with args_objects set.
- */
-void tclog_example_text(const struct tclog_prompt *p,
-    const struct tclog_example *ex, bool results, struct tclog_buf *out,
-    size_t *completion, size_t *completion_end);
+/* Appends text from a log as a terminal may show it: control characters
+ * as ^X, C1 controls and bidirectional overrides as <U+XXXX>. With an
+ * indent, a newline starts a line that begins with it (a last newline is
+ * dropped) and a tab stays; with NULL, they are ^J and ^I: one line. */
+void tclog_visible(struct tclog_buf *b, const char *s, size_t n,
+    const char *indent);
 
 /* ---- lib/tokenizer.c: counting tokens as a tokenizer.json says ---- */
 

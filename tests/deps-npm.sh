@@ -7,6 +7,14 @@
 dir=$1
 pkg=@lenml/tokenizers@3.7.2
 [ -f "$dir/node_modules/@lenml/tokenizers/package.json" ] && exit 0
+# node and npm from Debian, as tests/deps.sh installs the rest (a machine
+# with a node of its own keeps it: NodeSource's conflicts with Debian's npm)
+if [ "$(id -u)" = 0 ] && ! command -v npm >/dev/null 2>&1 &&
+    command -v apt-get >/dev/null 2>&1; then
+	echo "tclog: installing nodejs npm (apt-get)"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm \
+	    >/dev/null 2>&1 || true
+fi
 if [ "$(id -u)" = 0 ] && command -v npm >/dev/null 2>&1 &&
     command -v node >/dev/null 2>&1; then
 	echo "tclog: installing $pkg (npm) into $dir"
