@@ -1422,13 +1422,25 @@ scrub_file(struct scrub *s, int fd, const char *name)
 
 /* ---- options ---- */
 
+/* True when text holds word as a whole word. */
+static bool
+holds_word(const char *text, size_t n, const char *word, size_t len)
+{
+	for (const char *p = text; (p = memmem(p, n - (size_t)(p - text),
+	    word, len)) != NULL; p++)
+		if ((p == text || !is_word_byte((unsigned char)p[-1])) &&
+		    (p + len == text + n ||
+		    !is_word_byte((unsigned char)p[len])))
+			return true;
+	return false;
+}
+
 /* Adds a word=replacement of -w; -1 after a diagnostic. */
 static int
 add_word(struct scrub *s, char *arg)
 {
 	char *eq = strchr(arg, '=');
 	struct word w;
-	const char *p;
 
 	if (eq == NULL || eq == arg) {
 		warnx("-w: not word=replacement: %s", arg);
@@ -1440,16 +1452,32 @@ add_word(struct scrub *s, char *arg)
 		return -1;
 	}
 	/* Replaced again on a second run, the output would not settle. */
-	for (p = w.repl; (p = memmem(p, w.repl_len - (size_t)(p - w.repl),
-	    w.word, w.word_len)) != NULL; p++)
-		if ((p == w.repl || !is_word_byte((unsigned char)p[-1])) &&
-		    (p + w.word_len == w.repl + w.repl_len ||
-		    !is_word_byte((unsigned char)p[w.word_len]))) {
-			warnx("-w: the replacement holds the word: %s", arg);
-			return -1;
-		}
+	if (holds_word(w.repl, w.repl_len, w.word, w.word_len)) {
+		warnx("-w: the replacement holds the word: %s", arg);
+		return -1;
+	}
 	*eq = '\0';
 	s->word[s->nword++] = w;
+	return 0;
+}
+
+/* The same across pairs: with cal=bob and bob=cal, a second run would
+ * undo the first. -1 after a diagnostic naming both. */
+static int
+check_words(const struct scrub *s)
+{
+	for (size_t i = 0; i < s->nword; i++)
+		for (size_t j = 0; j < s->nword; j++) {
+			const struct word *a = &s->word[i], *b = &s->word[j];
+
+			if (i != j && holds_word(a->repl, a->repl_len,
+			    b->word, b->word_len)) {
+				warnx("-w: the replacement of %s=%s holds the "
+				    "word of %s=%s", a->word, a->repl, b->word,
+				    b->repl);
+				return -1;
+			}
+		}
 	return 0;
 }
 
@@ -1532,6 +1560,8 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 
+	if (check_words(&s) != 0)
+		return usage_error(&s);
 	if (rules_file != NULL &&
 	    tclog_inputs_leave_stdin('f', rules_file, argc, argv) != 0)
 		return usage_error(&s);
