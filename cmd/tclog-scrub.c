@@ -18,10 +18,13 @@
  * The rules re-express the shapes of gitleaks' rule set (config
  * gitleaks.toml, commit b58d3f1, July 2026) and the lessons of
  * detect-secrets' keyword plugin (detect_secrets/plugins/keyword.py,
- * commit 6cf2d66): a keyword rule needs a value beside it, and a value
- * that is a reference ($VAR, ${VAR}, {{ var }}, <password>, a call f(),
- * an index a[k], a dotted name config.password), a mask (***) or a path
- * is no secret.
+ * commits 6cf2d66 and 010e929): a keyword rule needs a value beside it;
+ * in code only a quoted value is a secret (the plugin requires quotes
+ * in source files; a log does not say which file a line came from, so
+ * an unquoted value that reads as code, such as str, await, cfg.Password
+ * or f(), is taken for code); and a value that is a reference ($VAR,
+ * ${VAR}, {{ var }}, <password>), a mask (***), a placeholder (dummy,
+ * your-key-here) or a path is no secret.
  */
 #include <err.h>
 #include <limits.h>
