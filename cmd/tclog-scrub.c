@@ -76,8 +76,8 @@ struct rule {
 /* A value after a keyword or option: quoted, to the matching quote
  * (a passphrase with blanks), or a word. The first group is the value
  * either way (a branch reset); check_ok sees which by the byte before. */
-#define VALUE_QUOTED "(?|\"([^\"\\n]*)\"(?=[\\s,;)}\\]]|\\z)|" \
-	"'([^'\\n]*)'(?=[\\s,;)}\\]]|\\z)|"
+#define VALUE_QUOTED "(?|\"([^\"\\n]*)\"(?=[\\s,;:.)}\\]]|\\z)|" \
+	"'([^'\\n]*)'(?=[\\s,;:.)}\\]]|\\z)|"
 #define VALUE VALUE_QUOTED "([^\\s'\"`,;&|)]+))"
 #define VALUE_OPT VALUE_QUOTED "([^\\s'\"-][^\\s'\"]*))"
 static const struct rule builtin[] = {
@@ -912,8 +912,8 @@ keyword_ok(const char *text, size_t n, size_t start, size_t end)
 		digits = digits && s[k] >= '0' && s[k] <= '9';
 	if (digits && !pw)
 		return false;
-	if (q)
-		return true;
+	if (q)	/* a literal, unless the quote was another string's end */
+		return strchr(" \t),;+", s[0]) == NULL;
 	if (s[0] == '!' || s[0] == '@' || s[0] == '&' ||
 	    memchr(s, '(', len) != NULL || memchr(s, '[', len) != NULL ||
 	    is_dotted_name(s, len) || IN_LIST(code_words, s, len))
