@@ -4,7 +4,8 @@
  * entries that share it. They are gathered here into one example (the
  * prompt: the user's query; the completion: the assistant's content and
  * calls; the calls' results and ratings), which a format then writes
- * (format.c). Memory holds one example at most.
+ * (format.c). Where a response ends is response.c's rule, which
+ * tclog-filter -g follows too. Memory holds one example at most.
  */
 #include <err.h>
 #include <stdlib.h>

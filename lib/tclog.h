@@ -13,6 +13,7 @@
  *     style
  *   - the calls of a chat message's tool_calls (tclog_tool_calls_*)
  *   - the review view of an entry, for people (tclog_review_*)
+ *   - where one model response ends (tclog_response_*)
  *   - fine-tuning examples gathered from entries, the call-pairing rule,
  *     the Qwen2.5 template's rendering and the output formats
  *     (tclog_examples_*, tclog_call_*, tclog_example_text, tclog_formats)
@@ -593,9 +594,9 @@ struct tclog_call {
 
 enum tclog_example_kind {
 	TCLOG_EXAMPLE_CALLS,	/* the calls of the response's tool_calls */
-	TCLOG_EXAMPLE_TEXT,	/* the response has no tool_calls (the model
-				 * wrote its calls as text): its entries'
-				 * calls */
+	TCLOG_EXAMPLE_TEXT,	/* the response lists no calls (the model
+				 * wrote them as prose or JSON): its
+				 * entries' calls */
 	TCLOG_EXAMPLE_STRAY	/* the entry's call is none of the response's
 				 * calls: it stands alone */
 };
@@ -632,12 +633,11 @@ tclog_example_whole(const struct tclog_example *ex)
 }
 
 /*
- * Gathers log entries into examples. Consecutive entries with the same
- * user_query, model_response and model are one response as long as each
- * matches (tclog_call_same) a call of it no earlier entry matched (a
- * response without tool_calls: every such entry); an example is
- * delivered to done as soon as all its calls have entries, else when the
- * next one starts or at tclog_examples_end. Memory holds one example.
+ * Gathers log entries into examples, one per response as
+ * tclog_response_entry ends them (the calls of <tool_call> blocks are
+ * CALLS too); an example is delivered to done as soon as all its calls
+ * have entries, else when the next one starts or at tclog_examples_end.
+ * Memory holds one example.
  *
  *	struct tclog_examples xs = { .done = write, .ctx = &me };
  *
