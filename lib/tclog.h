@@ -13,6 +13,7 @@
  *     style
  *   - the calls of a chat message's tool_calls (tclog_tool_calls_*)
  *   - the review view of an entry, for people (tclog_review_*)
+ *   - where one model response ends (tclog_response_*)
  *   - fine-tuning examples gathered from entries, the call-pairing rule,
  *     the Qwen2.5 template's rendering and the output formats
  *     (tclog_examples_*, tclog_call_*, tclog_example_text, tclog_formats)
@@ -506,6 +507,65 @@ void tclog_review_free(struct tclog_review *rv);
 void tclog_visible(struct tclog_buf *b, const char *s, size_t n,
     const char *indent);
 
+/* ---- where one response ends (lib/response.c) ---- */
+
+/* A call of the response being read. */
+struct tclog_response_call {
+	struct tclog_buf id;	/* the response's, or call_N (N: its place) */
+	struct tclog_buf name;	/* decoded */
+	struct tclog_buf args;	/* as tclog_call_args gives them */
+	bool args_json;
+	bool taken;		/* an entry of the response executed it */
+};
+
+enum tclog_response_step {
+	TCLOG_RESPONSE_SAME,	/* the entry joins the response being read */
+	TCLOG_RESPONSE_NEW,	/* the entry starts a response */
+	TCLOG_RESPONSE_BAD	/* no user_query or model_response, or that is
+				 * no JSON object, or its content no string
+				 * (why says which): nothing changed */
+};
+
+/*
+ * Where one model response ends, for every command that groups entries
+ * (tclog_examples, tclog-filter -g). Consecutive entries with the same
+ * user_query, model_response and model (JSON-equal) are one response
+ * while each call of it has at most one entry. The calls of a response
+ * are its tool_calls, or when it has none its content made only of
+ * <tool_call>{"name":...,"arguments":...}</tool_call> blocks (listed):
+ * an entry joins when its call (tclog_call_same) is one of them not yet
+ * taken, and the response ends when all are taken, or at once when the
+ * entry's call is none of them (stray). A response that lists no calls
+ * (its calls written as prose, JSON or fenced JSON) takes its entries'
+ * calls: an entry joins unless its call equals one already taken.
+ * Memory holds one response.
+ */
+struct tclog_response {
+	/* after tclog_response_entry, until the next call */
+	bool listed;		/* the response lists its calls */
+	struct tclog_response_call *call;	/* listed: the response's;
+				 * else its entries' so far */
+	size_t ncall;
+	long taken;		/* the entry's call, or -1 (stray) */
+	bool ended;		/* no further entry can join */
+	struct tclog_buf content;	/* NEW: the content, decoded */
+	struct tclog_buf name, args;	/* the entry's call */
+	bool args_json;
+	const char *why;	/* BAD: the reason */
+
+	/* private */
+	bool open, has_model;
+	struct tclog_buf query, text, model, decoded, err;
+	size_t call_cap, ntaken;
+};
+
+/* Whether the parsed record rec (a log entry) continues the response. */
+enum tclog_response_step tclog_response_entry(struct tclog_response *r,
+    const struct tclog_record *rec);
+/* Ends the response being read: the next entry starts one. */
+void tclog_response_end(struct tclog_response *r);
+void tclog_response_free(struct tclog_response *r);
+
 /* ---- fine-tuning examples (lib/example.c, lib/format.c) ---- */
 
 /* Deepest arguments or tools the example writers take: they recurse. */
@@ -540,9 +600,9 @@ struct tclog_call {
 
 enum tclog_example_kind {
 	TCLOG_EXAMPLE_CALLS,	/* the calls of the response's tool_calls */
-	TCLOG_EXAMPLE_TEXT,	/* the response has no tool_calls (the model
-				 * wrote its calls as text): its entries'
-				 * calls */
+	TCLOG_EXAMPLE_TEXT,	/* the response lists no calls (the model
+				 * wrote them as prose or JSON): its
+				 * entries' calls */
 	TCLOG_EXAMPLE_STRAY	/* the entry's call is none of the response's
 				 * calls: it stands alone */
 };
@@ -579,12 +639,11 @@ tclog_example_whole(const struct tclog_example *ex)
 }
 
 /*
- * Gathers log entries into examples. Consecutive entries with the same
- * user_query, model_response and model are one response as long as each
- * matches (tclog_call_same) a call of it no earlier entry matched (a
- * response without tool_calls: every such entry); an example is
- * delivered to done as soon as all its calls have entries, else when the
- * next one starts or at tclog_examples_end. Memory holds one example.
+ * Gathers log entries into examples, one per response as
+ * tclog_response_entry ends them (the calls of <tool_call> blocks are
+ * CALLS too); an example is delivered to done as soon as all its calls
+ * have entries, else when the next one starts or at tclog_examples_end.
+ * Memory holds one example.
  *
  *	struct tclog_examples xs = { .done = write, .ctx = &me };
  *
@@ -608,12 +667,10 @@ struct tclog_examples {
 
 	/* private */
 	struct tclog_example ex;
-	bool open, more;
+	struct tclog_response resp;
+	bool open;
 	unsigned long bad_line;
-	struct tclog_buf key_query, key_response, key_model;
-	bool has_model;
-	struct tclog_buf response, args, result, name, err;
-	bool args_json;
+	struct tclog_buf result, err;
 	int rating;
 };
 
