@@ -35,14 +35,13 @@ enum { RATING_BAD = -1, RATING_NONE = 0 };
  * only those without it. */
 enum { ANY = 0, ONLY = 1, NOT = -1 };
 
-/* -g: the response being read. Its key is the raw JSON text of the
- * fields that make a response; its records are held while every one
- * of them is selected, and written or dropped when it ends. */
+/* -g: the response being read. Where it ends is tclog_response's
+ * rule; its records are held while every one of them is selected, and
+ * written or dropped when it ends. */
 struct response {
 	bool open;
 	bool all;		/* every record so far is selected */
-	bool has_model;
-	struct tclog_buf query, text, model;	/* the key */
+	struct tclog_response track;
 	struct tclog_buf held;	/* the records held, each ending in LF */
 	unsigned long nheld;
 };
@@ -448,62 +447,12 @@ close_response(struct filter *fl)
 	r->open = false;
 }
 
-/* Equal JSON values, the usual case (the logger writes a response's
- * fields the same way for each of its calls) compared as bytes. */
-static bool
-same_value(const struct tclog_field *f, const struct tclog_buf *b)
-{
-	return (f->value_len == b->len &&
-	    memcmp(f->value, b->data, b->len) == 0) ||
-	    tclog_json_equal(f->value, f->value_len, b->data, b->len);
-}
-
-/* Whether the record belongs to the response being read. */
-static bool
-same_response(const struct filter *fl, const struct fields *fs)
-{
-	const struct response *r = &fl->resp;
-
-	if (!r->open || !is_nonempty_string(fs->user_query) ||
-	    !is_nonempty_string(fs->model_response) ||
-	    (fs->model != NULL) != r->has_model)
-		return false;
-	return same_value(fs->user_query, &r->query) &&
-	    same_value(fs->model_response, &r->text) &&
-	    (fs->model == NULL || same_value(fs->model, &r->model));
-}
-
-/*
- * -g: a record is selected when every record of its response is. The
- * records of a response are held while all are selected; the first one
- * that is not decides the response, and what follows of it is written
- * straight away (-v) or dropped. A record without a user_query and a
- * model_response (an old-format entry) is a response of its own.
- */
+/* A record of the response being read: held while all are selected. */
 static void
-group_record(struct filter *fl, const struct fields *fs, bool sel)
+hold_record(struct filter *fl, bool sel)
 {
 	struct response *r = &fl->resp;
 
-	if (!same_response(fl, fs)) {
-		close_response(fl);
-		r->open = is_nonempty_string(fs->user_query) &&
-		    is_nonempty_string(fs->model_response);
-		if (!r->open) {
-			if (sel != fl->invert)
-				emit(fl, fl->in.text, fl->in.len, 1);
-			return;
-		}
-		r->all = true;
-		r->query.len = r->text.len = r->model.len = 0;
-		tclog_buf_add(&r->query, fs->user_query->value,
-		    fs->user_query->value_len);
-		tclog_buf_add(&r->text, fs->model_response->value,
-		    fs->model_response->value_len);
-		if ((r->has_model = fs->model != NULL))
-			tclog_buf_add(&r->model, fs->model->value,
-			    fs->model->value_len);
-	}
 	if (r->all && sel) {
 		tclog_buf_add(&r->held, fl->in.text, fl->in.len);
 		tclog_buf_addc(&r->held, '\n');
@@ -520,6 +469,41 @@ group_record(struct filter *fl, const struct fields *fs, bool sel)
 	}
 	if (fl->invert)
 		emit(fl, fl->in.text, fl->in.len, 1);
+}
+
+/*
+ * -g: a record is selected when every record of its response is. The
+ * records of a response are held while all are selected; the first one
+ * that is not decides the response, and what follows of it is written
+ * straight away (-v) or dropped. A record without a user_query and a
+ * model_response (an old-format entry) is a response of its own.
+ */
+static void
+group_record(struct filter *fl, const struct fields *fs, bool sel)
+{
+	struct response *r = &fl->resp;
+	enum tclog_response_step step = TCLOG_RESPONSE_BAD;
+
+	if (is_nonempty_string(fs->user_query) &&
+	    is_nonempty_string(fs->model_response))
+		step = tclog_response_entry(&r->track, &fl->rec);
+	if (step != TCLOG_RESPONSE_SAME)
+		close_response(fl);
+	if (step == TCLOG_RESPONSE_BAD) {
+		/* old-format, or no response to group by: on its own */
+		tclog_response_end(&r->track);
+		if (sel != fl->invert)
+			emit(fl, fl->in.text, fl->in.len, 1);
+		return;
+	}
+	if (step == TCLOG_RESPONSE_NEW) {
+		r->open = true;
+		r->all = true;
+	}
+	hold_record(fl, sel);
+	/* Written as soon as it is whole: memory holds one response. */
+	if (r->track.ended)
+		close_response(fl);
 }
 
 /* Every check that makes a record bad comes before the selection, so
@@ -715,9 +699,7 @@ main(int argc, char *argv[])
 
 	tclog_record_free(&fl.rec);
 	tclog_buf_free(&fl.decoded);
-	tclog_buf_free(&fl.resp.query);
-	tclog_buf_free(&fl.resp.text);
-	tclog_buf_free(&fl.resp.model);
+	tclog_response_free(&fl.resp.track);
 	tclog_buf_free(&fl.resp.held);
 	free(fl.tools);
 	status = tclog_close_output();

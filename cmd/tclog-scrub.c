@@ -18,10 +18,13 @@
  * The rules re-express the shapes of gitleaks' rule set (config
  * gitleaks.toml, commit b58d3f1, July 2026) and the lessons of
  * detect-secrets' keyword plugin (detect_secrets/plugins/keyword.py,
- * commit 6cf2d66): a keyword rule needs a value beside it, and a value
- * that is a reference ($VAR, ${VAR}, {{ var }}, <password>, a call f(),
- * an index a[k], a dotted name config.password), a mask (***) or a path
- * is no secret.
+ * commits 6cf2d66 and 010e929): a keyword rule needs a value beside it;
+ * in code only a quoted value is a secret (the plugin requires quotes
+ * in source files; a log does not say which file a line came from, so
+ * an unquoted value that reads as code, such as str, await, cfg.Password
+ * or f(), is taken for code); and a value that is a reference ($VAR,
+ * ${VAR}, {{ var }}, <password>), a mask (***), a placeholder (dummy,
+ * your-key-here) or a path is no secret.
  */
 #include <err.h>
 #include <limits.h>
@@ -65,12 +68,31 @@ struct rule {
 				 * expression that matches wherever re does */
 };
 
-#define VALUE "([^\\s'\"`,;&|)]{3,})"	/* a value after a keyword */
+/* A line break, written or escaped (echo "...\\n..."); base64; a
+ * line's end. */
+#define NL "(?:\\r?\\n|\\\\n)"
+#define B64 "[A-Za-z0-9+/=]"
+#define EOL "[ \\t]*(?=[\\r\\n]|\\\\n|\\z)"
+/* A value after a keyword or option: quoted, to the matching quote
+ * (a passphrase with blanks), or a word. The first group is the value
+ * either way (a branch reset); check_ok sees which by the byte before. */
+#define VALUE_QUOTED "(?|\"([^\"\\n]*)\"(?=[\\s,;:.)}\\]]|\\z)|" \
+	"'([^'\\n]*)'(?=[\\s,;:.)}\\]]|\\z)|"
+#define VALUE VALUE_QUOTED "([^\\s'\"`,;&|)]+))"
+#define VALUE_OPT VALUE_QUOTED "([^\\s'\"-][^\\s'\"]*))"
 static const struct rule builtin[] = {
+	/* The header, PEM headers (Proc-Type:), then lines of base64 to
+	 * the END line; without one, body lines (the first at least 16
+	 * long, or the last of the text) to the first line that is not one:
+	 * a header alone (code, grep output) is no key, and the text after
+	 * a cut key stays. */
 	{ "private-key", "-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?"
-	    "-----[\\s\\S]*?(?:-----END[ A-Z0-9_-]{0,100}PRIVATE KEY"
-	    "(?: BLOCK)?-----|\\z)", CHECK_NONE,
-	    "-----BEGIN[ A-Z0-9_-]*PRIVATE KEY" },
+	    "-----(?:" NL "[A-Za-z-]{1,40}:[^\\r\\n]*)*" NL "(?:" NL ")?"
+	    "(?:(?:[ \\t]*" B64 "+[ \\t]*" NL ")+[ \\t]*-----END"
+	    "[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----|"
+	    "[ \\t]*" B64 "{16,}" EOL "(?:" NL "[ \\t]*" B64 "{16,}" EOL ")*|"
+	    "[ \\t]*" B64 "+[ \\t]*\\z)",
+	    CHECK_NONE, "-----BEGIN[ A-Z0-9_-]*PRIVATE KEY" },
 	{ "aws-access-key-id", "\\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)"
 	    "[A-Z2-7]{16}\\b", CHECK_NONE,
 	    "\\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]" },
@@ -84,6 +106,8 @@ static const struct rule builtin[] = {
 	    "\\bglpat-" },
 	{ "slack-token", "\\bxox[abprs]-[0-9A-Za-z-]{10,}", CHECK_NONE,
 	    "\\bxox[abprs]-" },
+	{ "slack-webhook", "\\bhooks\\.slack\\.com/(?:services|workflows|triggers)"
+	    "/([A-Za-z0-9+/]{20,})", CHECK_NONE, "\\bhooks\\.slack\\.com/" },
 	{ "stripe-key", "\\b[rs]k_(?:live|prod)_[0-9A-Za-z]{10,}",
 	    CHECK_NONE,
 	    "\\b[rs]k_(?:live|prod)_" },
@@ -94,6 +118,11 @@ static const struct rule builtin[] = {
 	{ "huggingface-token", "\\bhf_[A-Za-z0-9]{30,}\\b", CHECK_NONE,
 	    "\\bhf_[A-Za-z0-9]" },
 	{ "google-api-key", "\\bAIza[\\w-]{35,}", CHECK_NONE, "\\bAIza" },
+	{ "google-oauth-token", "\\bya29\\.[\\w-]{20,}", CHECK_NONE,
+	    "\\bya29\\.[\\w-]" },
+	{ "azure-storage-key", "(?i)\\b(?:AccountKey|SharedAccessKey)="
+	    "([A-Za-z0-9+/]{20,}={0,2})", CHECK_NONE,
+	    "(?i)\\b(?:AccountKey|SharedAccessKey)=" },
 	{ "npm-token", "\\bnpm_[A-Za-z0-9]{36}\\b", CHECK_NONE,
 	    "\\bnpm_[A-Za-z0-9]" },
 	{ "sendgrid-key", "\\bSG\\.[\\w-]{16,32}\\.[\\w-]{16,64}",
@@ -115,18 +144,38 @@ static const struct rule builtin[] = {
 	    "(?:[ \\t]+|=)?['\"]?[^\\s:'\"]+:([^\\s'\"]+)", CHECK_VALUE,
 	    "\\bcurl\\b[^\\n]*[ \\t](?:-u|--user)" },
 	{ "mysql-password", "\\b(?:mysql|mysqldump|mysqladmin|mariadb)\\b"
-	    "[^\\n]*?[ \\t]-p([^\\s'\"-][^\\s'\"]*)", CHECK_VALUE,
+	    "[^\\n]*?[ \\t]-p" VALUE_OPT, CHECK_VALUE,
 	    "\\b(?:mysql|mysqldump|mysqladmin|mariadb)\\b[^\\n]*[ \\t]-p" },
-	{ "sshpass-password", "\\bsshpass[ \\t]+-p[ \\t]*['\"]?"
-	    "([^\\s'\"]+)", CHECK_VALUE,
-	    "\\bsshpass[ \\t]+-p" },
+	{ "sshpass-password", "\\bsshpass[ \\t]+-p[ \\t]*" VALUE_OPT,
+	    CHECK_VALUE, "\\bsshpass[ \\t]+-p" },
+	{ "docker-password", "\\bdocker[ \\t]+login\\b[^\\n]*?[ \\t]-p"
+	    "(?:[ \\t]+|=)?" VALUE_OPT, CHECK_VALUE,
+	    "\\bdocker[ \\t]+login\\b[^\\n]*[ \\t]-p" },
+	{ "redis-password", "\\bredis-cli\\b[^\\n]*?[ \\t](?:-a|--pass)"
+	    "(?:[ \\t]+|=)?" VALUE_OPT, CHECK_VALUE,
+	    "\\bredis-cli\\b[^\\n]*[ \\t](?:-a|--pass)" },
+	/* .netrc: "machine HOST login USER password PASSWORD", on one line
+	 * or several. */
+	{ "netrc-password", "\\b(?:machine|login)[ \\t]+\\S+\\s+"
+	    "(?:login[ \\t]+\\S+\\s+)?password[ \\t]+(\\S+)", CHECK_VALUE,
+	    "\\b(?:machine|login)[ \\t]+\\S+\\s+(?:login[ \\t]+\\S+\\s+)?"
+	    "password[ \\t]" },
 	{ "password-option", "--(?:password|passwd|token|secret|api-key)"
-	    "(?:=|[ \\t]+)['\"]?([^\\s'\"-][^\\s'\"]*)", CHECK_VALUE,
+	    "(?:=|[ \\t]+)" VALUE_OPT, CHECK_VALUE,
 	    "--(?:password|passwd|token|secret|api-key)[= \\t]" },
-	{ "secret", "(?i)(?:password|passwd|pwd|secret|token|api[_-]?key|"
-	    "access[_-]?key|auth[_-]?key|private[_-]?key)(?:[_-]?key)?"
-	    "[\"']?[ \\t]*[=:][ \\t]*[\"']?" VALUE, CHECK_KEYWORD,
-	    "(?i)(?:passw|pwd|secret|token|api[_-]?key|access[_-]?key|auth[_-]?key|private[_-]?key)[\\w-]*[\"\']?[ \\t]*[=:]" },
+	/* PHP's define('DB_PASSWORD', '...') (wp-config.php) */
+	{ "secret", "(?i)\\bdefine\\([ \\t]*['\"]\\w*(?:pass(?:word|wd)?|pwd|"
+	    "secret|token|key|salt)['\"][ \\t]*,[ \\t]*" VALUE_QUOTED
+	    "(*FAIL))", CHECK_VALUE, "(?i)\\bdefine\\([ \\t]*['\"]\\w*"
+	    "(?:pass(?:word|wd)?|pwd|secret|token|key|salt)['\"]" },
+	/* A name ending in a keyword (DB_PASS, SECRET_KEY_BASE), then = :
+	 * := => == and a value; check_keyword tells code from secrets. */
+	{ "secret", "(?i)(?:password|passwd|passphrase|pwd|(?<![a-z])pass|"
+	    "secret|token|api[_-]?key|access[_-]?key|auth[_-]?key|"
+	    "private[_-]?key)(?:[_-]?key)?(?:[_-]?base)?[\"']?[ \\t]*"
+	    "(?:=>|:=|==|[=:])[ \\t]*" VALUE, CHECK_KEYWORD,
+	    "(?i)(?:pass|pwd|secret|token|api[_-]?key|access[_-]?key|"
+	    "auth[_-]?key|private[_-]?key)[\\w-]*[\"\']?[ \\t]*[=:]" },
 	{ "email", "\\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*"
 	    "\\.[A-Za-z]{2,}\\b", CHECK_EMAIL, NULL },
 };
@@ -147,11 +196,14 @@ static const char *const probe[] = {
 	"ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij",
 	"glpat-ABCDEFGHIJKLMNOPQRST",
 	"xoxb-1234567890-ABCDEFGHIJKL",
+	"https://hooks.slack.com/services/T0000/B0000/ABCDEFGHIJKLMNOPQRSTUVWX",
 	"sk_live_ABCDEFGHIJKLMNOP",
 	"sk-ant-api03-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
 	"sk-proj-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
 	"hf_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefgh",
 	"AIzaSyABCDEFGHIJKLMNOPQRSTUVWXYZabcdefg",
+	"ya29.a0ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+	"AccountName=x;AccountKey=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123==;",
 	"npm_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij",
 	"SG.ABCDEFGHIJKLMNOPQRSTUV.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq",
 	"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmN",
@@ -161,11 +213,20 @@ static const char *const probe[] = {
 	"curl -u admin:Hunter2pw https://x.example.org/",
 	"mysql -u root -pHunter2 shop",
 	"sshpass -p Hunter2 ssh host",
+	"docker login -u bob -p Hunter2 r.example.org",
+	"redis-cli -a Hunter2 ping",
+	"machine api.example.org login bob password Hunter2",
 	"psql --password=Hunter2",
+	"define('DB_PASSWORD', 'Hunter2');",
 	"DB_PASSWORD=Hunter2",
 	"From: Bob <bob.smith@example.com>",
 };
 #undef VALUE
+#undef VALUE_OPT
+#undef VALUE_QUOTED
+#undef NL
+#undef B64
+#undef EOL
 
 /* The kind of a string value whose object key names a secret. */
 #define KEY_KIND "secret"
@@ -184,6 +245,27 @@ static const char *const stopwords[] = {
 	"false", "required", "optional", "prompt", "stdin", "env", "yes",
 	"no", "undefined", "redacted", "hidden", "masked", "bearer",
 	"basic",
+	/* placeholders of documentation and templates, whole values */
+	"changeme", "change_me", "change-me", "changeit", "placeholder",
+	"example", "dummy", "secret", "password", "token", "todo", "fixme",
+};
+
+/* Beginnings and ends of placeholders: "your-key-here", "YOUR_TOKEN",
+ * "<...>" (a reference, see value_ok), "replace_with_key". */
+static const char *const placeholder_starts[] = {
+	"your-", "your_", "replace-", "replace_",
+	"insert-", "insert_", "paste-", "paste_", "enter-", "enter_",
+};
+static const char *const placeholder_ends[] = { "-here", "_here" };
+
+/* Words that stand after "token:" or "password =" in code, as a type or
+ * an operator, not a value: "password: str", "token: string",
+ * "token = await getToken()", "password: SecretStr". */
+static const char *const code_words[] = {
+	"str", "string", "int", "bool", "boolean", "number", "bytes", "byte",
+	"char", "any", "object", "unknown", "void", "await", "async", "new",
+	"self", "this", "const", "let", "var", "function", "func", "lambda",
+	"return", "typeof", "secretstr", "nullptr", "interface", "type",
 };
 
 #define PLACEHOLDER "[REDACTED:"
@@ -206,6 +288,8 @@ struct rules {
 	pcre2_code **re;
 	bool *grouped;		/* has a capture group */
 	bool blind;		/* Vectorscan missed a probe: PCRE2 alone */
+	size_t key_rank;	/* the first "secret" rule: a keyed string
+				 * ranks there (KEY_KIND) */
 	size_t min_width;	/* no rule matches a shorter text */
 	hs_database_t *db;
 	hs_scratch_t *scratch;
@@ -242,6 +326,8 @@ struct scrub {
 	struct level *level[DEPTH_MAX + 1];
 	struct finding *find;	/* findings in one string */
 	size_t nfind, find_cap;
+	struct finding *merge;	/* merge_findings' scratch */
+	size_t merge_cap;
 	unsigned char *hit;	/* rules Vectorscan matched in a string */
 	size_t *hits;		/* their indexes */
 	size_t nhits;
@@ -543,9 +629,13 @@ load_rules(struct rules *r, const char *file, size_t limit)
 	size_t nbuiltin = sizeof(builtin) / sizeof(builtin[0]), bad;
 	int ret = 0;
 
+	r->key_rank = SIZE_MAX;
 	for (size_t i = 0; i < nbuiltin; i++) {
 		add_rule(r, builtin[i].kind, builtin[i].re, builtin[i].check);
 		r->rule[i].detect = builtin[i].detect;
+		if (r->key_rank == SIZE_MAX && strcmp(builtin[i].kind,
+		    KEY_KIND) == 0)
+			r->key_rank = i;
 	}
 	if (file != NULL && read_rules(r, file, limit, &lines) != 0) {
 		free(lines);
@@ -631,49 +721,217 @@ in_placeholder(const char *text, size_t n, size_t start)
 }
 
 static bool
-is_stopword(const char *s, size_t n)
+in_list(const char *const *list, size_t nlist, const char *s, size_t n)
 {
-	for (size_t i = 0; i < sizeof(stopwords) / sizeof(stopwords[0]); i++)
-		if (strlen(stopwords[i]) == n &&
-		    strncasecmp(s, stopwords[i], n) == 0)
+	for (size_t i = 0; i < nlist; i++)
+		if (strlen(list[i]) == n && strncasecmp(s, list[i], n) == 0)
+			return true;
+	return false;
+}
+#define IN_LIST(list, s, n) in_list(list, sizeof(list) / sizeof(list[0]), \
+	s, n)
+
+static bool
+is_ident_start(unsigned char c)
+{
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Length of the identifier at s, 0 if none. */
+static size_t
+ident_len(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (n == 0 || !is_ident_start((unsigned char)s[0]))
+		return 0;
+	while (i < n && (is_ident_start((unsigned char)s[i]) ||
+	    (s[i] >= '0' && s[i] <= '9')))
+		i++;
+	return i;
+}
+
+/* A dotted name (any case): process.env.JWT_SECRET, cfg.Password,
+ * self.token; with few digits, not a token of dotted parts. */
+static bool
+is_dotted_name(const char *s, size_t n)
+{
+	size_t k, parts = 0, digits = 0;
+
+	for (k = 0; k < n; k++)
+		digits += s[k] >= '0' && s[k] <= '9';
+	if (digits > 3)
+		return false;
+
+	for (;;) {
+		if ((k = ident_len(s, n)) == 0)
+			return false;
+		parts++;
+		s += k;
+		n -= k;
+		if (n == 0)
+			return parts > 1;
+		if (*s != '.')
+			return false;
+		s++;
+		n--;
+	}
+}
+
+/* Compares two names in lower case without '_', '-' and '.'; with
+ * suffix, b may end in a; else they must be equal. */
+static bool
+same_name(const char *a, size_t an, const char *b, size_t bn, bool suffix)
+{
+	size_t i = an, j = bn;
+
+	for (;;) {
+		while (i > 0 && strchr("_-.", a[i - 1]) != NULL)
+			i--;
+		while (j > 0 && strchr("_-.", b[j - 1]) != NULL)
+			j--;
+		if (i == 0)
+			return j == 0 || suffix;
+		if (j == 0)
+			return false;
+		if ((a[i - 1] | 0x20) != (b[j - 1] | 0x20))
+			return false;
+		i--;
+		j--;
+	}
+}
+
+/* True when the name holds word, in any case. */
+static bool
+name_has(const char *s, size_t n, const char *word)
+{
+	size_t k = strlen(word);
+
+	for (size_t i = 0; i + k <= n; i++)
+		if (strncasecmp(s + i, word, k) == 0)
 			return true;
 	return false;
 }
 
-/* A dotted name in lower case, such as settings.db_password: code
- * that refers to a secret, not the secret. */
+/* A reference to a variable, a mask or a placeholder, whatever the
+ * quoting: what stands for a secret held elsewhere or not yet given. */
 static bool
-is_dotted_name(const char *s, size_t n)
+is_reference(const char *s, size_t n, char quote)
 {
-	bool dot = false;
+	size_t k, stars = 0, dots = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '.' && i > 0 && i + 1 < n && s[i - 1] != '.')
-			dot = true;
-		else if (!(s[i] >= 'a' && s[i] <= 'z') && s[i] != '_')
-			return false;
+	if (n == 0 || strchr("%<{", s[0]) != NULL)
+		return true;	/* %VAR%, <password>, {{ var }} */
+	if (s[0] == '$') {
+		/* ${VAR}, $(cmd), and a whole $VAR but in single quotes,
+		 * where the shell does not expand it ('$ecret' is one). */
+		if (n == 1 || s[1] == '{' || s[1] == '(')
+			return true;
+		k = ident_len(s + 1, n - 1);
+		return quote == 0 || (quote == '"' && k == n - 1);
 	}
-	return dot;
+	for (size_t i = 0; i < n; i++) {
+		stars += s[i] == '*' || s[i] == 'x' || s[i] == 'X';
+		dots += s[i] == '.';
+	}
+	if (stars == n || dots == n)
+		return true;	/* xxxx, ****, ...: masked */
+	if (IN_LIST(stopwords, s, n))
+		return true;
+	for (size_t i = 0; i < sizeof(placeholder_starts) /
+	    sizeof(placeholder_starts[0]); i++)
+		if (n > strlen(placeholder_starts[i]) &&
+		    strncasecmp(s, placeholder_starts[i],
+		    strlen(placeholder_starts[i])) == 0)
+			return true;
+	for (size_t i = 0; i < sizeof(placeholder_ends) /
+	    sizeof(placeholder_ends[0]); i++) {
+		k = strlen(placeholder_ends[i]);
+		if (n > k && strncasecmp(s + n - k, placeholder_ends[i], k) == 0)
+			return true;
+	}
+	return false;
 }
 
-/* A value that names a secret held elsewhere, or is no secret at all. */
-static bool
-value_ok(const char *s, size_t n, bool keyword)
+/* The quote around text[start, end) when it is a quoted value, else 0. */
+static char
+quote_of(const char *text, size_t n, size_t start, size_t end)
 {
-	size_t digits = 0, stars = 0;
+	char q = start > 0 ? text[start - 1] : 0;
 
-	if (n == 0 || strchr("$%<{/~*", s[0]) != NULL ||
-	    has_prefix(s, n, "./") || has_prefix(s, n, "../"))
+	return (q == '"' || q == '\'') && end < n && text[end] == q ? q : 0;
+}
+
+/* A value after an option or in a URL: no reference or path. */
+static bool
+value_ok(const char *text, size_t n, size_t start, size_t end)
+{
+	const char *s = text + start;
+	size_t len = end - start;
+	char q = quote_of(text, n, start, end);
+
+	if (is_reference(s, len, q) || s[0] == '/' || s[0] == '~' ||
+	    has_prefix(s, len, "./") || has_prefix(s, len, "../"))
 		return false;
-	for (size_t i = 0; i < n; i++) {
-		digits += s[i] >= '0' && s[i] <= '9';
-		stars += s[i] == '*' || s[i] == 'x' || s[i] == 'X';
+	return true;
+}
+
+/*
+ * A value after a keyword: a secret only when it looks like a literal
+ * one. Quoted, it is a string literal of code or config, a secret
+ * unless a reference. Unquoted, it is a word of a shell or config
+ * assignment (DB_PASS=S3cret, password: S3cret), or code: a dotted
+ * name, a call, an index, a type or operator (password: str,
+ * token = await ...), the name itself (self.api_key = api_key) or
+ * another name of a secret (token = accessToken). Digits only are a
+ * password (password=12345678), not a token (max_token=4096).
+ */
+static bool
+keyword_ok(const char *text, size_t n, size_t start, size_t end)
+{
+	const char *s = text + start, *name;
+	size_t len = end - start, i = start, nlen, k;
+	char q = quote_of(text, n, start, end);
+	bool pw, digits = true;
+
+	if (len < 3 || !value_ok(text, n, start, end))
+		return false;
+	/* The name before the operator: back over the quote, blanks, the
+	 * operator, blanks and a quote. */
+	if (q)
+		i--;
+	while (i > 0 && strchr(" \t=:>\"'", text[i - 1]) != NULL)
+		i--;
+	nlen = 0;
+	while (i > 0 && (is_word_byte((unsigned char)text[i - 1]) ||
+	    text[i - 1] == '.' || text[i - 1] == '-'))
+		i--, nlen++;
+	name = text + i;
+	pw = name_has(name, nlen, "pass") || name_has(name, nlen, "pwd");
+	for (k = 0; k < len; k++)
+		digits = digits && s[k] >= '0' && s[k] <= '9';
+	if (digits && !pw)
+		return false;
+	if (q)	/* a literal, unless the quote was another string's end */
+		return strchr(" \t),;+", s[0]) == NULL;
+	if (s[0] == '!' || s[0] == '@' || s[0] == '&' ||
+	    memchr(s, '(', len) != NULL || memchr(s, '[', len) != NULL ||
+	    is_dotted_name(s, len) || IN_LIST(code_words, s, len))
+		return false;
+	if (ident_len(s, len) == len) {
+		/* self.api_key = api_key; password = dbPassword */
+		if (same_name(s, len, name, nlen, true))
+			return false;
+		for (k = 1; k < len; k++)
+			if (s[k] == '_' || (s[k] >= 'A' && s[k] <= 'Z' &&
+			    s[k - 1] >= 'a' && s[k - 1] <= 'z'))
+				break;
+		if (k < len && (name_has(s, len, "pass") ||
+		    name_has(s, len, "pwd") || name_has(s, len, "secret") ||
+		    name_has(s, len, "token") || name_has(s, len, "key")))
+			return false;
 	}
-	if (stars == n)
-		return false;	/* xxxx, ****: already masked */
-	return !keyword || (digits < n && !is_stopword(s, n) &&
-	    memchr(s, '(', n) == NULL && memchr(s, '[', n) == NULL &&
-	    !is_dotted_name(s, n));
+	return true;
 }
 
 static bool
@@ -695,15 +953,16 @@ email_ok(const char *s, size_t n)
 }
 
 static bool
-check_ok(enum check check, const char *s, size_t n)
+check_ok(enum check check, const char *text, size_t n, size_t start,
+    size_t end)
 {
 	switch (check) {
 	case CHECK_VALUE:
-		return value_ok(s, n, false);
+		return value_ok(text, n, start, end);
 	case CHECK_KEYWORD:
-		return value_ok(s, n, true);
+		return keyword_ok(text, n, start, end);
 	case CHECK_EMAIL:
-		return email_ok(s, n);
+		return email_ok(text + start, end - start);
 	default:
 		return true;
 	}
@@ -770,55 +1029,102 @@ locate(struct scrub *s, size_t i, const char *text, size_t n)
 			end = ov[3];
 		}
 		if (end > start && !in_placeholder(text, n, start) &&
-		    check_ok(r->rule[i].check, text + start, end - start))
+		    check_ok(r->rule[i].check, text, n, start, end))
 			add_finding(s, start, end, i);
 	}
 }
 
-/* The whole words of -w in text. */
+/* The whole words of word w of -w in text. */
 static void
-find_words(struct scrub *s, const char *text, size_t n)
+find_word(struct scrub *s, size_t w, const char *text, size_t n)
 {
-	for (size_t w = 0; w < s->nword; w++) {
-		const struct word *wd = &s->word[w];
-		const char *p = text, *end = text + n, *q;
+	const struct word *wd = &s->word[w];
+	const char *p = text, *end = text + n, *q;
 
-		while ((q = memmem(p, (size_t)(end - p), wd->word,
-		    wd->word_len)) != NULL) {
-			size_t at = (size_t)(q - text), e = at + wd->word_len;
+	while ((q = memmem(p, (size_t)(end - p), wd->word, wd->word_len)) !=
+	    NULL) {
+		size_t at = (size_t)(q - text), e = at + wd->word_len;
 
-			p = q + 1;
-			if ((at > 0 && is_word_byte((unsigned char)text[at - 1])) ||
-			    (e < n && is_word_byte((unsigned char)text[e])) ||
-			    in_placeholder(text, n, at))
-				continue;
-			add_finding(s, at, e, SIZE_MAX - w);
-			p = text + e;
-		}
+		p = q + 1;
+		if ((at > 0 && is_word_byte((unsigned char)text[at - 1])) ||
+		    (e < n && is_word_byte((unsigned char)text[e])) ||
+		    in_placeholder(text, n, at))
+			continue;
+		add_finding(s, at, e, SIZE_MAX - w);
+		p = text + e;
 	}
+}
+
+/*
+ * Keeps, of the findings s->find[from, nfind) of one rule (sorted, apart),
+ * those that overlap none of s->find[0, from) (sorted, apart, found by
+ * rules listed earlier), and merges both: where two findings overlap,
+ * the rule listed first wins.
+ */
+static void
+merge_findings(struct scrub *s, size_t from)
+{
+	size_t kept = from, j = 0, a = 0, b = from, k = 0;
+
+	for (size_t i = from; i < s->nfind; i++) {
+		struct finding f = s->find[i];
+
+		while (j < from && s->find[j].end <= f.start)
+			j++;
+		if (j < from && s->find[j].start < f.end)
+			continue;
+		s->find[kept++] = f;
+	}
+	s->nfind = kept;
+	if (from == 0 || kept == from)
+		return;
+	if (s->merge_cap < kept) {
+		s->merge_cap = s->find_cap;
+		s->merge = tclog_xrealloc(s->merge, s->merge_cap *
+		    sizeof(*s->merge));
+	}
+	while (a < from || b < kept)
+		s->merge[k++] = b == kept || (a < from &&
+		    s->find[a].start < s->find[b].start) ?
+		    s->find[a++] : s->find[b++];
+	memcpy(s->find, s->merge, kept * sizeof(*s->find));
 }
 
 static int
-by_start(const void *a, const void *b)
+by_index(const void *a, const void *b)
 {
-	const struct finding *x = a, *y = b;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
 
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	return x->rule < y->rule ? -1 : x->rule > y->rule;
+	return x < y ? -1 : x > y;
 }
 
-/* Finds what text holds into s->find, sorted, without overlaps. */
+/* The string value of a member whose key names a secret (in s->key):
+ * a literal, so a secret unless a reference or a path; digits only
+ * are one only under a password's key. */
+static bool
+keyed_ok(struct scrub *s, const char *text, size_t n)
+{
+	size_t digits = 0;
+
+	if (n == 0 || is_reference(text, n, '"') || text[0] == '/' ||
+	    text[0] == '~' || in_placeholder(text, n, 0))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		digits += text[i] >= '0' && text[i] <= '9';
+	return digits < n || name_has(s->key.data, s->key.len, "pass") ||
+	    name_has(s->key.data, s->key.len, "pwd");
+}
+
+/* Finds what text holds into s->find, sorted, without overlaps: the
+ * rules in their order (a keyed string whole at the place of the
+ * first "secret" rule), then the words of -w. */
 static void
 find_all(struct scrub *s, const char *text, size_t n, bool keyed)
 {
-	size_t kept = 0;
+	bool key = keyed && keyed_ok(s, text, n);
+	size_t from;
 
 	s->nfind = 0;
-	if (keyed && value_ok(text, n, true) && !in_placeholder(text, n, 0)) {
-		add_finding(s, 0, n, KEY_RULE);
-		return;
-	}
 	s->nhits = 0;
 	if (s->rules.blind || n > UINT_MAX)	/* hs_scan takes an unsigned */
 		for (size_t i = 0; i < s->rules.n; i++)
@@ -827,19 +1133,30 @@ find_all(struct scrub *s, const char *text, size_t n, bool keyed)
 	    text, (unsigned)n, 0,
 	    s->rules.scratch, on_hit, s) != HS_SUCCESS)
 		errx(TCLOG_EXIT_FATAL, "Vectorscan failed");
+	if (s->nhits > 1)
+		qsort(s->hits, s->nhits, sizeof(*s->hits), by_index);
 	for (size_t i = 0; i < s->nhits; i++) {
 		s->hit[s->hits[i]] = 0;
+		if (key && s->hits[i] >= s->rules.key_rank) {
+			from = s->nfind;
+			add_finding(s, 0, n, KEY_RULE);
+			merge_findings(s, from);
+			key = false;
+		}
+		from = s->nfind;
 		locate(s, s->hits[i], text, n);
+		merge_findings(s, from);
 	}
-	if (s->nword > 0)
-		find_words(s, text, n);
-	if (s->nfind < 2)
-		return;
-	qsort(s->find, s->nfind, sizeof(*s->find), by_start);
-	for (size_t i = 0; i < s->nfind; i++)
-		if (kept == 0 || s->find[i].start >= s->find[kept - 1].end)
-			s->find[kept++] = s->find[i];
-	s->nfind = kept;
+	if (key) {
+		from = s->nfind;
+		add_finding(s, 0, n, KEY_RULE);
+		merge_findings(s, from);
+	}
+	for (size_t w = 0; w < s->nword; w++) {
+		from = s->nfind;
+		find_word(s, w, text, n);
+		merge_findings(s, from);
+	}
 }
 
 static const char *
@@ -1108,13 +1425,25 @@ scrub_file(struct scrub *s, int fd, const char *name)
 
 /* ---- options ---- */
 
+/* True when text holds word as a whole word. */
+static bool
+holds_word(const char *text, size_t n, const char *word, size_t len)
+{
+	for (const char *p = text; (p = memmem(p, n - (size_t)(p - text),
+	    word, len)) != NULL; p++)
+		if ((p == text || !is_word_byte((unsigned char)p[-1])) &&
+		    (p + len == text + n ||
+		    !is_word_byte((unsigned char)p[len])))
+			return true;
+	return false;
+}
+
 /* Adds a word=replacement of -w; -1 after a diagnostic. */
 static int
 add_word(struct scrub *s, char *arg)
 {
 	char *eq = strchr(arg, '=');
 	struct word w;
-	const char *p;
 
 	if (eq == NULL || eq == arg) {
 		warnx("-w: not word=replacement: %s", arg);
@@ -1126,16 +1455,32 @@ add_word(struct scrub *s, char *arg)
 		return -1;
 	}
 	/* Replaced again on a second run, the output would not settle. */
-	for (p = w.repl; (p = memmem(p, w.repl_len - (size_t)(p - w.repl),
-	    w.word, w.word_len)) != NULL; p++)
-		if ((p == w.repl || !is_word_byte((unsigned char)p[-1])) &&
-		    (p + w.word_len == w.repl + w.repl_len ||
-		    !is_word_byte((unsigned char)p[w.word_len]))) {
-			warnx("-w: the replacement holds the word: %s", arg);
-			return -1;
-		}
+	if (holds_word(w.repl, w.repl_len, w.word, w.word_len)) {
+		warnx("-w: the replacement holds the word: %s", arg);
+		return -1;
+	}
 	*eq = '\0';
 	s->word[s->nword++] = w;
+	return 0;
+}
+
+/* The same across pairs: with cal=bob and bob=cal, a second run would
+ * undo the first. -1 after a diagnostic naming both. */
+static int
+check_words(const struct scrub *s)
+{
+	for (size_t i = 0; i < s->nword; i++)
+		for (size_t j = 0; j < s->nword; j++) {
+			const struct word *a = &s->word[i], *b = &s->word[j];
+
+			if (i != j && holds_word(a->repl, a->repl_len,
+			    b->word, b->word_len)) {
+				warnx("-w: the replacement of %s=%s holds the "
+				    "word of %s=%s", a->word, a->repl, b->word,
+				    b->repl);
+				return -1;
+			}
+		}
 	return 0;
 }
 
@@ -1146,6 +1491,7 @@ finish(struct scrub *s)
 
 	free(s->word);
 	free(s->find);
+	free(s->merge);
 	free(s->hit);
 	free(s->hits);
 	free_rules(&s->rules);
@@ -1217,6 +1563,8 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 
+	if (check_words(&s) != 0)
+		return usage_error(&s);
 	if (rules_file != NULL &&
 	    tclog_inputs_leave_stdin('f', rules_file, argc, argv) != 0)
 		return usage_error(&s);

@@ -4,7 +4,8 @@
  * entries that share it. They are gathered here into one example (the
  * prompt: the user's query; the completion: the assistant's content and
  * calls; the calls' results and ratings), which a format then writes
- * (format.c). Memory holds one example at most.
+ * (format.c). Where a response ends is response.c's rule, which
+ * tclog-filter -g follows too. Memory holds one example at most.
  */
 #include <err.h>
 #include <stdlib.h>
@@ -302,14 +303,6 @@ cut_result(struct tclog_buf *r, size_t max)
 	r->len = head + (size_t)n + (r->len - tail);
 }
 
-/* Sets b to the decoded string value of f. */
-static void
-decode(struct tclog_buf *b, const struct tclog_field *f)
-{
-	b->len = 0;
-	tclog_json_string(f->value, f->value_len, b);
-}
-
 /* The entry's rating, 1-5; 0 when it has none (or not one of those). */
 static int
 entry_rating(const struct tclog_record *rec)
@@ -321,39 +314,6 @@ entry_rating(const struct tclog_record *rec)
 	    n < 1 || n > 5)
 		return 0;
 	return (int)n;
-}
-
-/* Whether the entry repeats the open example's query, response, model. */
-static bool
-same_turn(struct tclog_examples *xs, const struct tclog_field *query,
-    const struct tclog_field *response, const struct tclog_field *model)
-{
-	if ((model != NULL) != xs->has_model)
-		return false;
-	return tclog_json_equal(query->value, query->value_len,
-	    xs->key_query.data, xs->key_query.len) &&
-	    tclog_json_equal(response->value, response->value_len,
-	    xs->key_response.data, xs->key_response.len) &&
-	    (model == NULL || tclog_json_equal(model->value, model->value_len,
-	    xs->key_model.data, xs->key_model.len));
-}
-
-/* The first call of the open example not yet logged that the entry
- * executed, or -1. */
-static long
-find_call(struct tclog_examples *xs)
-{
-	struct tclog_example *ex = &xs->ex;
-
-	for (size_t i = 0; i < ex->ncall; i++) {
-		struct tclog_call *c = &ex->call[i];
-
-		if (!c->logged && tclog_call_same(c->name.data, c->name.len,
-		    c->args.data, c->args.len, c->args_json, xs->name.data,
-		    xs->name.len, xs->args.data, xs->args.len, xs->args_json))
-			return (long)i;
-	}
-	return -1;
 }
 
 static struct tclog_call *
@@ -375,25 +335,6 @@ new_call(struct tclog_example *ex)
 	c->rating = 0;
 	c->line = 0;
 	return c;
-}
-
-/* Adds the response's calls (tool_calls) to the example. */
-static void
-response_calls(struct tclog_example *ex, const char *calls, size_t len)
-{
-	struct tclog_tool_calls tc;
-
-	tclog_tool_calls_init(&tc, calls, len);
-	while (tclog_tool_calls_next(&tc)) {
-		struct tclog_call *c = new_call(ex);
-
-		if (tc.id != NULL)
-			tclog_json_string(tc.id, tc.id_len, &c->id);
-		else
-			tclog_buf_printf(&c->id, "call_%zu", tc.place);
-		tclog_json_string(tc.name, tc.name_len, &c->name);
-		tclog_call_args(&c->args, &c->args_json, tc.args, tc.args_len);
-	}
 }
 
 /* Past this capacity a call's buffer is not kept for the next example:
@@ -469,22 +410,19 @@ text_call(struct tclog_examples *xs, const char *file, unsigned long line,
 	struct tclog_call *c = new_call(&xs->ex);
 
 	tclog_buf_printf(&c->id, "call_%zu", xs->ex.ncall);
-	tclog_buf_add(&c->name, xs->name.data, xs->name.len);
-	tclog_buf_add(&c->args, xs->args.data, xs->args.len);
-	c->args_json = xs->args_json;
+	tclog_buf_add(&c->name, xs->resp.name.data, xs->resp.name.len);
+	tclog_buf_add(&c->args, xs->resp.args.data, xs->resp.args.len);
+	c->args_json = xs->resp.args_json;
 	log_call(xs, xs->ex.ncall - 1, file, line, status);
 }
 
-/* Starts an example with the entry, its response decoded in
- * xs->response, its content and calls (raw values, or NULL) there. */
+/* Starts an example with the entry, which started a response. */
 static void
 start_example(struct tclog_examples *xs, const struct tclog_field *query,
-    const struct tclog_field *response, const struct tclog_field *model,
-    const char *content, size_t content_len, const char *calls,
-    size_t calls_len, const char *file, unsigned long line, int *status)
+    const char *file, unsigned long line, int *status)
 {
 	struct tclog_example *ex = &xs->ex;
-	long i = -1;
+	const struct tclog_response *r = &xs->resp;
 
 	xs->open = true;
 	ex->bad = false;
@@ -493,36 +431,33 @@ start_example(struct tclog_examples *xs, const struct tclog_field *query,
 	ex->ncall = ex->nlogged = 0;
 	ex->min_rating = 0;
 	ex->unrated = false;
-	xs->key_query.len = xs->key_response.len = xs->key_model.len = 0;
-	tclog_buf_add(&xs->key_query, query->value, query->value_len);
-	tclog_buf_add(&xs->key_response, response->value, response->value_len);
-	xs->has_model = model != NULL;
-	if (model != NULL)
-		tclog_buf_add(&xs->key_model, model->value, model->value_len);
 	ex->query.len = 0;
 	tclog_json_string(query->value, query->value_len, &ex->query);
 	ex->content.len = 0;
-	if (content != NULL)
-		tclog_json_string(content, content_len, &ex->content);
+	tclog_buf_add(&ex->content, r->content.data, r->content.len);
 	if (!xs->keep_json && is_json_only(ex->content.data, ex->content.len))
 		ex->content.len = 0;
 
-	if (calls != NULL) {
-		response_calls(ex, calls, calls_len);
-		i = find_call(xs);
-	}
-	if (i >= 0) {
+	if (r->listed && r->taken >= 0) {
 		ex->kind = TCLOG_EXAMPLE_CALLS;
-		xs->more = true;
-		log_call(xs, (size_t)i, file, line, status);
+		for (size_t i = 0; i < r->ncall; i++) {
+			struct tclog_call *c = new_call(ex);
+
+			tclog_buf_add(&c->id, r->call[i].id.data,
+			    r->call[i].id.len);
+			tclog_buf_add(&c->name, r->call[i].name.data,
+			    r->call[i].name.len);
+			tclog_buf_add(&c->args, r->call[i].args.data,
+			    r->call[i].args.len);
+			c->args_json = r->call[i].args_json;
+		}
+		log_call(xs, (size_t)r->taken, file, line, status);
 		return;
 	}
-	/* The call was parsed out of the reply's text (the entries that
-	 * follow with the same turn are its other calls), or the response
-	 * does not hold it: the entry's own call stands alone. */
-	ex->kind = ex->ncall > 0 ? TCLOG_EXAMPLE_STRAY : TCLOG_EXAMPLE_TEXT;
-	ex->ncall = 0;
-	xs->more = ex->kind == TCLOG_EXAMPLE_TEXT;
+	/* The calls were written as prose (the entries that follow with the
+	 * same turn are its other calls), or the response does not hold
+	 * the entry's call: the entry's own call stands alone. */
+	ex->kind = r->listed ? TCLOG_EXAMPLE_STRAY : TCLOG_EXAMPLE_TEXT;
 	text_call(xs, file, line, status);
 }
 
@@ -530,6 +465,7 @@ void
 tclog_examples_init(struct tclog_examples *xs)
 {
 	xs->open = false;
+	tclog_response_end(&xs->resp);
 }
 
 void
@@ -537,17 +473,14 @@ tclog_examples_entry(struct tclog_examples *xs,
     const struct tclog_record *rec, const char *file, unsigned long line,
     int *status)
 {
-	const struct tclog_field *query, *response, *model, *tool, *args;
+	const struct tclog_field *query, *response, *args;
 	const struct tclog_field *st, *message, *output, *details;
-	struct tclog_json_iter it;
-	const char *k, *v, *content = NULL, *calls = NULL;
-	size_t klen, vlen, content_len = 0, calls_len = 0;
 	bool ok, all_ok = true;
-	long i;
 
 	/* Without a tool name it is no log entry, old or new: saying
-	 * "old-format" would send the user to tclog-upgrade for nothing. */
-	tool = string_field(xs, rec, "tool_name", true, &ok, file, line,
+	 * "old-format" would send the user to tclog-upgrade for nothing.
+	 * (It, model and the rest of the key are read by tclog_response.) */
+	(void)string_field(xs, rec, "tool_name", true, &ok, file, line,
 	    status);
 	if (!ok)
 		return;
@@ -572,7 +505,8 @@ tclog_examples_entry(struct tclog_examples *xs,
 #define FIELD(var, key, required) \
 	var = string_field(xs, rec, key, required, &ok, file, line, status); \
 	all_ok = all_ok && ok
-	FIELD(model, "model", false);
+	(void)string_field(xs, rec, "model", false, &ok, file, line, status);
+	all_ok = ok;
 	FIELD(st, "status", true);
 	FIELD(message, "message", false);
 	FIELD(output, "output", false);
@@ -586,60 +520,27 @@ tclog_examples_entry(struct tclog_examples *xs,
 	if (!all_ok)
 		return;
 
-	decode(&xs->name, tool);
-	tclog_call_args(&xs->args, &xs->args_json, args->value,
-	    args->value_len);
 	entry_result(&xs->result, st, message, output, details);
 	cut_result(&xs->result, xs->result_max);
 	xs->rating = entry_rating(rec);
 
-	if (xs->open && same_turn(xs, query, response, model)) {
-		/* The same response: known good, no need to check it again. */
-		if (xs->more && xs->ex.kind == TCLOG_EXAMPLE_TEXT) {
+	switch (tclog_response_entry(&xs->resp, rec)) {
+	case TCLOG_RESPONSE_BAD:
+		bad_record(file, line, status, xs->resp.why);
+		return;
+	case TCLOG_RESPONSE_SAME:
+		if (xs->ex.kind == TCLOG_EXAMPLE_TEXT)
 			text_call(xs, file, line, status);
-			goto joined;
-		}
-		if (xs->more && (i = find_call(xs)) >= 0) {
-			log_call(xs, (size_t)i, file, line, status);
-			goto joined;
-		}
-		decode(&xs->response, response);
-	} else {
-		decode(&xs->response, response);
-		if (tclog_json_check(xs->response.data, xs->response.len, true,
-		    &xs->err) != 0) {
-			bad_record(file, line, status,
-			    "model_response is not a JSON object");
-			return;
-		}
+		else
+			log_call(xs, (size_t)xs->resp.taken, file, line,
+			    status);
+		break;
+	case TCLOG_RESPONSE_NEW:
+		finish_example(xs);
+		start_example(xs, query, file, line, status);
+		break;
 	}
-	tclog_json_iter_init(&it, xs->response.data, xs->response.len);
-	while (tclog_json_next_member(&it, &k, &klen, &v, &vlen)) {
-		enum tclog_json_type type = tclog_json_type(v, vlen);
-
-		if (tclog_json_key_is(k, klen, "content") &&
-		    type == TCLOG_JSON_STRING) {
-			content = v;
-			content_len = vlen;
-		} else if (tclog_json_key_is(k, klen, "content") &&
-		    type != TCLOG_JSON_NULL) {
-			bad_record(file, line, status,
-			    "model_response content is not a string");
-			return;
-		} else if (tclog_json_key_is(k, klen, "tool_calls") &&
-		    type == TCLOG_JSON_ARRAY) {
-			calls = v;
-			calls_len = vlen;
-		}
-	}
-	finish_example(xs);
-	start_example(xs, query, response, model, content, content_len, calls,
-	    calls_len, file, line, status);
-joined:
-	/* A response written as text has no list of calls to say when its
-	 * entries are all in: only the next turn does. */
-	if (!xs->more || (xs->ex.kind == TCLOG_EXAMPLE_CALLS &&
-	    xs->ex.nlogged == xs->ex.ncall))
+	if (xs->resp.ended)
 		finish_example(xs);
 }
 
@@ -647,6 +548,7 @@ void
 tclog_examples_end(struct tclog_examples *xs)
 {
 	finish_example(xs);
+	tclog_response_end(&xs->resp);
 }
 
 void
@@ -663,12 +565,7 @@ tclog_examples_free(struct tclog_examples *xs)
 	free(ex->call);
 	tclog_buf_free(&ex->query);
 	tclog_buf_free(&ex->content);
-	tclog_buf_free(&xs->key_query);
-	tclog_buf_free(&xs->key_response);
-	tclog_buf_free(&xs->key_model);
-	tclog_buf_free(&xs->response);
-	tclog_buf_free(&xs->args);
+	tclog_response_free(&xs->resp);
 	tclog_buf_free(&xs->result);
-	tclog_buf_free(&xs->name);
 	tclog_buf_free(&xs->err);
 }

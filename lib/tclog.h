@@ -2,35 +2,36 @@
  * tclog.h - the helper library shared by the tclog commands.
  *
  * The commands are streaming filters over JSON-lines tool-call logs.
- * Each section below is one file of lib/, in the order of their names:
+ * Each section below is one file of lib/, each after those it builds on:
  *   buf.c        growing byte buffers                 (tclog_buf_*)
+ *   output.c     diagnostics and checked output (tclog_diag,
+ *                tclog_write, tclog_close_output)
  *   cmdline.c    command-line plumbing: option values, --help, the
  *                input operands, files that options name
  *                (tclog_help_requested, tclog_inputs_*, tclog_read_text)
+ *   utf8.c       strict UTF-8 (tclog_utf8_invalid)
+ *   json.c       small tools for JSON text already validated by yajl:
+ *                decoding, walking, comparing, escaping (tclog_json_*)
+ *   jsonout.c    JSON written again, compact or as Python writes it
  *   digest.c     recognising repeats by a 128-bit digest (tclog_digest*)
+ *   keyset.c     a set of keys, to find duplicates (tclog_keyset_*)
+ *   reader.c     the record reader for JSON lines (tclog_reader_*)
+ *   record.c     a SAX-style record parser over yajl that hands back
+ *                the raw text of every top-level field without
+ *                building a tree (tclog_record_*)
+ *   message.c    the calls of a chat message's tool_calls
+ *                (tclog_tool_calls_*)
+ *   review.c     the review view of an entry, for people, and text
+ *                made safe for a terminal (tclog_review_*, tclog_visible)
+ *   response.c   where one model response ends (tclog_response_*)
  *   example.c    fine-tuning examples gathered from entries and the
  *                call-pairing rule (tclog_examples_*, tclog_call_*)
  *   format.c     the prompt, the Qwen2.5 template's rendering and the
  *                output formats (tclog_prompt_*, tclog_example_text,
  *                tclog_formats, tclog_writer_*)
- *   json.c       small tools for JSON text already validated by yajl:
- *                decoding, walking, comparing, escaping (tclog_json_*)
- *   jsonout.c    JSON written again, compact or as Python writes it
- *   keyset.c     a set of keys, to find duplicates (tclog_keyset_*)
- *   message.c    the calls of a chat message's tool_calls
- *                (tclog_tool_calls_*)
- *   output.c     diagnostics and checked output (tclog_diag,
- *                tclog_write, tclog_close_output)
  *   prefer.c     the preference formats, kto and dpo (tclog_prefer_*)
- *   reader.c     the record reader for JSON lines (tclog_reader_*)
- *   record.c     a SAX-style record parser over yajl that hands back
- *                the raw text of every top-level field without
- *                building a tree (tclog_record_*)
- *   review.c     the review view of an entry, for people, and text
- *                made safe for a terminal (tclog_review_*, tclog_visible)
  *   tokenizer.c  the tokenizer of a Hugging Face tokenizer.json
  *                (tclog_tokenizer_*)
- *   utf8.c       strict UTF-8 (tclog_utf8_invalid)
  * The exit statuses and the default -L come first: every file uses them.
  *
  * Memory: every structure grows to the size of the largest record seen
@@ -46,9 +47,6 @@
 #include <string.h>
 
 /* ---- the toolkit's conventions ---- */
-
-/* Structures used before their section. */
-struct tclog_record;
 
 /* Exit statuses of every command. */
 enum {
@@ -87,6 +85,25 @@ void tclog_buf_printf(struct tclog_buf *b, const char *fmt, ...)
 /* Make data a NUL-terminated string (the NUL is not counted in len). */
 const char *tclog_buf_str(struct tclog_buf *b);
 void tclog_buf_free(struct tclog_buf *b);
+
+/* ---- lib/output.c: diagnostics and checked output ---- */
+
+/* Set up a command: default SIGPIPE (so `| head` ends it quietly) and a
+ * large stdout buffer. Call first in main. */
+void tclog_start(void);
+
+/* "tclog-x: FILE:LINE: message" on stderr. */
+void tclog_diag(const char *file, unsigned long line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Checked output to stdout. A failed write is fatal: a diagnostic and
+ * exit status 2 (a closed pipe ends the command quietly instead). */
+void tclog_write(const void *p, size_t n);
+/* Writes out what stdout holds (checked like tclog_write). The reader
+ * calls it before a read that would wait for input. */
+void tclog_flush(void);
+/* Flush and close stdout; on failure diagnose and return 2, else 0. */
+int tclog_close_output(void);
 
 /* ---- lib/cmdline.c: options, --help, input operands ---- */
 
@@ -167,239 +184,12 @@ bool tclog_inputs_next(struct tclog_inputs *in, int *status);
  */
 int tclog_read_text(const char *path, struct tclog_buf *b, size_t limit);
 
-/* ---- lib/digest.c: recognising repeats ---- */
+/* ---- lib/utf8.c: strict UTF-8 ---- */
 
-/* The 128-bit digest of p (never all zero) that the set below uses. */
-void tclog_digest(const void *p, size_t n, unsigned long long d[2]);
-
-/* A set of byte strings known by a 128-bit digest each: 16 bytes per
- * distinct string in a table kept between a quarter and half full. */
-struct tclog_digestset {
-	unsigned long long *slot;	/* pairs; all zero: empty */
-	size_t n, nslot;
-};
-
-/* Adds the digest of p; returns false when it was already there. */
-bool tclog_digestset_add(struct tclog_digestset *s, const void *p,
-    size_t n);
-void tclog_digestset_free(struct tclog_digestset *s);
-
-/* ---- lib/example.c: fine-tuning examples ---- */
-
-/* Deepest arguments or tools the example writers take: they recurse. */
-#define TCLOG_ARGS_DEPTH 512
-
-/* The arguments of a call as a log entry ("arguments") or a response's
- * tool_calls hold them, replacing out: the contents of a JSON string
- * (the usual form), else the value itself (some servers write the
- * object), without white space around; NULL (absent or null) as {}.
- * *json says whether out is JSON no deeper than TCLOG_ARGS_DEPTH. */
-void tclog_call_args(struct tclog_buf *out, bool *json, const char *value,
-    size_t len);
-/* The pairing rule: whether a call of a response is the call an entry
- * executed. Names are compared decoded; arguments (as tclog_call_args
- * gives them) as JSON values when both are JSON (key order, white space,
- * escapes and number spelling do not matter), else as text. */
-bool tclog_call_same(const char *name, size_t name_len, const char *args,
-    size_t args_len, bool args_json, const char *ename, size_t ename_len,
-    const char *eargs, size_t eargs_len, bool eargs_json);
-
-/* One call of an example. */
-struct tclog_call {
-	struct tclog_buf id;	/* the response's, or call_N (N: its place) */
-	struct tclog_buf name;	/* decoded */
-	struct tclog_buf args;	/* as tclog_call_args gives them */
-	bool args_json;
-	bool logged;		/* an entry executed it */
-	int rating;		/* that entry's rating 1-5; 0: none */
-	unsigned long line;	/* that entry's line */
-	struct tclog_buf result;	/* that entry's tool message */
-};
-
-enum tclog_example_kind {
-	TCLOG_EXAMPLE_CALLS,	/* the calls of the response's tool_calls */
-	TCLOG_EXAMPLE_TEXT,	/* the response has no tool_calls (the model
-				 * wrote its calls as text): its entries'
-				 * calls */
-	TCLOG_EXAMPLE_STRAY	/* the entry's call is none of the response's
-				 * calls: it stands alone */
-};
-
-/*
- * One model response and the entries that executed its calls. The
- * prompt is the user's query (with the system prompt and tools of a
- * struct tclog_prompt); the completion is the assistant's content and
- * calls. Writers take the calls that are logged, in the response's
- * order.
- */
-struct tclog_example {
-	enum tclog_example_kind kind;
-	struct tclog_buf query;		/* user_query, decoded */
-	struct tclog_buf content;	/* the assistant's prose, decoded */
-	struct tclog_call *call;	/* in the response's order */
-	size_t ncall;		/* the response's calls (TEXT: its entries';
-				 * STRAY: 1) */
-	size_t nlogged;		/* of them, those with an entry */
-	const char *file;	/* where its entries are */
-	unsigned long first_line;
-	int min_rating;		/* lowest rating of its entries; 0: none */
-	bool unrated;		/* some entry has no rating */
-	bool bad;		/* private: diagnosed, not delivered */
-	size_t call_cap;	/* private */
-};
-
-/* Every call of the response has an entry (always so for TEXT: its
- * calls are those of its entries). */
-static inline bool
-tclog_example_whole(const struct tclog_example *ex)
-{
-	return ex->kind != TCLOG_EXAMPLE_STRAY && ex->nlogged == ex->ncall;
-}
-
-/*
- * Gathers log entries into examples. Consecutive entries with the same
- * user_query, model_response and model are one response as long as each
- * matches (tclog_call_same) a call of it no earlier entry matched (a
- * response without tool_calls: every such entry); an example is
- * delivered to done as soon as all its calls have entries, else when the
- * next one starts or at tclog_examples_end. Memory holds one example.
- *
- *	struct tclog_examples xs = { .done = write, .ctx = &me };
- *
- *	tclog_examples_init(&xs);
- *	for each record parsed into rec:
- *		tclog_examples_entry(&xs, &rec, name, line, &status);
- *	tclog_examples_end(&xs);
- *	tclog_examples_free(&xs);
- */
-struct tclog_examples {
-	/* set before tclog_examples_init */
-	bool keep_json;		/* keep content that is only JSON text (else
-				 * "": the calls written out as text) */
-	bool args_objects;	/* every call's arguments must be a JSON
-				 * object: else the example is diagnosed */
-	size_t result_max;	/* a longer tool result keeps its head and
-				 * tail, and a line on the bytes cut (-O);
-				 * 0: no limit */
-	void (*done)(void *ctx, const struct tclog_example *ex);
-	void *ctx;
-
-	/* private */
-	struct tclog_example ex;
-	bool open, more;
-	unsigned long bad_line;
-	struct tclog_buf key_query, key_response, key_model;
-	bool has_model;
-	struct tclog_buf response, args, result, name, err;
-	bool args_json;
-	int rating;
-};
-
-void tclog_examples_init(struct tclog_examples *xs);
-/* One parsed record of file at line: a new-format entry joins or starts
- * an example; anything else is diagnosed (*status raised to 1). */
-void tclog_examples_entry(struct tclog_examples *xs,
-    const struct tclog_record *rec, const char *file, unsigned long line,
-    int *status);
-/* Delivers the open example, if any. */
-void tclog_examples_end(struct tclog_examples *xs);
-void tclog_examples_free(struct tclog_examples *xs);
-
-/* ---- lib/format.c: the prompt, the Qwen2.5 template, the formats ---- */
-
-/* What precedes each example's query: the system prompt and the tools
- * (from -s/-S and -t). */
-struct tclog_prompt {
-	bool has_system;
-	struct tclog_buf system;	/* UTF-8 */
-	bool has_tools;
-	struct tclog_buf tools;	/* a JSON array checked by
-				 * tclog_prompt_tools */
-};
-
-/* -s text: 0, or -1 after a diagnostic (not UTF-8). */
-int tclog_prompt_system(struct tclog_prompt *p, const char *text);
-/* -S file ("-": standard input) of at most limit bytes, less one newline
- * at its end: 0, or -1 after a diagnostic. */
-int tclog_prompt_system_file(struct tclog_prompt *p, const char *path,
-    size_t limit);
-/* -t file: a JSON array of {"type": "function", "function": {"name":
- * ...}} objects: 0, or -1 after a diagnostic. */
-int tclog_prompt_tools(struct tclog_prompt *p, const char *path,
-    size_t limit);
-void tclog_prompt_free(struct tclog_prompt *p);
-/* The prompt of the options -s, -S and -t (NULL when not given), the log
- * being the operands argv: 0; -1 after a diagnostic when -s and -S are
- * both given or standard input is asked for twice (a usage error); -2
- * after one when a file cannot be read or is not right. */
-int tclog_prompt_options(struct tclog_prompt *p, const char *system_text,
-    const char *system_file, const char *tools_file, size_t limit, int argc,
-    char *argv[]);
-
-/*
- * The Qwen2.5 chat template applied to an example, byte for byte as
- * transformers renders it (tojson as Python's json.dumps): appended to
- * out. The rendering of the prompt alone with add_generation_prompt is
- * out's first *completion bytes (relative to where it started); the
- * assistant's turn, the model's own output that training should teach,
- * runs from there to *completion_end, its "<|im_end|>\n" included; with
- * results, the tool results follow as a user turn. Either pointer may be
- * NULL. The example's calls must have JSON-object arguments: take it from
- * a struct tclog_examples with args_objects set.
- */
-void tclog_example_text(const struct tclog_prompt *p,
-    const struct tclog_example *ex, bool results, struct tclog_buf *out,
-    size_t *completion, size_t *completion_end);
-
-/*
- * The output formats, one table entry each. A writer gets
- * each example and emits its lines through tclog_writer_emit; a format
- * that needs the whole input (pairs of examples) keeps its state in
- * w->state and writes in its finish hook.
- */
-enum tclog_args_form {
-	TCLOG_ARGS_TEXT,	/* as the model wrote them, in a string */
-	TCLOG_ARGS_OBJECT	/* as JSON objects: others make the example
-				 * bad (tclog_examples.args_objects) */
-};
-
-struct tclog_writer;
-
-struct tclog_format {
-	const char *name;
-	enum tclog_args_form args;
-	bool results;		/* can carry the tool results */
-	void (*write)(struct tclog_writer *w, const struct tclog_example *ex);
-	void (*finish)(struct tclog_writer *w);	/* NULL, or at the end */
-};
-
-/* The formats; the first is the default, a NULL name ends the table. */
-extern const struct tclog_format tclog_formats[];
-/* The format called name, or NULL. */
-const struct tclog_format *tclog_format_find(const char *name);
-
-struct tclog_writer {
-	const struct tclog_format *format;
-	const struct tclog_prompt *prompt;
-	bool results;		/* write the tool results (-o) */
-	bool unique;		/* drop a line identical to an earlier one
-				 * (-u): emit never sees it */
-	/* receives each line, without its newline */
-	void (*emit)(void *ctx, const char *line, size_t len);
-	void *ctx;
-	void *state;		/* the format's own: NULL until it sets it;
-				 * its finish hook frees it */
-	struct tclog_digestset seen;	/* the lines of unique */
-	unsigned long duplicates;	/* the lines unique dropped */
-	struct tclog_buf line, nested, text;	/* scratch */
-};
-
-void tclog_writer_write(struct tclog_writer *w,
-    const struct tclog_example *ex);
-/* Ends the input: the format's finish hook; frees the scratch. */
-void tclog_writer_finish(struct tclog_writer *w);
-/* Emits w->line, unless unique has seen it, and empties it. */
-void tclog_writer_emit(struct tclog_writer *w);
+/* The offset of the first byte of text that is not strict UTF-8 (RFC
+ * 3629: no overlong forms, no surrogates, nothing past U+10FFFF), or len
+ * when it all is. yajl accepts some such bytes; tclog refuses them. */
+size_t tclog_utf8_invalid(const char *text, size_t len);
 
 /* ---- lib/json.c: JSON text already validated by yajl ---- */
 
@@ -494,6 +284,23 @@ size_t tclog_json_depth(const char *value, size_t len);
 void tclog_json_write(struct tclog_buf *b, const char *value, size_t len,
     enum tclog_json_style style);
 
+/* ---- lib/digest.c: recognising repeats ---- */
+
+/* The 128-bit digest of p (never all zero) that the set below uses. */
+void tclog_digest(const void *p, size_t n, unsigned long long d[2]);
+
+/* A set of byte strings known by a 128-bit digest each: 16 bytes per
+ * distinct string in a table kept between a quarter and half full. */
+struct tclog_digestset {
+	unsigned long long *slot;	/* pairs; all zero: empty */
+	size_t n, nslot;
+};
+
+/* Adds the digest of p; returns false when it was already there. */
+bool tclog_digestset_add(struct tclog_digestset *s, const void *p,
+    size_t n);
+void tclog_digestset_free(struct tclog_digestset *s);
+
 /* ---- lib/keyset.c: a set of keys, to find duplicates ---- */
 
 struct tclog_keyset {
@@ -510,59 +317,6 @@ bool tclog_keyset_add(struct tclog_keyset *s, const char *key, size_t len);
 /* The index of key (in the order keys were added), or SIZE_MAX. */
 size_t tclog_keyset_find(struct tclog_keyset *s, const char *key, size_t len);
 void tclog_keyset_free(struct tclog_keyset *s);
-
-/* ---- lib/message.c: a chat message's tool calls ---- */
-
-/*
- * The calls in the tool_calls array of an OpenAI-style chat message
- * (lib/message.c). A call is an object whose "function" object holds a
- * string "name"; other elements are passed over. Values are raw JSON.
- * Of a key given twice (however its name is escaped), the last value of
- * the right type counts.
- */
-struct tclog_tool_calls {
-	size_t place;		/* the call's position in the array, from 1 */
-	const char *id;		/* a string other than "", or NULL */
-	const char *name;	/* a string */
-	const char *args;	/* the arguments, NULL when absent or null */
-	size_t id_len, name_len, args_len;
-
-	/* private */
-	struct tclog_json_iter it;
-};
-
-void tclog_tool_calls_init(struct tclog_tool_calls *tc, const char *calls,
-    size_t len);
-/* The next call: true with its fields set, false at the end. */
-bool tclog_tool_calls_next(struct tclog_tool_calls *tc);
-
-/* ---- lib/output.c: diagnostics and checked output ---- */
-
-/* Set up a command: default SIGPIPE (so `| head` ends it quietly) and a
- * large stdout buffer. Call first in main. */
-void tclog_start(void);
-
-/* "tclog-x: FILE:LINE: message" on stderr. */
-void tclog_diag(const char *file, unsigned long line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Checked output to stdout. A failed write is fatal: a diagnostic and
- * exit status 2 (a closed pipe ends the command quietly instead). */
-void tclog_write(const void *p, size_t n);
-/* Writes out what stdout holds (checked like tclog_write). The reader
- * calls it before a read that would wait for input. */
-void tclog_flush(void);
-/* Flush and close stdout; on failure diagnose and return 2, else 0. */
-int tclog_close_output(void);
-
-/* ---- lib/prefer.c: the preference formats ---- */
-
-/* The preference formats (kto, dpo and their ms-swift and
- * LLaMA-Factory forms): the rated whole responses rearranged from the
- * line of a base format, KTO's as they come, DPO's pairs at the end. */
-void tclog_prefer_write(struct tclog_writer *w,
-    const struct tclog_example *ex);
-void tclog_prefer_finish(struct tclog_writer *w);
 
 /* ---- lib/reader.c: the record reader ---- */
 
@@ -697,6 +451,31 @@ void tclog_record_free(struct tclog_record *rec);
 #define TCLOG_MADE_UP_RESPONSE	2u	/* model_response */
 unsigned tclog_made_up(const char *value, size_t len);
 
+/* ---- lib/message.c: a chat message's tool calls ---- */
+
+/*
+ * The calls in the tool_calls array of an OpenAI-style chat message
+ * (lib/message.c). A call is an object whose "function" object holds a
+ * string "name"; other elements are passed over. Values are raw JSON.
+ * Of a key given twice (however its name is escaped), the last value of
+ * the right type counts.
+ */
+struct tclog_tool_calls {
+	size_t place;		/* the call's position in the array, from 1 */
+	const char *id;		/* a string other than "", or NULL */
+	const char *name;	/* a string */
+	const char *args;	/* the arguments, NULL when absent or null */
+	size_t id_len, name_len, args_len;
+
+	/* private */
+	struct tclog_json_iter it;
+};
+
+void tclog_tool_calls_init(struct tclog_tool_calls *tc, const char *calls,
+    size_t len);
+/* The next call: true with its fields set, false at the end. */
+bool tclog_tool_calls_next(struct tclog_tool_calls *tc);
+
 /* ---- lib/review.c: the review view of an entry ---- */
 
 /*
@@ -751,6 +530,288 @@ void tclog_review_free(struct tclog_review *rv);
 void tclog_visible(struct tclog_buf *b, const char *s, size_t n,
     const char *indent);
 
+/* ---- lib/response.c: where one model response ends ---- */
+
+/* A call of the response being read. */
+struct tclog_response_call {
+	struct tclog_buf id;	/* the response's, or call_N (N: its place) */
+	struct tclog_buf name;	/* decoded */
+	struct tclog_buf args;	/* as tclog_call_args gives them */
+	bool args_json;
+	bool taken;		/* an entry of the response executed it */
+};
+
+enum tclog_response_step {
+	TCLOG_RESPONSE_SAME,	/* the entry joins the response being read */
+	TCLOG_RESPONSE_NEW,	/* the entry starts a response */
+	TCLOG_RESPONSE_BAD	/* no user_query or model_response, or that is
+				 * no JSON object, or its content no string
+				 * (why says which): nothing changed */
+};
+
+/*
+ * Where one model response ends, for every command that groups entries
+ * (tclog_examples, tclog-filter -g). Consecutive entries with the same
+ * user_query, model_response and model (JSON-equal) are one response
+ * while each call of it has at most one entry. The calls of a response
+ * are its tool_calls, or when it has none its content made only of
+ * <tool_call>{"name":...,"arguments":...}</tool_call> blocks (listed):
+ * an entry joins when its call (tclog_call_same) is one of them not yet
+ * taken, and the response ends when all are taken, or at once when the
+ * entry's call is none of them (stray). A response that lists no calls
+ * (its calls written as prose, JSON or fenced JSON) takes its entries'
+ * calls: an entry joins unless its call equals one already taken.
+ * Memory holds one response.
+ */
+struct tclog_response {
+	/* after tclog_response_entry, until the next call */
+	bool listed;		/* the response lists its calls */
+	struct tclog_response_call *call;	/* listed: the response's;
+				 * else its entries' so far */
+	size_t ncall;
+	long taken;		/* the entry's call, or -1 (stray) */
+	bool ended;		/* no further entry can join */
+	struct tclog_buf content;	/* NEW: the content, decoded */
+	struct tclog_buf name, args;	/* the entry's call */
+	bool args_json;
+	const char *why;	/* BAD: the reason */
+
+	/* private */
+	bool open, has_model;
+	struct tclog_buf query, text, model, decoded, err;
+	size_t call_cap, ntaken;
+};
+
+/* Whether the parsed record rec (a log entry) continues the response. */
+enum tclog_response_step tclog_response_entry(struct tclog_response *r,
+    const struct tclog_record *rec);
+/* Ends the response being read: the next entry starts one. */
+void tclog_response_end(struct tclog_response *r);
+void tclog_response_free(struct tclog_response *r);
+
+/* ---- lib/example.c: fine-tuning examples ---- */
+
+/* Deepest arguments or tools the example writers take: they recurse. */
+#define TCLOG_ARGS_DEPTH 512
+
+/* The arguments of a call as a log entry ("arguments") or a response's
+ * tool_calls hold them, replacing out: the contents of a JSON string
+ * (the usual form), else the value itself (some servers write the
+ * object), without white space around; NULL (absent or null) as {}.
+ * *json says whether out is JSON no deeper than TCLOG_ARGS_DEPTH. */
+void tclog_call_args(struct tclog_buf *out, bool *json, const char *value,
+    size_t len);
+/* The pairing rule: whether a call of a response is the call an entry
+ * executed. Names are compared decoded; arguments (as tclog_call_args
+ * gives them) as JSON values when both are JSON (key order, white space,
+ * escapes and number spelling do not matter), else as text. */
+bool tclog_call_same(const char *name, size_t name_len, const char *args,
+    size_t args_len, bool args_json, const char *ename, size_t ename_len,
+    const char *eargs, size_t eargs_len, bool eargs_json);
+
+/* One call of an example. */
+struct tclog_call {
+	struct tclog_buf id;	/* the response's, or call_N (N: its place) */
+	struct tclog_buf name;	/* decoded */
+	struct tclog_buf args;	/* as tclog_call_args gives them */
+	bool args_json;
+	bool logged;		/* an entry executed it */
+	int rating;		/* that entry's rating 1-5; 0: none */
+	unsigned long line;	/* that entry's line */
+	struct tclog_buf result;	/* that entry's tool message */
+};
+
+enum tclog_example_kind {
+	TCLOG_EXAMPLE_CALLS,	/* the calls of the response's tool_calls */
+	TCLOG_EXAMPLE_TEXT,	/* the response lists no calls (the model
+				 * wrote them as prose or JSON): its
+				 * entries' calls */
+	TCLOG_EXAMPLE_STRAY	/* the entry's call is none of the response's
+				 * calls: it stands alone */
+};
+
+/*
+ * One model response and the entries that executed its calls. The
+ * prompt is the user's query (with the system prompt and tools of a
+ * struct tclog_prompt); the completion is the assistant's content and
+ * calls. Writers take the calls that are logged, in the response's
+ * order.
+ */
+struct tclog_example {
+	enum tclog_example_kind kind;
+	struct tclog_buf query;		/* user_query, decoded */
+	struct tclog_buf content;	/* the assistant's prose, decoded */
+	struct tclog_call *call;	/* in the response's order */
+	size_t ncall;		/* the response's calls (TEXT: its entries';
+				 * STRAY: 1) */
+	size_t nlogged;		/* of them, those with an entry */
+	const char *file;	/* where its entries are */
+	unsigned long first_line;
+	int min_rating;		/* lowest rating of its entries; 0: none */
+	bool unrated;		/* some entry has no rating */
+	bool bad;		/* private: diagnosed, not delivered */
+	size_t call_cap;	/* private */
+};
+
+/* Every call of the response has an entry (always so for TEXT: its
+ * calls are those of its entries). */
+static inline bool
+tclog_example_whole(const struct tclog_example *ex)
+{
+	return ex->kind != TCLOG_EXAMPLE_STRAY && ex->nlogged == ex->ncall;
+}
+
+/*
+ * Gathers log entries into examples, one per response as
+ * tclog_response_entry ends them (the calls of <tool_call> blocks are
+ * CALLS too); an example is delivered to done as soon as all its calls
+ * have entries, else when the next one starts or at tclog_examples_end.
+ * Memory holds one example.
+ *
+ *	struct tclog_examples xs = { .done = write, .ctx = &me };
+ *
+ *	tclog_examples_init(&xs);
+ *	for each record parsed into rec:
+ *		tclog_examples_entry(&xs, &rec, name, line, &status);
+ *	tclog_examples_end(&xs);
+ *	tclog_examples_free(&xs);
+ */
+struct tclog_examples {
+	/* set before tclog_examples_init */
+	bool keep_json;		/* keep content that is only JSON text (else
+				 * "": the calls written out as text) */
+	bool args_objects;	/* every call's arguments must be a JSON
+				 * object: else the example is diagnosed */
+	size_t result_max;	/* a longer tool result keeps its head and
+				 * tail, and a line on the bytes cut (-O);
+				 * 0: no limit */
+	void (*done)(void *ctx, const struct tclog_example *ex);
+	void *ctx;
+
+	/* private */
+	struct tclog_example ex;
+	struct tclog_response resp;
+	bool open;
+	unsigned long bad_line;
+	struct tclog_buf result, err;
+	int rating;
+};
+
+void tclog_examples_init(struct tclog_examples *xs);
+/* One parsed record of file at line: a new-format entry joins or starts
+ * an example; anything else is diagnosed (*status raised to 1). */
+void tclog_examples_entry(struct tclog_examples *xs,
+    const struct tclog_record *rec, const char *file, unsigned long line,
+    int *status);
+/* Delivers the open example, if any. */
+void tclog_examples_end(struct tclog_examples *xs);
+void tclog_examples_free(struct tclog_examples *xs);
+
+/* ---- lib/format.c: the prompt, the Qwen2.5 template, the formats ---- */
+
+/* What precedes each example's query: the system prompt and the tools
+ * (from -s/-S and -t). */
+struct tclog_prompt {
+	bool has_system;
+	struct tclog_buf system;	/* UTF-8 */
+	bool has_tools;
+	struct tclog_buf tools;	/* a JSON array checked by
+				 * tclog_prompt_tools */
+};
+
+/* -s text: 0, or -1 after a diagnostic (not UTF-8). */
+int tclog_prompt_system(struct tclog_prompt *p, const char *text);
+/* -S file ("-": standard input) of at most limit bytes, less one newline
+ * at its end: 0, or -1 after a diagnostic. */
+int tclog_prompt_system_file(struct tclog_prompt *p, const char *path,
+    size_t limit);
+/* -t file: a JSON array of {"type": "function", "function": {"name":
+ * ...}} objects: 0, or -1 after a diagnostic. */
+int tclog_prompt_tools(struct tclog_prompt *p, const char *path,
+    size_t limit);
+void tclog_prompt_free(struct tclog_prompt *p);
+/* The prompt of the options -s, -S and -t (NULL when not given), the log
+ * being the operands argv: 0; -1 after a diagnostic when -s and -S are
+ * both given or standard input is asked for twice (a usage error); -2
+ * after one when a file cannot be read or is not right. */
+int tclog_prompt_options(struct tclog_prompt *p, const char *system_text,
+    const char *system_file, const char *tools_file, size_t limit, int argc,
+    char *argv[]);
+
+/*
+ * The Qwen2.5 chat template applied to an example, byte for byte as
+ * transformers renders it (tojson as Python's json.dumps): appended to
+ * out. The rendering of the prompt alone with add_generation_prompt is
+ * out's first *completion bytes (relative to where it started); the
+ * assistant's turn, the model's own output that training should teach,
+ * runs from there to *completion_end, its "<|im_end|>\n" included; with
+ * results, the tool results follow as a user turn. Either pointer may be
+ * NULL. The example's calls must have JSON-object arguments: take it from
+ * a struct tclog_examples with args_objects set.
+ */
+void tclog_example_text(const struct tclog_prompt *p,
+    const struct tclog_example *ex, bool results, struct tclog_buf *out,
+    size_t *completion, size_t *completion_end);
+
+/*
+ * The output formats, one table entry each. A writer gets
+ * each example and emits its lines through tclog_writer_emit; a format
+ * that needs the whole input (pairs of examples) keeps its state in
+ * w->state and writes in its finish hook.
+ */
+enum tclog_args_form {
+	TCLOG_ARGS_TEXT,	/* as the model wrote them, in a string */
+	TCLOG_ARGS_OBJECT	/* as JSON objects: others make the example
+				 * bad (tclog_examples.args_objects) */
+};
+
+struct tclog_writer;
+
+struct tclog_format {
+	const char *name;
+	enum tclog_args_form args;
+	bool results;		/* can carry the tool results */
+	void (*write)(struct tclog_writer *w, const struct tclog_example *ex);
+	void (*finish)(struct tclog_writer *w);	/* NULL, or at the end */
+};
+
+/* The formats; the first is the default, a NULL name ends the table. */
+extern const struct tclog_format tclog_formats[];
+/* The format called name, or NULL. */
+const struct tclog_format *tclog_format_find(const char *name);
+
+struct tclog_writer {
+	const struct tclog_format *format;
+	const struct tclog_prompt *prompt;
+	bool results;		/* write the tool results (-o) */
+	bool unique;		/* drop a line identical to an earlier one
+				 * (-u): emit never sees it */
+	/* receives each line, without its newline */
+	void (*emit)(void *ctx, const char *line, size_t len);
+	void *ctx;
+	void *state;		/* the format's own: NULL until it sets it;
+				 * its finish hook frees it */
+	struct tclog_digestset seen;	/* the lines of unique */
+	unsigned long duplicates;	/* the lines unique dropped */
+	struct tclog_buf line, nested, text;	/* scratch */
+};
+
+void tclog_writer_write(struct tclog_writer *w,
+    const struct tclog_example *ex);
+/* Ends the input: the format's finish hook; frees the scratch. */
+void tclog_writer_finish(struct tclog_writer *w);
+/* Emits w->line, unless unique has seen it, and empties it. */
+void tclog_writer_emit(struct tclog_writer *w);
+
+/* ---- lib/prefer.c: the preference formats ---- */
+
+/* The preference formats (kto, dpo and their ms-swift and
+ * LLaMA-Factory forms): the rated whole responses rearranged from the
+ * line of a base format, KTO's as they come, DPO's pairs at the end. */
+void tclog_prefer_write(struct tclog_writer *w,
+    const struct tclog_example *ex);
+void tclog_prefer_finish(struct tclog_writer *w);
+
 /* ---- lib/tokenizer.c: counting tokens as a tokenizer.json says ---- */
 
 /*
@@ -784,12 +845,5 @@ size_t tclog_tokenizer_encode(struct tclog_tokenizer *t, const char *text,
 size_t tclog_tokenizer_count(struct tclog_tokenizer *t, const char *text,
     size_t len);
 void tclog_tokens_free(struct tclog_tokens *tk);
-
-/* ---- lib/utf8.c: strict UTF-8 ---- */
-
-/* The offset of the first byte of text that is not strict UTF-8 (RFC
- * 3629: no overlong forms, no surrogates, nothing past U+10FFFF), or len
- * when it all is. yajl accepts some such bytes; tclog refuses them. */
-size_t tclog_utf8_invalid(const char *text, size_t len);
 
 #endif

@@ -1,0 +1,334 @@
+/*
+ * Where one model response ends. The assistant logs one entry per call
+ * it executed, and the entries of a response's parallel calls follow
+ * each other with the same user_query, model_response and model. That
+ * key does not end a response by itself: a query asked again may get
+ * the same bytes back, and tclog-upgrade rebuilds the same fields for
+ * the same old call. What ends it is that each call of the response
+ * has at most one entry. tclog_examples (tclog-qwen, tclog-stats) and
+ * tclog-filter -g both ask here, so that they cannot disagree.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tclog.h"
+
+/* Past this capacity a call's buffer is not kept for the next response:
+ * kept per slot, large buffers would add up with the input. */
+#define KEEP_CAPACITY ((size_t)64 << 10)
+
+static struct tclog_response_call *
+new_call(struct tclog_response *r)
+{
+	struct tclog_response_call *c;
+
+	if (r->ncall == r->call_cap) {
+		size_t cap = r->call_cap ? r->call_cap * 2 : 4;
+
+		r->call = tclog_xrealloc(r->call, cap * sizeof(*r->call));
+		memset(r->call + r->call_cap, 0,
+		    (cap - r->call_cap) * sizeof(*r->call));
+		r->call_cap = cap;
+	}
+	c = &r->call[r->ncall++];
+	c->id.len = c->name.len = c->args.len = 0;
+	c->args_json = c->taken = false;
+	return c;
+}
+
+/* The entry's call among the response's: the first one not taken (a
+ * response that lists its calls), or any (one that does not); -1. */
+static long
+find_call(const struct tclog_response *r, bool taken_too)
+{
+	for (size_t i = 0; i < r->ncall; i++) {
+		const struct tclog_response_call *c = &r->call[i];
+
+		if ((taken_too || !c->taken) && tclog_call_same(c->name.data,
+		    c->name.len, c->args.data, c->args.len, c->args_json,
+		    r->name.data, r->name.len, r->args.data, r->args.len,
+		    r->args_json))
+			return (long)i;
+	}
+	return -1;
+}
+
+/* The calls of a <tool_call>{"name": ..., "arguments": ...}</tool_call>
+ * block, the form of Qwen's chat template; false when it is not one. */
+static bool
+block_call(struct tclog_response *r, const char *s, size_t n, size_t place)
+{
+	struct tclog_json_iter it;
+	struct tclog_response_call *c;
+	const char *k, *v, *name = NULL, *args = NULL;
+	size_t klen, vlen, name_len = 0, args_len = 0;
+
+	r->err.len = 0;
+	if (tclog_json_check(s, n, true, &r->err) != 0)
+		return false;
+	tclog_json_trim(&s, &n);
+	tclog_json_iter_init(&it, s, n);
+	while (tclog_json_next_member(&it, &k, &klen, &v, &vlen)) {
+		if (tclog_json_key_is(k, klen, "name")) {
+			name = v;
+			name_len = vlen;
+		} else if (tclog_json_key_is(k, klen, "arguments")) {
+			args = v;
+			args_len = vlen;
+		}
+	}
+	if (name == NULL || tclog_json_type(name, name_len) !=
+	    TCLOG_JSON_STRING)
+		return false;
+	c = new_call(r);
+	tclog_buf_printf(&c->id, "call_%zu", place);
+	tclog_json_string(name, name_len, &c->name);
+	if (args != NULL && tclog_json_type(args, args_len) == TCLOG_JSON_NULL)
+		args = NULL;
+	if (args != NULL && tclog_json_type(args, args_len) ==
+	    TCLOG_JSON_OBJECT && tclog_json_depth(args, args_len) <=
+	    TCLOG_ARGS_DEPTH) {
+		/* an object, as the template writes it: the same text as
+		 * tool_calls would hold, without the model's white space */
+		tclog_json_write(&c->args, args, args_len, TCLOG_JSON_COMPACT);
+		c->args_json = true;
+	} else
+		tclog_call_args(&c->args, &c->args_json, args, args_len);
+	return true;
+}
+
+/* Lists the calls of content made only of <tool_call> blocks with white
+ * space between them; none when it is anything else. */
+static void
+block_calls(struct tclog_response *r)
+{
+	static const char open[] = "<tool_call>", close[] = "</tool_call>";
+	const size_t olen = sizeof(open) - 1, clen = sizeof(close) - 1;
+	const char *s = r->content.data;
+	size_t n = r->content.len;
+
+	if (n == 0)
+		return;
+	tclog_json_trim(&s, &n);
+	while (n > 0) {
+		const char *end;
+
+		if (n < olen || memcmp(s, open, olen) != 0)
+			goto none;
+		s += olen;
+		n -= olen;
+		end = memmem(s, n, close, clen);
+		if (end == NULL || !block_call(r, s, (size_t)(end - s),
+		    r->ncall + 1))
+			goto none;
+		n -= (size_t)(end - s) + clen;
+		s = end + clen;
+		while (n > 0 && tclog_json_is_space(*s)) {
+			s++;
+			n--;
+		}
+	}
+	return;
+none:
+	r->ncall = 0;
+}
+
+static bool
+same_value(const struct tclog_field *f, const struct tclog_buf *b)
+{
+	return (f->value_len == b->len &&
+	    memcmp(f->value, b->data, b->len) == 0) ||
+	    tclog_json_equal(f->value, f->value_len, b->data, b->len);
+}
+
+/* The field, NULL when it is absent or null. */
+static const struct tclog_field *
+get(const struct tclog_record *rec, const char *key)
+{
+	const struct tclog_field *f = tclog_record_get(rec, key);
+
+	if (f != NULL && tclog_json_type(f->value, f->value_len) ==
+	    TCLOG_JSON_NULL)
+		f = NULL;
+	return f;
+}
+
+/* Reads the entry's model_response; false (r->why set) when it is not a
+ * JSON object whose content is a string or null. */
+static bool
+read_response(struct tclog_response *r, const struct tclog_field *response,
+    const char **calls, size_t *calls_len)
+{
+	struct tclog_json_iter it;
+	const char *k, *v;
+	size_t klen, vlen;
+
+	r->decoded.len = r->err.len = 0;
+	if (tclog_json_string(response->value, response->value_len,
+	    &r->decoded) != 0 || tclog_json_check(r->decoded.data,
+	    r->decoded.len, true, &r->err) != 0) {
+		r->why = "model_response is not a JSON object";
+		return false;
+	}
+	r->content.len = 0;
+	*calls = NULL;
+	tclog_json_iter_init(&it, r->decoded.data, r->decoded.len);
+	while (tclog_json_next_member(&it, &k, &klen, &v, &vlen)) {
+		enum tclog_json_type type = tclog_json_type(v, vlen);
+
+		if (tclog_json_key_is(k, klen, "content") &&
+		    type == TCLOG_JSON_STRING) {
+			r->content.len = 0;
+			tclog_json_string(v, vlen, &r->content);
+		} else if (tclog_json_key_is(k, klen, "content") &&
+		    type != TCLOG_JSON_NULL) {
+			r->why = "model_response content is not a string";
+			return false;
+		} else if (tclog_json_key_is(k, klen, "tool_calls") &&
+		    type == TCLOG_JSON_ARRAY) {
+			*calls = v;
+			*calls_len = vlen;
+		}
+	}
+	return true;
+}
+
+/* Starts a response with the entry, its model_response read. */
+static void
+start(struct tclog_response *r, const struct tclog_field *query,
+    const struct tclog_field *response, const struct tclog_field *model,
+    const char *calls, size_t calls_len)
+{
+	for (size_t i = 0; i < r->call_cap; i++)
+		if (r->call[i].args.cap > KEEP_CAPACITY)
+			tclog_buf_free(&r->call[i].args);
+	r->open = true;
+	r->ended = false;
+	r->ncall = r->ntaken = 0;
+	r->query.len = r->text.len = r->model.len = 0;
+	tclog_buf_add(&r->query, query->value, query->value_len);
+	tclog_buf_add(&r->text, response->value, response->value_len);
+	if ((r->has_model = model != NULL))
+		tclog_buf_add(&r->model, model->value, model->value_len);
+
+	if (calls != NULL) {
+		struct tclog_tool_calls tc;
+
+		tclog_tool_calls_init(&tc, calls, calls_len);
+		while (tclog_tool_calls_next(&tc)) {
+			struct tclog_response_call *c = new_call(r);
+
+			if (tc.id != NULL)
+				tclog_json_string(tc.id, tc.id_len, &c->id);
+			else
+				tclog_buf_printf(&c->id, "call_%zu", tc.place);
+			tclog_json_string(tc.name, tc.name_len, &c->name);
+			tclog_call_args(&c->args, &c->args_json, tc.args,
+			    tc.args_len);
+		}
+	}
+	if (r->ncall == 0)
+		block_calls(r);
+	r->listed = r->ncall > 0;
+}
+
+/* Marks the entry's call taken: call i of a response that lists its
+ * calls, else a call added for it. */
+static void
+take(struct tclog_response *r, long i)
+{
+	if (i < 0) {
+		struct tclog_response_call *c = new_call(r);
+
+		tclog_buf_printf(&c->id, "call_%zu", r->ncall);
+		tclog_buf_add(&c->name, r->name.data, r->name.len);
+		tclog_buf_add(&c->args, r->args.data, r->args.len);
+		c->args_json = r->args_json;
+		i = (long)r->ncall - 1;
+	}
+	r->call[i].taken = true;
+	r->ntaken++;
+	r->taken = i;
+}
+
+enum tclog_response_step
+tclog_response_entry(struct tclog_response *r,
+    const struct tclog_record *rec)
+{
+	const struct tclog_field *query = get(rec, "user_query");
+	const struct tclog_field *response = get(rec, "model_response");
+	const struct tclog_field *model = get(rec, "model");
+	const struct tclog_field *tool = get(rec, "tool_name");
+	const struct tclog_field *args = get(rec, "arguments");
+	const char *calls = NULL;
+	size_t calls_len = 0;
+	long i;
+
+	r->name.len = 0;
+	if (tool != NULL && tclog_json_string(tool->value, tool->value_len,
+	    &r->name) != 0)
+		tclog_buf_add(&r->name, tool->value, tool->value_len);
+	tclog_call_args(&r->args, &r->args_json, args ? args->value : NULL,
+	    args ? args->value_len : 0);
+
+	if (query == NULL || response == NULL) {
+		r->why = "no user_query or model_response";
+		return TCLOG_RESPONSE_BAD;
+	}
+	if (r->open && !r->ended && (model != NULL) == r->has_model &&
+	    same_value(query, &r->query) && same_value(response, &r->text) &&
+	    (model == NULL || same_value(model, &r->model))) {
+		/* A call the response lists and no entry took yet; or, when
+		 * the response lists none (calls written as prose), a call
+		 * none of its entries made. */
+		if (r->listed && (i = find_call(r, false)) >= 0) {
+			take(r, i);
+			r->ended = r->ntaken == r->ncall;
+			return TCLOG_RESPONSE_SAME;
+		}
+		if (!r->listed && find_call(r, true) < 0) {
+			take(r, -1);
+			return TCLOG_RESPONSE_SAME;
+		}
+	}
+	if (!read_response(r, response, &calls, &calls_len))
+		return TCLOG_RESPONSE_BAD;
+	start(r, query, response, model, calls, calls_len);
+	if (!r->listed) {
+		take(r, -1);
+		return TCLOG_RESPONSE_NEW;
+	}
+	if ((i = find_call(r, false)) >= 0) {
+		take(r, i);
+		r->ended = r->ntaken == r->ncall;
+	} else {
+		r->taken = -1;	/* a stray entry: it stands alone */
+		r->ended = true;
+	}
+	return TCLOG_RESPONSE_NEW;
+}
+
+void
+tclog_response_end(struct tclog_response *r)
+{
+	r->open = false;
+}
+
+void
+tclog_response_free(struct tclog_response *r)
+{
+	for (size_t i = 0; i < r->call_cap; i++) {
+		tclog_buf_free(&r->call[i].id);
+		tclog_buf_free(&r->call[i].name);
+		tclog_buf_free(&r->call[i].args);
+	}
+	free(r->call);
+	tclog_buf_free(&r->query);
+	tclog_buf_free(&r->text);
+	tclog_buf_free(&r->model);
+	tclog_buf_free(&r->decoded);
+	tclog_buf_free(&r->content);
+	tclog_buf_free(&r->name);
+	tclog_buf_free(&r->args);
+	tclog_buf_free(&r->err);
+}
