@@ -69,6 +69,8 @@ struct stats {
 	int status_code;
 };
 
+#define OPTIONS "jkoPuT:M:s:S:t:L:"
+
 static void
 usage(FILE *fp)
 {
@@ -709,11 +711,11 @@ main(int argc, char *argv[])
 	int ch, status;
 
 	tclog_start();
-	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+	if (tclog_help_requested(argc, argv, OPTIONS)) {
 		usage(stdout);
 		return tclog_close_output();
 	}
-	while ((ch = getopt(argc, argv, "jkoPuT:M:s:S:t:L:")) != -1) {
+	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
 		switch (ch) {
 		case 'j':
 			st.json = true;
@@ -749,9 +751,10 @@ main(int argc, char *argv[])
 			tools_file = optarg;
 			break;
 		case 'L':
-			if (tclog_parse_size(optarg, &limit) != 0)
-				return bad_usage("-L: not " TCLOG_SIZE_SYNTAX,
-				    optarg);
+			if (tclog_option_limit(optarg, &limit) != 0) {
+				usage(stderr);
+				return TCLOG_EXIT_FATAL;
+			}
 			break;
 		default:
 			usage(stderr);
