@@ -35,6 +35,10 @@ model(const uint8_t *data, size_t size, size_t limit, struct expect *out)
 	size_t n = 0, start = 0;
 	unsigned long line = 0;
 
+	/* A byte order mark at the start is no part of the first line (nor
+	 * the start of one, when the input ends inside it). */
+	if (memcmp(data, "\xef\xbb\xbf", size < 3 ? size : 3) == 0)
+		start = size < 3 ? size : 3;
 	while (start < size) {
 		const uint8_t *nl = memchr(data + start, '\n', size - start);
 		size_t end = nl ? (size_t)(nl - data) : size;
