@@ -150,7 +150,7 @@ tally_rows(const struct tally *t)
 	struct row *r = tclog_xmalloc((t->keys.n + 1) * sizeof *r);
 
 	for (size_t i = 0; i < t->keys.n; i++)
-		r[i] = (struct row){t->keys.names.data + t->keys.off[i],
+		r[i] = (struct row){tclog_keyset_key(&t->keys, i),
 		    t->keys.len[i], t->count[i]};
 	qsort(r, t->keys.n, sizeof *r, by_count);
 	return r;

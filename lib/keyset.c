@@ -24,9 +24,8 @@ hash(const char *s, size_t n)
 static bool
 same(const struct tclog_keyset *s, size_t i, const char *key, size_t len)
 {
-	/* len 0: names.data may still be NULL */
 	return s->len[i] == len && (len == 0 ||
-	    memcmp(s->names.data + s->off[i], key, len) == 0);
+	    memcmp(tclog_keyset_key(s, i), key, len) == 0);
 }
 
 /* Finds key's slot: the one holding it, or the empty one to fill. */
@@ -54,7 +53,15 @@ rehash(struct tclog_keyset *s)
 	}
 	memset(s->slot, 0, nslot * sizeof(*s->slot));
 	for (size_t i = 0; i < s->n; i++)
-		*find_slot(s, s->names.data + s->off[i], s->len[i]) = i + 1;
+		*find_slot(s, tclog_keyset_key(s, i), s->len[i]) = i + 1;
+}
+
+const char *
+tclog_keyset_key(const struct tclog_keyset *s, size_t i)
+{
+	/* names.data stays NULL while every key added is "" (and adding
+	 * an offset to NULL, even 0, is undefined) */
+	return s->names.data != NULL ? s->names.data + s->off[i] : "";
 }
 
 void

@@ -437,7 +437,8 @@ write_pair(struct tclog_writer *w, struct pref *p, size_t i,
 	size_t klen, vlen, user;
 	bool first = true;
 
-	ex.query.data = p->prompts.names.data + p->prompts.off[i];
+	/* borrowed, never written */
+	ex.query.data = (char *)tclog_keyset_key(&p->prompts, i);
 	ex.query.len = p->prompts.len[i];
 	tclog_writer_write(&p->base, &ex);
 	user = split(p, p->got.data, p->got.len);
