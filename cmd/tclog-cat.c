@@ -25,6 +25,7 @@ struct cat {
 	yajl_handle parser;	/* NULL between records after an error */
 	yajl_gen gen;		/* holds the record being read */
 	int depth;
+	size_t value_end;	/* offset in the line just past its last record */
 	struct tclog_keyset keys;	/* top-level keys of that record */
 	struct tclog_buf why;	/* why a callback stopped the parse */
 	unsigned long record_line;
@@ -274,6 +275,7 @@ on_end_map(void *ctx)
 	if (--c->depth > 0)
 		return 1;
 	/* A whole record: it waits for the end of its line. */
+	c->value_end = yajl_get_bytes_consumed(c->parser);
 	yajl_gen_get_buf(c->gen, &out, &len);
 	tclog_buf_add(&c->done, out, len);
 	tclog_buf_addc(&c->done, '\n');
@@ -410,6 +412,7 @@ parse_line(struct cat *c)
 	size_t len = c->in.len;
 	bool at_line_end = false;
 	yajl_status st;
+	size_t col;
 
 	if (c->skipping) {
 		if (text[0] != '{') {
@@ -435,6 +438,7 @@ parse_line(struct cat *c)
 	} else
 		c->record_bytes = len + 1;
 	c->why.len = 0;
+	c->value_end = 0;
 	st = yajl_parse(c->parser, (const unsigned char *)text, len);
 	/* The line end the reader took away still ends a token: without it
 	 * "12" LF "34" would read as 1234. */
@@ -446,7 +450,13 @@ parse_line(struct cat *c)
 	 * ends with (a number) is seen now, not on a later line. */
 	if (st == yajl_status_ok && c->depth == 0)
 		st = yajl_complete_parse(c->parser);
-	if (st == yajl_status_ok) {
+	if (st == yajl_status_ok && c->depth == 0 &&
+	    (col = tclog_json_trailing(text, len, c->value_end)) < len) {
+		c->text.len = 0;
+		tclog_buf_printf(&c->text, "invalid JSON at column %zu: "
+		    TCLOG_TRAILING_GARBAGE, col + 1);
+		bad_record(c, c->in.line, "%s", tclog_buf_str(&c->text));
+	} else if (st == yajl_status_ok) {
 		write_done(c);
 		if (c->depth == 0)
 			drop_record(c);
@@ -458,8 +468,7 @@ parse_line(struct cat *c)
 		c->skipping = c->skipping || (len == 1 && text[0] == '[');
 	}
 	else {
-		size_t col = yajl_get_bytes_consumed(c->parser);
-
+		col = yajl_get_bytes_consumed(c->parser);
 		c->text.len = 0;
 		if (!tclog_nul_tail(text, len, &c->text)) {
 			if (at_line_end)

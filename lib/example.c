@@ -20,6 +20,8 @@
 
 struct only_containers {
 	int depth;
+	void *yajl;		/* the parser, for offsets */
+	size_t end;		/* just past the last value */
 };
 
 static int
@@ -70,7 +72,10 @@ on_key(void *ctx, const unsigned char *s, size_t n)
 static int
 on_close(void *ctx)
 {
-	((struct only_containers *)ctx)->depth--;
+	struct only_containers *c = ctx;
+
+	if (--c->depth == 0)
+		c->end = yajl_get_bytes_consumed(c->yajl);
 	return 1;
 }
 
@@ -103,11 +108,12 @@ is_json_containers(const char *s, size_t n)
 	if (h == NULL)
 		errx(TCLOG_EXIT_FATAL, "out of memory");
 	yajl_config(h, yajl_allow_multiple_values, 1);
+	ctx.yajl = h;
 	st = yajl_parse(h, (const unsigned char *)s, n);
 	if (st == yajl_status_ok)
 		st = yajl_complete_parse(h);
 	yajl_free(h);
-	return st == yajl_status_ok;
+	return st == yajl_status_ok && tclog_json_trailing(s, n, ctx.end) == n;
 }
 
 /* True when s, trimmed, is one or more <tool_call>JSON</tool_call>

@@ -13,6 +13,8 @@
 
 #include "tclog.h"
 
+static const char *skip_value(const char *p, const char *end);
+
 void
 tclog_json_trim(const char **text, size_t *len)
 {
@@ -206,7 +208,20 @@ tclog_json_check(const char *text, size_t len, bool want_object,
 		tclog_buf_adds(err, "not a JSON object");
 		return -1;
 	}
+	if (tclog_json_trailing(text, len,
+	    (size_t)(skip_value(text + i, text + len) - text)) < len) {
+		tclog_buf_adds(err, TCLOG_TRAILING_GARBAGE);
+		return -1;
+	}
 	return 0;
+}
+
+size_t
+tclog_json_trailing(const char *text, size_t len, size_t end)
+{
+	while (end < len && tclog_json_is_space(text[end]))
+		end++;
+	return end;
 }
 
 /* Past the string whose opening quote is at p. */
@@ -247,7 +262,8 @@ skip_value(const char *p, const char *end)
 		default:
 			if (depth == 0) {	/* a bare scalar */
 				while (p < end && !tclog_json_is_space(*p) &&
-				    *p != ',' && *p != ']' && *p != '}')
+				    *p != ',' && *p != ']' && *p != '}' &&
+				    *p != '"')
 					p++;
 				return p;
 			}

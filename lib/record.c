@@ -83,8 +83,10 @@ on_end_map(void *ctx)
 {
 	struct tclog_record *rec = ctx;
 
-	if (--rec->depth == 0)
-		close_field(rec, value_end(rec->text, offset(rec) - 1, false));
+	if (--rec->depth == 0) {
+		rec->end = offset(rec);
+		close_field(rec, value_end(rec->text, rec->end - 1, false));
+	}
 	return 1;
 }
 
@@ -191,6 +193,7 @@ tclog_record_parse(struct tclog_record *rec, const char *text, size_t len,
 	rec->len = len;
 	rec->nfield = 0;
 	rec->depth = 0;
+	rec->end = 0;
 	rec->is_object = rec->dup = false;
 	rec->error = NULL;
 	rec->errbuf.len = 0;
@@ -218,6 +221,9 @@ tclog_record_parse(struct tclog_record *rec, const char *text, size_t len,
 			yajl_failure(rec, h, at_end, unterminated);
 	} else if (!rec->is_object) {
 		tclog_buf_adds(&rec->errbuf, "not a JSON object");
+	} else if ((bad = tclog_json_trailing(text, len, rec->end)) < len) {
+		tclog_buf_printf(&rec->errbuf, "invalid JSON at column %zu: "
+		    TCLOG_TRAILING_GARBAGE, bad + 1);
 	} else if ((bad = tclog_utf8_invalid(text, len)) < len) {
 		/* what yajl's looser check let through */
 		tclog_buf_printf(&rec->errbuf,
@@ -249,6 +255,40 @@ tclog_record_get(const struct tclog_record *rec, const char *key)
 		    memcmp(rec->field[i].key, key, len) == 0)
 			return &rec->field[i];
 	return NULL;
+}
+
+void
+tclog_record_set_rating(const struct tclog_record *rec, int rating,
+    struct tclog_buf *out)
+{
+	const char *text = rec->text;
+	const struct tclog_field *f;
+	char digit = (char)('0' + rating);
+	size_t at;
+
+	if ((f = tclog_record_get(rec, "rating")) != NULL) {
+		at = (size_t)(f->value - text);
+		tclog_buf_add(out, text, at);
+		tclog_buf_addc(out, digit);
+		at += f->value_len;
+		tclog_buf_add(out, text + at, rec->len - at);
+		return;
+	}
+	f = tclog_record_get(rec, "tools_enabled");
+	if (f != NULL && f != &rec->field[rec->nfield - 1])
+		at = (size_t)(f->value - text) + f->value_len;
+	else {
+		/* at the closing brace, past any blanks after it */
+		at = rec->len;
+		while (at > 0 && text[at - 1] != '}')
+			at--;
+		at--;
+	}
+	tclog_buf_add(out, text, at);
+	if (rec->nfield > 0)
+		tclog_buf_addc(out, ',');
+	tclog_buf_printf(out, "\"rating\":%c", digit);
+	tclog_buf_add(out, text + at, rec->len - at);
 }
 
 void

@@ -225,6 +225,17 @@ int tclog_json_integer(const char *value, size_t len, long long *n);
 int tclog_json_check(const char *text, size_t len, bool want_object,
     struct tclog_buf *err);
 
+/*
+ * yajl 2.1 ends a parse well when what follows a complete value is a
+ * string never closed ({}"x): its lexer waits for the rest of the
+ * string, and yajl_complete_parse does not look at what it waits for.
+ * So each parse checks what follows the value's end itself. The offset
+ * of the first byte at or past end that is not white space; len when
+ * there is none.
+ */
+size_t tclog_json_trailing(const char *text, size_t len, size_t end);
+#define TCLOG_TRAILING_GARBAGE "parse error: trailing garbage"
+
 /* Appends the message of yajl handle (a yajl_handle) for its failed
  * parse of text, without yajl's newline and full stop. */
 void tclog_yajl_message(void *handle, const char *text, size_t len,
@@ -316,6 +327,8 @@ void tclog_keyset_clear(struct tclog_keyset *s);
 bool tclog_keyset_add(struct tclog_keyset *s, const char *key, size_t len);
 /* The index of key (in the order keys were added), or SIZE_MAX. */
 size_t tclog_keyset_find(struct tclog_keyset *s, const char *key, size_t len);
+/* Key i (of length len[i]); never NULL, even when every key is "". */
+const char *tclog_keyset_key(const struct tclog_keyset *s, size_t i);
 void tclog_keyset_free(struct tclog_keyset *s);
 
 /* ---- lib/reader.c: the record reader ---- */
@@ -410,6 +423,7 @@ struct tclog_record {
 	struct tclog_buf errbuf;
 	void *yajl;
 	int depth;
+	size_t end;		/* just past the object */
 	bool is_object, dup;
 };
 
@@ -442,6 +456,12 @@ tclog_field_filled(const struct tclog_field *f)
 /* The field named key, or NULL. */
 const struct tclog_field *tclog_record_get(const struct tclog_record *rec,
     const char *key);
+/* Appends the record parsed last to out with its "rating" member set to
+ * rating (1-5), where the logger writes it: the value replaced, or a
+ * member added right after "tools_enabled" (before what tclog-upgrade
+ * adds after it), or last. Every other byte is kept. */
+void tclog_record_set_rating(const struct tclog_record *rec, int rating,
+    struct tclog_buf *out);
 void tclog_record_free(struct tclog_record *rec);
 
 /* The fields tclog-upgrade made up, from the raw value of an entry's
