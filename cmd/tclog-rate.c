@@ -561,44 +561,16 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* Writes record e of x with its "rating" member set where the logger
- * writes it: its value replaced, or a member added right after
- * "tools_enabled" (before the members tclog-upgrade adds after it), or
- * last. */
+/* Writes record e of x with its "rating" member set, every other byte
+ * as it was (tclog_record_set_rating). */
 static int
 write_rated(struct rate *r, struct index *x, struct entry *e, int out)
 {
-	const struct tclog_field *f;
-	const char *text;
-	char digit = (char)('0' + e->rated);
-	size_t at, end;
-
 	if (!read_entry(r, x, e))
 		return -1;
-	text = r->line.data;
-	if ((f = tclog_record_get(&r->rec, "rating")) != NULL) {
-		at = (size_t)(f->value - text);
-		end = at + f->value_len;
-		return write_all(out, text, at) || write_all(out, &digit, 1) ||
-		    write_all(out, text + end, e->len - end) ? -1 : 0;
-	}
 	r->msg.len = 0;
-	if ((f = tclog_record_get(&r->rec, "tools_enabled")) != NULL &&
-	    f != &r->rec.field[r->rec.nfield - 1]) {
-		at = (size_t)(f->value - text) + f->value_len;
-		tclog_buf_printf(&r->msg, ",\"rating\":%c", digit);
-		return write_all(out, text, at) || write_all(out, r->msg.data,
-		    r->msg.len) || write_all(out, text + at, e->len - at) ?
-		    -1 : 0;
-	}
-	at = e->len;
-	while (at > 0 && text[at - 1] != '}')
-		at--;
-	at--;			/* at the closing brace */
-	tclog_buf_printf(&r->msg, "%s\"rating\":%c", r->rec.nfield ? "," : "",
-	    digit);
-	return write_all(out, text, at) || write_all(out, r->msg.data,
-	    r->msg.len) || write_all(out, text + at, e->len - at) ? -1 : 0;
+	tclog_record_set_rating(&r->rec, e->rated, &r->msg);
+	return write_all(out, r->msg.data, r->msg.len);
 }
 
 static bool

@@ -8,7 +8,9 @@
  * for UTF-8 that yajl lets through); every field value
  * is one valid JSON value; tclog_record_get finds each field; every value
  * and every nested element equals itself (tclog_json_equal); a string
- * decoded, re-escaped and decoded again is unchanged.
+ * decoded, re-escaped and decoded again is unchanged; a record given a
+ * rating (tclog_record_set_rating, what tclog-rate writes) is a record
+ * with the same fields, in the same order, and that rating.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -64,6 +66,43 @@ walk(const char *v, size_t n, int depth)
 	tclog_buf_free(&err);
 }
 
+/* The record rec given rating is rec with "rating" set: its value
+ * replaced, or the member added after "tools_enabled" or last. */
+static void
+check_set_rating(const struct tclog_record *rec, int rating)
+{
+	const struct tclog_field *had = tclog_record_get(rec, "rating");
+	const struct tclog_field *te = tclog_record_get(rec, "tools_enabled");
+	struct tclog_record again;
+	struct tclog_buf out = { 0 };
+	size_t j = 0;
+
+	tclog_record_set_rating(rec, rating, &out);
+	tclog_record_init(&again);
+	CHECK(tclog_record_parse(&again, out.data, out.len, false) == 0);
+	CHECK(again.nfield == rec->nfield + (had == NULL));
+	for (size_t i = 0; i < again.nfield; i++) {
+		const struct tclog_field *f = &again.field[i], *g;
+
+		if (tclog_field_is(f, "rating")) {
+			CHECK(f->value_len == 1 && f->value[0] == '0' + rating);
+			if (had == NULL) {
+				/* where the logger writes it */
+				CHECK(te != NULL ? i == (size_t)(te -
+				    rec->field) + 1 : i == again.nfield - 1);
+				continue;
+			}
+		}
+		g = &rec->field[j++];
+		CHECK(f->key_len == g->key_len &&
+		    memcmp(f->key, g->key, f->key_len) == 0);
+		CHECK(g == had || (f->value_len == g->value_len &&
+		    memcmp(f->value, g->value, f->value_len) == 0));
+	}
+	tclog_record_free(&again);
+	tclog_buf_free(&out);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -98,6 +137,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    rec.field[i - 1].value,
 				    rec.field[i - 1].value_len);
 		}
+		check_set_rating(&rec, 1 + (int)(size % 5));
 	} else {
 		CHECK(rec.error != NULL && rec.error[0] != '\0');
 		CHECK(!valid || strncmp(rec.error, "duplicate key ", 14) == 0 ||
