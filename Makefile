@@ -143,7 +143,7 @@ check-valgrind:
 	@sh tests/deps-npm.sh $(BUILD)/npm
 	@$(MAKE) -s --no-print-directory all WERROR=$(WERROR)
 	@CC="$(CC)" TCLOG_NPM=$(abspath $(BUILD))/npm bash tests/run \
-		--mode "valgrind=$(BUILD)/bin:$(VALGRIND)"
+		-j $(CHECK_JOBS) --mode "valgrind=$(BUILD)/bin:$(VALGRIND)"
 
 test: check
 
