@@ -93,7 +93,7 @@ struct rule {
 	"(?![\\w-])"
 #define SUDO_S_DETECT "\\bsudo\\b[^\\n]*[ \\t](?:-[A-Za-z]*S|--stdin)"
 /* An option of htpasswd: a cost (-C 10), rounds (-r 5000), else flags. */
-#define HTPASSWD_OPT "[ \\t]+-(?:[Cr][ \\t]*[0-9]+|[A-Za-z]+)"
+#define HTPASSWD_OPT "[ \\t]+-(?:[Cr][ \\t]*[0-9]+|[A-Za-z0-9]+)"
 /* A word of a shell command: quoted or bare. */
 #define WORD "(?:'[^'\\n]*'|\"[^\"\\n]*\"|[^\\s'\"|;&<>-][^\\s|;&<>]*)"
 #define VALUE VALUE_QUOTED "([^\\s'\"`,;&|)]+))"
@@ -220,8 +220,8 @@ static const struct rule builtin[] = {
 	/* htpasswd -b FILE USER PASSWORD, -n (no file): -nb USER PASSWORD;
 	 * -b may stand among other flags (-bc, -Bb, -B -b -C 10). */
 	{ "htpasswd-password", "\\bhtpasswd(?=(?:" HTPASSWD_OPT ")*?[ \\t]+"
-	    "-[A-Za-z]*b)(?|(?:" HTPASSWD_OPT ")*?[ \\t]+-[A-Za-z]*n[A-Za-z]*"
-	    "(?:" HTPASSWD_OPT ")*[ \\t]+" WORD "[ \\t]+" VALUE "|"
+	    "-[A-Za-z0-9]*b)(?|(?:" HTPASSWD_OPT ")*?[ \\t]+-[A-Za-z0-9]*n"
+	    "[A-Za-z0-9]*(?:" HTPASSWD_OPT ")*[ \\t]+" WORD "[ \\t]+" VALUE "|"
 	    "(?:" HTPASSWD_OPT ")+[ \\t]+" WORD "[ \\t]+" WORD "[ \\t]+" VALUE ")",
 	    CHECK_VALUE, "\\bhtpasswd[ \\t]+-" },
 	/* .netrc: "machine HOST login USER password PASSWORD", on one line
