@@ -86,14 +86,16 @@ struct rule {
 /* A crypt(3) salt or hash character. */
 #define CRYPT "[./0-9A-Za-z]"
 /* sudo and its options before -S (--stdin): -u USER, -p PROMPT and the
- * others that take a value, flags (sudo -S -k, sudo -kS). */
-#define SUDO_S "\\bsudo(?:[ \\t]+-[A-Za-z]*[CDghprtTuU](?:[ \\t]+|=)?" \
+ * others that take a value, flags (sudo -S -k, sudo -kS). Each option
+ * is an atomic group, read one way only: else "-tt -tt ..." could be
+ * split in 2^n ways before a failure, past PCRE2's match limit. */
+#define SUDO_S "\\bsudo(?>[ \\t]+-[A-Za-z]*[CDghprtTuU](?:[ \\t]+|=)?" \
 	"(?:'[^'\\n]*'|\"[^\"\\n]*\"|[^\\s'\"-]\\S*)|[ \\t]+-[A-Za-z]+|" \
 	"[ \\t]+--[a-z-]+(?:=\\S*)?)*?[ \\t]+(?:-[A-Za-z]*S[A-Za-z]*|--stdin)" \
 	"(?![\\w-])"
 #define SUDO_S_DETECT "\\bsudo\\b[^\\n]*[ \\t](?:-[A-Za-z]*S|--stdin)"
 /* An option of htpasswd: a cost (-C 10), rounds (-r 5000), else flags. */
-#define HTPASSWD_OPT "[ \\t]+-(?:[Cr][ \\t]*[0-9]+|[A-Za-z0-9]+)"
+#define HTPASSWD_OPT "(?>[ \\t]+-(?:[Cr][ \\t]*[0-9]+|[A-Za-z0-9]+))"
 /* A word of a shell command: quoted or bare. */
 #define WORD "(?:'[^'\\n]*'|\"[^\"\\n]*\"|[^\\s'\"|;&<>-][^\\s|;&<>]*)"
 #define VALUE VALUE_QUOTED "([^\\s'\"`,;&|)]+))"
@@ -207,7 +209,7 @@ static const struct rule builtin[] = {
 	    "\\bredis-cli\\b[^\\n]*[ \\t](?:-a|--pass)" },
 	/* A password fed to sudo -S: echo PW | sudo -S, printf '%s\\n' PW |
 	 * sudo -S, printf 'PW\\n' | sudo -S, sudo -S ... <<< PW. */
-	{ "sudo-password", "\\b(?|echo(?:[ \\t]+-[neE]+)*[ \\t]+" VALUE "|"
+	{ "sudo-password", "\\b(?|echo(?>[ \\t]+-[neE]+)*[ \\t]+" VALUE "|"
 	    "printf[ \\t]+(?|(?:'%s(?:\\\\n)?'|\"%s(?:\\\\n)?\")[ \\t]+" VALUE "|"
 	    "'([^'%\\\\\\n]+)(?:\\\\n)?'|\"([^\"%\\\\\\n]+)(?:\\\\n)?\"))"
 	    "[ \\t]*\\|[ \\t]*" SUDO_S, CHECK_VALUE,
