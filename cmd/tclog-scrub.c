@@ -136,8 +136,9 @@ static const struct rule builtin[] = {
 	{ "slack-webhook", "\\bhooks\\.slack\\.com/(?:services|workflows|triggers)"
 	    "/([A-Za-z0-9+/]{20,})", CHECK_NONE, "\\bhooks\\.slack\\.com/" },
 	/* Discord: a webhook's token (the id before it stays); a bot token,
-	 * the user id in base64, a time, an HMAC, joined by dots (the shape
-	 * of Discord's documentation; gitleaks has no rule for either). */
+	 * the bot's user id in base64, a time and an HMAC joined by dots,
+	 * its id checked by CHECK_DISCORD (gitleaks b58d3f1 has neither
+	 * shape, only tokens after the word discord). */
 	{ "discord-webhook", "\\bdiscord(?:app)?\\.com/api(?:/v[0-9]+)?"
 	    "/webhooks/[0-9]{17,20}/([\\w-]{60,})", CHECK_NONE,
 	    "\\bdiscord(?:app)?\\.com/api/(?:v[0-9]+/)?webhooks/[0-9]" },
@@ -208,15 +209,15 @@ static const struct rule builtin[] = {
 	    "(?:[ \\t]+|=)?" VALUE_OPT, CHECK_VALUE,
 	    "\\bredis-cli\\b[^\\n]*[ \\t](?:-a|--pass)" },
 	/* A password fed to sudo -S: echo PW | sudo -S, printf '%s\\n' PW |
-	 * sudo -S, printf 'PW\\n' | sudo -S, sudo -S ... <<< PW. */
+	 * sudo -S, printf 'PW\\n' | sudo -S, sudo -S ... <<< PW. The detect
+	 * expression leaves out the pipe: Vectorscan 5.4.9 misses
+	 * (?:echo|printf)[^\\n]*\\|[ \\t]*sudo in "printf 'x...x' | sudo"
+	 * once the word is 15 bytes long, AVX-512 or not. */
 	{ "sudo-password", "\\b(?|echo(?>[ \\t]+-[neE]+)*[ \\t]+" VALUE "|"
 	    "printf[ \\t]+(?|(?:'%s(?:\\\\n)?'|\"%s(?:\\\\n)?\")[ \\t]+" VALUE "|"
 	    "'([^'%\\\\\\n]+)(?:\\\\n)?'|\"([^\"%\\\\\\n]+)(?:\\\\n)?\"))"
 	    "[ \\t]*\\|[ \\t]*" SUDO_S, CHECK_VALUE,
 	    "\\b(?:echo|printf)\\b[^\\n]*" SUDO_S_DETECT },
-	/* (Not "...[^\\n]*\\|[ \\t]*sudo": Vectorscan 5.4.9 misses
-	 * (?:echo|printf)[^\\n]*\\|[ \\t]*sudo in "printf 'x...x' | sudo"
-	 * once the word is 15 bytes long, AVX-512 or not.) */
 	{ "sudo-password", SUDO_S "(?:[^\\n|;&]|(?<=>)&)*?<<<[ \\t]*" VALUE,
 	    CHECK_VALUE, SUDO_S_DETECT "[^\\n]*<<<" },
 	/* htpasswd -b FILE USER PASSWORD, -n (no file): -nb USER PASSWORD;
