@@ -299,8 +299,8 @@ static const char *const probe[] = {
 	"sshpass -p Hunter2 ssh host",
 	"docker login -u bob -p Hunter2 r.example.org",
 	"redis-cli -a Hunter2 ping",
-	"echo 'Hunter2' | sudo -S apt update",
-	"sudo -S apt update <<< Hunter2",
+	"echo 'correct-horse-battery' | sudo -S apt update",	/* > 14 */
+	"sudo -S apt update <<< correct-horse-battery",
 	"htpasswd -bc .htpasswd bob Hunter2",
 	"machine api.example.org login bob password Hunter2",
 	"psql --password=Hunter2",
