@@ -51,7 +51,9 @@ enum check {
 	CHECK_NONE,
 	CHECK_VALUE,	/* no reference, placeholder or path */
 	CHECK_KEYWORD,	/* CHECK_VALUE, and not only digits or a stopword */
-	CHECK_EMAIL	/* not git@host: nor an image name@2x.png */
+	CHECK_EMAIL,	/* not git@host: nor an image name@2x.png */
+	CHECK_DISCORD,	/* the first part is a user id in base64 */
+	CHECK_RANDOM	/* many different characters: no SK000... */
 };
 
 /* A rule: its kind (the placeholder's name), its expression (PCRE
@@ -78,6 +80,24 @@ struct rule {
  * either way (a branch reset); check_ok sees which by the byte before. */
 #define VALUE_QUOTED "(?|\"([^\"\\n]*)\"(?=[\\s,;:.)}\\]]|\\z)|" \
 	"'([^'\\n]*)'(?=[\\s,;:.)}\\]]|\\z)|"
+/* The first 4 characters of a Discord user id (17 to 20 digits) in
+ * base64: every byte is an ASCII digit, 0x30 to 0x39. */
+#define DISCORD_ID "[MNO][DTjz][AEIMQUYcgk][w-z0-5]"
+/* A crypt(3) salt or hash character. */
+#define CRYPT "[./0-9A-Za-z]"
+/* sudo and its options before -S (--stdin): -u USER, -p PROMPT and the
+ * others that take a value, flags (sudo -S -k, sudo -kS). Each option
+ * is an atomic group, read one way only: else "-tt -tt ..." could be
+ * split in 2^n ways before a failure, past PCRE2's match limit. */
+#define SUDO_S "\\bsudo(?>[ \\t]+-[A-Za-z]*[CDghprtTuU](?:[ \\t]+|=)?" \
+	"(?:'[^'\\n]*'|\"[^\"\\n]*\"|[^\\s'\"-]\\S*)|[ \\t]+-[A-Za-z]+|" \
+	"[ \\t]+--[a-z-]+(?:=\\S*)?)*?[ \\t]+(?:-[A-Za-z]*S[A-Za-z]*|--stdin)" \
+	"(?![\\w-])"
+#define SUDO_S_DETECT "\\bsudo\\b[^\\n]*[ \\t](?:-[A-Za-z]*S|--stdin)"
+/* An option of htpasswd: a cost (-C 10), rounds (-r 5000), else flags. */
+#define HTPASSWD_OPT "(?>[ \\t]+-(?:[Cr][ \\t]*[0-9]+|[A-Za-z0-9]+))"
+/* A word of a shell command: quoted or bare. */
+#define WORD "(?:'[^'\\n]*'|\"[^\"\\n]*\"|[^\\s'\"|;&<>-][^\\s|;&<>]*)"
 #define VALUE VALUE_QUOTED "([^\\s'\"`,;&|)]+))"
 #define VALUE_OPT VALUE_QUOTED "([^\\s'\"-][^\\s'\"]*))"
 static const struct rule builtin[] = {
@@ -104,10 +124,32 @@ static const struct rule builtin[] = {
 	    "\\b(?:gh[pousr]_|github_pat_)" },
 	{ "gitlab-token", "\\bglpat-[\\w-]{20,}", CHECK_NONE,
 	    "\\bglpat-" },
+	/* Slack's configuration tokens (gitleaks' slack-config-access-token
+	 * and slack-config-refresh-token: 163 and 146 characters after the
+	 * prefix); shorter ones are documentation placeholders
+	 * (xoxe.xoxp-1-RANDOMSTRINGHERE). */
+	{ "slack-config-token", "\\bxoxe(?:\\.xox[bp]-[0-9]-[A-Za-z0-9]{163,}|"
+	    "-[0-9]-[A-Za-z0-9]{146,})", CHECK_NONE,
+	    "\\bxoxe(?:\\.xox[bp])?-[0-9]-[A-Za-z0-9]" },
 	{ "slack-token", "\\bxox[abprs]-[0-9A-Za-z-]{10,}", CHECK_NONE,
 	    "\\bxox[abprs]-" },
 	{ "slack-webhook", "\\bhooks\\.slack\\.com/(?:services|workflows|triggers)"
 	    "/([A-Za-z0-9+/]{20,})", CHECK_NONE, "\\bhooks\\.slack\\.com/" },
+	/* Discord: a webhook's token (the id before it stays); a bot token,
+	 * the bot's user id in base64, a time and an HMAC joined by dots,
+	 * its id checked by CHECK_DISCORD (gitleaks b58d3f1 has neither
+	 * shape, only tokens after the word discord). */
+	{ "discord-webhook", "\\bdiscord(?:app)?\\.com/api(?:/v[0-9]+)?"
+	    "/webhooks/[0-9]{17,20}/([\\w-]{60,})", CHECK_NONE,
+	    "\\bdiscord(?:app)?\\.com/api/(?:v[0-9]+/)?webhooks/[0-9]" },
+	{ "discord-token", "(?<![\\w.-])" DISCORD_ID "[\\w-]{19,23}\\."
+	    "[\\w-]{6}\\.[\\w-]{27,38}(?![\\w.-])", CHECK_DISCORD,
+	    DISCORD_ID "[\\w-]*\\.[\\w-]+\\.[\\w-]" },
+	/* Twilio's API key sid (gitleaks' twilio-api-key), as a whole word:
+	 * gitleaks takes it inside longer text and counts on its entropy
+	 * check, which CHECK_RANDOM stands for. */
+	{ "twilio-key", "\\bSK[0-9a-fA-F]{32}\\b", CHECK_RANDOM,
+	    "\\bSK[0-9a-fA-F]" },
 	{ "stripe-key", "\\b[rs]k_(?:live|prod)_[0-9A-Za-z]{10,}",
 	    CHECK_NONE,
 	    "\\b[rs]k_(?:live|prod)_" },
@@ -130,6 +172,18 @@ static const struct rule builtin[] = {
 	    "\\bSG\\.[\\w-]" },
 	{ "jwt", "\\beyJ[\\w-]{10,}\\.eyJ[\\w-]{10,}\\.[\\w-]*", CHECK_NONE,
 	    "\\beyJ[\\w-]+\\.eyJ" },
+	/* crypt(3) hashes, as in /etc/shadow and htpasswd files: MD5
+	 * ($1$, Apache's $apr1$), SHA-256 and SHA-512 ($5$, $6$, with
+	 * rounds=), yescrypt ($y$), bcrypt ($2b$ and its kin); htpasswd's
+	 * {SHA}. Each to its exact length: $1$2 in awk is no hash. */
+	{ "password-hash", "(?<![\\w$])(?:\\$(?:(?:1|apr1)\\$" CRYPT "{1,8}\\$"
+	    CRYPT "{22}|5\\$(?:rounds=[0-9]+\\$)?" CRYPT "{1,16}\\$" CRYPT "{43}|"
+	    "6\\$(?:rounds=[0-9]+\\$)?" CRYPT "{1,16}\\$" CRYPT "{86}|"
+	    "y\\$" CRYPT "+\\$" CRYPT "+\\$" CRYPT "{43}|"
+	    "2[abxy]\\$[0-9]{2}\\$" CRYPT "{53})|\\{SHA\\}[A-Za-z0-9+/]{27}=)"
+	    "(?![./0-9A-Za-z+=])", CHECK_NONE,
+	    "\\$(?:(?:1|apr1|5|6)\\$[./0-9A-Za-z=]+\\$|y\\$[./0-9A-Za-z]+\\$|"
+	    "2[abxy]\\$[0-9][0-9]\\$)|\\{SHA\\}" },
 	{ "url-password", "\\b[A-Za-z][A-Za-z0-9+.-]{1,20}://"
 	    "[^\\s:@/\"'<>]{1,100}:([^\\s@/\"'<>]{1,200})@", CHECK_VALUE,
 	    "://[^\\s:@/\"'<>]+:[^\\s@/\"'<>]+@" },
@@ -154,6 +208,25 @@ static const struct rule builtin[] = {
 	{ "redis-password", "\\bredis-cli\\b[^\\n]*?[ \\t](?:-a|--pass)"
 	    "(?:[ \\t]+|=)?" VALUE_OPT, CHECK_VALUE,
 	    "\\bredis-cli\\b[^\\n]*[ \\t](?:-a|--pass)" },
+	/* A password fed to sudo -S: echo PW | sudo -S, printf '%s\\n' PW |
+	 * sudo -S, printf 'PW\\n' | sudo -S, sudo -S ... <<< PW. The detect
+	 * expression leaves out the pipe: Vectorscan 5.4.9 misses
+	 * (?:echo|printf)[^\\n]*\\|[ \\t]*sudo in "printf 'x...x' | sudo"
+	 * once the word is 15 bytes long, AVX-512 or not. */
+	{ "sudo-password", "\\b(?|echo(?>[ \\t]+-[neE]+)*[ \\t]+" VALUE "|"
+	    "printf[ \\t]+(?|(?:'%s(?:\\\\n)?'|\"%s(?:\\\\n)?\")[ \\t]+" VALUE "|"
+	    "'([^'%\\\\\\n]+)(?:\\\\n)?'|\"([^\"%\\\\\\n]+)(?:\\\\n)?\"))"
+	    "[ \\t]*\\|[ \\t]*" SUDO_S, CHECK_VALUE,
+	    "\\b(?:echo|printf)\\b[^\\n]*" SUDO_S_DETECT },
+	{ "sudo-password", SUDO_S "(?:[^\\n|;&]|(?<=>)&)*?<<<[ \\t]*" VALUE,
+	    CHECK_VALUE, SUDO_S_DETECT "[^\\n]*<<<" },
+	/* htpasswd -b FILE USER PASSWORD, -n (no file): -nb USER PASSWORD;
+	 * -b may stand among other flags (-bc, -Bb, -B -b -C 10). */
+	{ "htpasswd-password", "\\bhtpasswd(?=(?:" HTPASSWD_OPT ")*?[ \\t]+"
+	    "-[A-Za-z0-9]*b)(?|(?:" HTPASSWD_OPT ")*?[ \\t]+-[A-Za-z0-9]*n"
+	    "[A-Za-z0-9]*(?:" HTPASSWD_OPT ")*[ \\t]+" WORD "[ \\t]+" VALUE "|"
+	    "(?:" HTPASSWD_OPT ")+[ \\t]+" WORD "[ \\t]+" WORD "[ \\t]+" VALUE ")",
+	    CHECK_VALUE, "\\bhtpasswd[ \\t]+-" },
 	/* .netrc: "machine HOST login USER password PASSWORD", on one line
 	 * or several. */
 	{ "netrc-password", "\\b(?:machine|login)[ \\t]+\\S+\\s+"
@@ -195,8 +268,16 @@ static const char *const probe[] = {
 	"aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
 	"ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij",
 	"glpat-ABCDEFGHIJKLMNOPQRST",
+	"xoxe-1-"
+	    "nQvWys81vp7hB1dx8PpD5KHXe3PYiGkPAuNaRL63xYKwzEInncIIA3AN"
+	    "xN9K3KSU9Mi4roNL89sM995YTBXaK7JQEVT0mlAmrtVETW0TesULeetL"
+	    "DQ8B8vW2ZBjyaXYl1AcCtLn99MHwP708dW",
 	"xoxb-1234567890-ABCDEFGHIJKL",
 	"https://hooks.slack.com/services/T0000/B0000/ABCDEFGHIJKLMNOPQRSTUVWX",
+	"https://discord.com/api/webhooks/123456789012345678/"
+	    "gpj7ktsjs0sW5uqSVZu9kK1V1miDZU4XcXF8cVGROoX9YE17swJaevAszj0OvEmMlrlt",
+	"MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.Q10v7SUw9ZRLsAwNpSpw23c-l9wxUhm-g1Con_",
+	"SK94f03e7914c0f87f17f8499ff30499a9",
 	"sk_live_ABCDEFGHIJKLMNOP",
 	"sk-ant-api03-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
 	"sk-proj-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
@@ -207,6 +288,9 @@ static const char *const probe[] = {
 	"npm_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij",
 	"SG.ABCDEFGHIJKLMNOPQRSTUV.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq",
 	"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmN",
+	"root:$6$Ab3dEf9h$"
+	    "tg7NvlE3LaruSrjLnonWKTn9UGKzEesg61SHE/qaQQ0NV3vTH1"
+	    "lS6V6.o9jl8zSOwW/rXL.iuItEnuj.hlrWB8:19000:0:99999:7:::",
 	"https://bob:Pa55word@git.example.org/r.git",
 	"Authorization: Bearer abcDEF123456ghiJKL",
 	"PRIVATE-TOKEN: abcDEF123456ghi",
@@ -215,6 +299,9 @@ static const char *const probe[] = {
 	"sshpass -p Hunter2 ssh host",
 	"docker login -u bob -p Hunter2 r.example.org",
 	"redis-cli -a Hunter2 ping",
+	"echo 'correct-horse-battery' | sudo -S apt update",	/* > 14 */
+	"sudo -S apt update <<< correct-horse-battery",
+	"htpasswd -bc .htpasswd bob Hunter2",
 	"machine api.example.org login bob password Hunter2",
 	"psql --password=Hunter2",
 	"define('DB_PASSWORD', 'Hunter2');",
@@ -223,6 +310,12 @@ static const char *const probe[] = {
 };
 #undef VALUE
 #undef VALUE_OPT
+#undef DISCORD_ID
+#undef CRYPT
+#undef SUDO_S
+#undef SUDO_S_DETECT
+#undef HTPASSWD_OPT
+#undef WORD
 #undef VALUE_QUOTED
 #undef NL
 #undef B64
@@ -952,6 +1045,50 @@ email_ok(const char *s, size_t n)
 	return true;
 }
 
+/* A Discord bot token: its first part, up to the dot, is the bot's user
+ * id (a snowflake, 17 to 20 digits, no leading 0) in base64. */
+static bool
+discord_ok(const char *s, size_t n)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789";
+	const char *dot = memchr(s, '.', n), *p;
+	unsigned long bits = 0;
+	size_t nbits = 0, digits = 0;
+
+	for (size_t i = 0; dot != NULL && i < (size_t)(dot - s); i++) {
+		if ((p = memchr(b64, s[i], sizeof(b64) - 1)) == NULL)
+			return false;
+		bits = bits << 6 | (unsigned long)(p - b64);
+		if ((nbits += 6) >= 8) {
+			unsigned char c = (unsigned char)(bits >>
+			    (nbits -= 8));
+
+			if (c < '0' || c > '9' || (digits == 0 && c == '0'))
+				return false;
+			digits++;
+			bits &= (1UL << nbits) - 1;
+		}
+	}
+	return digits >= 17 && digits <= 20;
+}
+
+/* At least 10 different bytes: a key, not a placeholder such as
+ * SK00000000000000000000000000000000 or SKabcabcabc... */
+static bool
+random_ok(const char *s, size_t n)
+{
+	bool seen[256] = { false };
+	size_t distinct = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!seen[(unsigned char)s[i]]) {
+			seen[(unsigned char)s[i]] = true;
+			distinct++;
+		}
+	return distinct >= 10;
+}
+
 static bool
 check_ok(enum check check, const char *text, size_t n, size_t start,
     size_t end)
@@ -963,6 +1100,10 @@ check_ok(enum check check, const char *text, size_t n, size_t start,
 		return keyword_ok(text, n, start, end);
 	case CHECK_EMAIL:
 		return email_ok(text + start, end - start);
+	case CHECK_DISCORD:
+		return discord_ok(text + start, end - start);
+	case CHECK_RANDOM:
+		return random_ok(text + start, end - start);
 	default:
 		return true;
 	}
