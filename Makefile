@@ -118,8 +118,8 @@ demo: deps-demo
 # make check: the suite as built and built with AddressSanitizer and
 # UndefinedBehaviorSanitizer, the two modes side by side (CHECK_JOBS of
 # them at once; one per core). make check-valgrind: the suite under
-# valgrind memcheck, slow (about 24 minutes on two cores); CI runs
-# both. Warnings are errors in both.
+# valgrind memcheck, slow (about 13 minutes, CHECK_JOBS workers sharing
+# its tests); CI runs both. Warnings are errors in both.
 # Memory still reachable when a fatal error exits (err() deep in a write)
 # is no leak; what main forgot to free is lost once main returns.
 VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
