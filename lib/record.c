@@ -235,13 +235,8 @@ tclog_record_parse(struct tclog_record *rec, const char *text, size_t len,
 		rec->error = tclog_buf_str(&rec->errbuf);
 		return -1;
 	}
-	if (rec->nfield > 0) {
-		/* tclog_buf_str: names.data is NULL when every key is "" */
-		const char *names = tclog_buf_str(&rec->keys.names);
-
-		for (size_t i = 0; i < rec->nfield; i++)
-			rec->field[i].key = names + rec->keys.off[i];
-	}
+	for (size_t i = 0; i < rec->nfield; i++)
+		rec->field[i].key = tclog_keyset_key(&rec->keys, i);
 	return 0;
 }
 
@@ -277,13 +272,8 @@ tclog_record_set_rating(const struct tclog_record *rec, int rating,
 	f = tclog_record_get(rec, "tools_enabled");
 	if (f != NULL && f != &rec->field[rec->nfield - 1])
 		at = (size_t)(f->value - text) + f->value_len;
-	else {
-		/* at the closing brace, past any blanks after it */
-		at = rec->len;
-		while (at > 0 && text[at - 1] != '}')
-			at--;
-		at--;
-	}
+	else
+		at = rec->end - 1;	/* the closing brace */
 	tclog_buf_add(out, text, at);
 	if (rec->nfield > 0)
 		tclog_buf_addc(out, ',');
