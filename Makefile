@@ -116,8 +116,8 @@ demo: deps-demo
 	@sh examples/demo.sh $(BUILD)/bin
 
 # make check: the suite as built and built with AddressSanitizer and
-# UndefinedBehaviorSanitizer, the two modes side by side (CHECK_JOBS of
-# them at once; one per core). make check-valgrind: the suite under
+# UndefinedBehaviorSanitizer, on CHECK_JOBS workers (one a core) that
+# share the tests of both modes. make check-valgrind: the suite under
 # valgrind memcheck, slow (about 13 minutes, CHECK_JOBS workers sharing
 # its tests); CI runs both. Warnings are errors in both.
 # Memory still reachable when a fatal error exits (err() deep in a write)
@@ -168,7 +168,8 @@ bench: deps-bench
 	@bash bench/run $(BUILD)
 
 # fuzz/: libFuzzer harnesses (clang), each run for FUZZ_SECONDS; all of
-# them, or those FUZZ_HARNESSES names (reader record cmd-tclog-cat ...).
+# them, or those FUZZ_HARNESSES names (reader record cmd-tclog-cat ...),
+# FUZZ_JOBS at a time (the environment's; default one a core).
 FUZZ_SECONDS ?= 60
 FUZZ_HARNESSES ?=
 FUZZ_CC ?= clang
