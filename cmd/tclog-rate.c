@@ -825,7 +825,8 @@ check_replaceable(struct rate *r)
 	 * still one its owner does not want changed */
 	if (access(r->path, W_OK) != 0 || (r->idx.st.st_mode & 0222) == 0)
 		errx(TCLOG_EXIT_FATAL, "%s: not writable: nothing rated, the "
-		    "file is left as it is", r->name);
+		    "file is left as it is (chmod u+w makes it writable)",
+		    r->name);
 	if ((copy = strdup(r->path)) == NULL)
 		err(TCLOG_EXIT_FATAL, "out of memory");
 	r->dir = strdup(dirname(copy));

@@ -61,7 +61,7 @@ usage(FILE *fp)
 	    "[file ...]\n");
 	if (fp == stdout)
 		fprintf(fp,
-		    "  -c       write only how many records would change\n"
+		    "  -c       write only how many records would be upgraded\n"
 		    "  -L size  longest record accepted (k, M, G; default 64M)\n"
 		    "  -q file  add user_query rules: WORD<TAB>QUERY lines\n");
 }

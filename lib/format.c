@@ -85,7 +85,8 @@ tclog_prompt_tools(struct tclog_prompt *p, const char *path, size_t limit)
 	if (tclog_read_text(path, &p->tools, limit) != 0)
 		return -1;
 	if (tclog_json_check(p->tools.data, p->tools.len, false, &err) != 0) {
-		warnx("%s: invalid JSON: %s", file, tclog_buf_str(&err));
+		warnx("%s: invalid JSON: %s (-t takes a JSON array of tools)",
+		    file, tclog_buf_str(&err));
 		goto done;
 	}
 	tool = p->tools.data;

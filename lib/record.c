@@ -166,10 +166,21 @@ static void
 yajl_failure(struct tclog_record *rec, yajl_handle h, bool at_end,
     bool unterminated)
 {
+	const char *t = rec->text;
+	size_t n = rec->len;
+
 	rec->errbuf.len = 0;
 	if (at_end && unterminated) {
 		/* A writer cut short: say so, as tclog-cat does. */
 		tclog_buf_adds(&rec->errbuf, "truncated record at end of input");
+		return;
+	}
+	tclog_json_trim(&t, &n);
+	if (at_end && n == 1 && t[0] == '{') {
+		/* the first line of a pretty-printed record: say the cure
+		 * once, rather than leave it to the next lines' errors */
+		tclog_buf_adds(&rec->errbuf, "a record spread over lines "
+		    "(pretty-printed?): tclog-cat writes each on one line");
 		return;
 	}
 	if (at_end)

@@ -452,7 +452,7 @@ tclog_field_filled(const struct tclog_field *f)
 /* Why a record that is a JSON array is refused: the likely cause is a
  * log turned into one array (jq -s), and the message says the cure. */
 #define TCLOG_ARRAY_NOT_RECORD "a JSON array, not an object: a log holds " \
-	"one object per line (jq -c '.[]' writes an array so)"
+	"one object per line (jq -c '.[]' FILE writes an array as lines)"
 /* The field named key, or NULL. */
 const struct tclog_field *tclog_record_get(const struct tclog_record *rec,
     const char *key);

@@ -671,14 +671,19 @@ tclog_tokenizer_load(const char *path, struct tclog_buf *err)
 
 	if (read_all(path, &text, err) < 0)
 		goto out;
-	if (tclog_json_check(text.data, text.len, true, &scratch) != 0) {
-		tclog_buf_printf(err, "not a JSON object: %s",
-		    tclog_buf_str(&scratch));
+	if (tclog_json_check(text.data, text.len, false, &scratch) != 0) {
+		tclog_buf_printf(err, "invalid JSON: %s (-T takes a "
+		    "tokenizer.json)", tclog_buf_str(&scratch));
 		goto out;
 	}
 	root = text.data;
 	root_len = text.len;
 	tclog_json_trim(&root, &root_len);
+	if (tclog_json_type(root, root_len) != TCLOG_JSON_OBJECT) {
+		tclog_buf_adds(err, "not a JSON object (-T takes a "
+		    "tokenizer.json)");
+		goto out;
+	}
 	tclog_json_iter_init(&it, root, root_len);
 	while (tclog_json_next_member(&it, &k, &klen, &v, &vlen)) {
 		if (tclog_json_key_is(k, klen, "model"))
