@@ -1531,6 +1531,13 @@ scrub_record(struct scrub *s)
 		tclog_status_raise(&s->status, TCLOG_EXIT_BAD);
 		return;
 	}
+	/* bad in every command (tclog(7)), so not copied as an entry */
+	if (tclog_record_rating(&s->rec, &s->err) == TCLOG_RATING_BAD) {
+		tclog_diag(s->in.name, s->in.line, "%s",
+		    tclog_buf_str(&s->err));
+		tclog_status_raise(&s->status, TCLOG_EXIT_BAD);
+		return;
+	}
 	tclog_json_trim(&text, &n);
 	s->path.len = 0;
 	s->fail.len = 0;
