@@ -28,8 +28,8 @@ struct instant {
 	long nsec;
 };
 
-/* What a record's rating says, or that it is bad. */
-enum { RATING_BAD = -1, RATING_NONE = 0 };
+/* A record's rating when it has none (tclog_record_rating). */
+enum { RATING_NONE = 0 };
 
 /* Three-way switches: any record, only those with the property, or
  * only those without it. */
@@ -314,37 +314,17 @@ is_nonempty_string(const struct tclog_field *f)
 	return f != NULL && f->value_len > 2 && f->value[0] == '"';
 }
 
-/* 1 to 5, RATING_NONE (absent, null or 0) or RATING_BAD. */
-static int
-rating_of(const struct tclog_field *f)
-{
-	long long n;
-
-	if (f == NULL || tclog_json_type(f->value, f->value_len) ==
-	    TCLOG_JSON_NULL)
-		return RATING_NONE;
-	if (tclog_json_integer(f->value, f->value_len, &n) != 0 || n < 0 ||
-	    n > 5)
-		return RATING_BAD;
-	return (int)n;
-}
-
-/* A bad value shown in a diagnostic: long ones are cut short, at a
- * UTF-8 character boundary. */
+/* A bad value shown in a diagnostic, cut short as every command cuts
+ * it (tclog_json_excerpt). */
 static void
 diag_value(struct filter *fl, const char *what, const struct tclog_field *f,
     const char *why)
 {
-	size_t n = f->value_len, shown = n;
-
-	if (shown > 40) {
-		shown = 40;
-		while (shown > 0 && ((unsigned char)f->value[shown] & 0xc0) ==
-		    0x80)
-			shown--;
-	}
-	tclog_diag(fl->in.name, fl->in.line, "%s %.*s%s %s", what, (int)shown,
-	    f->value, shown < n ? "..." : "", why);
+	fl->decoded.len = 0;
+	tclog_buf_printf(&fl->decoded, "%s ", what);
+	tclog_json_excerpt(&fl->decoded, f->value, f->value_len);
+	tclog_diag(fl->in.name, fl->in.line, "%s %s",
+	    tclog_buf_str(&fl->decoded), why);
 }
 
 /* The record's time for -a and -b; false after a diagnostic. */
@@ -522,9 +502,10 @@ filter_record(struct filter *fl)
 		return;
 	}
 	find_fields(&fl->rec, &fs);
-	if ((rating = rating_of(fs.rating)) == RATING_BAD) {
-		diag_value(fl, "rating", fs.rating,
-		    "is not an integer from 0 to 5");
+	if ((rating = tclog_field_rating(fs.rating, &fl->decoded)) ==
+	    TCLOG_RATING_BAD) {
+		tclog_diag(fl->in.name, fl->in.line, "%s",
+		    tclog_buf_str(&fl->decoded));
 		tclog_status_raise(&fl->exit_status, TCLOG_EXIT_BAD);
 		return;
 	}

@@ -333,23 +333,6 @@ record_key(struct rate *r, unsigned long long key[2])
 	tclog_digest(r->key.data, r->key.len, key);
 }
 
-/* The rating of a parsed record: 0 when it has none, -1 when it is not
- * an integer from 1 to 5. */
-static int
-record_rating(struct rate *r)
-{
-	const struct tclog_field *f = tclog_record_get(&r->rec, "rating");
-	long long n;
-
-	if (f == NULL || tclog_json_type(f->value, f->value_len) ==
-	    TCLOG_JSON_NULL)
-		return 0;
-	if (tclog_json_integer(f->value, f->value_len, &n) != 0 || n < 1 ||
-	    n > 5)
-		return -1;
-	return (int)n;
-}
-
 /* Indexes the log open on fd; with quiet, bad records are counted but
  * not diagnosed. Returns the number of bad records, -1 on a read error. */
 static long
@@ -382,11 +365,12 @@ index_file(struct rate *r, struct index *x, int fd, bool quiet)
 		}
 		if (tclog_record_parse(&r->rec, in.text, in.len,
 		    in.unterminated) != 0 ||
-		    (rating = record_rating(r)) < 0) {
+		    (rating = tclog_record_rating(&r->rec, &r->msg)) ==
+		    TCLOG_RATING_BAD) {
 			if (!quiet)
-				tclog_diag(r->name, in.line, "%s", rating < 0 ?
-				    "rating is not an integer from 1 to 5" :
-				    r->rec.error);
+				tclog_diag(r->name, in.line, "%s",
+				    rating == TCLOG_RATING_BAD ?
+				    tclog_buf_str(&r->msg) : r->rec.error);
 			bad++;
 			continue;
 		}

@@ -1520,6 +1520,36 @@ scrub_value(struct scrub *s, const char *v, size_t n, struct tclog_buf *out,
 	return found;
 }
 
+/* The bad rating's diagnostic, in the words of every command, but a
+ * string, array or object is not shown: it may hold a secret, and the
+ * scrubber prints none. */
+static void
+rating_diag(struct scrub *s)
+{
+	const struct tclog_field *f = tclog_record_get(&s->rec, "rating");
+	const char *what = NULL;
+
+	switch (tclog_json_type(f->value, f->value_len)) {
+	case TCLOG_JSON_STRING:
+		what = "a string";
+		break;
+	case TCLOG_JSON_ARRAY:
+		what = "an array";
+		break;
+	case TCLOG_JSON_OBJECT:
+		what = "an object";
+		break;
+	default:
+		break;
+	}
+	if (what != NULL)
+		tclog_diag(s->in.name, s->in.line, "rating (%s, not shown) is "
+		    "not an integer from 0 to 5", what);
+	else
+		tclog_diag(s->in.name, s->in.line, "%s",
+		    tclog_buf_str(&s->err));
+}
+
 static void
 scrub_record(struct scrub *s)
 {
@@ -1528,6 +1558,12 @@ scrub_record(struct scrub *s)
 
 	if (tclog_record_parse(&s->rec, text, n, s->in.unterminated) != 0) {
 		tclog_diag(s->in.name, s->in.line, "%s", s->rec.error);
+		tclog_status_raise(&s->status, TCLOG_EXIT_BAD);
+		return;
+	}
+	/* bad in every command (tclog(7)), so not copied as an entry */
+	if (tclog_record_rating(&s->rec, &s->err) == TCLOG_RATING_BAD) {
+		rating_diag(s);
 		tclog_status_raise(&s->status, TCLOG_EXIT_BAD);
 		return;
 	}

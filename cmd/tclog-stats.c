@@ -277,48 +277,48 @@ example_done(void *ctx, const struct tclog_example *ex)
 		count_tokens(st, ex);
 }
 
+/* A bad record is counted as bad and nowhere else: the entries are the
+ * good records, and every tally adds up to them. */
 static void
 entry(struct stats *st)
 {
 	const struct tclog_field *f;
-	long long r;
-	int before = 0;
+	int rating, before = 0;
+	bool is_new;
 
+	if ((rating = tclog_record_rating(&st->rec, &st->name)) ==
+	    TCLOG_RATING_BAD) {
+		tclog_diag(st->in.name, st->in.line, "%s",
+		    tclog_buf_str(&st->name));
+		st->bad++;
+		tclog_status_raise(&st->status_code, TCLOG_EXIT_BAD);
+		return;
+	}
+	is_new = tclog_field_filled(tclog_record_get(&st->rec, "user_query")) &&
+	    tclog_field_filled(tclog_record_get(&st->rec, "model_response"));
+	if (is_new) {
+		tclog_examples_entry(&st->xs, &st->rec, st->in.name,
+		    st->in.line, &before);
+		if (before != 0) {
+			st->bad++;
+			tclog_status_raise(&st->status_code, before);
+			return;
+		}
+		st->new_entries++;
+	} else
+		st->old_entries++;
 	st->entries++;
+	st->rating[rating]++;
 	field_name(st, "status");
 	tally_add(&st->status, st->name.data, st->name.len);
 	field_name(st, "tool_name");
 	tally_add(&st->tool, st->name.data, st->name.len);
 	field_name(st, "model");
 	tally_add(&st->model, st->name.data, st->name.len);
-	f = tclog_record_get(&st->rec, "rating");
-	if (f == NULL || tclog_json_type(f->value, f->value_len) ==
-	    TCLOG_JSON_NULL)
-		st->rating[0]++;
-	else if (tclog_json_integer(f->value, f->value_len, &r) == 0 &&
-	    r >= 0 && r <= 5)
-		st->rating[r]++;
-	else {
-		tclog_diag(st->in.name, st->in.line, "rating is not 1-5");
-		st->bad++;
-		tclog_status_raise(&st->status_code, TCLOG_EXIT_BAD);
-	}
 	f = tclog_record_get(&st->rec, "reconstructed");
 	if (f != NULL && (tclog_made_up(f->value, f->value_len) &
 	    TCLOG_MADE_UP_QUERY))
 		st->made_up++;
-	if (!tclog_field_filled(tclog_record_get(&st->rec, "user_query")) ||
-	    !tclog_field_filled(tclog_record_get(&st->rec, "model_response"))) {
-		st->old_entries++;
-		return;
-	}
-	st->new_entries++;
-	tclog_examples_entry(&st->xs, &st->rec, st->in.name, st->in.line,
-	    &before);
-	if (before != 0) {
-		st->bad++;
-		tclog_status_raise(&st->status_code, before);
-	}
 }
 
 static void
@@ -336,6 +336,7 @@ read_file(struct stats *st, int fd, const char *name, size_t limit)
 		}
 		entry(st);
 	}
+	st->bad += st->in.too_long;
 	tclog_reader_free(&st->in);
 }
 

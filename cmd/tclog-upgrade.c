@@ -411,6 +411,13 @@ upgrade_record(struct upgrade *u)
 		tclog_status_raise(&u->status, TCLOG_EXIT_BAD);
 		return;
 	}
+	/* Copied as it is, it would pass for a log entry: bad, as in
+	 * every command (tclog(7)). */
+	if (tclog_record_rating(&u->rec, &u->err) == TCLOG_RATING_BAD) {
+		tclog_diag(name, line, "%s", tclog_buf_str(&u->err));
+		tclog_status_raise(&u->status, TCLOG_EXIT_BAD);
+		return;
+	}
 	tool = tclog_record_get(&u->rec, "tool_name");
 	if (tool == NULL || tclog_json_type(tool->value, tool->value_len) !=
 	    TCLOG_JSON_STRING) {

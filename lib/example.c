@@ -309,19 +309,6 @@ cut_result(struct tclog_buf *r, size_t max)
 	r->len = head + (size_t)n + (r->len - tail);
 }
 
-/* The entry's rating, 1-5; 0 when it has none (or not one of those). */
-static int
-entry_rating(const struct tclog_record *rec)
-{
-	const struct tclog_field *f = tclog_record_get(rec, "rating");
-	long long n;
-
-	if (f == NULL || tclog_json_integer(f->value, f->value_len, &n) != 0 ||
-	    n < 1 || n > 5)
-		return 0;
-	return (int)n;
-}
-
 static struct tclog_call *
 new_call(struct tclog_example *ex)
 {
@@ -380,6 +367,8 @@ log_call(struct tclog_examples *xs, size_t i, const char *file,
 	c->line = line;
 	tclog_buf_add(&c->result, xs->result.data, xs->result.len);
 	ex->nlogged++;
+	if (xs->made_up)
+		ex->made_up_query = true;
 	if (xs->rating == 0)
 		ex->unrated = true;
 	else if (ex->min_rating == 0 || xs->rating < ex->min_rating)
@@ -437,6 +426,7 @@ start_example(struct tclog_examples *xs, const struct tclog_field *query,
 	ex->ncall = ex->nlogged = 0;
 	ex->min_rating = 0;
 	ex->unrated = false;
+	ex->made_up_query = false;
 	ex->query.len = 0;
 	tclog_json_string(query->value, query->value_len, &ex->query);
 	ex->content.len = 0;
@@ -480,9 +470,15 @@ tclog_examples_entry(struct tclog_examples *xs,
     int *status)
 {
 	const struct tclog_field *query, *response, *args;
-	const struct tclog_field *st, *message, *output, *details;
+	const struct tclog_field *st, *message, *output, *details, *mark;
 	bool ok, all_ok = true;
 
+	/* The rule of every command: the same record is bad everywhere. */
+	if ((xs->rating = tclog_record_rating(rec, &xs->err)) ==
+	    TCLOG_RATING_BAD) {
+		bad_record(file, line, status, tclog_buf_str(&xs->err));
+		return;
+	}
 	/* Without a tool name it is no log entry, old or new: saying
 	 * "old-format" would send the user to tclog-upgrade for nothing.
 	 * (It, model and the rest of the key are read by tclog_response.) */
@@ -528,7 +524,9 @@ tclog_examples_entry(struct tclog_examples *xs,
 
 	entry_result(&xs->result, st, message, output, details);
 	cut_result(&xs->result, xs->result_max);
-	xs->rating = entry_rating(rec);
+	mark = tclog_record_get(rec, "reconstructed");
+	xs->made_up = mark != NULL && (tclog_made_up(mark->value,
+	    mark->value_len) & TCLOG_MADE_UP_QUERY);
 
 	switch (tclog_response_entry(&xs->resp, rec)) {
 	case TCLOG_RESPONSE_BAD:

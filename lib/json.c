@@ -74,6 +74,22 @@ tclog_json_integer(const char *value, size_t len, long long *n)
 	return errno == 0 && *end == '\0' ? 0 : -1;
 }
 
+void
+tclog_json_excerpt(struct tclog_buf *b, const char *value, size_t len)
+{
+	size_t shown = len;
+
+	if (shown > TCLOG_EXCERPT_MAX) {
+		shown = TCLOG_EXCERPT_MAX;
+		while (shown > 0 && ((unsigned char)value[shown] & 0xc0) ==
+		    0x80)
+			shown--;
+	}
+	tclog_buf_add(b, value, shown);
+	if (shown < len)
+		tclog_buf_adds(b, "...");
+}
+
 static unsigned
 hex4(const char *p)
 {

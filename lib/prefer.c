@@ -58,6 +58,7 @@ static const struct pref_form forms[] = {
  * is rendered again at the end. */
 struct side {
 	int rating;		/* 0: none yet */
+	bool made_up;		/* its query was made up by tclog-upgrade */
 	size_t nturn;		/* its turns in the base format */
 	char *data;		/* the turns back to back, commas between,
 				 * then what it says (said_of), exactly */
@@ -82,8 +83,9 @@ struct pref {
 	struct sides *sides;
 	size_t cap;
 	struct tclog_buf line, rejected;
-	/* the summary */
-	unsigned long written, middle, unrated, identical, nopair;
+	/* the summary: written counts the lines -u did not drop, made_up
+	 * those of them that rest on a made-up query */
+	unsigned long written, made_up, middle, unrated, identical, nopair;
 };
 
 static void
@@ -205,7 +207,7 @@ put_side(struct tclog_buf *b, const struct pref *p, const struct side *s)
  * response where they go; rejected (a response, or NULL) and the label
  * (KTO: label is "true" or "false") added.
  */
-static void
+static bool
 rearrange(struct tclog_writer *w, struct pref *p, const char *line,
     size_t len, const struct tclog_buf *rejected, const char *label)
 {
@@ -215,6 +217,7 @@ rearrange(struct tclog_writer *w, struct pref *p, const char *line,
 	const char *k, *v;
 	size_t klen, vlen, user = split(p, line, len);
 	bool first = true;
+	unsigned long duplicates = w->duplicates;
 
 	tclog_buf_addc(b, '{');
 	tclog_json_iter_init(&it, line, len);
@@ -246,6 +249,7 @@ rearrange(struct tclog_writer *w, struct pref *p, const char *line,
 		tclog_buf_printf(b, ",\"%s\":%s", f->label, label);
 	tclog_buf_addc(b, '}');
 	tclog_writer_emit(w);
+	return w->duplicates == duplicates;	/* else -u dropped it */
 }
 
 /* Whether the response can be judged: every entry rated. (Only whole
@@ -288,7 +292,7 @@ said_of(struct tclog_buf *b, const struct tclog_example *ex)
 /* Keeps the response of the base line in p->got (said in p->said), in
  * memory of its exact size: there is one or two per prompt. */
 static void
-keep(struct side *s, struct pref *p, int rating)
+keep(struct side *s, struct pref *p, const struct tclog_example *ex)
 {
 	size_t user = split(p, p->got.data, p->got.len);
 	struct tclog_buf *b = &p->line;
@@ -304,7 +308,8 @@ keep(struct side *s, struct pref *p, int rating)
 	s->said_len = p->said.len;
 	s->data = tclog_xrealloc(s->data, b->len);
 	memcpy(s->data, b->data, b->len);
-	s->rating = rating;
+	s->rating = ex->min_rating;
+	s->made_up = ex->made_up_query;
 	s->nturn = p->nturn - user;
 }
 
@@ -350,17 +355,17 @@ dpo_add(struct pref *p, const struct tclog_example *ex)
 	tclog_writer_write(&p->base, ex);
 	said_of(&p->said, ex);
 	if (ss->best.rating == 0) {	/* the first response */
-		keep(&ss->best, p, r);
+		keep(&ss->best, p, ex);
 		ss->worst.rating = r;
 		ss->same = true;
 	} else if (r > ss->best.rating) {
 		if (ss->same)	/* the old best stays the worst */
 			side_swap(&ss->best, &ss->worst);
 		ss->same = false;
-		keep(&ss->best, p, r);
+		keep(&ss->best, p, ex);
 	} else {	/* r < worst */
 		ss->same = false;
-		keep(&ss->worst, p, r);
+		keep(&ss->worst, p, ex);
 	}
 }
 
@@ -383,13 +388,18 @@ tclog_prefer_write(struct tclog_writer *w, const struct tclog_example *ex)
 		return;
 	}
 	tclog_writer_write(&p->base, ex);
-	rearrange(w, p, p->got.data, p->got.len, NULL,
-	    ex->min_rating >= 4 ? "true" : "false");
-	p->written++;
+	if (rearrange(w, p, p->got.data, p->got.len, NULL,
+	    ex->min_rating >= 4 ? "true" : "false")) {
+		p->written++;
+		p->made_up += ex->made_up_query;
+	}
 }
 
+/* One line on standard error: what was written (after -u: a user
+ * checks it against wc -l), what rests on made-up queries, what was
+ * left out and why. */
 static void
-summary(const struct pref *p)
+summary(const struct tclog_writer *w, const struct pref *p)
 {
 	const struct pref_form *f = p->form;
 	unsigned long out = p->unrated + p->middle;
@@ -400,6 +410,13 @@ summary(const struct pref *p)
 	if (f->kind == PREF_DPO)
 		fprintf(stderr, " from %zu prompt%s", p->prompts.n,
 		    p->prompts.n == 1 ? "" : "s");
+	if (w->unique)
+		fprintf(stderr, " (and %lu identical to an earlier one, left "
+		    "out: -u)", w->duplicates);
+	if (p->made_up > 0)
+		fprintf(stderr, "; %lu of them rest%s on a query made up by "
+		    "tclog-upgrade (tclog-filter -x leaves such entries out)",
+		    p->made_up, p->made_up == 1 ? "s" : "");
 	if (out > 0) {
 		const char *sep = "";
 
@@ -469,8 +486,10 @@ write_pair(struct tclog_writer *w, struct pref *p, size_t i,
 	tclog_buf_addc(&p->line, '}');
 	p->rejected.len = 0;
 	put_side(&p->rejected, p, worst);
-	rearrange(w, p, p->line.data, p->line.len, &p->rejected, NULL);
-	p->written++;
+	if (rearrange(w, p, p->line.data, p->line.len, &p->rejected, NULL)) {
+		p->written++;
+		p->made_up += best->made_up || worst->made_up;
+	}
 }
 
 /* DPO writes its pairs at the end, in the order the prompts came. */
@@ -495,7 +514,7 @@ tclog_prefer_finish(struct tclog_writer *w)
 		free(ss->best.data);
 		free(ss->worst.data);
 	}
-	summary(p);
+	summary(w, p);
 	tclog_writer_finish(&p->base);
 	tclog_keyset_free(&p->prompts);
 	tclog_buf_free(&p->got);

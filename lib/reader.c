@@ -221,6 +221,7 @@ tclog_reader_record(struct tclog_reader *r, int *status)
 		case TCLOG_READ_TOO_LONG:
 			tclog_diag(r->name, r->line, "record longer than the -L "
 			    "limit (%zu bytes), skipped", r->limit);
+			r->too_long++;
 			tclog_status_raise(status, TCLOG_EXIT_BAD);
 			break;
 		case TCLOG_READ_ERROR:

@@ -292,6 +292,26 @@ tclog_record_set_rating(const struct tclog_record *rec, int rating,
 	tclog_buf_add(out, text + at, rec->len - at);
 }
 
+int
+tclog_field_rating(const struct tclog_field *f, struct tclog_buf *why)
+{
+	long long n;
+
+	if (f == NULL || tclog_json_type(f->value, f->value_len) ==
+	    TCLOG_JSON_NULL)
+		return 0;
+	if (tclog_json_integer(f->value, f->value_len, &n) == 0 && n >= 0 &&
+	    n <= 5)
+		return (int)n;
+	if (why != NULL) {
+		why->len = 0;
+		tclog_buf_adds(why, "rating ");
+		tclog_json_excerpt(why, f->value, f->value_len);
+		tclog_buf_adds(why, " is not an integer from 0 to 5");
+	}
+	return TCLOG_RATING_BAD;
+}
+
 void
 tclog_record_free(struct tclog_record *rec)
 {

@@ -220,6 +220,12 @@ bool tclog_json_is_empty_string(const char *value, size_t len);
  * exponent that fits a long long. Returns 0, or -1. */
 int tclog_json_integer(const char *value, size_t len, long long *n);
 
+/* Appends the raw text of a value as a diagnostic shows it: past
+ * TCLOG_EXCERPT_MAX bytes cut short, at a UTF-8 character boundary, and
+ * "..." added. */
+#define TCLOG_EXCERPT_MAX 40
+void tclog_json_excerpt(struct tclog_buf *b, const char *value, size_t len);
+
 /* Checks that text is one JSON value; with want_object, one object.
  * Returns 0, or -1 with a message in err (replaced). */
 int tclog_json_check(const char *text, size_t len, bool want_object,
@@ -357,6 +363,7 @@ struct tclog_reader {
 	size_t len;
 	bool unterminated;	/* it was the last line and had no LF */
 	unsigned long long offset;	/* where that line begins in the input */
+	unsigned long too_long;	/* records tclog_reader_record skipped */
 
 	/* private */
 	unsigned long long base;	/* input offset of buf[0] */
@@ -463,6 +470,20 @@ const struct tclog_field *tclog_record_get(const struct tclog_record *rec,
 void tclog_record_set_rating(const struct tclog_record *rec, int rating,
     struct tclog_buf *out);
 void tclog_record_free(struct tclog_record *rec);
+/* The rating rule of every command that reads log entries (tclog(7)):
+ * a "rating" absent, null or 0 is unrated, an integer from 1 to 5 is a
+ * rating, anything else ("1", 4.0, 5e0, 7, -1, true) makes the record
+ * bad. f is the record's "rating" field (tclog_record_get), or NULL.
+ * Returns 0 to 5, or TCLOG_RATING_BAD with the message, the same in
+ * every command, in why (replaced; why may be NULL). */
+#define TCLOG_RATING_BAD (-1)
+int tclog_field_rating(const struct tclog_field *f, struct tclog_buf *why);
+/* The same for the record parsed last. */
+static inline int
+tclog_record_rating(const struct tclog_record *rec, struct tclog_buf *why)
+{
+	return tclog_field_rating(tclog_record_get(rec, "rating"), why);
+}
 
 /* The fields tclog-upgrade made up, from the raw value of an entry's
  * "reconstructed" (NULL when absent): a list of field names, or true
@@ -669,6 +690,8 @@ struct tclog_example {
 	unsigned long first_line;
 	int min_rating;		/* lowest rating of its entries; 0: none */
 	bool unrated;		/* some entry has no rating */
+	bool made_up_query;	/* some entry's user_query was made up by
+				 * tclog-upgrade (its "reconstructed") */
 	bool bad;		/* private: diagnosed, not delivered */
 	size_t call_cap;	/* private */
 };
@@ -715,6 +738,7 @@ struct tclog_examples {
 	unsigned long bad_line;
 	struct tclog_buf result, err;
 	int rating;
+	bool made_up;
 };
 
 void tclog_examples_init(struct tclog_examples *xs);
