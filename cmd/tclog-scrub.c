@@ -976,8 +976,9 @@ value_ok(const char *text, size_t n, size_t start, size_t end)
  * assignment (DB_PASS=S3cret, password: S3cret), or code: a dotted
  * name, a call, an index, a type or operator (password: str,
  * token = await ...), the name itself (self.api_key = api_key) or
- * another name of a secret (token = accessToken). Digits only are a
- * password (password=12345678), not a token (max_token=4096).
+ * another name of a secret without a digit (token = accessToken; but
+ * password=CorpPassword2024 is a password). Digits only are a password
+ * (password=12345678), not a token (max_token=4096).
  */
 static bool
 keyword_ok(const char *text, size_t n, size_t start, size_t end)
@@ -1015,6 +1016,16 @@ keyword_ok(const char *text, size_t n, size_t start, size_t end)
 		/* self.api_key = api_key; password = dbPassword */
 		if (same_name(s, len, name, nlen, true))
 			return false;
+		/* Another name of a secret, in camelCase or snake_case
+		 * (token = accessToken, secret = SECRET_KEY), but not one
+		 * with a digit: CorpPassword2024, MyPass99, MyApiKey2024
+		 * are how people make passwords, a digit in a name of code
+		 * (s3SecretKey) is rare, and a missed password costs more
+		 * than a redacted name. */
+		for (k = 0; k < len && (s[k] < '0' || s[k] > '9'); k++)
+			continue;
+		if (k < len)
+			return true;
 		for (k = 1; k < len; k++)
 			if (s[k] == '_' || (s[k] >= 'A' && s[k] <= 'Z' &&
 			    s[k - 1] >= 'a' && s[k - 1] <= 'z'))
