@@ -246,6 +246,12 @@ static const struct rule builtin[] = {
 	    "(?![\\w.-])", CHECK_VALUE, "\\bchpasswd\\b" },
 	{ "chpasswd-password", "\\bchpasswd(?![\\w.-])" HERE_STRING
 	    "(?:\\$(?='))?" USER_PW, CHECK_VALUE, "\\bchpasswd\\b" },
+	/* chpasswd <<EOF, its USER:PASSWORD lines to the first without a
+	 * colon (the delimiter) taken from the first colon on. */
+	{ "chpasswd-password", "\\bchpasswd(?![\\w.-])[^\\n|;&]*?<<-?[ \\t]*"
+	    "(?:'\\w+'|\"\\w+\"|\\\\?\\w+)[^\\n]*?" NL "[ \\t]*[^\\s:'\"]+:"
+	    "((?:[^\\n\\\\]|\\\\(?!n))+(?:" NL "[ \\t]*[^\\s:'\"]+:"
+	    "(?:[^\\n\\\\]|\\\\(?!n))+)*)", CHECK_VALUE, "\\bchpasswd\\b" },
 	{ "passwd-password", "\\b(?|echo(?>[ \\t]+-[neE]+)*[ \\t]+" VALUE "|"
 	    "printf[ \\t]+(?|(?:'%s(?:\\\\n)?'|\"%s(?:\\\\n)?\")[ \\t]+" VALUE "|"
 	    "'([^'%\\n]+?)(?:\\\\n)?'|\"([^\"%\\n]+?)(?:\\\\n)?\"))"
@@ -352,6 +358,7 @@ static const char *const probe[] = {
 	"htpasswd -bc .htpasswd bob Hunter2",
 	"echo 'bob:correct-horse-battery' | chpasswd",	/* > 14 */
 	"chpasswd <<< 'bob:Hunter2xy'",
+	"chpasswd <<EOF\nbob:Hunter2xy\nEOF",
 	"echo 'correct-horse-battery' | passwd --stdin bob",	/* > 14 */
 	"passwd --stdin bob <<< Hunter2xy",
 	"nmcli device wifi connect Home password Hunter2xy",
@@ -512,6 +519,31 @@ is_word_byte(unsigned char c)
 {
 	return c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
 	    (c >= 'A' && c <= 'Z') || c >= 0x80;
+}
+
+static bool
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* True when text[at, at + len), len > 0, is a whole word: no word byte
+ * beside it, and no digits beyond a dot beside a digit of its edge: a
+ * word of -w such as 192.168.2 is no part of the longer dotted numbers
+ * 192.168.2.25 and 10.192.168.2 (where host7 is one of host7.lan). */
+static bool
+whole_word(const char *text, size_t n, size_t at, size_t len)
+{
+	size_t e = at + len;
+
+	if ((at > 0 && is_word_byte((unsigned char)text[at - 1])) ||
+	    (e < n && is_word_byte((unsigned char)text[e])))
+		return false;
+	if (is_digit(text[at]) && at >= 2 && text[at - 1] == '.' &&
+	    is_digit(text[at - 2]))
+		return false;
+	return !(is_digit(text[e - 1]) && e + 1 < n && text[e] == '.' &&
+	    is_digit(text[e + 1]));
 }
 
 /* ---- rules ---- */
@@ -1262,8 +1294,7 @@ find_word(struct scrub *s, size_t w, const char *text, size_t n)
 		size_t at = (size_t)(q - text), e = at + wd->word_len;
 
 		p = q + 1;
-		if ((at > 0 && is_word_byte((unsigned char)text[at - 1])) ||
-		    (e < n && is_word_byte((unsigned char)text[e])) ||
+		if (!whole_word(text, n, at, wd->word_len) ||
 		    in_placeholder(text, n, at))
 			continue;
 		add_finding(s, at, e, SIZE_MAX - w);
@@ -1647,9 +1678,7 @@ holds_word(const char *text, size_t n, const char *word, size_t len)
 {
 	for (const char *p = text; (p = memmem(p, n - (size_t)(p - text),
 	    word, len)) != NULL; p++)
-		if ((p == text || !is_word_byte((unsigned char)p[-1])) &&
-		    (p + len == text + n ||
-		    !is_word_byte((unsigned char)p[len])))
+		if (whole_word(text, n, (size_t)(p - text), len))
 			return true;
 	return false;
 }
