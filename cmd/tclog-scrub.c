@@ -1113,7 +1113,7 @@ keyword_ok(const char *text, size_t n, size_t start, size_t end)
 		 * are how people make passwords, a digit in a name of code
 		 * (s3SecretKey) is rare, and a missed password costs more
 		 * than a redacted name. */
-		for (k = 0; k < len && (s[k] < '0' || s[k] > '9'); k++)
+		for (k = 0; k < len && !is_digit(s[k]); k++)
 			continue;
 		if (k < len)
 			return true;
