@@ -98,6 +98,14 @@ struct rule {
 #define HTPASSWD_OPT "(?>[ \\t]+-(?:[Cr][ \\t]*[0-9]+|[A-Za-z0-9]+))"
 /* A word of a shell command: quoted or bare. */
 #define WORD "(?:'[^'\\n]*'|\"[^\"\\n]*\"|[^\\s'\"|;&<>-][^\\s|;&<>]*)"
+/* USER:PASSWORD of chpasswd, quoted or bare: the first group from the
+ * colon on, a last \n (printf) left out. */
+#define USER_PW "(?|\"[^\"\\s:]+:([^\"\\n]+?)(?:\\\\n)?\"|" \
+	"'[^'\\s:]+:([^'\\n]+?)(?:\\\\n)?'|[^\\s'\"|;&:]+:([^\\s'\"|;&]+))"
+/* sudo and flags before a command that reads a pipe; a here-string's
+ * <<< after a command's words (a redirection's >& included). */
+#define PIPE_SUDO "(?:sudo(?>[ \\t]+-[A-Za-z]+)*[ \\t]+)?"
+#define HERE_STRING "(?:[^\\n|;&]|(?<=>)&)*?<<<[ \\t]*"
 #define VALUE VALUE_QUOTED "([^\\s'\"`,;&|)]+))"
 #define VALUE_OPT VALUE_QUOTED "([^\\s'\"-][^\\s'\"]*))"
 static const struct rule builtin[] = {
@@ -227,6 +235,52 @@ static const struct rule builtin[] = {
 	    "[A-Za-z0-9]*(?:" HTPASSWD_OPT ")*[ \\t]+" WORD "[ \\t]+" VALUE "|"
 	    "(?:" HTPASSWD_OPT ")+[ \\t]+" WORD "[ \\t]+" WORD "[ \\t]+" VALUE ")",
 	    CHECK_VALUE, "\\bhtpasswd[ \\t]+-" },
+	/* Passwords of the admin commands of an RHCSA persona: fed to
+	 * chpasswd as USER:PASSWORD (the first group from the colon on,
+	 * \n and the lines after it too: echo -e 'a:x\nb:y') or to passwd
+	 * (--stdin on Red Hat, a plain pipe on Debian: echo -e 'x\nx'),
+	 * through a pipe from echo or printf, or a <<< here-string. The
+	 * detect expressions are words alone: see the note on sudo. */
+	{ "chpasswd-password", "\\b(?:echo(?>[ \\t]+-[neE]+)*|printf)[ \\t]+"
+	    USER_PW "[ \\t]*\\|[ \\t]*" PIPE_SUDO "(?:[^\\s|;&]*/)?chpasswd"
+	    "(?![\\w.-])", CHECK_VALUE, "\\bchpasswd\\b" },
+	{ "chpasswd-password", "\\bchpasswd(?![\\w.-])" HERE_STRING
+	    "(?:\\$(?='))?" USER_PW, CHECK_VALUE, "\\bchpasswd\\b" },
+	/* chpasswd <<EOF, its USER:PASSWORD lines to the first without a
+	 * colon (the delimiter) taken from the first colon on. */
+	{ "chpasswd-password", "\\bchpasswd(?![\\w.-])[^\\n|;&]*?<<-?[ \\t]*"
+	    "(?:'\\w+'|\"\\w+\"|\\\\?\\w+)[^\\n]*?" NL "[ \\t]*[^\\s:'\"]+:"
+	    "((?:[^\\n\\\\]|\\\\(?!n))+(?:" NL "[ \\t]*[^\\s:'\"]+:"
+	    "(?:[^\\n\\\\]|\\\\(?!n))+)*)", CHECK_VALUE, "\\bchpasswd\\b" },
+	{ "passwd-password", "\\b(?|echo(?>[ \\t]+-[neE]+)*[ \\t]+" VALUE "|"
+	    "printf[ \\t]+(?|(?:'%s(?:\\\\n)?'|\"%s(?:\\\\n)?\")[ \\t]+" VALUE "|"
+	    "'([^'%\\n]+?)(?:\\\\n)?'|\"([^\"%\\n]+?)(?:\\\\n)?\"))"
+	    "[ \\t]*\\|[ \\t]*" PIPE_SUDO "(?:[^\\s|;&]*/)?passwd(?![\\w.-])",
+	    CHECK_VALUE, "\\bpasswd\\b" },
+	{ "passwd-password", "\\bpasswd(?![\\w.-])" HERE_STRING "(?:\\$(?='))?"
+	    VALUE, CHECK_VALUE, "\\bpasswd\\b" },
+	/* Wi-Fi: nmcli device wifi connect SSID password PW and nmcli dev
+	 * wifi hotspot ... password PW (nmcli takes any prefix of its
+	 * words: d w c); the secret properties of nmcli con add|modify,
+	 * and of nmcli -s con show's output (a colon and blanks);
+	 * wpa_passphrase SSID PASSPHRASE; keyfiles, wpa_supplicant.conf and
+	 * hostapd.conf (psk=, wpa_psk=, wep_key0=; wpa_passphrase's "#psk="
+	 * line; 64 hex digits too: they are the key itself), also written
+	 * by printf 'psk=...\\n'. */
+	{ "wifi-password", "\\bnmcli(?>[ \\t]+-[\\w-]+(?:[ \\t]+[0-9]+)?)*"
+	    "[ \\t]+d[a-z]*[ \\t]+w[a-z]*[ \\t]+[ch][a-z]*[ \\t][^\\n|;&]*?"
+	    "(?<=[ \\t])password[ \\t]+" VALUE_OPT, CHECK_VALUE, "\\bnmcli\\b" },
+	{ "wifi-password", "\\b(?:(?:wifi-sec|802-11-wireless-security)\\."
+	    "(?:psk|wep-key[0-3]|leap-password)|802-1x\\.(?:password|"
+	    "private-key-password))(?![\\w-])(?:[ \\t]*:)?[ \\t]+" VALUE_OPT,
+	    CHECK_VALUE, "(?:wifi-sec|802-11-wireless-security|802-1x)\\."
+	    "(?:psk|wep-key|leap-password|password|private-key-password)" },
+	{ "wifi-password", "\\bwpa_passphrase[ \\t]+" WORD "[ \\t]+" VALUE_OPT,
+	    CHECK_VALUE, "\\bwpa_passphrase[ \\t]" },
+	{ "wifi-password", "(?:(?<![\\w.-])|(?<=\\\\n))(?:(?:wpa_)?psk|"
+	    "wep[-_]key[0-3])[ \\t]*=[ \\t]*" VALUE_QUOTED "((?:[^\\s'\"`,;&|)"
+	    "\\\\]|\\\\(?!n))+))", CHECK_VALUE,
+	    "(?:psk|wep[-_]key[0-3])[ \\t]*=" },
 	/* .netrc: "machine HOST login USER password PASSWORD", on one line
 	 * or several. */
 	{ "netrc-password", "\\b(?:machine|login)[ \\t]+\\S+\\s+"
@@ -302,6 +356,15 @@ static const char *const probe[] = {
 	"echo 'correct-horse-battery' | sudo -S apt update",	/* > 14 */
 	"sudo -S apt update <<< correct-horse-battery",
 	"htpasswd -bc .htpasswd bob Hunter2",
+	"echo 'bob:correct-horse-battery' | chpasswd",	/* > 14 */
+	"chpasswd <<< 'bob:Hunter2xy'",
+	"chpasswd <<EOF\nbob:Hunter2xy\nEOF",
+	"echo 'correct-horse-battery' | passwd --stdin bob",	/* > 14 */
+	"passwd --stdin bob <<< Hunter2xy",
+	"nmcli device wifi connect Home password Hunter2xy",
+	"nmcli con modify Home wifi-sec.psk Hunter2xy",
+	"wpa_passphrase Home Hunter2xy",
+	"psk=Hunter2xy",
 	"machine api.example.org login bob password Hunter2",
 	"psql --password=Hunter2",
 	"define('DB_PASSWORD', 'Hunter2');",
@@ -315,6 +378,9 @@ static const char *const probe[] = {
 #undef SUDO_S
 #undef SUDO_S_DETECT
 #undef HTPASSWD_OPT
+#undef USER_PW
+#undef PIPE_SUDO
+#undef HERE_STRING
 #undef WORD
 #undef VALUE_QUOTED
 #undef NL
@@ -453,6 +519,31 @@ is_word_byte(unsigned char c)
 {
 	return c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
 	    (c >= 'A' && c <= 'Z') || c >= 0x80;
+}
+
+static bool
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* True when text[at, at + len), len > 0, is a whole word: no word byte
+ * beside it, and no digits beyond a dot beside a digit of its edge: a
+ * word of -w such as 192.168.2 is no part of the longer dotted numbers
+ * 192.168.2.25 and 10.192.168.2 (where host7 is one of host7.lan). */
+static bool
+whole_word(const char *text, size_t n, size_t at, size_t len)
+{
+	size_t e = at + len;
+
+	if ((at > 0 && is_word_byte((unsigned char)text[at - 1])) ||
+	    (e < n && is_word_byte((unsigned char)text[e])))
+		return false;
+	if (is_digit(text[at]) && at >= 2 && text[at - 1] == '.' &&
+	    is_digit(text[at - 2]))
+		return false;
+	return !(is_digit(text[e - 1]) && e + 1 < n && text[e] == '.' &&
+	    is_digit(text[e + 1]));
 }
 
 /* ---- rules ---- */
@@ -976,8 +1067,9 @@ value_ok(const char *text, size_t n, size_t start, size_t end)
  * assignment (DB_PASS=S3cret, password: S3cret), or code: a dotted
  * name, a call, an index, a type or operator (password: str,
  * token = await ...), the name itself (self.api_key = api_key) or
- * another name of a secret (token = accessToken). Digits only are a
- * password (password=12345678), not a token (max_token=4096).
+ * another name of a secret without a digit (token = accessToken; but
+ * password=CorpPassword2024 is a password). Digits only are a password
+ * (password=12345678), not a token (max_token=4096).
  */
 static bool
 keyword_ok(const char *text, size_t n, size_t start, size_t end)
@@ -1015,6 +1107,16 @@ keyword_ok(const char *text, size_t n, size_t start, size_t end)
 		/* self.api_key = api_key; password = dbPassword */
 		if (same_name(s, len, name, nlen, true))
 			return false;
+		/* Another name of a secret, in camelCase or snake_case
+		 * (token = accessToken, secret = SECRET_KEY), but not one
+		 * with a digit: CorpPassword2024, MyPass99, MyApiKey2024
+		 * are how people make passwords, a digit in a name of code
+		 * (s3SecretKey) is rare, and a missed password costs more
+		 * than a redacted name. */
+		for (k = 0; k < len && !is_digit(s[k]); k++)
+			continue;
+		if (k < len)
+			return true;
 		for (k = 1; k < len; k++)
 			if (s[k] == '_' || (s[k] >= 'A' && s[k] <= 'Z' &&
 			    s[k - 1] >= 'a' && s[k - 1] <= 'z'))
@@ -1169,7 +1271,12 @@ locate(struct scrub *s, size_t i, const char *text, size_t n)
 			start = ov[2];
 			end = ov[3];
 		}
+		/* A value holding a placeholder lost, on the run that made
+		 * it, to the rule listed earlier (password="x ghp_..."): it
+		 * is not found on the next run either. */
 		if (end > start && !in_placeholder(text, n, start) &&
+		    memmem(text + start, end - start, PLACEHOLDER,
+		    PLACEHOLDER_LEN) == NULL &&
 		    check_ok(r->rule[i].check, text, n, start, end))
 			add_finding(s, start, end, i);
 	}
@@ -1187,8 +1294,7 @@ find_word(struct scrub *s, size_t w, const char *text, size_t n)
 		size_t at = (size_t)(q - text), e = at + wd->word_len;
 
 		p = q + 1;
-		if ((at > 0 && is_word_byte((unsigned char)text[at - 1])) ||
-		    (e < n && is_word_byte((unsigned char)text[e])) ||
+		if (!whole_word(text, n, at, wd->word_len) ||
 		    in_placeholder(text, n, at))
 			continue;
 		add_finding(s, at, e, SIZE_MAX - w);
@@ -1608,9 +1714,7 @@ holds_word(const char *text, size_t n, const char *word, size_t len)
 {
 	for (const char *p = text; (p = memmem(p, n - (size_t)(p - text),
 	    word, len)) != NULL; p++)
-		if ((p == text || !is_word_byte((unsigned char)p[-1])) &&
-		    (p + len == text + n ||
-		    !is_word_byte((unsigned char)p[len])))
+		if (whole_word(text, n, (size_t)(p - text), len))
 			return true;
 	return false;
 }
