@@ -116,35 +116,11 @@ is_json_containers(const char *s, size_t n)
 	return st == yajl_status_ok && tclog_json_trailing(s, n, ctx.end) == n;
 }
 
-/* True when s, trimmed, is one or more <tool_call>JSON</tool_call>
- * blocks with only white space between them: the form of Qwen's chat
- * template, in which Qwen writes its calls when it writes them as text. */
 static bool
-is_tool_call_blocks(const char *s, size_t n)
+block_is_json(void *ctx, const char *s, size_t n)
 {
-	static const char open[] = "<tool_call>", close[] = "</tool_call>";
-	const size_t olen = sizeof(open) - 1, clen = sizeof(close) - 1;
-
-	if (n == 0)
-		return false;
-	while (n > 0) {
-		const char *end;
-
-		if (n < olen || memcmp(s, open, olen) != 0)
-			return false;
-		s += olen;
-		n -= olen;
-		end = memmem(s, n, close, clen);
-		if (end == NULL || !is_json_containers(s, (size_t)(end - s)))
-			return false;
-		n -= (size_t)(end - s) + clen;
-		s = end + clen;
-		while (n > 0 && tclog_json_is_space(*s)) {
-			s++;
-			n--;
-		}
-	}
-	return true;
+	(void)ctx;
+	return is_json_containers(s, n);
 }
 
 /*
@@ -156,7 +132,7 @@ static bool
 is_json_only(const char *s, size_t n)
 {
 	tclog_json_trim(&s, &n);
-	if (is_tool_call_blocks(s, n))
+	if (tclog_tool_call_blocks(s, n, block_is_json, NULL))
 		return true;
 	if (n >= 6 && memcmp(s, "```", 3) == 0) {
 		if (memcmp(s + n - 3, "```", 3) != 0)

@@ -97,30 +97,26 @@ block_call(struct tclog_response *r, const char *s, size_t n, size_t place)
 	return true;
 }
 
-/* Lists the calls of content made only of <tool_call> blocks with white
- * space between them; none when it is anything else. */
-static void
-block_calls(struct tclog_response *r)
+bool
+tclog_tool_call_blocks(const char *s, size_t n,
+    bool (*each)(void *ctx, const char *block, size_t len), void *ctx)
 {
 	static const char open[] = "<tool_call>", close[] = "</tool_call>";
 	const size_t olen = sizeof(open) - 1, clen = sizeof(close) - 1;
-	const char *s = r->content.data;
-	size_t n = r->content.len;
 
-	if (n == 0)
-		return;
 	tclog_json_trim(&s, &n);
+	if (n == 0)
+		return false;
 	while (n > 0) {
 		const char *end;
 
 		if (n < olen || memcmp(s, open, olen) != 0)
-			goto none;
+			return false;
 		s += olen;
 		n -= olen;
 		end = memmem(s, n, close, clen);
-		if (end == NULL || !block_call(r, s, (size_t)(end - s),
-		    r->ncall + 1))
-			goto none;
+		if (end == NULL || !each(ctx, s, (size_t)(end - s)))
+			return false;
 		n -= (size_t)(end - s) + clen;
 		s = end + clen;
 		while (n > 0 && tclog_json_is_space(*s)) {
@@ -128,9 +124,16 @@ block_calls(struct tclog_response *r)
 			n--;
 		}
 	}
-	return;
-none:
-	r->ncall = 0;
+	return true;
+}
+
+/* A block's call, numbered by its place among them. */
+static bool
+add_block_call(void *ctx, const char *s, size_t n)
+{
+	struct tclog_response *r = ctx;
+
+	return block_call(r, s, n, r->ncall + 1);
 }
 
 static bool
@@ -227,8 +230,10 @@ start(struct tclog_response *r, const struct tclog_field *query,
 			    tc.args_len);
 		}
 	}
-	if (r->ncall == 0)
-		block_calls(r);
+	/* content made only of <tool_call> blocks: their calls, or none */
+	if (r->ncall == 0 && !tclog_tool_call_blocks(r->content.data,
+	    r->content.len, add_block_call, r))
+		r->ncall = 0;
 	r->listed = r->ncall > 0;
 }
 

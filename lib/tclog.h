@@ -573,6 +573,13 @@ void tclog_visible(struct tclog_buf *b, const char *s, size_t n,
 
 /* ---- lib/response.c: where one model response ends ---- */
 
+/* True when s, trimmed, is one or more <tool_call>...</tool_call> blocks
+ * with only white space between them (the form in which Qwen writes its
+ * calls as text) and each(ctx, block, len) takes the inside of every
+ * one; it is called block by block until it returns false. */
+bool tclog_tool_call_blocks(const char *s, size_t n,
+    bool (*each)(void *ctx, const char *block, size_t len), void *ctx);
+
 /* A call of the response being read. */
 struct tclog_response_call {
 	struct tclog_buf id;	/* the response's, or call_N (N: its place) */
