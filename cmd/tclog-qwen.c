@@ -207,10 +207,7 @@ main(int argc, char *argv[])
 			tokenizer = optarg;
 			break;
 		case 'M':
-			if (tclog_parse_size(optarg, &max_tokens) != 0 ||
-			    max_tokens > ULONG_MAX) {
-				warnx("-M: not a number of tokens >= 1: %s",
-				    optarg);
+			if (tclog_option_tokens(optarg, &max_tokens) != 0) {
 				usage(stderr);
 				return TCLOG_EXIT_FATAL;
 			}

@@ -737,10 +737,10 @@ main(int argc, char *argv[])
 			st.tokenizer_path = optarg;
 			break;
 		case 'M':
-			if (tclog_parse_size(optarg, &max) != 0 ||
-			    max > ULONG_MAX)
-				return bad_usage("-M: not a number of tokens "
-				    ">= 1", optarg);
+			if (tclog_option_tokens(optarg, &max) != 0) {
+				usage(stderr);
+				return TCLOG_EXIT_FATAL;
+			}
 			break;
 		case 's':
 			system_text = optarg;

@@ -6,6 +6,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,16 @@ tclog_option_limit(const char *arg, size_t *limit)
 	if (tclog_parse_size(arg, limit) == 0)
 		return 0;
 	warnx("-L: not " TCLOG_SIZE_SYNTAX ": %s", arg);
+	return -1;
+}
+
+int
+tclog_option_tokens(const char *arg, size_t *max)
+{
+	/* counted in unsigned long, as the commands report them */
+	if (tclog_parse_size(arg, max) == 0 && *max <= ULONG_MAX)
+		return 0;
+	warnx("-M: not a number of tokens >= 1: %s", arg);
 	return -1;
 }
 

@@ -131,6 +131,9 @@ bool tclog_help_requested(int argc, char *argv[], const char *optstring);
 /* -L size: sets *limit, or diagnoses "-L: not ...: arg" and returns -1
  * (the caller shows the usage and exits 2). */
 int tclog_option_limit(const char *arg, size_t *limit);
+/* -M tokens (tclog-qwen, tclog-stats): sets *max, or diagnoses "-M: not
+ * a number of tokens >= 1: arg" and returns -1, as tclog_option_limit. */
+int tclog_option_tokens(const char *arg, size_t *max);
 
 /* The name under which standard input is reported. */
 #define TCLOG_STDIN_NAME "<stdin>"
