@@ -345,6 +345,8 @@ log_call(struct tclog_examples *xs, size_t i, const char *file,
 	ex->nlogged++;
 	if (xs->made_up)
 		ex->made_up_query = true;
+	if (xs->tools_off)
+		ex->tools_off = true;
 	if (xs->rating == 0)
 		ex->unrated = true;
 	else if (ex->min_rating == 0 || xs->rating < ex->min_rating)
@@ -403,6 +405,7 @@ start_example(struct tclog_examples *xs, const struct tclog_field *query,
 	ex->min_rating = 0;
 	ex->unrated = false;
 	ex->made_up_query = false;
+	ex->tools_off = false;
 	ex->query.len = 0;
 	tclog_json_string(query->value, query->value_len, &ex->query);
 	ex->content.len = 0;
@@ -503,6 +506,8 @@ tclog_examples_entry(struct tclog_examples *xs,
 	mark = tclog_record_get(rec, "reconstructed");
 	xs->made_up = mark != NULL && (tclog_made_up(mark->value,
 	    mark->value_len) & TCLOG_MADE_UP_QUERY);
+	xs->tools_off = tclog_tools_off(tclog_record_get(rec,
+	    "tools_enabled"));
 
 	switch (tclog_response_entry(&xs->resp, rec)) {
 	case TCLOG_RESPONSE_BAD:
