@@ -18,7 +18,6 @@
  */
 #include <err.h>
 #include <errno.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

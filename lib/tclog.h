@@ -28,7 +28,7 @@
  *                call-pairing rule (tclog_examples_*, tclog_call_*)
  *   format.c     the prompt, the Qwen2.5 template's rendering and the
  *                output formats (tclog_prompt_*, tclog_example_text,
- *                tclog_formats, tclog_writer_*)
+ *                tclog_example_digest, tclog_formats, tclog_writer_*)
  *   prefer.c     the preference formats, kto and dpo (tclog_prefer_*)
  *   tokenizer.c  the tokenizer of a Hugging Face tokenizer.json
  *                (tclog_tokenizer_*)
