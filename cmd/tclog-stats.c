@@ -49,11 +49,19 @@ struct stats {
 
 	/* what was seen */
 	unsigned long entries, new_entries, old_entries, made_up, bad;
+	unsigned long tools_off;	/* entries with tools_enabled false */
 	struct tally status, tool, model;
 	unsigned long rating[6];	/* [0]: unrated */
 	unsigned long whole, missing, stray, examples;
 	unsigned long *calls;		/* whole responses by number of calls */
 	size_t ncalls;
+
+	/* conflicts among the examples: digests of the distinct examples,
+	 * prompts and (prompt, model output) pairs; of the examples rated
+	 * good, bad, and both */
+	struct tclog_digestset answers, prompts, several, rated_good, rated_bad,
+	    both;
+	unsigned long nseveral, nboth;
 
 	/* tokens of the examples (-T) */
 	struct lengths lengths;
@@ -231,6 +239,36 @@ count_tokens(struct stats *st, const struct tclog_example *ex)
 		st->over++;
 }
 
+/*
+ * What tclog-qwen's output would teach in contradiction: a prompt given
+ * two distinct model outputs (the supervised data teaches both), and an
+ * example rated 4-5 in one place and 1-2 in another (kto leaves it out;
+ * as kto does, responses to made-up queries and unrated ones aside).
+ */
+static void
+conflicts(struct stats *st, const struct tclog_example *ex)
+{
+	unsigned long long d[2], prompt[2], output[2], pair[4];
+	bool good;
+
+	tclog_example_digest(&st->prompt, ex, st->results, &st->text, d, prompt,
+	    output);
+	memcpy(pair, prompt, sizeof prompt);
+	memcpy(pair + 2, output, sizeof output);
+	if (tclog_digestset_add(&st->answers, pair, sizeof pair) &&
+	    !tclog_digestset_put(&st->prompts, prompt) &&
+	    tclog_digestset_put(&st->several, prompt))
+		st->nseveral++;
+	if (ex->made_up_query || ex->unrated || ex->min_rating == 0 ||
+	    ex->min_rating == 3)
+		return;
+	good = ex->min_rating >= 4;
+	tclog_digestset_put(good ? &st->rated_good : &st->rated_bad, d);
+	if (tclog_digestset_has(good ? &st->rated_bad : &st->rated_good, d) &&
+	    tclog_digestset_put(&st->both, d))
+		st->nboth++;
+}
+
 /* The -f text line of an example that -u keeps. */
 static void
 kept(void *ctx, const char *line, size_t len)
@@ -266,6 +304,7 @@ example_done(void *ctx, const struct tclog_example *ex)
 	}
 	if (!st->partial && !tclog_example_whole(ex))
 		return;
+	conflicts(st, ex);
 	if (st->w.unique) {
 		st->kept = false;
 		tclog_writer_write(&st->w, ex);
@@ -319,6 +358,8 @@ entry(struct stats *st)
 	if (f != NULL && (tclog_made_up(f->value, f->value_len) &
 	    TCLOG_MADE_UP_QUERY))
 		st->made_up++;
+	if (tclog_tools_off(tclog_record_get(&st->rec, "tools_enabled")))
+		st->tools_off++;
 }
 
 static void
@@ -538,8 +579,8 @@ put_screen(struct stats *st, struct tclog_buf *o)
 	    "4", "5" };
 
 	tclog_buf_printf(o, "%-12s %lu (new %lu, old %lu; made-up queries "
-	    "%lu)\n", "entries", st->entries, st->new_entries, st->old_entries,
-	    st->made_up);
+	    "%lu; without tools %lu)\n", "entries", st->entries,
+	    st->new_entries, st->old_entries, st->made_up, st->tools_off);
 	tclog_buf_printf(o, "%-12s %lu\n", "bad records", st->bad);
 	put_tally(o, "status", &st->status, &st->name);
 	put_tally(o, "tool", &st->tool, &st->name);
@@ -568,7 +609,10 @@ put_screen(struct stats *st, struct tclog_buf *o)
 	if (st->w.unique)
 		tclog_buf_printf(o, " (and %lu identical to an earlier one, "
 		    "left out: -u)", st->w.duplicates);
-	tclog_buf_addc(o, '\n');
+	tclog_buf_printf(o, "\n%-12s %lu prompt%s with several distinct "
+	    "responses, %lu example%s rated both 4-5 and 1-2\n", "conflicts",
+	    st->nseveral, st->nseveral == 1 ? "" : "s", st->nboth,
+	    st->nboth == 1 ? "" : "s");
 	if (st->tok == NULL)
 		return;
 
@@ -637,8 +681,9 @@ static void
 put_json(struct stats *st, struct tclog_buf *o)
 {
 	tclog_buf_printf(o, "{\"entries\":%lu,\"new\":%lu,\"old\":%lu,"
-	    "\"made_up\":%lu,\"bad\":%lu", st->entries, st->new_entries,
-	    st->old_entries, st->made_up, st->bad);
+	    "\"made_up\":%lu,\"tools_off\":%lu,\"bad\":%lu", st->entries,
+	    st->new_entries, st->old_entries, st->made_up, st->tools_off,
+	    st->bad);
 	json_tally(o, "status", &st->status);
 	json_tally(o, "tool", &st->tool);
 	json_tally(o, "model", &st->model);
@@ -655,6 +700,8 @@ put_json(struct stats *st, struct tclog_buf *o)
 		tclog_buf_printf(o, ",\"duplicates\":%lu", st->w.duplicates);
 	else
 		tclog_buf_adds(o, ",\"duplicates\":null");
+	tclog_buf_printf(o, ",\"conflicts\":{\"prompts_with_several_responses\":"
+	    "%lu,\"examples_rated_both\":%lu}", st->nseveral, st->nboth);
 	if (st->tok != NULL) {
 		struct summary s;
 		unsigned long count[NBUCKET];
@@ -818,6 +865,12 @@ main(int argc, char *argv[])
 	tally_free(&st.tool);
 	tally_free(&st.model);
 	free(st.calls);
+	tclog_digestset_free(&st.answers);
+	tclog_digestset_free(&st.prompts);
+	tclog_digestset_free(&st.several);
+	tclog_digestset_free(&st.rated_good);
+	tclog_digestset_free(&st.rated_bad);
+	tclog_digestset_free(&st.both);
 	free(st.lengths.len);
 	free(st.lengths.n);
 	status = tclog_close_output();

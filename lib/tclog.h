@@ -28,7 +28,7 @@
  *                call-pairing rule (tclog_examples_*, tclog_call_*)
  *   format.c     the prompt, the Qwen2.5 template's rendering and the
  *                output formats (tclog_prompt_*, tclog_example_text,
- *                tclog_formats, tclog_writer_*)
+ *                tclog_example_digest, tclog_formats, tclog_writer_*)
  *   prefer.c     the preference formats, kto and dpo (tclog_prefer_*)
  *   tokenizer.c  the tokenizer of a Hugging Face tokenizer.json
  *                (tclog_tokenizer_*)
@@ -319,6 +319,12 @@ struct tclog_digestset {
 /* Adds the digest of p; returns false when it was already there. */
 bool tclog_digestset_add(struct tclog_digestset *s, const void *p,
     size_t n);
+/* Adds the digest d (from tclog_digest); false when it was there. */
+bool tclog_digestset_put(struct tclog_digestset *s,
+    const unsigned long long d[2]);
+/* Whether the digest d is in the set. */
+bool tclog_digestset_has(const struct tclog_digestset *s,
+    const unsigned long long d[2]);
 void tclog_digestset_free(struct tclog_digestset *s);
 
 /* ---- lib/keyset.c: a set of keys, to find duplicates ---- */
@@ -494,6 +500,14 @@ tclog_record_rating(const struct tclog_record *rec, struct tclog_buf *why)
 #define TCLOG_MADE_UP_QUERY	1u	/* user_query */
 #define TCLOG_MADE_UP_RESPONSE	2u	/* model_response */
 unsigned tclog_made_up(const char *value, size_t len);
+/* Whether the entry ran without tool definitions: its "tools_enabled"
+ * (f, or NULL) is false. Absent or anything else: the tools were on. */
+static inline bool
+tclog_tools_off(const struct tclog_field *f)
+{
+	return f != NULL && f->value_len == 5 &&
+	    memcmp(f->value, "false", 5) == 0;
+}
 
 /* ---- lib/message.c: a chat message's tool calls ---- */
 
@@ -702,6 +716,8 @@ struct tclog_example {
 	bool unrated;		/* some entry has no rating */
 	bool made_up_query;	/* some entry's user_query was made up by
 				 * tclog-upgrade (its "reconstructed") */
+	bool tools_off;		/* some entry has "tools_enabled": false:
+				 * the model saw no tool definitions */
 	bool bad;		/* private: diagnosed, not delivered */
 	size_t call_cap;	/* private */
 };
@@ -748,7 +764,7 @@ struct tclog_examples {
 	unsigned long bad_line;
 	struct tclog_buf result, err;
 	int rating;
-	bool made_up;
+	bool made_up, tools_off;
 };
 
 void tclog_examples_init(struct tclog_examples *xs);
@@ -784,6 +800,18 @@ int tclog_prompt_system_file(struct tclog_prompt *p, const char *path,
 int tclog_prompt_tools(struct tclog_prompt *p, const char *path,
     size_t limit);
 void tclog_prompt_free(struct tclog_prompt *p);
+/* Whether the example is shown the tools: -t gave them and none of its
+ * entries says "tools_enabled": false (the model then saw none, and an
+ * example shows the prompt it saw). Every format asks this. */
+bool tclog_prompt_tools_for(const struct tclog_prompt *p,
+    const struct tclog_example *ex);
+/* The Qwen2.5 template's rendering of the prompt of query (UTF-8) with
+ * add_generation_prompt, appended to out: the system turn (with p's tools
+ * when tools is true and -t gave some), the user's turn, and the opening
+ * of the assistant's. Pass tclog_prompt_tools_for(p, ex) as tools for an
+ * example's prompt, or !tclog_tools_off(field) for an entry's. */
+void tclog_prompt_text(const struct tclog_prompt *p, const char *query,
+    size_t len, bool tools, struct tclog_buf *out);
 /* The prompt of the options -s, -S and -t (NULL when not given), the log
  * being the operands argv: 0; -1 after a diagnostic when -s and -S are
  * both given or standard input is asked for twice (a usage error); -2
@@ -806,6 +834,19 @@ int tclog_prompt_options(struct tclog_prompt *p, const char *system_text,
 void tclog_example_text(const struct tclog_prompt *p,
     const struct tclog_example *ex, bool results, struct tclog_buf *out,
     size_t *completion, size_t *completion_end);
+/*
+ * What makes two examples the same (-u, and kto's contradictions): the
+ * digest d of their tclog_example_text, with the same prompt and
+ * results. Call ids, the arguments' white space and key order, and how
+ * a format writes them play no part. Arguments that are no JSON (only
+ * the openai form takes them) count as their text. prompt and output,
+ * when not NULL, get the digests of the prompt's rendering and of the
+ * model's output (the turn training teaches). scratch is replaced.
+ */
+void tclog_example_digest(const struct tclog_prompt *p,
+    const struct tclog_example *ex, bool results, struct tclog_buf *scratch,
+    unsigned long long d[2], unsigned long long prompt[2],
+    unsigned long long output[2]);
 
 /*
  * The output formats, one table entry each. A writer gets
@@ -834,27 +875,49 @@ extern const struct tclog_format tclog_formats[];
 /* The format called name, or NULL. */
 const struct tclog_format *tclog_format_find(const char *name);
 
+/* What the preference forms left out, and why (prefer.c), for the
+ * command's summary. */
+struct tclog_prefer_counts {
+	bool pairs;		/* DPO: what is written is pairs */
+	size_t prompts;		/* DPO: the distinct prompts */
+	unsigned long made_up;	/* responses on a made-up query left out */
+	unsigned long made_up_kept;	/* -m: written lines resting on one */
+	unsigned long contradicting;	/* KTO: copies rated both ways */
+	unsigned long unrated, middle;	/* responses unrated, rated 3 */
+	unsigned long nopair, identical;	/* DPO: prompts without a pair */
+};
+
 struct tclog_writer {
 	const struct tclog_format *format;
 	const struct tclog_prompt *prompt;
 	bool results;		/* write the tool results (-o) */
-	bool unique;		/* drop a line identical to an earlier one
-				 * (-u): emit never sees it */
+	bool unique;		/* leave out an example the same as an
+				 * earlier one (-u, tclog_example_digest) */
+	bool made_up;		/* preference forms: keep responses to a
+				 * query made up by tclog-upgrade (-m) */
 	/* receives each line, without its newline */
 	void (*emit)(void *ctx, const char *line, size_t len);
 	void *ctx;
 	void *state;		/* the format's own: NULL until it sets it;
 				 * its finish hook frees it */
-	struct tclog_digestset seen;	/* the lines of unique */
-	unsigned long duplicates;	/* the lines unique dropped */
-	struct tclog_buf line, nested, text;	/* scratch */
+	struct tclog_digestset seen;	/* the examples of unique */
+	unsigned long written;		/* the lines emitted */
+	unsigned long duplicates;	/* the examples unique left out */
+	struct tclog_prefer_counts pref;	/* set by a preference form */
+	struct tclog_buf line, nested, text, key;	/* scratch */
 };
 
+/* Writes the example, unless unique has seen it (formats without a
+ * finish hook; the others call tclog_writer_unique when they decide). */
 void tclog_writer_write(struct tclog_writer *w,
+    const struct tclog_example *ex);
+/* With unique: false, counted in duplicates, when the example is the
+ * same as one seen before; else true (and it is seen now). */
+bool tclog_writer_unique(struct tclog_writer *w,
     const struct tclog_example *ex);
 /* Ends the input: the format's finish hook; frees the scratch. */
 void tclog_writer_finish(struct tclog_writer *w);
-/* Emits w->line, unless unique has seen it, and empties it. */
+/* Emits w->line (counted in written) and empties it. */
 void tclog_writer_emit(struct tclog_writer *w);
 
 /* ---- lib/prefer.c: the preference formats ---- */
