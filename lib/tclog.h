@@ -275,6 +275,11 @@ bool tclog_json_key_is(const char *key, size_t len, const char *name);
 #define TCLOG_JSON_EQUAL_DEPTH 256
 bool tclog_json_equal(const char *a, size_t alen, const char *b,
     size_t blen);
+/* A 64-bit hash of a validated JSON value, the same for any two values
+ * tclog_json_equal finds equal (so a table can find equal values). */
+unsigned long long tclog_json_hash(const char *value, size_t len);
+/* A 64-bit hash of bytes. */
+unsigned long long tclog_hash_bytes(const void *p, size_t n);
 
 /* Appends s as a JSON string with quotes: \" \\ \b \f \n \r \t, other
  * control characters as \u00xx, everything else (UTF-8) as it is. */
@@ -590,7 +595,13 @@ struct tclog_response_call {
 	struct tclog_buf args;	/* as tclog_call_args gives them */
 	bool args_json;
 	bool taken;		/* an entry of the response executed it */
+
+	/* private: the index of a response with many calls */
+	unsigned long long hash;	/* of its name and arguments */
+	size_t next;		/* the next call of that hash (index + 1) */
 };
+
+struct tclog_response_slot;
 
 enum tclog_response_step {
 	TCLOG_RESPONSE_SAME,	/* the entry joins the response being read */
@@ -631,6 +642,13 @@ struct tclog_response {
 	bool open, has_model;
 	struct tclog_buf query, text, model, decoded, err;
 	size_t call_cap, ntaken;
+	/* Past a few calls they are found by their hash (tclog_json_hash
+	 * of the arguments): a response of n calls costs O(n), not n^2. */
+	struct tclog_response_slot *slot;
+	size_t nslot, nused;
+	unsigned gen;		/* a slot of another generation is empty */
+	bool indexed, hashed;
+	unsigned long long entry_hash;	/* the entry's call, once hashed */
 };
 
 /* Whether the parsed record rec (a log entry) continues the response. */
