@@ -356,8 +356,9 @@ enum tclog_read_status {
 
 /*
  * Reads lines from a file descriptor into one growing buffer. A UTF-8
- * byte order mark at the start of the input is skipped (a file saved on
- * Windows). A line ends at LF; a CR before it is dropped; a last line
+ * byte order mark at the start of a line is dropped (a file saved on
+ * Windows, or such files joined with cat: the same at the start of the
+ * input and inside it). A line ends at LF; a CR before it is dropped; a last line
  * without LF is still a line. Lines holding only white space are
  * skipped. A line longer than the limit is never stored whole: it is
  * skipped up to its newline and reported as TCLOG_READ_TOO_LONG. Before
@@ -370,7 +371,8 @@ struct tclog_reader {
 	const char *text;	/* that line, without its line end */
 	size_t len;
 	bool unterminated;	/* it was the last line and had no LF */
-	unsigned long long offset;	/* where that line begins in the input */
+	unsigned long long offset;	/* where text begins in the input (past
+					 * a byte order mark) */
 	unsigned long too_long;	/* records tclog_reader_record skipped */
 
 	/* private */
@@ -380,7 +382,7 @@ struct tclog_reader {
 	char *buf;
 	size_t cap, head, tail, scanned;
 	unsigned long next_line;
-	bool eof, bom_checked;
+	bool eof;
 };
 
 void tclog_reader_init(struct tclog_reader *r, int fd, const char *name,
