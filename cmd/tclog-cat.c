@@ -469,7 +469,13 @@ parse_line(struct cat *c)
 	 * ends with (a number) is seen now, not on a later line. */
 	if (st == yajl_status_ok && c->depth == 0)
 		st = yajl_complete_parse(c->parser);
-	if (st == yajl_status_ok && c->depth == 0 &&
+	if (st == yajl_status_ok &&
+	    (col = tclog_json_bad_space(text, len)) < len) {
+		c->text.len = 0;
+		tclog_buf_printf(&c->text, "invalid JSON at column %zu: %s",
+		    col + 1, TCLOG_BAD_SPACE(text[col]));
+		bad_record(c, c->in.line, "%s", tclog_buf_str(&c->text));
+	} else if (st == yajl_status_ok && c->depth == 0 &&
 	    (col = tclog_json_trailing(text, len, c->value_end)) < len) {
 		c->text.len = 0;
 		tclog_buf_printf(&c->text, "invalid JSON at column %zu: "

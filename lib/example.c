@@ -113,7 +113,8 @@ is_json_containers(const char *s, size_t n)
 	if (st == yajl_status_ok)
 		st = yajl_complete_parse(h);
 	yajl_free(h);
-	return st == yajl_status_ok && tclog_json_trailing(s, n, ctx.end) == n;
+	return st == yajl_status_ok && tclog_json_bad_space(s, n) == n &&
+	    tclog_json_trailing(s, n, ctx.end) == n;
 }
 
 static bool

@@ -218,6 +218,11 @@ tclog_json_check(const char *text, size_t len, bool want_object,
 	yajl_free(h);
 	if (st != yajl_status_ok)
 		return -1;
+	if ((i = tclog_json_bad_space(text, len)) < len) {
+		tclog_buf_adds(err, TCLOG_BAD_SPACE(text[i]));
+		return -1;
+	}
+	i = 0;
 	while (i < len && tclog_json_is_space(text[i]))
 		i++;
 	if (want_object && (i == len || text[i] != '{')) {
@@ -230,6 +235,17 @@ tclog_json_check(const char *text, size_t len, bool want_object,
 		return -1;
 	}
 	return 0;
+}
+
+size_t
+tclog_json_bad_space(const char *text, size_t len)
+{
+	const char *f = memchr(text, '\f', len);
+	const char *v = memchr(text, '\v', f != NULL ? (size_t)(f - text) :
+	    len);
+
+	return v != NULL ? (size_t)(v - text) : f != NULL ?
+	    (size_t)(f - text) : len;
 }
 
 size_t

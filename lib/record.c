@@ -230,6 +230,9 @@ tclog_record_parse(struct tclog_record *rec, const char *text, size_t len,
 	} else if (st != yajl_status_ok) {
 		if (!tclog_nul_tail(text, len, &rec->errbuf))
 			yajl_failure(rec, h, at_end, unterminated);
+	} else if ((bad = tclog_json_bad_space(text, len)) < len) {
+		tclog_buf_printf(&rec->errbuf, "invalid JSON at column %zu: %s",
+		    bad + 1, TCLOG_BAD_SPACE(text[bad]));
 	} else if (!rec->is_object) {
 		tclog_buf_adds(&rec->errbuf, "not a JSON object");
 	} else if ((bad = tclog_json_trailing(text, len, rec->end)) < len) {

@@ -229,6 +229,15 @@ int tclog_json_integer(const char *value, size_t len, long long *n);
 #define TCLOG_EXCERPT_MAX 40
 void tclog_json_excerpt(struct tclog_buf *b, const char *value, size_t len);
 
+/* yajl's lexer takes \f and \v for white space; JSON (RFC 8259) does
+ * not, and tclog refuses them. In text that yajl accepted (which has no
+ * raw control character inside a string) the offset of the first one,
+ * or len when there is none; TCLOG_BAD_SPACE(c) says what it is. */
+size_t tclog_json_bad_space(const char *text, size_t len);
+#define TCLOG_BAD_SPACE(c) ((c) == '\f' ? \
+	"lexical error: a form feed is not JSON white space" : \
+	"lexical error: a vertical tab is not JSON white space")
+
 /* Checks that text is one JSON value; with want_object, one object.
  * Returns 0, or -1 with a message in err (replaced). */
 int tclog_json_check(const char *text, size_t len, bool want_object,
