@@ -260,7 +260,7 @@ on_map_key(void *ctx, const unsigned char *key, size_t n)
 	    n)) {
 		c->why.len = 0;
 		tclog_buf_adds(&c->why, "duplicate key ");
-		tclog_json_put_string(&c->why, (const char *)key, n);
+		tclog_json_put_visible_string(&c->why, (const char *)key, n);
 		return 0;
 	}
 	return gen_status(c, yajl_gen_string(c->gen, key, n));

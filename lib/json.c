@@ -85,7 +85,7 @@ tclog_json_excerpt(struct tclog_buf *b, const char *value, size_t len)
 		    0x80)
 			shown--;
 	}
-	tclog_buf_add(b, value, shown);
+	tclog_visible(b, value, shown, NULL);
 	if (shown < len)
 		tclog_buf_adds(b, "...");
 }
@@ -461,6 +461,16 @@ void
 tclog_json_put_go_string(struct tclog_buf *b, const char *s, size_t n)
 {
 	put_string(b, s, n, true);
+}
+
+void
+tclog_json_put_visible_string(struct tclog_buf *b, const char *s, size_t n)
+{
+	struct tclog_buf json = { 0 };
+
+	put_string(&json, s, n, false);
+	tclog_visible(b, json.data, json.len, NULL);
+	tclog_buf_free(&json);
 }
 
 /* Compares two strings by their decoded contents. */

@@ -122,7 +122,8 @@ on_map_key(void *ctx, const unsigned char *key, size_t len)
 
 	if (!tclog_keyset_add(&rec->keys, (const char *)key, len)) {
 		tclog_buf_adds(&rec->errbuf, "duplicate key ");
-		tclog_json_put_string(&rec->errbuf, (const char *)key, len);
+		tclog_json_put_visible_string(&rec->errbuf, (const char *)key,
+		    len);
 		rec->dup = true;
 		return 0;
 	}

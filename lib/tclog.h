@@ -9,7 +9,8 @@
  *   cmdline.c    command-line plumbing: option values, --help, the
  *                input operands, files that options name
  *                (tclog_help_requested, tclog_inputs_*, tclog_read_text)
- *   utf8.c       strict UTF-8 (tclog_utf8_invalid)
+ *   utf8.c       strict UTF-8 (tclog_utf8_invalid), text made safe
+ *                for a terminal (tclog_visible)
  *   json.c       small tools for JSON text already validated by yajl:
  *                decoding, walking, comparing, escaping (tclog_json_*)
  *   jsonout.c    JSON written again, compact or as Python writes it
@@ -21,8 +22,8 @@
  *                building a tree (tclog_record_*)
  *   message.c    the calls of a chat message's tool_calls
  *                (tclog_tool_calls_*)
- *   review.c     the review view of an entry, for people, and text
- *                made safe for a terminal (tclog_review_*, tclog_visible)
+ *   review.c     the review view of an entry, for people
+ *                (tclog_review_*)
  *   response.c   where one model response ends (tclog_response_*)
  *   example.c    fine-tuning examples gathered from entries and the
  *                call-pairing rule (tclog_examples_*, tclog_call_*)
@@ -193,6 +194,13 @@ int tclog_read_text(const char *path, struct tclog_buf *b, size_t limit);
  * 3629: no overlong forms, no surrogates, nothing past U+10FFFF), or len
  * when it all is. yajl accepts some such bytes; tclog refuses them. */
 size_t tclog_utf8_invalid(const char *text, size_t len);
+/* Appends text from a log as a terminal may show it (the review view and
+ * every diagnostic that quotes a log): control characters as ^X, C1
+ * controls and bidirectional overrides and isolates as <U+XXXX>. With an
+ * indent, a newline starts a line that begins with it (a last newline is
+ * dropped) and a tab stays; with NULL, they are ^J and ^I: one line. */
+void tclog_visible(struct tclog_buf *b, const char *s, size_t n,
+    const char *indent);
 
 /* ---- lib/json.c: JSON text already validated by yajl ---- */
 
@@ -225,7 +233,7 @@ int tclog_json_integer(const char *value, size_t len, long long *n);
 
 /* Appends the raw text of a value as a diagnostic shows it: past
  * TCLOG_EXCERPT_MAX bytes cut short, at a UTF-8 character boundary, and
- * "..." added. */
+ * "..." added; made visible as tclog_visible does. */
 #define TCLOG_EXCERPT_MAX 40
 void tclog_json_excerpt(struct tclog_buf *b, const char *value, size_t len);
 
@@ -293,6 +301,10 @@ unsigned long long tclog_hash_bytes(const void *p, size_t n);
 /* Appends s as a JSON string with quotes: \" \\ \b \f \n \r \t, other
  * control characters as \u00xx, everything else (UTF-8) as it is. */
 void tclog_json_put_string(struct tclog_buf *b, const char *s, size_t n);
+/* The same, as a diagnostic quotes a key of a log: C1 controls and
+ * bidirectional overrides then shown as tclog_visible shows them. */
+void tclog_json_put_visible_string(struct tclog_buf *b, const char *s,
+    size_t n);
 /* The same, as Go's encoding/json writes valid UTF-8 (the logger's way,
  * Go 1.22 on: \b and \f as such): also <, >, & and U+2028, U+2029 as
  * \u escapes. s must be valid UTF-8 (Go would write U+FFFD for the rest). */
@@ -583,12 +595,6 @@ bool tclog_review_wants_colour(int fd);
 int tclog_review_entry(struct tclog_review *rv, const char *text, size_t len,
     unsigned long number, const char *name, unsigned long line);
 void tclog_review_free(struct tclog_review *rv);
-/* Appends text from a log as a terminal may show it: control characters
- * as ^X, C1 controls and bidirectional overrides as <U+XXXX>. With an
- * indent, a newline starts a line that begins with it (a last newline is
- * dropped) and a tab stays; with NULL, they are ^J and ^I: one line. */
-void tclog_visible(struct tclog_buf *b, const char *s, size_t n,
-    const char *indent);
 
 /* ---- lib/response.c: where one model response ends ---- */
 
