@@ -446,6 +446,7 @@ static void
 entry(struct stats *st)
 {
 	const struct tclog_field *f;
+	const char *why;
 	int rating, before = 0;
 	bool is_new;
 
@@ -468,6 +469,12 @@ entry(struct stats *st)
 			return;
 		}
 		st->new_entries++;
+	} else if ((why = tclog_upgrade_refusal(&st->rec)) != NULL) {
+		/* not an old entry tclog-upgrade repairs: bad, as there */
+		tclog_diag(st->in.name, st->in.line, "%s", why);
+		st->bad++;
+		tclog_status_raise(&st->status_code, TCLOG_EXIT_BAD);
+		return;
 	} else
 		st->old_entries++;
 	st->entries++;

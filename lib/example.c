@@ -468,7 +468,9 @@ tclog_examples_entry(struct tclog_examples *xs,
 	if (query == NULL || response == NULL ||
 	    tclog_json_is_empty_string(query->value, query->value_len) ||
 	    tclog_json_is_empty_string(response->value, response->value_len)) {
-		bad_record(file, line, status,
+		const char *refusal = tclog_upgrade_refusal(rec);
+
+		bad_record(file, line, status, refusal != NULL ? refusal :
 		    "old-format entry, run tclog-upgrade first");
 		return;
 	}

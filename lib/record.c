@@ -350,3 +350,32 @@ tclog_made_up(const char *value, size_t len)
 	}
 	return made_up;
 }
+
+/* Absent, null or a string: the values the logger can have written. */
+static bool
+string_or_null(const struct tclog_field *f)
+{
+	enum tclog_json_type type;
+
+	if (f == NULL)
+		return true;
+	type = tclog_json_type(f->value, f->value_len);
+	return type == TCLOG_JSON_STRING || type == TCLOG_JSON_NULL;
+}
+
+const char *
+tclog_upgrade_refusal(const struct tclog_record *rec)
+{
+	const struct tclog_field *tool = tclog_record_get(rec, "tool_name");
+
+	if (tool == NULL)
+		return "no tool_name";
+	if (tclog_json_type(tool->value, tool->value_len) != TCLOG_JSON_STRING)
+		return "tool_name is not a string";
+	/* Not the logger's: replacing it would lose data. */
+	if (!string_or_null(tclog_record_get(rec, "user_query")))
+		return "user_query is not a string";
+	if (!string_or_null(tclog_record_get(rec, "model_response")))
+		return "model_response is not a string";
+	return NULL;
+}

@@ -522,6 +522,11 @@ tclog_record_rating(const struct tclog_record *rec, struct tclog_buf *why)
 #define TCLOG_MADE_UP_QUERY	1u	/* user_query */
 #define TCLOG_MADE_UP_RESPONSE	2u	/* model_response */
 unsigned tclog_made_up(const char *value, size_t len);
+/* Why tclog-upgrade refuses to repair the entry rec (no tool_name, or
+ * one that is no string; a user_query or model_response neither a
+ * string nor null: not the logger's), or NULL when it does not. The
+ * commands that send old entries to tclog-upgrade ask here first. */
+const char *tclog_upgrade_refusal(const struct tclog_record *rec);
 
 /* ---- lib/message.c: a chat message's tool calls ---- */
 
