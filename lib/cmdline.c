@@ -57,6 +57,13 @@ tclog_parse_size(const char *arg, size_t *size)
 bool
 tclog_help_requested(int argc, char *argv[], const char *optstring)
 {
+	char *slash;
+
+	/* getopt names argv[0] in its messages: the command's name, as
+	 * err(3) gives it, not the path it was run by */
+	if (argc > 0 && (slash = strrchr(argv[0], '/')) != NULL &&
+	    slash[1] != '\0')
+		argv[0] = slash + 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 

@@ -126,7 +126,9 @@ int tclog_parse_size(const char *arg, size_t *size);
  *	}
  *
  * optstring is getopt's, so that an option's value (-s --help) is not
- * taken for the request.
+ * taken for the request. Called first, before getopt, it also makes
+ * argv[0] its last component, so that getopt's messages name the
+ * command (tclog-cat: invalid option -- 'z'), not the path it was run by.
  */
 bool tclog_help_requested(int argc, char *argv[], const char *optstring);
 /* -L size: sets *limit, or diagnoses "-L: not ...: arg" and returns -1
