@@ -98,8 +98,10 @@ tclog_option_limit(const char *arg, size_t *limit)
 int
 tclog_option_tokens(const char *arg, size_t *max)
 {
-	/* counted in unsigned long, as the commands report them */
-	if (tclog_parse_size(arg, max) == 0 && *max <= ULONG_MAX)
+	/* digits only: a count of tokens has no k, M or G (-L's sizes);
+	 * counted in unsigned long, as the commands report them */
+	if (arg[strspn(arg, "0123456789")] == '\0' &&
+	    tclog_parse_size(arg, max) == 0 && *max <= ULONG_MAX)
 		return 0;
 	warnx("-M: not a number of tokens >= 1: %s", arg);
 	return -1;
