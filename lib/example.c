@@ -113,7 +113,8 @@ is_json_containers(const char *s, size_t n)
 	if (st == yajl_status_ok)
 		st = yajl_complete_parse(h);
 	yajl_free(h);
-	return st == yajl_status_ok && tclog_json_trailing(s, n, ctx.end) == n;
+	return st == yajl_status_ok && tclog_json_bad_space(s, n) == n &&
+	    tclog_json_trailing(s, n, ctx.end) == n;
 }
 
 static bool
@@ -492,7 +493,9 @@ tclog_examples_entry(struct tclog_examples *xs,
 	if (query == NULL || response == NULL ||
 	    tclog_json_is_empty_string(query->value, query->value_len) ||
 	    tclog_json_is_empty_string(response->value, response->value_len)) {
-		bad_record(file, line, status,
+		const char *refusal = tclog_upgrade_refusal(rec);
+
+		bad_record(file, line, status, refusal != NULL ? refusal :
 		    "old-format entry, run tclog-upgrade first");
 		return;
 	}

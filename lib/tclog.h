@@ -9,7 +9,8 @@
  *   cmdline.c    command-line plumbing: option values, --help, the
  *                input operands, files that options name
  *                (tclog_help_requested, tclog_inputs_*, tclog_read_text)
- *   utf8.c       strict UTF-8 (tclog_utf8_invalid)
+ *   utf8.c       strict UTF-8 (tclog_utf8_invalid), text made safe
+ *                for a terminal (tclog_visible)
  *   json.c       small tools for JSON text already validated by yajl:
  *                decoding, walking, comparing, escaping (tclog_json_*)
  *   jsonout.c    JSON written again, compact or as Python writes it
@@ -21,8 +22,8 @@
  *                building a tree (tclog_record_*)
  *   message.c    the calls of a chat message's tool_calls
  *                (tclog_tool_calls_*)
- *   review.c     the review view of an entry, for people, and text
- *                made safe for a terminal (tclog_review_*, tclog_visible)
+ *   review.c     the review view of an entry, for people
+ *                (tclog_review_*)
  *   response.c   where one model response ends (tclog_response_*)
  *   example.c    fine-tuning examples gathered from entries and the
  *                call-pairing rule (tclog_examples_*, tclog_call_*)
@@ -125,7 +126,9 @@ int tclog_parse_size(const char *arg, size_t *size);
  *	}
  *
  * optstring is getopt's, so that an option's value (-s --help) is not
- * taken for the request.
+ * taken for the request. Called first, before getopt, it also makes
+ * argv[0] its last component, so that getopt's messages name the
+ * command (tclog-cat: invalid option -- 'z'), not the path it was run by.
  */
 bool tclog_help_requested(int argc, char *argv[], const char *optstring);
 /* -L size: sets *limit, or diagnoses "-L: not ...: arg" and returns -1
@@ -193,6 +196,13 @@ int tclog_read_text(const char *path, struct tclog_buf *b, size_t limit);
  * 3629: no overlong forms, no surrogates, nothing past U+10FFFF), or len
  * when it all is. yajl accepts some such bytes; tclog refuses them. */
 size_t tclog_utf8_invalid(const char *text, size_t len);
+/* Appends text from a log as a terminal may show it (the review view and
+ * every diagnostic that quotes a log): control characters as ^X, C1
+ * controls and bidirectional overrides and isolates as <U+XXXX>. With an
+ * indent, a newline starts a line that begins with it (a last newline is
+ * dropped) and a tab stays; with NULL, they are ^J and ^I: one line. */
+void tclog_visible(struct tclog_buf *b, const char *s, size_t n,
+    const char *indent);
 
 /* ---- lib/json.c: JSON text already validated by yajl ---- */
 
@@ -225,9 +235,18 @@ int tclog_json_integer(const char *value, size_t len, long long *n);
 
 /* Appends the raw text of a value as a diagnostic shows it: past
  * TCLOG_EXCERPT_MAX bytes cut short, at a UTF-8 character boundary, and
- * "..." added. */
+ * "..." added; made visible as tclog_visible does. */
 #define TCLOG_EXCERPT_MAX 40
 void tclog_json_excerpt(struct tclog_buf *b, const char *value, size_t len);
+
+/* yajl's lexer takes \f and \v for white space; JSON (RFC 8259) does
+ * not, and tclog refuses them. In text that yajl accepted (which has no
+ * raw control character inside a string) the offset of the first one,
+ * or len when there is none; TCLOG_BAD_SPACE(c) says what it is. */
+size_t tclog_json_bad_space(const char *text, size_t len);
+#define TCLOG_BAD_SPACE(c) ((c) == '\f' ? \
+	"lexical error: a form feed is not JSON white space" : \
+	"lexical error: a vertical tab is not JSON white space")
 
 /* Checks that text is one JSON value; with want_object, one object.
  * Returns 0, or -1 with a message in err (replaced). */
@@ -275,10 +294,19 @@ bool tclog_json_key_is(const char *key, size_t len, const char *name);
 #define TCLOG_JSON_EQUAL_DEPTH 256
 bool tclog_json_equal(const char *a, size_t alen, const char *b,
     size_t blen);
+/* A 64-bit hash of a validated JSON value, the same for any two values
+ * tclog_json_equal finds equal (so a table can find equal values). */
+unsigned long long tclog_json_hash(const char *value, size_t len);
+/* A 64-bit hash of bytes. */
+unsigned long long tclog_hash_bytes(const void *p, size_t n);
 
 /* Appends s as a JSON string with quotes: \" \\ \b \f \n \r \t, other
  * control characters as \u00xx, everything else (UTF-8) as it is. */
 void tclog_json_put_string(struct tclog_buf *b, const char *s, size_t n);
+/* The same, as a diagnostic quotes a key of a log: C1 controls and
+ * bidirectional overrides then shown as tclog_visible shows them. */
+void tclog_json_put_visible_string(struct tclog_buf *b, const char *s,
+    size_t n);
 /* The same, as Go's encoding/json writes valid UTF-8 (the logger's way,
  * Go 1.22 on: \b and \f as such): also <, >, & and U+2028, U+2029 as
  * \u escapes. s must be valid UTF-8 (Go would write U+FFFD for the rest). */
@@ -357,8 +385,9 @@ enum tclog_read_status {
 
 /*
  * Reads lines from a file descriptor into one growing buffer. A UTF-8
- * byte order mark at the start of the input is skipped (a file saved on
- * Windows). A line ends at LF; a CR before it is dropped; a last line
+ * byte order mark at the start of a line is dropped (a file saved on
+ * Windows, or such files joined with cat: the same at the start of the
+ * input and inside it). A line ends at LF; a CR before it is dropped; a last line
  * without LF is still a line. Lines holding only white space are
  * skipped. A line longer than the limit is never stored whole: it is
  * skipped up to its newline and reported as TCLOG_READ_TOO_LONG. Before
@@ -371,7 +400,8 @@ struct tclog_reader {
 	const char *text;	/* that line, without its line end */
 	size_t len;
 	bool unterminated;	/* it was the last line and had no LF */
-	unsigned long long offset;	/* where that line begins in the input */
+	unsigned long long offset;	/* where text begins in the input (past
+					 * a byte order mark) */
 	unsigned long too_long;	/* records tclog_reader_record skipped */
 
 	/* private */
@@ -381,7 +411,7 @@ struct tclog_reader {
 	char *buf;
 	size_t cap, head, tail, scanned;
 	unsigned long next_line;
-	bool eof, bom_checked;
+	bool eof;
 };
 
 void tclog_reader_init(struct tclog_reader *r, int fd, const char *name,
@@ -508,6 +538,11 @@ tclog_tools_off(const struct tclog_field *f)
 	return f != NULL && f->value_len == 5 &&
 	    memcmp(f->value, "false", 5) == 0;
 }
+/* Why tclog-upgrade refuses to repair the entry rec (no tool_name, or
+ * one that is no string; a user_query or model_response neither a
+ * string nor null: not the logger's), or NULL when it does not. The
+ * commands that send old entries to tclog-upgrade ask here first. */
+const char *tclog_upgrade_refusal(const struct tclog_record *rec);
 
 /* ---- lib/message.c: a chat message's tool calls ---- */
 
@@ -581,12 +616,6 @@ bool tclog_review_wants_colour(int fd);
 int tclog_review_entry(struct tclog_review *rv, const char *text, size_t len,
     unsigned long number, const char *name, unsigned long line);
 void tclog_review_free(struct tclog_review *rv);
-/* Appends text from a log as a terminal may show it: control characters
- * as ^X, C1 controls and bidirectional overrides as <U+XXXX>. With an
- * indent, a newline starts a line that begins with it (a last newline is
- * dropped) and a tab stays; with NULL, they are ^J and ^I: one line. */
-void tclog_visible(struct tclog_buf *b, const char *s, size_t n,
-    const char *indent);
 
 /* ---- lib/response.c: where one model response ends ---- */
 
@@ -604,7 +633,13 @@ struct tclog_response_call {
 	struct tclog_buf args;	/* as tclog_call_args gives them */
 	bool args_json;
 	bool taken;		/* an entry of the response executed it */
+
+	/* private: the index of a response with many calls */
+	unsigned long long hash;	/* of its name and arguments */
+	size_t next;		/* the next call of that hash (index + 1) */
 };
+
+struct tclog_response_slot;
 
 enum tclog_response_step {
 	TCLOG_RESPONSE_SAME,	/* the entry joins the response being read */
@@ -645,6 +680,13 @@ struct tclog_response {
 	bool open, has_model;
 	struct tclog_buf query, text, model, decoded, err;
 	size_t call_cap, ntaken;
+	/* Past a few calls they are found by their hash (tclog_json_hash
+	 * of the arguments): a response of n calls costs O(n), not n^2. */
+	struct tclog_response_slot *slot;
+	size_t nslot, nused;
+	unsigned gen;		/* a slot of another generation is empty */
+	bool indexed, hashed;
+	unsigned long long entry_hash;	/* the entry's call, once hashed */
 };
 
 /* Whether the parsed record rec (a log entry) continues the response. */
