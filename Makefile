@@ -43,10 +43,10 @@ CFLAGS ?= -O2
 WERROR ?=
 WARNINGS = -std=c11 -Wall -Wextra $(if $(filter-out 0,$(WERROR)),-Werror)
 CPPFLAGS += -D_GNU_SOURCE -Ilib
-# Every compile also writes the headers it read to BUILD/dep/ (-MD):
-# make rebuilds what a changed header touches, and tests/deps.test finds
-# there the Debian package of each header the build needs.
-DEPFLAGS = -MD -MP -MF $(BUILD)/dep/$(subst /,_,$(@:$(BUILD)/%=%)).d
+# Every compile also writes the headers it read to BUILD/dep/ (-MD), where
+# tests/deps.test finds the Debian package of each header the build needs.
+# (Not included as make rules: a source moved away would break the build.)
+DEPFLAGS = -MD -MF $(BUILD)/dep/$(subst /,_,$(@:$(BUILD)/%=%)).d
 
 # Each library through pkg-config when it knows it, else plainly.
 # yajl (JSON) and utf8proc (the tokenizer's Unicode categories and NFC)
@@ -223,6 +223,3 @@ clean:
 # make -s print-DEMO_DEPS (or any variable): its value, for scripts.
 print-%: FORCE
 	@echo $($*)
-
-# The headers each program was built from, as the compiler listed them.
--include $(wildcard $(BUILD)/dep/*.d)
