@@ -35,8 +35,15 @@
  *                (tclog_tokenizer_*)
  * The exit statuses and the default -L come first: every file uses them.
  *
- * Memory: every structure grows to the size of the largest record seen
- * and is reused; nothing grows with the number of records.
+ * Memory: the buffers grow to the size of the largest record (or, where
+ * entries are gathered into examples, response) seen and are reused.
+ * What grows with the input is kept by four commands, by design, each
+ * documented in its manual: tclog-qwen (-u: a digest per distinct
+ * example, tclog_keyset; -f dpo and its forms: the best and worst
+ * response per distinct prompt), tclog-stats (-u as tclog-qwen's; -T:
+ * a count per distinct token length), tclog-rate (an index of the
+ * entries of the file it rates) and tclog-eval (-c: the results of the
+ * earlier run, 24 bytes each).
  */
 
 #ifndef TCLOG_H
