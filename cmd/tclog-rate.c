@@ -989,6 +989,27 @@ write_log(struct rate *r, struct index *base, struct index *late,
 	return copy_range(r, base->fd, out, pos, base->size);
 }
 
+/* Waits while some process holds the file open on fd open for writing:
+ * a logger that opened it before it was replaced may write to it still.
+ * A read lease cannot be had then (fcntl(2)); where leases cannot be
+ * had at all (another owner, a file system without them), the pause
+ * before this must do. */
+static void
+wait_for_writers(struct rate *r, int fd)
+{
+	long long start = now_ms();
+	long wait = 1;
+
+	while (fcntl(fd, F_SETLEASE, F_RDLCK) != 0) {
+		if (errno != EAGAIN || now_ms() - start >= REWRITE_WAIT)
+			return;
+		pause_ms(r, wait);
+		if (wait < 100)
+			wait *= 2;
+	}
+	fcntl(fd, F_SETLEASE, F_UNLCK);
+}
+
 /* Writes the new log beside it and renames it over it; sets *made to
  * the new file as it was written. */
 static void
@@ -1028,6 +1049,73 @@ replace(struct rate *r, struct index *base, struct index *late,
 		fsync(dir);
 		close(dir);
 	}
+}
+
+/*
+ * Appends the entries of late that base lacks to the log as it is now,
+ * in place, holding a write lease on it: while it is held, no process
+ * has the log open, and the logger's next open waits for it to end, and
+ * then opens this file, which holds them (no rename, no write that goes
+ * astray). Where leases cannot be had, the next round of save() puts
+ * them in by a rename instead.
+ */
+static void
+append_late(struct rate *r, struct index *base, struct index *late)
+{
+	struct entry **s = by_key(base);
+	long long start = now_ms();
+	long wait = 1;
+	bool ok = true;
+	char last = '\n';
+	struct stat st;
+	int fd;
+
+	free(by_key(late));
+	if ((fd = open(r->path, O_RDWR | O_APPEND | O_NONBLOCK |
+	    O_CLOEXEC)) < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		free(s);
+		return;
+	}
+	while (fcntl(fd, F_SETLEASE, F_WRLCK) != 0) {
+		if (errno != EAGAIN || now_ms() - start >= REWRITE_WAIT) {
+			close(fd);
+			free(s);
+			return;
+		}
+		pause_ms(r, wait);
+		if (wait < 8)
+			wait *= 2;
+	}
+	if (fstat(fd, &st) != 0 || (st.st_size > 0 && pread(fd, &last, 1,
+	    st.st_size - 1) != 1))
+		ok = false;
+	if (ok && last != '\n')
+		ok = write_all(fd, "\n", 1) == 0;
+	for (size_t i = 0; ok && i < late->n; i++) {
+		const struct entry *e = &late->e[i];
+
+		if (find(base, s, e) != NULL)
+			continue;
+		ok = copy_range(r, late->fd, fd, e->off, e->off + e->len) == 0 &&
+		    write_all(fd, "\n", 1) == 0;
+	}
+	if (ok)
+		ok = fdatasync(fd) == 0;
+	if (!ok) {	/* the log as it was, not a line cut short */
+		int e = errno;
+
+		(void)!ftruncate(fd, st.st_size);
+		errno = e;
+	}
+	fcntl(fd, F_SETLEASE, F_UNLCK);
+	if (close(fd) != 0)
+		ok = false;
+	free(s);
+	if (!ok)
+		err(TCLOG_EXIT_FATAL, "%s: cannot add the logger's last "
+		    "entries to it", r->name);
 }
 
 /*
@@ -1077,11 +1165,14 @@ save(struct rate *r)
 		renamed = r->in_file = true;
 		/* a write the logger began on the file replaced */
 		pause_ms(r, LATE_WAIT);
+		wait_for_writers(r, base.src);
 		index_free(&late);
 		if (fstat(base.src, &st) == 0 &&
 		    !same_file(&st, &base.src_st) &&
 		    acquire(r, &late, base.src, &base, &base.src_st) != 1)
 			index_free(&late);
+		if (late.n > 0)
+			append_late(r, &base, &late);
 		/* the next round checks the new file against what it was
 		 * made of */
 		index_free(&prev);
@@ -1279,6 +1370,9 @@ main(int argc, char *argv[])
 	int ch, fd;
 
 	tclog_start();
+	/* a lease (save) broken by another process's open signals SIGIO;
+	 * the lease is polled, not waited for */
+	signal(SIGIO, SIG_IGN);
 	if (tclog_help_requested(argc, argv, OPTIONS)) {
 		usage(stdout);
 		return tclog_close_output();
