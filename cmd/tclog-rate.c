@@ -537,17 +537,30 @@ find(struct index *x, struct entry **s, const struct entry *e)
 
 /* Copies the log open on src to a file of our own (unlinked: nothing is
  * left behind), which the logger cannot rewrite, and indexes the copy
- * quietly. Returns the number of bad records, -1 on an error (errno). */
+ * quietly. Returns the number of bad records, -1 on an error (errno).
+ *
+ * The copy is made holding a read lease on the log when one can be had
+ * (fcntl(2)): it cannot while a process has the log open for writing,
+ * as the logger has while it rewrites it, and while it is held a
+ * process that opens the log to write it waits, truncation included.
+ * So a copy made under the lease is the log between two rewrites,
+ * whole: stable. Without leases (another owner, a file system without
+ * them), a copy is stable when the file looked the same before and
+ * after it. */
 static long
 copy_log(struct rate *r, struct index *x, int src)
 {
 	struct stat after;
 	unsigned long long n = 0;
+	bool lease;
+	int why;
 
 	x->src = src;
 	if ((x->fd = make_temp(r, &r->tmp)) == -1)
 		return -1;
 	unlink(r->tmp.data);
+	lease = fcntl(src, F_SETLEASE, F_RDLCK) == 0;
+	why = errno;
 	if (fstat(src, &x->src_st) != 0)
 		return -1;
 	tclog_buf_grow(&r->io, 1 << 16);
@@ -566,9 +579,12 @@ copy_log(struct rate *r, struct index *x, int src)
 	}
 	if (fstat(src, &after) != 0)
 		return -1;
+	if (lease)
+		fcntl(src, F_SETLEASE, F_UNLCK);
 	/* a file that changed while it was copied may be cut anywhere */
 	x->size = n;
-	x->stable = same_file(&x->src_st, &after) &&
+	x->stable = (lease || why != EAGAIN) &&
+	    same_file(&x->src_st, &after) &&
 	    n == (unsigned long long)after.st_size;
 	return index_file(r, x, true);
 }
