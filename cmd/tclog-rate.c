@@ -325,9 +325,8 @@ same_file(const struct stat *a, const struct stat *b)
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
 	    a->st_size == b->st_size &&
 	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
-	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;	/* not ctime: the
+							 * rename changes it */
 }
 
 static bool
@@ -537,7 +536,8 @@ find(struct index *x, struct entry **s, const struct entry *e)
 
 /* Copies the log open on src to a file of our own (unlinked: nothing is
  * left behind), which the logger cannot rewrite, and indexes the copy
- * quietly. Returns the number of bad records, -1 on an error (errno).
+ * quietly. Returns the number of bad records, -1 on an error (errno),
+ * -2 when a process has the log open for writing (unless force).
  *
  * The copy is made holding a read lease on the log when one can be had
  * (fcntl(2)): it cannot while a process has the log open for writing,
@@ -548,39 +548,43 @@ find(struct index *x, struct entry **s, const struct entry *e)
  * them), a copy is stable when the file looked the same before and
  * after it. */
 static long
-copy_log(struct rate *r, struct index *x, int src)
+copy_log(struct rate *r, struct index *x, int src, bool force)
 {
 	struct stat after;
 	unsigned long long n = 0;
 	bool lease;
-	int why;
+	int why, e;
 
 	x->src = src;
-	if ((x->fd = make_temp(r, &r->tmp)) == -1)
-		return -1;
-	unlink(r->tmp.data);
 	lease = fcntl(src, F_SETLEASE, F_RDLCK) == 0;
 	why = errno;
-	if (fstat(src, &x->src_st) != 0)
-		return -1;
+	if (!lease && why == EAGAIN && !force)
+		return -2;
+	if ((x->fd = make_temp(r, &r->tmp)) != -1)
+		unlink(r->tmp.data);
+	if (x->fd == -1 || fstat(src, &x->src_st) != 0)
+		n = ~0ULL;
 	tclog_buf_grow(&r->io, 1 << 16);
-	for (;;) {
+	while (n != ~0ULL) {
 		ssize_t got = pread(src, r->io.data, 1 << 16, (off_t)n);
 
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got < 0)
-			return -1;
 		if (got == 0)
 			break;
-		if (write_all(x->fd, r->io.data, (size_t)got) != 0)
-			return -1;
-		n += (unsigned long long)got;
+		if (got < 0 || write_all(x->fd, r->io.data, (size_t)got) != 0)
+			n = ~0ULL;
+		else
+			n += (unsigned long long)got;
 	}
-	if (fstat(src, &after) != 0)
-		return -1;
-	if (lease)
+	if (n != ~0ULL && fstat(src, &after) != 0)
+		n = ~0ULL;
+	e = errno;
+	if (lease)	/* a writer that waits for it goes on */
 		fcntl(src, F_SETLEASE, F_UNLCK);
+	errno = e;
+	if (n == ~0ULL)
+		return -1;
 	/* a file that changed while it was copied may be cut anywhere */
 	x->size = n;
 	x->stable = (lease || why != EAGAIN) &&
@@ -656,12 +660,20 @@ acquire(struct rate *r, struct index *x, int src, struct index *ref,
 		if (fd == -2)
 			errx(TCLOG_EXIT_FATAL, "%s: not a regular file any "
 			    "more", r->name);
-		if (fd >= 0 && (bad = copy_log(r, x, fd)) < 0)
-			err(TCLOG_EXIT_FATAL, "%s: cannot copy it into %s",
-			    r->name, r->dir);
 		if (fd == -1 && errno != ENOENT)
 			err(TCLOG_EXIT_FATAL, "%s", r->name);
 		waited = now_ms() - start;
+		/* being written: looked at again soon, as it may be for a
+		 * moment only between two rewrites; copied all the same
+		 * when that never comes */
+		if (fd >= 0 && (bad = copy_log(r, x, fd, waited >=
+		    REWRITE_WAIT)) == -2) {
+			pause_ms(r, 1);
+			continue;
+		}
+		if (bad < 0)
+			err(TCLOG_EXIT_FATAL, "%s: cannot copy it into %s",
+			    r->name, r->dir);
 		if (fd >= 0) {
 			if (ref == NULL && bad > 0 && x->stable)
 				return -1;
@@ -1084,10 +1096,13 @@ append_late(struct rate *r, struct index *base, struct index *late)
 	bool ok = true;
 	char last = '\n';
 	struct stat st;
-	int fd;
+	size_t n = 0;
+	int fd = -1;
 
 	free(by_key(late));
-	if ((fd = open(r->path, O_RDWR | O_APPEND | O_NONBLOCK |
+	for (size_t i = 0; i < late->n; i++)
+		n += find(base, s, &late->e[i]) == NULL;
+	if (n == 0 || (fd = open(r->path, O_RDWR | O_APPEND | O_NONBLOCK |
 	    O_CLOEXEC)) < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		if (fd >= 0)
 			close(fd);
