@@ -850,6 +850,9 @@ report_gone(struct rate *r)
 	return written;
 }
 
+/* Why a rewrite is given up: acquire() waited REWRITE_WAIT. */
+#define CUT_SHORT "the file stays cut short (a rewrite that never ends?)"
+
 /* Ends the command without replacing the log (or, with saved, after
  * replacing it but unsure that it stayed so): every rating of the
  * session is written to the side file and named there. */
@@ -889,8 +892,7 @@ refresh(struct rate *r, size_t i)
 		return i;
 	if (acquire(r, &now, -1, &r->idx, &r->idx.src_st) != 1) {
 		index_free(&now);
-		give_up(r, "the logger's rewrite of the file never ended",
-		    false);
+		give_up(r, CUT_SHORT, false);
 	}
 	i = carry(&r->idx, &now, i, true);
 	for (size_t j = 0; j < r->idx.n; j++)
@@ -1216,7 +1218,7 @@ save(struct rate *r)
 	if (!done) {
 		index_free(&base);
 		give_up(r, renamed ? "the file keeps being rewritten" :
-		    "the logger's rewrite of the file never ended", renamed);
+		    CUT_SHORT, renamed);
 	}
 	for (size_t i = 0; i < r->idx.n; i++)
 		if (r->idx.e[i].gone)
@@ -1443,8 +1445,8 @@ main(int argc, char *argv[])
 	    (fd = open_log(&r)) == -1)
 		err(TCLOG_EXIT_FATAL, "%s", r.name);
 	if (fd == -2)
-		errx(TCLOG_EXIT_FATAL, "%s: not a regular file: nothing rated "
-		    "(a log is rated in the file the logger writes)", r.name);
+		errx(TCLOG_EXIT_FATAL, "%s: not a regular file: nothing rated",
+		    r.name);
 	if (fstat(fd, &st) != 0)
 		err(TCLOG_EXIT_FATAL, "%s", r.name);
 	close(fd);
