@@ -2,16 +2,25 @@
  * tclog-rate - rate the entries of a log from the keyboard, after the
  * fact, and write the ratings into it.
  *
- * The log is read once to check it and to index its records: where each
- * begins, its length, its rating and a digest of what identifies it (its
- * timestamp, tool and arguments). A record is read again from the file
- * when it is shown, so memory is the index (48 bytes an entry) and one
- * record, never the log.
+ * The log is copied to a file of our own (unlinked), which the logger
+ * cannot rewrite, and the copy is indexed: where each record begins, its
+ * length, its rating and a digest of what identifies it (its timestamp,
+ * tool and arguments). A record is read again from the copy when it is
+ * shown, so memory is the index (56 bytes an entry) and one record,
+ * never the log.
  *
- * Saving reads the file as it is then (the logger rewrites it whole on
- * every call), gives each rating to the entry with the same identity,
- * and writes every other byte as it was to a temporary file in the same
- * directory, renamed over the log.
+ * The logger rewrites the log in place on every call (truncated, then
+ * written), and between rewrites the log only grows: a copy that lacks
+ * an entry indexed before, or holds a record cut short, is of a rewrite
+ * under way and is made again (acquire). When the log changed, the
+ * session goes on with a new copy, its ratings carried to the same
+ * entries.
+ *
+ * Saving copies the log as it is then, gives each rating to the entry
+ * with the same identity, and writes every other byte as it was to a
+ * temporary file in the same directory, renamed over the log. A write
+ * that the logger began on the file replaced is merged (save). Ratings
+ * that cannot be saved go to FILE.unsaved-ratings, never nowhere.
  */
 #include <err.h>
 #include <errno.h>
@@ -887,8 +896,9 @@ refresh(struct rate *r, size_t i)
 	struct index now = { .fd = -1, .src = -1 };
 	struct stat st;
 
-	if (r->idx.stable && stat(r->path, &st) == 0 &&
-	    same_file(&st, &r->idx.src_st))
+	/* unchanged since it was copied whole */
+	if (stat(r->path, &st) == 0 && same_file(&st, &r->idx.src_st) &&
+	    r->idx.size == (unsigned long long)st.st_size)
 		return i;
 	if (acquire(r, &now, -1, &r->idx, &r->idx.src_st) != 1) {
 		index_free(&now);
