@@ -77,6 +77,7 @@ struct rate {
 	struct tclog_buf unsaved;	/* lines of the side file to write */
 	struct tclog_buf gone;	/* "LINE RATING" of entries gone */
 	struct tclog_buf side;	/* the side file's name */
+	struct tclog_buf why;	/* why acquire() failed */
 	size_t nunsaved;
 	int tty;
 	struct termios saved;	/* the terminal as we found it */
@@ -308,7 +309,9 @@ read_key(struct rate *r, size_t nrated)
  * given at the start to be written, how long after a rename a write
  * that the logger began before it is looked for, in milliseconds. */
 enum { REWRITE_WAIT = 3000, EMPTY_WAIT = 500, LATE_WAIT = 10,
-	SAVE_ROUNDS = 200 };
+	SAVE_ROUNDS = 200, SAVE_WAIT = 30000 };
+/* Why a rewrite is given up: acquire() waited REWRITE_WAIT. */
+#define CUT_SHORT "the file stays cut short (a rewrite that never ends?)"
 
 static long long
 now_ms(void)
@@ -648,8 +651,9 @@ acceptable(struct index *x, struct index *ref, const struct stat *ref_file,
  * Copies the log (src, or the file at its path when src is -1) until a
  * copy is acceptable(), waiting longer each time, at most REWRITE_WAIT
  * after the first try (EMPTY_WAIT for an empty file at the start).
- * Returns 1 with x set, 0 when the wait ends, -1 at the start when the
- * file stays the same and holds bad records (x holds the copy, for their
+ * Returns 1 with x set; 0 when the wait ends or the log cannot be read
+ * or copied, with r->why saying why; -1 at the start when the file stays
+ * the same and holds bad records (x holds the copy, for their
  * diagnostics).
  */
 static int
@@ -665,12 +669,16 @@ acquire(struct rate *r, struct index *x, int src, struct index *ref,
 		int fd;
 
 		index_free(x);
+		r->why.len = 0;
 		fd = src >= 0 ? dup(src) : open_log(r);
-		if (fd == -2)
-			errx(TCLOG_EXIT_FATAL, "%s: not a regular file any "
-			    "more", r->name);
-		if (fd == -1 && errno != ENOENT)
-			err(TCLOG_EXIT_FATAL, "%s", r->name);
+		if (fd == -2) {
+			tclog_buf_adds(&r->why, "not a regular file any more");
+			return 0;
+		}
+		if (fd == -1 && errno != ENOENT) {
+			tclog_buf_printf(&r->why, "%s", strerror(errno));
+			return 0;
+		}
 		waited = now_ms() - start;
 		/* being written: looked at again soon, as it may be for a
 		 * moment only between two rewrites; copied all the same
@@ -680,9 +688,11 @@ acquire(struct rate *r, struct index *x, int src, struct index *ref,
 			pause_ms(r, 1);
 			continue;
 		}
-		if (bad < 0)
-			err(TCLOG_EXIT_FATAL, "%s: cannot copy it into %s",
-			    r->name, r->dir);
+		if (bad < 0) {
+			tclog_buf_printf(&r->why, "cannot copy it into %s: %s",
+			    r->dir, strerror(errno));
+			return 0;
+		}
 		if (fd >= 0) {
 			if (ref == NULL && bad > 0 && x->stable)
 				return -1;
@@ -691,8 +701,11 @@ acquire(struct rate *r, struct index *x, int src, struct index *ref,
 			    REWRITE_WAIT)))
 				return 1;
 		}
-		if (waited >= REWRITE_WAIT)
+		if (waited >= REWRITE_WAIT) {
+			tclog_buf_adds(&r->why, fd >= 0 ? CUT_SHORT :
+			    "it is gone");
 			return ref == NULL && fd >= 0 ? -1 : 0;
+		}
 		pause_ms(r, wait);
 		if (wait < 100)
 			wait *= 2;
@@ -859,9 +872,6 @@ report_gone(struct rate *r)
 	return written;
 }
 
-/* Why a rewrite is given up: acquire() waited REWRITE_WAIT. */
-#define CUT_SHORT "the file stays cut short (a rewrite that never ends?)"
-
 /* Ends the command without replacing the log (or, with saved, after
  * replacing it but unsure that it stayed so): every rating of the
  * session is written to the side file and named there. */
@@ -902,7 +912,7 @@ refresh(struct rate *r, size_t i)
 		return i;
 	if (acquire(r, &now, -1, &r->idx, &r->idx.src_st) != 1) {
 		index_free(&now);
-		give_up(r, CUT_SHORT, false);
+		give_up(r, tclog_buf_str(&r->why), false);
 	}
 	i = carry(&r->idx, &now, i, true);
 	for (size_t j = 0; j < r->idx.n; j++)
@@ -1051,44 +1061,50 @@ wait_for_writers(struct rate *r, int fd)
 }
 
 /* Writes the new log beside it and renames it over it; sets *made to
- * the new file as it was written. */
-static void
+ * the new file as it was written. False, with r->why set, when it
+ * cannot: the log is left as it was. */
+static bool
 replace(struct rate *r, struct index *base, struct index *late,
     struct insert *ins, size_t nins, struct stat *made)
 {
-	int out = make_temp(r, &r->tmp), dir;
-	bool ok = out >= 0;
+	int out = make_temp(r, &r->tmp), dir, e;
+	bool ok;
 
-	if (!ok)
-		err(TCLOG_EXIT_FATAL, "%s: cannot write a file in %s",
-		    r->name, r->dir);
+	r->why.len = 0;
+	if (out < 0) {
+		tclog_buf_printf(&r->why, "cannot write a file in %s: %s",
+		    r->dir, strerror(errno));
+		return false;
+	}
 	/* the log's mode, and owner when we may */
 	ok = fchmod(out, base->src_st.st_mode & 07777) == 0;
 	if (fchown(out, base->src_st.st_uid, base->src_st.st_gid) != 0)
 		errno = 0;
 	ok = ok && write_log(r, base, late, ins, nins, out) == 0 &&
 	    fsync(out) == 0 && fstat(out, made) == 0;
-	if (close(out) != 0)
+	e = errno;
+	if (close(out) != 0 && ok) {
 		ok = false;
+		e = errno;
+	}
 	if (ok && rename(r->tmp.data, r->path) != 0) {
-		int e = errno;
-
+		e = errno;
 		unlink(r->tmp.data);
-		errno = e;
-		err(TCLOG_EXIT_FATAL, "%s: cannot replace it", r->name);
+		tclog_buf_printf(&r->why, "cannot replace it: %s",
+		    strerror(e));
+		return false;
 	}
 	if (!ok) {
-		int e = errno;
-
 		unlink(r->tmp.data);
-		errno = e;
-		err(TCLOG_EXIT_FATAL, "%s: cannot write %s", r->name,
-		    r->tmp.data);
+		tclog_buf_printf(&r->why, "cannot write %s: %s", r->tmp.data,
+		    strerror(e));
+		return false;
 	}
 	if ((dir = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
 		fsync(dir);
 		close(dir);
 	}
+	return true;
 }
 
 /*
@@ -1105,7 +1121,7 @@ append_late(struct rate *r, struct index *base, struct index *late)
 	struct entry **s = by_key(base);
 	long long start = now_ms();
 	long wait = 1;
-	bool ok = true;
+	bool ok;
 	char last = '\n';
 	struct stat st;
 	size_t n = 0;
@@ -1131,9 +1147,10 @@ append_late(struct rate *r, struct index *base, struct index *late)
 		if (wait < 8)
 			wait *= 2;
 	}
-	if (fstat(fd, &st) != 0 || (st.st_size > 0 && pread(fd, &last, 1,
-	    st.st_size - 1) != 1))
-		ok = false;
+	if (fstat(fd, &st) != 0)
+		st.st_size = -1;
+	ok = st.st_size == 0 || (st.st_size > 0 && pread(fd, &last, 1,
+	    st.st_size - 1) == 1);
 	if (ok && last != '\n')
 		ok = write_all(fd, "\n", 1) == 0;
 	for (size_t i = 0; ok && i < late->n; i++) {
@@ -1146,19 +1163,13 @@ append_late(struct rate *r, struct index *base, struct index *late)
 	}
 	if (ok)
 		ok = fdatasync(fd) == 0;
-	if (!ok) {	/* the log as it was, not a line cut short */
-		int e = errno;
-
+	/* if not, the log as it was, not a line cut short: the next
+	 * round of save() puts them in by a rename */
+	if (!ok && st.st_size >= 0)
 		(void)!ftruncate(fd, st.st_size);
-		errno = e;
-	}
 	fcntl(fd, F_SETLEASE, F_UNLCK);
-	if (close(fd) != 0)
-		ok = false;
+	close(fd);
 	free(s);
-	if (!ok)
-		err(TCLOG_EXIT_FATAL, "%s: cannot add the logger's last "
-		    "entries to it", r->name);
 }
 
 /*
@@ -1178,11 +1189,13 @@ save(struct rate *r)
 	struct stat ref_file = r->idx.src_st, st;
 	size_t nrated = count_rated(&r->idx), saved = 0;
 	bool renamed = false, done = false;
+	long long start = now_ms();
 	int round;
 
 	if (nrated == 0)
 		return;
-	for (round = 0; round < SAVE_ROUNDS; round++) {
+	for (round = 0; round < SAVE_ROUNDS &&
+	    now_ms() - start < SAVE_WAIT; round++) {
 		struct insert *ins = NULL;
 		size_t nins = 0;
 		bool need = false;
@@ -1203,7 +1216,10 @@ save(struct rate *r)
 			done = true;
 			break;
 		}
-		replace(r, &base, &late, ins, nins, &ref_file);
+		if (!replace(r, &base, &late, ins, nins, &ref_file)) {
+			free(ins);
+			break;
+		}
 		free(ins);
 		renamed = r->in_file = true;
 		/* a write the logger began on the file replaced */
@@ -1214,6 +1230,7 @@ save(struct rate *r)
 		    !same_file(&st, &base.src_st) &&
 		    acquire(r, &late, base.src, &base, &base.src_st) != 1)
 			index_free(&late);
+		r->why.len = 0;
 		if (late.n > 0)
 			append_late(r, &base, &late);
 		/* the next round checks the new file against what it was
@@ -1227,8 +1244,8 @@ save(struct rate *r)
 	index_free(&prev);
 	if (!done) {
 		index_free(&base);
-		give_up(r, renamed ? "the file keeps being rewritten" :
-		    CUT_SHORT, renamed);
+		give_up(r, r->why.len > 0 ? tclog_buf_str(&r->why) :
+		    "the file keeps being rewritten", renamed);
 	}
 	for (size_t i = 0; i < r->idx.n; i++)
 		if (r->idx.e[i].gone)
@@ -1463,7 +1480,7 @@ main(int argc, char *argv[])
 	check_replaceable(&r, &st);
 	switch (acquire(&r, &r.idx, -1, NULL, NULL)) {
 	case 0:
-		errx(TCLOG_EXIT_FATAL, "%s: it went away", r.name);
+		errx(TCLOG_EXIT_FATAL, "%s: %s", r.name, tclog_buf_str(&r.why));
 	case -1:
 		if ((bad = index_file(&r, &r.idx, false)) < 0)
 			err(TCLOG_EXIT_FATAL, "%s: read error", r.name);
@@ -1500,5 +1517,6 @@ main(int argc, char *argv[])
 	tclog_buf_free(&r.unsaved);
 	tclog_buf_free(&r.gone);
 	tclog_buf_free(&r.side);
+	tclog_buf_free(&r.why);
 	return r.status;
 }
