@@ -777,8 +777,10 @@ count_rated(const struct index *x)
 static void
 keep_unsaved(struct rate *r, const struct entry *e, bool gone)
 {
-	tclog_buf_printf(&r->unsaved, "%s%s\"rating\":%d}\n", e->ident,
-	    strcmp(e->ident, "{") ? "," : "", e->rated);
+	const char *id = e->ident != NULL ? e->ident : "{";
+
+	tclog_buf_printf(&r->unsaved, "%s%s\"rating\":%d}\n", id,
+	    strcmp(id, "{") ? "," : "", e->rated);
 	r->nunsaved++;
 	if (gone) {
 		tclog_buf_printf(&r->gone, "%lu %d\n", e->line, e->rated);
