@@ -61,6 +61,7 @@ struct index {
 	struct stat src_st;	/* it before the copy */
 	unsigned long long size;	/* bytes copied */
 	bool stable;		/* it did not change while copied */
+	bool leased;		/* copied under a lease: stable for sure */
 };
 
 struct rate {
@@ -307,9 +308,10 @@ read_key(struct rate *r, size_t nrated)
 
 /* How long a rewrite of the log is waited for, how long an empty log is
  * given at the start to be written, how long after a rename a write
- * that the logger began before it is looked for, in milliseconds. */
+ * that the logger began before it is looked for (with leases and
+ * without), how long saving goes on, in milliseconds. */
 enum { REWRITE_WAIT = 3000, EMPTY_WAIT = 500, LATE_WAIT = 10,
-	SAVE_ROUNDS = 200, SAVE_WAIT = 30000 };
+	NOLEASE_WAIT = 200, SAVE_ROUNDS = 200, SAVE_WAIT = 30000 };
 /* Why a rewrite is given up: acquire() waited REWRITE_WAIT. */
 #define CUT_SHORT "the file stays cut short (a rewrite that never ends?)"
 
@@ -599,6 +601,7 @@ copy_log(struct rate *r, struct index *x, int src, bool force)
 		return -1;
 	/* a file that changed while it was copied may be cut anywhere */
 	x->size = n;
+	x->leased = lease;
 	x->stable = (lease || why != EAGAIN) &&
 	    same_file(&x->src_st, &after) &&
 	    n == (unsigned long long)after.st_size;
@@ -660,7 +663,8 @@ static int
 acquire(struct rate *r, struct index *x, int src, struct index *ref,
     const struct stat *ref_file)
 {
-	long long start = now_ms();
+	long long start = now_ms(), bad_since = -1;
+	struct stat bad_st = { 0 };
 	long wait = 1;
 
 	for (;;) {
@@ -694,8 +698,18 @@ acquire(struct rate *r, struct index *x, int src, struct index *ref,
 			return 0;
 		}
 		if (fd >= 0) {
-			if (ref == NULL && bad > 0 && x->stable)
+			/* bad records at the start: in a copy made under a
+			 * lease, or else in a file that stays the same for
+			 * a while (a writer may be stalled mid-write) */
+			if (ref == NULL && bad > 0 && x->stable &&
+			    (x->leased || (bad_since >= 0 && same_file(&bad_st,
+			    &x->src_st) && waited - bad_since >= 100)))
 				return -1;
+			if (ref == NULL && bad > 0 && x->stable &&
+			    (bad_since < 0 || !same_file(&bad_st, &x->src_st))) {
+				bad_since = waited;
+				bad_st = x->src_st;
+			}
 			if (acceptable(x, ref, ref_file, bad, ref == NULL &&
 			    waited < (x->size == 0 ? EMPTY_WAIT :
 			    REWRITE_WAIT)))
@@ -724,9 +738,7 @@ read_entry(struct rate *r, struct index *x, const struct entry *e)
 	r->line.len = 0;
 	tclog_buf_grow(&r->line, e->len + 1);
 	n = pread(x->fd, r->line.data, e->len, (off_t)e->off);
-	if (n < 0)
-		err(TCLOG_EXIT_FATAL, "%s: read error", r->name);
-	if ((size_t)n != e->len || tclog_record_parse(&r->rec, r->line.data,
+	if (n < 0 || (size_t)n != e->len || tclog_record_parse(&r->rec, r->line.data,
 	    e->len, false) != 0)
 		return false;
 	r->line.len = e->len;
@@ -1043,23 +1055,25 @@ write_log(struct rate *r, struct index *base, struct index *late,
 
 /* Waits while some process holds the file open on fd open for writing:
  * a logger that opened it before it was replaced may write to it still.
- * A read lease cannot be had then (fcntl(2)); where leases cannot be
- * had at all (another owner, a file system without them), the pause
- * before this must do. */
-static void
+ * A read lease cannot be had then (fcntl(2)). False where leases cannot
+ * be had at all (another owner, a file system without them). */
+static bool
 wait_for_writers(struct rate *r, int fd)
 {
 	long long start = now_ms();
 	long wait = 1;
 
 	while (fcntl(fd, F_SETLEASE, F_RDLCK) != 0) {
-		if (errno != EAGAIN || now_ms() - start >= REWRITE_WAIT)
-			return;
+		if (errno != EAGAIN)
+			return false;
+		if (now_ms() - start >= REWRITE_WAIT)
+			return true;
 		pause_ms(r, wait);
 		if (wait < 100)
 			wait *= 2;
 	}
 	fcntl(fd, F_SETLEASE, F_UNLCK);
+	return true;
 }
 
 /* Writes the new log beside it and renames it over it; sets *made to
@@ -1174,6 +1188,32 @@ append_late(struct rate *r, struct index *base, struct index *late)
 	free(s);
 }
 
+/* Saving gives up with entries the logger wrote to a replaced file, not
+ * yet in the log (without leases): they are put in once more, unchecked,
+ * rather than left out for sure. */
+static void
+last_merge(struct rate *r, struct index *late, struct index *ref,
+    const struct stat *ref_file)
+{
+	struct index base = { .fd = -1, .src = -1 };
+	struct tclog_buf why = r->why;
+	struct insert *ins;
+	struct stat made;
+	size_t nins;
+
+	r->why = (struct tclog_buf){ 0 };
+	if (acquire(r, &base, -1, ref, ref_file) == 1) {
+		carry(&r->idx, &base, 0, false);
+		ins = merge_late(&base, late, &nins);
+		if (nins > 0)
+			(void)replace(r, &base, late, ins, nins, &made);
+		free(ins);
+	}
+	index_free(&base);
+	tclog_buf_free(&r->why);
+	r->why = why;
+}
+
 /*
  * Writes the log as it is now with the session's ratings in it. The
  * logger may have opened the log just before the rename and write to it
@@ -1224,9 +1264,11 @@ save(struct rate *r)
 		}
 		free(ins);
 		renamed = r->in_file = true;
-		/* a write the logger began on the file replaced */
+		/* a write the logger began on the file replaced: without
+		 * leases, its truncation is looked for a while longer */
 		pause_ms(r, LATE_WAIT);
-		wait_for_writers(r, base.src);
+		if (!wait_for_writers(r, base.src))
+			pause_ms(r, NOLEASE_WAIT - LATE_WAIT);
 		index_free(&late);
 		if (fstat(base.src, &st) == 0 &&
 		    !same_file(&st, &base.src_st) &&
@@ -1242,6 +1284,8 @@ save(struct rate *r)
 		base = (struct index){ .fd = -1, .src = -1 };
 		ref = &prev;
 	}
+	if (!done && late.n > 0)
+		last_merge(r, &late, ref, &ref_file);
 	index_free(&late);
 	index_free(&prev);
 	if (!done) {
@@ -1300,8 +1344,7 @@ show(struct rate *r, long i)
 		return -1;
 	e = &r->idx.e[i];
 	if (!read_entry(r, &r->idx, e))
-		errx(TCLOG_EXIT_FATAL, "%s:%lu: cannot reread the record",
-		    r->name, e->line);
+		give_up(r, "its copy cannot be read again", false);
 	for (size_t j = 0; j < r->idx.n; j++) {
 		nwanted += wanted(r, &r->idx.e[j]);
 		if (j == (size_t)i)
@@ -1309,8 +1352,7 @@ show(struct rate *r, long i)
 	}
 	if (tclog_review_entry(&r->rv, r->line.data, r->line.len,
 	    (unsigned long)i + 1, r->name, e->line) != 0)
-		errx(TCLOG_EXIT_FATAL, "%s:%lu: cannot reread the record",
-		    r->name, e->line);
+		give_up(r, "its copy cannot be read again", false);
 	term_write(r, r->rv.view.data, r->rv.view.len);
 	r->msg.len = 0;
 	tclog_buf_printf(&r->msg, "[%zu/%zu] ", k, nwanted);
