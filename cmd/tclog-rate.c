@@ -1245,14 +1245,12 @@ save(struct rate *r)
 		if (acquire(r, &base, -1, ref, &ref_file) != 1)
 			break;
 		carry(&r->idx, &base, 0, false);
+		saved = count_rated(&base);	/* the session's */
 		if (late.n > 0)
 			ins = merge_late(&base, &late, &nins);
-		saved = 0;
-		for (size_t i = 0; i < base.n; i++) {
+		for (size_t i = 0; i < base.n; i++)
 			need |= base.e[i].rated != 0 &&
 			    base.e[i].rated != base.e[i].rating;
-			saved += base.e[i].rated != 0;
-		}
 		if (!need && nins == 0) {
 			free(ins);
 			done = true;
