@@ -24,7 +24,7 @@ COMMANDS = {  # how each command is run on a log of good entries
     "tclog-cat": [],
     "tclog-filter": [],
     "tclog-upgrade": [],
-    "tclog-qwen": ["-f", "openai"],
+    "tclog-qwen": ["-q", "-f", "openai"],	# -q: diagnostics only
     "tclog-stats": ["-j"],
 }
 # not filters: tclog-rate reads keys from a terminal (rate-session.test)
