@@ -33,6 +33,9 @@ YAJL_LIBS += $(UTF8PROC_LIBS)
 REGEX_CFLAGS := $(shell pkg-config --cflags libhs libpcre2-8 2>/dev/null)
 REGEX_LIBS := $(shell pkg-config --libs libhs libpcre2-8 2>/dev/null || \
 	echo -lhs -lpcre2-8)
+# tclog-eval alone links libcurl (HTTP to the model's endpoint).
+CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
+CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 
 BUILD ?= build
 COMMANDS := $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
@@ -46,7 +49,7 @@ TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/bin/test-%,$(wildcard tests/to
 MANS := $(wildcard man/*.1 man/*.7)
 
 # What a fresh Debian machine needs for `make demo` and for `make check`.
-DEMO_DEPS = libyajl-dev libutf8proc-dev libvectorscan-dev libpcre2-dev pkg-config
+DEMO_DEPS = libyajl-dev libutf8proc-dev libvectorscan-dev libpcre2-dev libcurl4-openssl-dev pkg-config
 CHECK_DEPS = $(DEMO_DEPS) mandoc python3 python3-jinja2 parallel
 
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -84,6 +87,9 @@ $(BUILD)/bin/tclog-scrub: CMD_CFLAGS = $(REGEX_CFLAGS) -I$(BUILD)/gen \
 	-DTCLOG_SCRUB_DB
 $(BUILD)/bin/tclog-scrub: CMD_LIBS = $(REGEX_LIBS)
 $(BUILD)/bin/tclog-scrub: $(BUILD)/gen/tclog-scrub-db.inc
+
+$(BUILD)/bin/tclog-eval: CMD_CFLAGS = $(CURL_CFLAGS)
+$(BUILD)/bin/tclog-eval: CMD_LIBS = $(CURL_LIBS) -lm
 
 $(BUILD)/gen/tclog-scrub-db-gen: cmd/tclog-scrub.c $(BUILD)/libtclog.a \
 		lib/tclog.h $(BUILD)/flags
@@ -150,7 +156,7 @@ test: check
 # bench/: a log generator, the bare yajl parse loop, the library's parse
 # loop and a timer; bench/run measures every built command against jq,
 # python3 and yajl (bench/README.md).
-DEMO_DEPS = libyajl-dev libvectorscan-dev libpcre2-dev pkg-config
+DEMO_DEPS = libyajl-dev libvectorscan-dev libpcre2-dev libcurl4-openssl-dev pkg-config
 CHECK_DEPS = $(DEMO_DEPS) mandoc python3 python3-jinja2 parallel
 BENCH_TOOLS := $(addprefix $(BUILD)/bench/,gen floor parse measure)
 
