@@ -196,6 +196,8 @@ struct eval {
 	/* the terminal */
 	int sigpipe[2];
 	bool interrupted, progress;
+	unsigned long answered;	/* HTTP answers of any kind */
+	bool unreachable;	/* never one, and a request gave up */
 	long long started, last_progress;
 };
 
@@ -927,7 +929,7 @@ job_start(struct eval *e, struct job *j, struct tclog_buf *url)
 	j->retry_after = -1;
 	j->curl_error[0] = '\0';
 	j->attempts++;
-	curl_easy_setopt(c, CURLOPT_URL, url->data);
+	curl_easy_setopt(c, CURLOPT_URL, tclog_buf_str(url));
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, j->request.data);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
 	    (curl_off_t)j->request.len);
@@ -979,6 +981,8 @@ job_finished(struct eval *e, struct job *j, CURLcode rc)
 	curl_easy_getinfo(j->curl, CURLINFO_TOTAL_TIME_T, &us);
 	j->latency = (long long)(us / 1000);
 	j->why.len = 0;
+	if (rc == CURLE_OK)
+		e->answered++;
 	if (rc == CURLE_OK && code >= 200 && code < 300) {
 		if (tclog_completion_parse(&e->comp, j->body.data, j->body.len,
 		    &j->why) == 0) {
@@ -1007,6 +1011,7 @@ job_finished(struct eval *e, struct job *j, CURLcode rc)
 		}
 	} else if (rc == CURLE_OK) {
 		tclog_buf_printf(&j->why, "HTTP status %ld", code);
+		tclog_completion_error(j->body.data, j->body.len, &j->why);
 		retry = code == 429 || code >= 500;
 	} else if (rc == CURLE_FILESIZE_EXCEEDED ||
 	    (rc == CURLE_WRITE_ERROR && j->too_big)) {
@@ -1031,6 +1036,9 @@ job_finished(struct eval *e, struct job *j, CURLcode rc)
 	}
 	if (j->attempts > 1)
 		tclog_buf_printf(&j->why, " (%d attempts)", j->attempts);
+	/* a server that never answered is not there: no point asking on */
+	if (retry && e->answered == 0)
+		e->unreachable = true;
 	j->result = TCLOG_EVAL_ERROR;
 	j->state = JOB_DONE;
 	j->out.len = 0;
@@ -1053,7 +1061,7 @@ write_done(struct eval *e)
 
 		if (j->result == TCLOG_EVAL_ERROR) {
 			progress_clear(e);
-			tclog_diag(j->file, j->line, "no answer: %s",
+			tclog_diag(j->file, j->line, "no usable answer: %s",
 			    tclog_buf_str(&j->why));
 			tclog_status_raise(&e->status, TCLOG_EXIT_BAD);
 		}
@@ -1180,7 +1188,8 @@ run(struct eval *e, struct tclog_buf *url)
 	for (;;) {
 		read_more(e);
 		write_done(e);
-		if (e->interrupted || (e->eof && e->njobs == 0))
+		if (e->interrupted || e->unreachable ||
+		    (e->eof && e->njobs == 0))
 			break;
 		now = now_ms();
 		timeout = PROGRESS_MS;
@@ -1396,6 +1405,11 @@ main(int argc, char *argv[])
 		tclog_write(text.data, text.len);
 	else
 		fwrite(text.data, 1, text.len, stderr);
+	if (e.unreachable) {
+		warnx("%s: no answer from the endpoint: is the server running? "
+		    "(-e)", tclog_buf_str(&url));
+		tclog_status_raise(&e.status, TCLOG_EXIT_FATAL);
+	}
 	if (json_file != NULL && summary_json(&e, json_file) != 0)
 		tclog_status_raise(&e.status, TCLOG_EXIT_FATAL);
 

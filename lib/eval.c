@@ -209,6 +209,29 @@ tclog_completion_parse(struct tclog_completion *c, const char *body,
 }
 
 void
+tclog_completion_error(const char *body, size_t len, struct tclog_buf *out)
+{
+	struct tclog_buf err = { 0 };
+	const char *e, *m;
+	size_t e_len, m_len;
+
+	if (tclog_json_check(body, len, true, &err) != 0)
+		goto done;
+	tclog_json_trim(&body, &len);
+	if ((e = member(body, len, "error", &e_len)) == NULL)
+		goto done;
+	if (tclog_json_type(e, e_len) == TCLOG_JSON_OBJECT &&
+	    (m = member(e, e_len, "message", &m_len)) != NULL) {
+		e = m;
+		e_len = m_len;
+	}
+	tclog_buf_adds(out, ": ");
+	tclog_json_excerpt(out, e, e_len);
+done:
+	tclog_buf_free(&err);
+}
+
+void
 tclog_completion_free(struct tclog_completion *c)
 {
 	tclog_eval_calls_free(&c->calls);

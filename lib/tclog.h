@@ -954,6 +954,11 @@ struct tclog_completion {
  * completion (no JSON object, no choices[0].message). */
 int tclog_completion_parse(struct tclog_completion *c, const char *body,
     size_t len, struct tclog_buf *why);
+/* Appends ": " and the message of an error body ({"error": {"message":
+ * ...}} or {"error": ...}), as a diagnostic shows a value; nothing when
+ * body says nothing of the kind. */
+void tclog_completion_error(const char *body, size_t len,
+    struct tclog_buf *out);
 void tclog_completion_free(struct tclog_completion *c);
 
 /* The result of got against expected (never TCLOG_EVAL_ERROR). Names
