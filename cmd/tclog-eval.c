@@ -1181,6 +1181,7 @@ run(struct eval *e, struct tclog_buf *url)
 {
 	struct curl_waitfd wake = { .fd = e->sigpipe[0], .events = CURL_WAIT_POLLIN };
 	int still, left, timeout;
+	bool finished;
 	CURLMsg *msg;
 	long long now;
 	char drain[64];
@@ -1206,6 +1207,7 @@ run(struct eval *e, struct tclog_buf *url)
 		}
 		tclog_flush();
 		curl_multi_perform(e->multi, &still);
+		finished = false;
 		while ((msg = curl_multi_info_read(e->multi, &left)) != NULL) {
 			struct job *j;
 
@@ -1214,10 +1216,12 @@ run(struct eval *e, struct tclog_buf *url)
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
 			    (char **)&j);
 			job_finished(e, j, msg->data.result);
+			finished = true;
 		}
 		write_done(e);
 		progress_show(e, now_ms());
-		if (e->running > 0 || timeout > 0) {
+		/* a request ended: the window has room for the next at once */
+		if (!finished) {
 			wake.revents = 0;
 			curl_multi_poll(e->multi, &wake, 1, timeout, NULL);
 		}
