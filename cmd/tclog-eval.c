@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +45,25 @@
 #define RETRY_AFTER_MAX 300
 
 #define PROGRESS_MS 250
+/* Past this capacity an answer's buffer is freed once used. */
+#define KEEP_BODY ((size_t)1 << 20)
+
+/* The kinds of error the summary counts, by how the reason begins (the
+ * reasons of job_finished, and tclog_completion_parse's); the last one
+ * takes the rest: libcurl's words for a failed connection. */
+#define WHY_HTTP "HTTP status "
+#define WHY_TIMEOUT "no answer within "
+#define WHY_LARGE "an answer over "
+static const struct {
+	const char *prefix, *name;
+} error_kinds[] = {
+	{ WHY_HTTP, "HTTP error" },
+	{ WHY_TIMEOUT, "time-out" },
+	{ "not a chat completion", "not a chat completion" },
+	{ WHY_LARGE, "over -L" },
+	{ "", "connection" },
+};
+#define NERROR_KINDS (sizeof(error_kinds) / sizeof(error_kinds[0]))
 
 /* ---- latencies: a histogram, so that memory stays flat ---- */
 
@@ -85,6 +105,7 @@ struct summary {
 	struct tclog_keyset tools;	/* the expected calls' names */
 	unsigned long (*by_tool)[TCLOG_EVAL_NRESULT];
 	size_t by_tool_cap;
+	unsigned long errors[NERROR_KINDS];
 	unsigned long long *hist;	/* HIST_N, of the answers */
 	unsigned long nlat;
 	struct tclog_keyset seen;	/* one example's names */
@@ -314,6 +335,25 @@ count_tools(struct summary *s, const char *expected, size_t len, int result)
 	}
 }
 
+/* An error line's reason, by kind (no reason: the last kind). */
+static void
+count_error(struct summary *s, const struct tclog_field *why)
+{
+	size_t k = 0;
+
+	s->name.len = 0;
+	if (why != NULL)
+		tclog_json_string(why->value, why->value_len, &s->name);
+	for (; k < NERROR_KINDS - 1; k++) {
+		size_t n = strlen(error_kinds[k].prefix);
+
+		if (s->name.len >= n &&
+		    memcmp(s->name.data, error_kinds[k].prefix, n) == 0)
+			break;
+	}
+	s->errors[k]++;
+}
+
 static void
 put_counts(struct tclog_buf *b, const unsigned long *count, unsigned long n)
 {
@@ -351,7 +391,16 @@ summary_text(const struct eval *e, struct tclog_buf *b)
 		put_counts(b, s->by_tool[i], n);
 		tclog_buf_addc(b, '\n');
 	}
-	tclog_buf_printf(b, "  errors: %lu\n", s->count[TCLOG_EVAL_ERROR]);
+	tclog_buf_printf(b, "  errors: %lu", s->count[TCLOG_EVAL_ERROR]);
+	for (size_t k = 0, first = 1; k < NERROR_KINDS; k++)
+		if (s->errors[k] > 0) {
+			tclog_buf_printf(b, "%s%s %lu", first ? " (" : ", ",
+			    error_kinds[k].name, s->errors[k]);
+			first = 0;
+		}
+	if (s->count[TCLOG_EVAL_ERROR] > 0)
+		tclog_buf_addc(b, ')');
+	tclog_buf_addc(b, '\n');
 	if (s->nlat > 0)
 		tclog_buf_printf(b, "  latency: median %llu ms, p95 %llu ms\n",
 		    quantile(s, 0.5), quantile(s, 0.95));
@@ -717,6 +766,8 @@ account(struct eval *e, const char *text, size_t len, const char *file,
 	e->sum.count[result]++;
 	f = tclog_record_get(&e->line, "expected");
 	count_tools(&e->sum, f->value, f->value_len, result);
+	if (result == TCLOG_EVAL_ERROR)
+		count_error(&e->sum, tclog_record_get(&e->line, "error"));
 	f = tclog_record_get(&e->line, "latency_ms");
 	if (result != TCLOG_EVAL_ERROR && f != NULL &&
 	    tclog_json_integer(f->value, f->value_len, &ms) == 0 && ms >= 0) {
@@ -923,6 +974,10 @@ job_start(struct eval *e, struct job *j, struct tclog_buf *url)
 	CURL *c = j->curl;
 
 	curl_easy_reset(c);
+	/* an answer far larger than usual is not kept for the next one:
+	 * -j of them would add up */
+	if (j->body.cap > KEEP_BODY)
+		tclog_buf_free(&j->body);
 	j->body.len = 0;
 	j->too_big = false;
 	j->limit = e->limit;
@@ -944,6 +999,7 @@ job_start(struct eval *e, struct job *j, struct tclog_buf *url)
 	curl_easy_setopt(c, CURLOPT_PRIVATE, j);
 	/* an answer over -L is refused as it comes, not after */
 	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)e->limit);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_multi_add_handle(e->multi, c);
 	j->state = JOB_RUNNING;
 	e->running++;
@@ -1010,15 +1066,15 @@ job_finished(struct eval *e, struct job *j, CURLcode rc)
 			return;
 		}
 	} else if (rc == CURLE_OK) {
-		tclog_buf_printf(&j->why, "HTTP status %ld", code);
+		tclog_buf_printf(&j->why, WHY_HTTP "%ld", code);
 		tclog_completion_error(j->body.data, j->body.len, &j->why);
 		retry = code == 429 || code >= 500;
 	} else if (rc == CURLE_FILESIZE_EXCEEDED ||
 	    (rc == CURLE_WRITE_ERROR && j->too_big)) {
-		tclog_buf_printf(&j->why, "an answer over %zu bytes (-L)",
+		tclog_buf_printf(&j->why, WHY_LARGE "%zu bytes (-L)",
 		    e->limit);
 	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
-		tclog_buf_printf(&j->why, "no answer within %ld s (-W)",
+		tclog_buf_printf(&j->why, WHY_TIMEOUT "%ld s (-W)",
 		    e->wait);
 	} else {
 		tclog_buf_adds(&j->why, j->curl_error[0] != '\0' ?
@@ -1319,6 +1375,12 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 
+	if (strncasecmp(e.url, "http://", 7) != 0 &&
+	    strncasecmp(e.url, "https://", 8) != 0) {
+		warnx("-e: not an http:// or https:// URL: %s", e.url);
+		usage(stderr);
+		return TCLOG_EXIT_FATAL;
+	}
 	if (e.model != NULL && tclog_utf8_invalid(e.model, strlen(e.model)) !=
 	    strlen(e.model)) {
 		warnx("-m: not valid UTF-8");

@@ -171,7 +171,9 @@ def main():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = "http://127.0.0.1:%d/v1" % port
     cmd = [a.replace("@URL@", url) for a in argv]
-    p = subprocess.run(cmd, stdin=sys.stdin, capture_output=True)
+    # straight to the stand-in, whatever proxy the machine has
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    p = subprocess.run(cmd, stdin=sys.stdin, capture_output=True, env=env)
 
     def mask(b):
         s = b.decode("utf-8", "replace")
