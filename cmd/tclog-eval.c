@@ -1461,6 +1461,8 @@ main(int argc, char *argv[])
 	run(&e, &url);
 	if (e.reading)
 		tclog_reader_free(&e.rd);
+	/* the lines out before the summary: a write error is fatal first */
+	tclog_flush();
 
 	text.len = 0;
 	summary_text(&e, &text);
