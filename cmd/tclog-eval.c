@@ -465,9 +465,9 @@ summary_json(const struct eval *e, const char *path)
 
 /* ---- the comparison ---- */
 
-/* The key of a result line: its query and expected calls, compact.
- * -1 when the line has no such fields. */
-static int
+/* The key of a result line (one not_result_line passed): its query and
+ * expected calls, compact. */
+static void
 line_key(struct tclog_buf *key, const struct tclog_record *rec,
     unsigned long long d[2])
 {
@@ -479,7 +479,6 @@ line_key(struct tclog_buf *key, const struct tclog_record *rec,
 	tclog_buf_addc(key, '\n');
 	tclog_json_write(key, x->value, x->value_len, TCLOG_JSON_COMPACT);
 	tclog_digest(key->data, key->len, d);
-	return 0;
 }
 
 /* What makes a record a result line; NULL when it is one. */
@@ -670,7 +669,6 @@ static void
 compare_text(struct compare *c, struct tclog_buf *b)
 {
 	unsigned long up, down, same, only_before = 0;
-	char chunk[4096];
 	size_t n;
 
 	for (size_t i = 0; i < c->n; i++)
@@ -700,9 +698,20 @@ compare_text(struct compare *c, struct tclog_buf *b)
 	    tclog_sign_test(up, down));
 	tclog_buf_printf(b, "  regressions (exact before, not now): %lu\n",
 	    c->regressions);
+}
+
+/* The regressions' lines, from their file a piece at a time. */
+static void
+compare_regressions(struct compare *c, void (*put)(const void *, size_t))
+{
+	char chunk[4096];
+	size_t n;
+
 	rewind(c->regressed);
 	while ((n = fread(chunk, 1, sizeof(chunk), c->regressed)) > 0)
-		tclog_buf_add(b, chunk, n);
+		put(chunk, n);
+	if (ferror(c->regressed))
+		err(TCLOG_EXIT_FATAL, "-c: a temporary file");
 }
 
 static void
@@ -841,82 +850,92 @@ put_model(struct eval *e, struct tclog_buf *b, const struct pending *p)
 		tclog_json_put_string(b, p->model.data, p->model.len);
 }
 
-/* An example delivered by the library: a job at the ring's end. */
+/* The chat completion request of an example: the prompt tclog-qwen
+ * trains on (system prompt, query, tools unless the entry ran without
+ * them), greedy, in one piece. */
+static void
+request_body(struct eval *e, struct tclog_buf *b,
+    const struct tclog_example *ex, const struct pending *p)
+{
+	b->len = 0;
+	tclog_buf_addc(b, '{');
+	if (e->model != NULL || p->model.len > 0) {
+		tclog_buf_adds(b, "\"model\":");
+		put_model(e, b, p);
+		tclog_buf_addc(b, ',');
+	}
+	tclog_buf_adds(b, "\"messages\":[");
+	if (e->prompt.has_system) {
+		tclog_buf_adds(b, "{\"role\":\"system\",\"content\":");
+		tclog_json_put_string(b, e->prompt.system.data,
+		    e->prompt.system.len);
+		tclog_buf_adds(b, "},");
+	}
+	tclog_buf_adds(b, "{\"role\":\"user\",\"content\":");
+	tclog_json_put_string(b, ex->query.data, ex->query.len);
+	tclog_buf_adds(b, "}]");
+	if (e->prompt.has_tools && !p->no_tools) {
+		tclog_buf_adds(b, ",\"tools\":");
+		tclog_buf_add(b, e->tools.data, e->tools.len);
+	}
+	tclog_buf_adds(b, ",\"temperature\":0,\"stream\":false}");
+}
+
+/* An example delivered by the library: a job at the ring's end, unless
+ * it is no whole response. */
 static void
 example_done(void *ctx, const struct tclog_example *ex)
 {
 	struct eval *e = ctx;
-	struct pending none = { .file = NULL }, *p = &none;
+	struct pending none = { .file = NULL };
+	const struct pending *p = &none;
+	size_t drop = 0;
 	struct job *j;
 
-	if (!tclog_example_whole(ex)) {
-		e->left_out++;
-		return;
-	}
-	/* its first entry's model and tools_enabled; entries before it are
-	 * no longer needed */
+	/* its first entry's model and tools_enabled; the entries up to it
+	 * are no longer needed */
 	for (size_t i = 0; i < e->npend; i++)
 		if (e->pend[i].line == ex->first_line &&
 		    e->pend[i].file == ex->file) {
 			p = &e->pend[i];
+			drop = i + 1;
 			break;
 		}
-	if (e->njobs == e->ring)
-		errx(TCLOG_EXIT_FATAL, "internal error: the window is full");
-	j = job_at(e, e->njobs++);
-	j->state = JOB_WAITING;
-	j->file = ex->file;
-	j->line = ex->first_line;
-	j->attempts = 0;
-	j->not_before = 0;
-	j->query.len = 0;
-	tclog_buf_add(&j->query, ex->query.data, ex->query.len);
-	tclog_eval_calls_clear(&j->expected);
-	for (size_t c = 0; c < ex->ncall; c++) {
-		struct tclog_eval_call *call =
-		    tclog_eval_calls_add(&j->expected);
+	if (!tclog_example_whole(ex))
+		e->left_out++;
+	else {
+		if (e->njobs == e->ring)
+			errx(TCLOG_EXIT_FATAL, "internal error: the window is "
+			    "full");
+		j = job_at(e, e->njobs++);
+		j->state = JOB_WAITING;
+		j->file = ex->file;
+		j->line = ex->first_line;
+		j->attempts = 0;
+		j->not_before = 0;
+		j->query.len = 0;
+		tclog_buf_add(&j->query, ex->query.data, ex->query.len);
+		tclog_eval_calls_clear(&j->expected);
+		for (size_t c = 0; c < ex->ncall; c++) {
+			struct tclog_eval_call *call =
+			    tclog_eval_calls_add(&j->expected);
 
-		tclog_buf_add(&call->name, ex->call[c].name.data,
-		    ex->call[c].name.len);
-		tclog_buf_add(&call->args, ex->call[c].args.data,
-		    ex->call[c].args.len);
-		call->args_json = ex->call[c].args_json;
-	}
-
-	j->request.len = 0;
-	tclog_buf_adds(&j->request, "{");
-	if (e->model != NULL || (p != &none && p->model.len > 0)) {
-		tclog_buf_adds(&j->request, "\"model\":");
-		put_model(e, &j->request, p);
-		tclog_buf_addc(&j->request, ',');
-	}
-	tclog_buf_adds(&j->request, "\"messages\":[");
-	if (e->prompt.has_system) {
-		tclog_buf_adds(&j->request, "{\"role\":\"system\",\"content\":");
-		tclog_json_put_string(&j->request, e->prompt.system.data,
-		    e->prompt.system.len);
-		tclog_buf_adds(&j->request, "},");
-	}
-	tclog_buf_adds(&j->request, "{\"role\":\"user\",\"content\":");
-	tclog_json_put_string(&j->request, ex->query.data, ex->query.len);
-	tclog_buf_adds(&j->request, "}]");
-	if (e->prompt.has_tools && !p->no_tools) {
-		tclog_buf_adds(&j->request, ",\"tools\":");
-		tclog_buf_add(&j->request, e->tools.data, e->tools.len);
-	}
-	tclog_buf_adds(&j->request, ",\"temperature\":0,\"stream\":false}");
-
-	if (p != &none) {
-		size_t drop = (size_t)(p - e->pend) + 1, keep = e->npend - drop;
-
-		for (size_t k = 0; k < keep; k++) {
-			struct pending t = e->pend[k];
-
-			e->pend[k] = e->pend[drop + k];
-			e->pend[drop + k] = t;
+			tclog_buf_add(&call->name, ex->call[c].name.data,
+			    ex->call[c].name.len);
+			tclog_buf_add(&call->args, ex->call[c].args.data,
+			    ex->call[c].args.len);
+			call->args_json = ex->call[c].args_json;
 		}
-		e->npend = keep;
+		request_body(e, &j->request, ex, p);
 	}
+	/* the rest to the front, each keeping a buffer */
+	for (size_t k = 0; k + drop < e->npend; k++) {
+		struct pending t = e->pend[k];
+
+		e->pend[k] = e->pend[drop + k];
+		e->pend[drop + k] = t;
+	}
+	e->npend -= drop;
 }
 
 static size_t
@@ -1289,6 +1308,21 @@ run(struct eval *e, struct tclog_buf *url)
 
 /* ---- main ---- */
 
+static void
+put_stderr(const void *p, size_t n)
+{
+	fwrite(p, 1, n, stderr);
+}
+
+static void
+put(bool out, const void *p, size_t n)
+{
+	if (out)
+		tclog_write(p, n);
+	else
+		put_stderr(p, n);
+}
+
 static int
 parse_number(const char *arg, long max, long *n)
 {
@@ -1468,11 +1502,11 @@ main(int argc, char *argv[])
 	summary_text(&e, &text);
 	if (e.cmp != NULL)
 		compare_text(e.cmp, &text);
-	/* read again, the results are the output; else they are */
-	if (e.mode == MODE_RESULTS)
-		tclog_write(text.data, text.len);
-	else
-		fwrite(text.data, 1, text.len, stderr);
+	/* read again, the results are the input: the summary is the output */
+	put(e.mode == MODE_RESULTS, text.data, text.len);
+	if (e.cmp != NULL)
+		compare_regressions(e.cmp, e.mode == MODE_RESULTS ? tclog_write :
+		    put_stderr);
 	if (e.unreachable) {
 		warnx("%s: no answer from the endpoint: is the server running? "
 		    "(-e)", tclog_buf_str(&url));
