@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,6 +193,7 @@ struct eval {
 	struct tclog_inputs in;
 	struct tclog_reader rd;
 	bool reading, eof;
+	bool input_waits;	/* a pipe with nothing in it yet */
 	struct tclog_record rec;
 	struct tclog_examples xs;
 	struct pending *pend;
@@ -1199,13 +1201,32 @@ record(struct eval *e)
 	tclog_examples_entry(&e->xs, &e->rec, rd->name, rd->line, &e->status);
 }
 
-/* Reads until the window is full or the input ends. */
+/* Whether a read of fd would not wait (data, its end, or an error). */
+static bool
+input_ready(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) != 0;
+}
+
+/*
+ * Reads until the window is full or the input ends. With requests in
+ * flight, a pipe with nothing in it is not waited on (as tail -f can
+ * leave it): the loop waits for it beside the answers. A line the reader
+ * holds already then waits for the window to empty, when it is read.
+ */
 static void
 read_more(struct eval *e)
 {
 	struct stat st;
 
+	e->input_waits = false;
 	while (!e->eof && e->njobs < e->jobs && !e->interrupted) {
+		if (e->reading && e->njobs > 0 && !input_ready(e->in.fd)) {
+			e->input_waits = true;
+			break;
+		}
 		if (!e->reading) {
 			if (!tclog_inputs_next(&e->in, &e->status)) {
 				tclog_examples_end(&e->xs);
@@ -1254,7 +1275,10 @@ input_size(int argc, char *argv[])
 static void
 run(struct eval *e, struct tclog_buf *url)
 {
-	struct curl_waitfd wake = { .fd = e->sigpipe[0], .events = CURL_WAIT_POLLIN };
+	struct curl_waitfd wake[2] = {
+		{ .fd = e->sigpipe[0], .events = CURL_WAIT_POLLIN },
+		{ .events = CURL_WAIT_POLLIN }
+	};
 	int still, left, timeout;
 	bool finished;
 	CURLMsg *msg;
@@ -1297,8 +1321,9 @@ run(struct eval *e, struct tclog_buf *url)
 		progress_show(e, now_ms());
 		/* a request ended: the window has room for the next at once */
 		if (!finished) {
-			wake.revents = 0;
-			curl_multi_poll(e->multi, &wake, 1, timeout, NULL);
+			wake[1].fd = e->in.fd;
+			curl_multi_poll(e->multi, wake, e->input_waits ? 2 : 1,
+			    timeout, NULL);
 		}
 		if (read(e->sigpipe[0], drain, sizeof(drain)) > 0)
 			e->interrupted = true;
