@@ -138,9 +138,9 @@ tclog_completion_parse(struct tclog_completion *c, const char *body,
 {
 	struct tclog_tool_calls tc;
 	struct tclog_json_iter it;
-	const char *choices, *choice, *msg, *calls, *content, *usage, *e;
+	const char *choices, *choice, *msg, *calls, *content, *usage;
 	size_t choices_len, choice_len, msg_len, calls_len, content_len;
-	size_t usage_len, e_len;
+	size_t usage_len;
 
 	tclog_eval_calls_clear(&c->calls);
 	c->usage = NULL;
@@ -155,12 +155,8 @@ tclog_completion_parse(struct tclog_completion *c, const char *body,
 	choices = member(body, len, "choices", &choices_len);
 	if (choices == NULL || tclog_json_type(choices, choices_len) !=
 	    TCLOG_JSON_ARRAY) {
-		e = member(body, len, "error", &e_len);
 		tclog_buf_adds(why, "not a chat completion: no \"choices\"");
-		if (e != NULL) {
-			tclog_buf_adds(why, ", \"error\": ");
-			tclog_json_excerpt(why, e, e_len);
-		}
+		tclog_completion_error(body, len, why);
 		return -1;
 	}
 	tclog_json_iter_init(&it, choices, choices_len);

@@ -41,7 +41,8 @@ def message(calls=None, content=""):
 
 # query -> list of answers, one per attempt (the last one repeats). An
 # answer is ("json", object) | ("status", code, headers, body) | ("slow",
-# seconds) | ("drop",) | ("raw", bytes) | ("huge", bytes).
+# seconds) | ("drop",) | ("raw", bytes) | ("huge", bytes) | ("chunked",
+# bytes), the last two over -L with a Content-Length and without.
 SCRIPT = {
     "right": [("json", message([call("run_commands", {"command": "df -h"}),
                                 call("run_commands", {"command": "free -m"})]))],
@@ -63,6 +64,12 @@ SCRIPT = {
     "huge": [("huge", 2 << 20)],
     "notools": [("json", message([call("run_commands", {"command": "notools"})]))],
     "missing": [("status", 404, {}, b'{"error":{"message":"model not found"}}')],
+    "chunked": [("chunked", 2 << 20)],
+    "prose": [("json", message(None, 'Let me look.\n<tool_call>\n{"name": "run_commands", '
+                               '"arguments": {"command": "ls"}}\n</tool_call>'))],
+    "object": [("json", message([{"id": "c", "type": "function", "function": {
+        "name": "run_commands", "arguments": {"command": "ls"}}}]))],
+    "errorbody": [("json", {"error": {"message": "context length exceeded", "code": 400}})],
 }
 
 lock = threading.Lock()
@@ -137,6 +144,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.connection.shutdown(2)
         elif kind == "raw":
             self.send(200, step[1])
+        elif kind == "chunked":     # no Content-Length: -L as it comes
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.write(b'10\r\n{"choices":[],"x\r\n')
+            piece = b" " * 65536
+            for _ in range(step[1] // len(piece)):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\n\r\n")
         elif kind == "huge":
             pad = b" " * step[1]
             self.send(200, b'{"pad":"' + pad + b'"}')
