@@ -1026,6 +1026,38 @@ job_start(struct eval *e, struct job *j, struct tclog_buf *url)
 	e->running++;
 }
 
+/* The example's result line, made at once (the answer's buffers are
+ * the next one's); got is NULL for an error, whose reason is j->why. */
+static void
+result_line(struct job *j, const struct tclog_completion *got)
+{
+	struct tclog_buf *b = &j->out;
+
+	j->state = JOB_DONE;
+	b->len = 0;
+	tclog_buf_adds(b, "{\"query\":");
+	tclog_json_put_string(b, j->query.data, j->query.len);
+	tclog_buf_adds(b, ",\"expected\":");
+	tclog_eval_calls_write(b, &j->expected);
+	tclog_buf_adds(b, ",\"got\":");
+	if (got != NULL)
+		tclog_eval_calls_write(b, &got->calls);
+	else
+		tclog_buf_adds(b, "null");
+	tclog_buf_printf(b, ",\"result\":\"%s\",\"latency_ms\":%lld",
+	    tclog_eval_names[j->result], j->latency);
+	if (got != NULL && got->usage != NULL) {
+		tclog_buf_adds(b, ",\"usage\":");
+		tclog_json_write(b, got->usage, got->usage_len,
+		    TCLOG_JSON_COMPACT);
+	}
+	if (got == NULL) {
+		tclog_buf_adds(b, ",\"error\":");
+		tclog_json_put_string(b, j->why.data, j->why.len);
+	}
+	tclog_buf_adds(b, "}\n");
+}
+
 /* Failures worth another attempt: the connection, not the request. */
 static bool
 connection_failed(CURLcode rc)
@@ -1065,25 +1097,7 @@ job_finished(struct eval *e, struct job *j, CURLcode rc)
 		    &j->why) == 0) {
 			j->result = tclog_eval_score(&j->expected,
 			    &e->comp.calls);
-			j->state = JOB_DONE;
-			/* the line now: the answer's buffers are reused */
-			j->out.len = 0;
-			tclog_buf_adds(&j->out, "{\"query\":");
-			tclog_json_put_string(&j->out, j->query.data,
-			    j->query.len);
-			tclog_buf_adds(&j->out, ",\"expected\":");
-			tclog_eval_calls_write(&j->out, &j->expected);
-			tclog_buf_adds(&j->out, ",\"got\":");
-			tclog_eval_calls_write(&j->out, &e->comp.calls);
-			tclog_buf_printf(&j->out, ",\"result\":\"%s\","
-			    "\"latency_ms\":%lld", tclog_eval_names[j->result],
-			    j->latency);
-			if (e->comp.usage != NULL) {
-				tclog_buf_adds(&j->out, ",\"usage\":");
-				tclog_json_write(&j->out, e->comp.usage,
-				    e->comp.usage_len, TCLOG_JSON_COMPACT);
-			}
-			tclog_buf_adds(&j->out, "}\n");
+			result_line(j, &e->comp);
 			return;
 		}
 	} else if (rc == CURLE_OK) {
@@ -1117,16 +1131,7 @@ job_finished(struct eval *e, struct job *j, CURLcode rc)
 	if (retry && e->answered == 0)
 		e->unreachable = true;
 	j->result = TCLOG_EVAL_ERROR;
-	j->state = JOB_DONE;
-	j->out.len = 0;
-	tclog_buf_adds(&j->out, "{\"query\":");
-	tclog_json_put_string(&j->out, j->query.data, j->query.len);
-	tclog_buf_adds(&j->out, ",\"expected\":");
-	tclog_eval_calls_write(&j->out, &j->expected);
-	tclog_buf_printf(&j->out, ",\"got\":null,\"result\":\"error\","
-	    "\"latency_ms\":%lld,\"error\":", j->latency);
-	tclog_json_put_string(&j->out, j->why.data, j->why.len);
-	tclog_buf_adds(&j->out, "}\n");
+	result_line(j, NULL);
 }
 
 /* Writes the examples answered at the head of the window, in order. */
