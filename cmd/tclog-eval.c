@@ -198,6 +198,7 @@ struct eval {
 	struct tclog_examples xs;
 	struct pending *pend;
 	size_t npend, pend_cap;
+	unsigned long examples;	/* whole responses read */
 	unsigned long left_out;	/* not whole responses */
 	unsigned long long bytes_total, bytes_before;	/* progress */
 
@@ -802,33 +803,36 @@ progress_clear(struct eval *e)
 static void
 progress_show(struct eval *e, long long now)
 {
-	double secs = (double)(now - e->started) / 1000, frac = 0;
+	double secs = (double)(now - e->started) / 1000, rate, frac;
+	unsigned long done = e->sum.n, total = 0;
 	struct tclog_buf *b = &e->scratch;
 
 	if (!e->progress || now - e->last_progress < PROGRESS_MS)
 		return;
 	e->last_progress = now;
+	rate = secs > 0 ? (double)done / secs : 0;
 	b->len = 0;
-	tclog_buf_printf(b, "\rtclog-eval: %lu done, %u in flight, %.1f/s, "
-	    "%lu error%s", e->sum.n, e->running,
-	    secs > 0 ? (double)e->sum.n / secs : 0.0,
-	    e->sum.count[TCLOG_EVAL_ERROR],
-	    e->sum.count[TCLOG_EVAL_ERROR] == 1 ? "" : "s");
-	/* done/total by the bytes of the input read, when it is files */
+	tclog_buf_printf(b, "\rtclog-eval: %lu", done);
+	/* the total, when the input is files: exact once read, else from
+	 * the examples read so far and the share of the bytes they took */
 	if (e->bytes_total > 0) {
-		unsigned long long at = e->bytes_before +
-		    (e->reading ? e->rd.offset : 0);
+		frac = (double)(e->bytes_before + (e->reading ? e->rd.offset :
+		    0)) / (double)e->bytes_total;
+		if (e->eof)
+			total = e->examples;
+		else if (frac > 0)
+			total = (unsigned long)((double)e->examples / frac + 0.5);
+		if (total < done)
+			total = done;
+		tclog_buf_printf(b, "/%s%lu", e->eof ? "" : "~", total);
+	}
+	tclog_buf_printf(b, " done, %u in flight, %.1f/s, %lu error%s", e->running,
+	    rate, e->sum.count[TCLOG_EVAL_ERROR],
+	    e->sum.count[TCLOG_EVAL_ERROR] == 1 ? "" : "s");
+	if (total > done && rate > 0) {
+		long eta = (long)((double)(total - done) / rate);
 
-		frac = e->eof ? 1 : (double)at / (double)e->bytes_total;
-		if (frac > 1)
-			frac = 1;
-		tclog_buf_printf(b, ", %.0f%% of the input", 100 * frac);
-		if (frac > 0.01 && !e->eof) {
-			long eta = (long)(secs * (1 - frac) / frac);
-
-			tclog_buf_printf(b, ", ETA %ld:%02ld", eta / 60,
-			    eta % 60);
-		}
+		tclog_buf_printf(b, ", ETA %ld:%02ld", eta / 60, eta % 60);
 	}
 	tclog_buf_adds(b, "\033[K");
 	fwrite(b->data, 1, b->len, stderr);
@@ -929,6 +933,7 @@ example_done(void *ctx, const struct tclog_example *ex)
 			call->args_json = ex->call[c].args_json;
 		}
 		request_body(e, &j->request, ex, p);
+		e->examples++;
 	}
 	/* the rest to the front, each keeping a buffer */
 	for (size_t k = 0; k + drop < e->npend; k++) {
