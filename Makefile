@@ -89,7 +89,7 @@ $(BUILD)/bin/tclog-scrub: CMD_LIBS = $(REGEX_LIBS)
 $(BUILD)/bin/tclog-scrub: $(BUILD)/gen/tclog-scrub-db.inc
 
 $(BUILD)/bin/tclog-eval: CMD_CFLAGS = $(CURL_CFLAGS)
-$(BUILD)/bin/tclog-eval: CMD_LIBS = $(CURL_LIBS) -lm
+$(BUILD)/bin/tclog-eval: CMD_LIBS = $(CURL_LIBS)
 
 $(BUILD)/gen/tclog-scrub-db-gen: cmd/tclog-scrub.c $(BUILD)/libtclog.a \
 		lib/tclog.h $(BUILD)/flags

@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -113,11 +112,11 @@ struct summary {
 	struct tclog_buf name;
 };
 
-/* The latency at quantile q, nearest rank. */
+/* The latency at percentile pc, nearest rank. */
 static unsigned long long
-quantile(const struct summary *s, double q)
+quantile(const struct summary *s, unsigned pc)
 {
-	unsigned long long rank = (unsigned long long)ceil(q * (double)s->nlat);
+	unsigned long long rank = ((unsigned long long)s->nlat * pc + 99) / 100;
 	unsigned long long sum = 0;
 
 	if (rank < 1)
@@ -406,7 +405,7 @@ summary_text(const struct eval *e, struct tclog_buf *b)
 	tclog_buf_addc(b, '\n');
 	if (s->nlat > 0)
 		tclog_buf_printf(b, "  latency: median %llu ms, p95 %llu ms\n",
-		    quantile(s, 0.5), quantile(s, 0.95));
+		    quantile(s, 50), quantile(s, 95));
 }
 
 /* The comparison's share of -J, when -c. */
@@ -439,7 +438,7 @@ summary_json(const struct eval *e, const char *path)
 	tclog_buf_adds(&b, "},\"latency_ms\":");
 	if (s->nlat > 0)
 		tclog_buf_printf(&b, "{\"median\":%llu,\"p95\":%llu}",
-		    quantile(s, 0.5), quantile(s, 0.95));
+		    quantile(s, 50), quantile(s, 95));
 	else
 		tclog_buf_adds(&b, "{\"median\":null,\"p95\":null}");
 	if (e->cmp != NULL)
@@ -883,6 +882,8 @@ request_body(struct eval *e, struct tclog_buf *b,
 	if (e->prompt.has_tools && !p->no_tools) {
 		tclog_buf_adds(b, ",\"tools\":");
 		tclog_buf_add(b, e->tools.data, e->tools.len);
+		/* OpenAI's default, said: vLLM refuses it without a parser */
+		tclog_buf_adds(b, ",\"tool_choice\":\"auto\"");
 	}
 	tclog_buf_adds(b, ",\"temperature\":0,\"stream\":false}");
 }

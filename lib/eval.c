@@ -3,7 +3,6 @@
  * the calls of a chat completion, the result of an example, the sign
  * test of a before-and-after comparison.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -302,22 +301,32 @@ tclog_eval_score(const struct tclog_eval_calls *expected,
 double
 tclog_sign_test(unsigned long better, unsigned long worse)
 {
-	double n = (double)better + (double)worse, lmax, sum = 0;
+	unsigned long n = better + worse;
+	double term = 1, sum = 0;
+	long e = -(long)n;
 
 	if (better == 0)
 		return 1;
-	/* P(X >= better) for X ~ Binomial(n, 1/2): the terms in logs (2^-n
-	 * underflows past n = 1074), summed scaled by the largest */
-	lmax = -INFINITY;
-	for (unsigned long k = better; k <= better + worse; k++) {
-		double l = lgamma(n + 1) - lgamma((double)k + 1) -
-		    lgamma(n - (double)k + 1);
-
-		if (l > lmax)
-			lmax = l;
+	/*
+	 * P(X >= better) for X ~ Binomial(n, 1/2): the terms C(n, k) / 2^n
+	 * from k = n down, each from the one before, with term and sum
+	 * scaled by 2^e together (2^-n underflows a double past n = 1074;
+	 * no libm, since every harness links this file).
+	 */
+	for (unsigned long k = n;; k--) {
+		sum += term;
+		if (k == better)
+			break;
+		term *= (double)k / (double)(n - k + 1);
+		if (term > 0x1p500) {
+			term *= 0x1p-500;
+			sum *= 0x1p-500;
+			e += 500;
+		}
 	}
-	for (unsigned long k = better; k <= better + worse; k++)
-		sum += exp(lgamma(n + 1) - lgamma((double)k + 1) -
-		    lgamma(n - (double)k + 1) - lmax);
-	return fmin(1, exp(lmax - n * log(2) + log(sum)));
+	for (; e <= -500 && sum > 0; e += 500)
+		sum *= 0x1p-500;
+	for (; e < 0; e++)
+		sum *= 0.5;
+	return sum < 1 ? sum : 1;
 }
