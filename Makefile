@@ -17,6 +17,7 @@ DEMO_DEPS = \
 	libutf8proc-dev \
 	libvectorscan-dev \
 	libpcre2-dev \
+	libcurl4-openssl-dev \
 	pkg-config
 CHECK_DEPS = $(DEMO_DEPS) \
 	mandoc \
@@ -62,6 +63,9 @@ LIB_LIBS = $(YAJL_LIBS) $(UTF8PROC_LIBS)
 REGEX_CFLAGS := $(shell pkg-config --cflags libhs libpcre2-8 2>/dev/null)
 REGEX_LIBS := $(shell pkg-config --libs libhs libpcre2-8 2>/dev/null || \
 	echo -lhs -lpcre2-8)
+# tclog-eval alone links libcurl (HTTP to the model's endpoint).
+CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
+CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 
 BUILD ?= build
 COMMANDS := $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
@@ -112,6 +116,9 @@ $(BUILD)/bin/tclog-scrub: CMD_CFLAGS = $(REGEX_CFLAGS) -I$(BUILD)/gen \
 	-DTCLOG_SCRUB_DB
 $(BUILD)/bin/tclog-scrub: CMD_LIBS = $(REGEX_LIBS)
 $(BUILD)/bin/tclog-scrub: $(BUILD)/gen/tclog-scrub-db.inc
+
+$(BUILD)/bin/tclog-eval: CMD_CFLAGS = $(CURL_CFLAGS)
+$(BUILD)/bin/tclog-eval: CMD_LIBS = $(CURL_LIBS)
 
 $(BUILD)/gen/tclog-scrub-db-gen: cmd/tclog-scrub.c $(BUILD)/libtclog.a \
 		lib/tclog.h $(BUILD)/flags
