@@ -151,48 +151,6 @@ is_json_only(const char *s, size_t n)
 	return is_json_containers(s, n);
 }
 
-/* ---- the pairing rule ---- */
-
-void
-tclog_call_args(struct tclog_buf *out, bool *json, const char *value,
-    size_t len)
-{
-	struct tclog_buf err = { 0 };
-	const char *text;
-	size_t n;
-
-	out->len = 0;
-	if (value == NULL) {
-		tclog_buf_adds(out, "{}");
-		*json = true;
-		return;
-	}
-	if (tclog_json_string(value, len, out) != 0)
-		tclog_buf_add(out, value, len);
-	text = out->data;
-	n = out->len;
-	if (n > 0) {
-		tclog_json_trim(&text, &n);
-		memmove(out->data, text, n);
-		out->len = n;
-	}
-	*json = tclog_json_check(out->data, out->len, false, &err) == 0 &&
-	    tclog_json_depth(out->data, out->len) <= TCLOG_ARGS_DEPTH;
-	tclog_buf_free(&err);
-}
-
-bool
-tclog_call_same(const char *name, size_t name_len, const char *args,
-    size_t args_len, bool args_json, const char *ename, size_t ename_len,
-    const char *eargs, size_t eargs_len, bool eargs_json)
-{
-	if (name_len != ename_len || memcmp(name, ename, name_len) != 0)
-		return false;
-	if (args_json && eargs_json)
-		return tclog_json_equal(args, args_len, eargs, eargs_len);
-	return args_len == eargs_len && memcmp(args, eargs, args_len) == 0;
-}
-
 /* ---- gathering ---- */
 
 static void

@@ -149,9 +149,12 @@ static bool
 is_entry_call(const struct tclog_response *r,
     const struct tclog_response_call *c)
 {
-	return tclog_call_same(c->name.data, c->name.len, c->args.data,
-	    c->args.len, c->args_json, r->name.data, r->name.len,
-	    r->args.data, r->args.len, r->args_json);
+	struct tclog_call_key a = tclog_call_key(&c->name, &c->args,
+	    c->args_json);
+	struct tclog_call_key b = tclog_call_key(&r->name, &r->args,
+	    r->args_json);
+
+	return tclog_call_same(&a, &b);
 }
 
 /* The entry's call among the response's: the first one not taken (a

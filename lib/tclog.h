@@ -11,22 +11,24 @@
  *                (tclog_help_requested, tclog_inputs_*, tclog_read_text)
  *   utf8.c       strict UTF-8 (tclog_utf8_invalid), text made safe
  *                for a terminal (tclog_visible)
+ *   keyset.c     a set of keys, to find duplicates (tclog_keyset_*)
  *   json.c       small tools for JSON text already validated by yajl:
  *                decoding, walking, comparing, escaping (tclog_json_*)
  *   jsonout.c    JSON written again, compact or as Python writes it
  *   digest.c     recognising repeats by a 128-bit digest (tclog_digest*)
- *   keyset.c     a set of keys, to find duplicates (tclog_keyset_*)
  *   reader.c     the record reader for JSON lines (tclog_reader_*)
  *   record.c     a SAX-style record parser over yajl that hands back
  *                the raw text of every top-level field without
  *                building a tree (tclog_record_*)
  *   message.c    the calls of a chat message's tool_calls
  *                (tclog_tool_calls_*)
+ *   call.c       the pairing rule: a response's call and an entry's
+ *                compared by their keys (tclog_call_*)
  *   review.c     the review view of an entry, for people
  *                (tclog_review_*)
  *   response.c   where one model response ends (tclog_response_*)
- *   example.c    fine-tuning examples gathered from entries and the
- *                call-pairing rule (tclog_examples_*, tclog_call_*)
+ *   example.c    fine-tuning examples gathered from entries
+ *                (tclog_examples_*)
  *   format.c     the prompt, the Qwen2.5 template's rendering and the
  *                output formats (tclog_prompt_*, tclog_example_text,
  *                tclog_example_digest, tclog_formats, tclog_writer_*)
@@ -204,6 +206,25 @@ size_t tclog_utf8_invalid(const char *text, size_t len);
 void tclog_visible(struct tclog_buf *b, const char *s, size_t n,
     const char *indent);
 
+/* ---- lib/keyset.c: a set of keys, to find duplicates ---- */
+
+struct tclog_keyset {
+	struct tclog_buf names;	/* the keys, back to back */
+	size_t *off, *len;	/* each key's place in names */
+	size_t n, cap;
+	size_t *slot;		/* hash table (index + 1), built past a few keys */
+	size_t nslot;
+};
+
+void tclog_keyset_clear(struct tclog_keyset *s);
+/* Adds a key; returns false when it was already there. */
+bool tclog_keyset_add(struct tclog_keyset *s, const char *key, size_t len);
+/* The index of key (in the order keys were added), or SIZE_MAX. */
+size_t tclog_keyset_find(struct tclog_keyset *s, const char *key, size_t len);
+/* Key i (of length len[i]); never NULL, even when every key is "". */
+const char *tclog_keyset_key(const struct tclog_keyset *s, size_t i);
+void tclog_keyset_free(struct tclog_keyset *s);
+
 /* ---- lib/json.c: JSON text already validated by yajl ---- */
 
 /* White space as yajl's lexer takes it: JSON's four, and \f and \v. */
@@ -354,25 +375,6 @@ bool tclog_digestset_put(struct tclog_digestset *s,
 bool tclog_digestset_has(const struct tclog_digestset *s,
     const unsigned long long d[2]);
 void tclog_digestset_free(struct tclog_digestset *s);
-
-/* ---- lib/keyset.c: a set of keys, to find duplicates ---- */
-
-struct tclog_keyset {
-	struct tclog_buf names;	/* the keys, back to back */
-	size_t *off, *len;	/* each key's place in names */
-	size_t n, cap;
-	size_t *slot;		/* hash table (index + 1), built past a few keys */
-	size_t nslot;
-};
-
-void tclog_keyset_clear(struct tclog_keyset *s);
-/* Adds a key; returns false when it was already there. */
-bool tclog_keyset_add(struct tclog_keyset *s, const char *key, size_t len);
-/* The index of key (in the order keys were added), or SIZE_MAX. */
-size_t tclog_keyset_find(struct tclog_keyset *s, const char *key, size_t len);
-/* Key i (of length len[i]); never NULL, even when every key is "". */
-const char *tclog_keyset_key(const struct tclog_keyset *s, size_t i);
-void tclog_keyset_free(struct tclog_keyset *s);
 
 /* ---- lib/reader.c: the record reader ---- */
 
@@ -569,6 +571,46 @@ void tclog_tool_calls_init(struct tclog_tool_calls *tc, const char *calls,
 /* The next call: true with its fields set, false at the end. */
 bool tclog_tool_calls_next(struct tclog_tool_calls *tc);
 
+/* ---- lib/call.c: the pairing rule ---- */
+
+/* Deepest arguments or tools the example writers take: they recurse. */
+#define TCLOG_ARGS_DEPTH 512
+
+/* The arguments of a call as a log entry ("arguments") or a response's
+ * tool_calls hold them, replacing out: the contents of a JSON string
+ * (the usual form), else the value itself (some servers write the
+ * object), without white space around; NULL (absent or null) as {}.
+ * *json says whether out is JSON no deeper than TCLOG_ARGS_DEPTH. */
+void tclog_call_args(struct tclog_buf *out, bool *json, const char *value,
+    size_t len);
+
+/* A call as the pairing rule sees it: borrowed, not owned. */
+struct tclog_call_key {
+	const char *name;	/* decoded */
+	size_t name_len;
+	const char *args;	/* as tclog_call_args gives them */
+	size_t args_len;
+	bool args_json;
+};
+
+/* The key of a call held in buffers. */
+static inline struct tclog_call_key
+tclog_call_key(const struct tclog_buf *name, const struct tclog_buf *args,
+    bool args_json)
+{
+	struct tclog_call_key k = { name->data, name->len, args->data,
+	    args->len, args_json };
+
+	return k;
+}
+
+/* The pairing rule: whether a call of a response is the call an entry
+ * executed. Names are compared decoded; arguments as JSON values when
+ * both are JSON (key order, white space, escapes and number spelling do
+ * not matter), else as text. */
+bool tclog_call_same(const struct tclog_call_key *a,
+    const struct tclog_call_key *b);
+
 /* ---- lib/review.c: the review view of an entry ---- */
 
 /*
@@ -697,24 +739,6 @@ void tclog_response_end(struct tclog_response *r);
 void tclog_response_free(struct tclog_response *r);
 
 /* ---- lib/example.c: fine-tuning examples ---- */
-
-/* Deepest arguments or tools the example writers take: they recurse. */
-#define TCLOG_ARGS_DEPTH 512
-
-/* The arguments of a call as a log entry ("arguments") or a response's
- * tool_calls hold them, replacing out: the contents of a JSON string
- * (the usual form), else the value itself (some servers write the
- * object), without white space around; NULL (absent or null) as {}.
- * *json says whether out is JSON no deeper than TCLOG_ARGS_DEPTH. */
-void tclog_call_args(struct tclog_buf *out, bool *json, const char *value,
-    size_t len);
-/* The pairing rule: whether a call of a response is the call an entry
- * executed. Names are compared decoded; arguments (as tclog_call_args
- * gives them) as JSON values when both are JSON (key order, white space,
- * escapes and number spelling do not matter), else as text. */
-bool tclog_call_same(const char *name, size_t name_len, const char *args,
-    size_t args_len, bool args_json, const char *ename, size_t ename_len,
-    const char *eargs, size_t eargs_len, bool eargs_json);
 
 /* One call of an example. */
 struct tclog_call {
