@@ -7,7 +7,8 @@
  * up to the user's are the prompt, the rest the response. So each
  * trainer's preference data renders the prompt and the response exactly
  * as that trainer's supervised form does, and follows it when it
- * changes. The forms are a table: where the prompt, the response and the
+ * changes. A form is the shape its row of tclog_formats carries
+ * (struct tclog_prefer_form): where the prompt, the response and the
  * rejected response go, and the label's name.
  *
  * KTO leaves out every copy of an example (tclog_example_digest) that
@@ -23,41 +24,6 @@
 #include <unistd.h>
 
 #include "tclog.h"
-
-enum pref_kind { PREF_KTO, PREF_DPO };
-
-struct pref_form {
-	const char *name;	/* in tclog_formats */
-	enum pref_kind kind;
-	const char *base;	/* the format whose line is rearranged */
-	const char *turns;	/* the base line's array of turns */
-	const char *role, *user;	/* what marks a turn of the user */
-	/* Where the turns go: the prompt's, the response's (chosen) and,
-	 * for DPO, the rejected response's. NULL prompt: the turns stay
-	 * whole where they are, the response with them. */
-	const char *prompt, *chosen, *rejected;
-	bool single;		/* a response is one turn, not an array */
-	const char *label;	/* KTO: the label's member */
-};
-
-/* The trainers' forms, read in TRL 1.9.0 (f2cd577, trl/trainer/
- * kto_trainer.py, dpo_trainer.py), ms-swift 4.4.3 (3602360, swift/
- * template/template_inputs.py) and LLaMA-Factory 0.9.5 (ff6d4d1,
- * src/llamafactory/data/converter.py). */
-static const struct pref_form forms[] = {
-	{ "kto", PREF_KTO, "hf", "messages", "role", "user",
-	    "prompt", "completion", NULL, false, "label" },
-	{ "dpo", PREF_DPO, "hf", "messages", "role", "user",
-	    "prompt", "chosen", "rejected", false, NULL },
-	{ "swift-kto", PREF_KTO, "swift", "messages", "role", "user",
-	    NULL, NULL, NULL, false, "label" },
-	{ "swift-dpo", PREF_DPO, "swift", "messages", "role", "user",
-	    NULL, NULL, "rejected_response", false, NULL },
-	{ "sharegpt-kto", PREF_KTO, "sharegpt", "conversations", "from",
-	    "human", NULL, NULL, NULL, false, "kto_tag" },
-	{ "sharegpt-dpo", PREF_DPO, "sharegpt", "conversations", "from",
-	    "human", "conversations", "chosen", "rejected", true, NULL },
-};
 
 /* A response kept for DPO: the best or the worst to a prompt so far.
  * Only the response is kept, not its line: the prompt (system prompt
@@ -80,7 +46,8 @@ struct sides {
 };
 
 struct pref {
-	const struct pref_form *form;
+	const struct tclog_format *format;	/* the row written */
+	const struct tclog_prefer_form *form;	/* its shape */
 	struct tclog_writer base;
 	struct tclog_buf got, said;
 	const char **turn;	/* the turns of a line */
@@ -121,17 +88,15 @@ pref_state(struct tclog_writer *w)
 		return p;
 	p = w->state = tclog_xmalloc(sizeof(*p));
 	memset(p, 0, sizeof(*p));
-	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
-		if (strcmp(forms[i].name, w->format->name) == 0)
-			p->form = &forms[i];
-	if (p->form == NULL)
+	p->format = w->format;
+	if ((p->form = w->format->prefer) == NULL)
 		errx(TCLOG_EXIT_FATAL, "%s: no preference form", w->format->name);
-	p->base.format = tclog_format_find(p->form->base);
+	p->base.format = p->form->base;
 	p->base.prompt = w->prompt;
 	p->base.results = false;	/* the response is the model's turn */
 	p->base.emit = capture;
 	p->base.ctx = p;
-	w->pref.pairs = p->form->kind == PREF_DPO;
+	w->pref.pairs = p->form->kind == TCLOG_PREFER_DPO;
 	return p;
 }
 
@@ -155,7 +120,7 @@ get(const char *obj, size_t len, const char *key, size_t *vlen)
 static size_t
 split(struct pref *p, const char *line, size_t len)
 {
-	const struct pref_form *f = p->form;
+	const struct tclog_prefer_form *f = p->form;
 	struct tclog_json_iter it;
 	const char *turns, *t, *role;
 	size_t turns_len, t_len, role_len, user = 0;
@@ -164,8 +129,8 @@ split(struct pref *p, const char *line, size_t len)
 	turns = get(line, len, f->turns, &turns_len);
 	p->nturn = 0;
 	if (turns == NULL)
-		errx(TCLOG_EXIT_FATAL, "%s: no \"%s\" in a %s line", f->name,
-		    f->turns, f->base);
+		errx(TCLOG_EXIT_FATAL, "%s: no \"%s\" in a %s line",
+		    p->format->name, f->turns, f->base->name);
 	snprintf(want, sizeof(want), "\"%s\"", f->user);
 	tclog_json_iter_init(&it, turns, turns_len);
 	while (tclog_json_next_element(&it, &t, &t_len)) {
@@ -227,7 +192,7 @@ static void
 rearrange(struct tclog_writer *w, struct pref *p, const char *line,
     size_t len, const struct tclog_buf *rejected, const char *label)
 {
-	const struct pref_form *f = p->form;
+	const struct tclog_prefer_form *f = p->form;
 	struct tclog_buf *b = &w->line;
 	struct tclog_json_iter it;
 	const char *k, *v;
@@ -435,7 +400,7 @@ tclog_prefer_write(struct tclog_writer *w, const struct tclog_example *ex)
 
 	if (!judged(w, ex))
 		return;
-	if (p->form->kind == PREF_DPO) {
+	if (p->form->kind == TCLOG_PREFER_DPO) {
 		dpo_add(w, p, ex);
 		return;
 	}

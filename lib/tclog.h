@@ -29,10 +29,15 @@
  *   response.c   where one model response ends (tclog_response_*)
  *   example.c    fine-tuning examples gathered from entries
  *                (tclog_examples_*)
- *   format.c     the prompt, the Qwen2.5 template's rendering and the
- *                output formats (tclog_prompt_*, tclog_example_text,
- *                tclog_example_digest, tclog_formats, tclog_writer_*)
+ *   prompt.c     the prompt of every example: -s, -S, -t
+ *                (tclog_prompt_*)
+ *   template.c   the Qwen2.5 chat template's rendering
+ *                (tclog_prompt_text, tclog_example_text,
+ *                tclog_example_digest)
+ *   writer.c     writing examples in a format (tclog_writer_*)
  *   prefer.c     the preference formats, kto and dpo (tclog_prefer_*)
+ *   format.c     the output formats: the writers and their table
+ *                (tclog_formats, tclog_format_find)
  *   tokenizer.c  the tokenizer of a Hugging Face tokenizer.json
  *                (tclog_tokenizer_*)
  * The exit statuses and the default -L come first: every file uses them.
@@ -843,7 +848,7 @@ void tclog_examples_entry(struct tclog_examples *xs,
 void tclog_examples_end(struct tclog_examples *xs);
 void tclog_examples_free(struct tclog_examples *xs);
 
-/* ---- lib/format.c: the prompt, the Qwen2.5 template, the formats ---- */
+/* ---- lib/prompt.c: the prompt of every example (-s, -S, -t) ---- */
 
 /* What precedes each example's query: the system prompt and the tools
  * (from -s/-S and -t). */
@@ -871,13 +876,6 @@ void tclog_prompt_free(struct tclog_prompt *p);
  * example shows the prompt it saw). Every format asks this. */
 bool tclog_prompt_tools_for(const struct tclog_prompt *p,
     const struct tclog_example *ex);
-/* The Qwen2.5 template's rendering of the prompt of query (UTF-8) with
- * add_generation_prompt, appended to out: the system turn (with p's tools
- * when tools is true and -t gave some), the user's turn, and the opening
- * of the assistant's. Pass tclog_prompt_tools_for(p, ex) as tools for an
- * example's prompt, or !tclog_tools_off(field) for an entry's. */
-void tclog_prompt_text(const struct tclog_prompt *p, const char *query,
-    size_t len, bool tools, struct tclog_buf *out);
 /* The prompt of the options -s, -S and -t (NULL when not given), the log
  * being the operands argv: 0; -1 after a diagnostic when -s and -S are
  * both given or standard input is asked for twice (a usage error); -2
@@ -886,6 +884,15 @@ int tclog_prompt_options(struct tclog_prompt *p, const char *system_text,
     const char *system_file, const char *tools_file, size_t limit, int argc,
     char *argv[]);
 
+/* ---- lib/template.c: the Qwen2.5 chat template ---- */
+
+/* The Qwen2.5 template's rendering of the prompt of query (UTF-8) with
+ * add_generation_prompt, appended to out: the system turn (with p's tools
+ * when tools is true and -t gave some), the user's turn, and the opening
+ * of the assistant's. Pass tclog_prompt_tools_for(p, ex) as tools for an
+ * example's prompt, or !tclog_tools_off(field) for an entry's. */
+void tclog_prompt_text(const struct tclog_prompt *p, const char *query,
+    size_t len, bool tools, struct tclog_buf *out);
 /*
  * The Qwen2.5 chat template applied to an example, byte for byte as
  * transformers renders it (tojson as Python's json.dumps): appended to
@@ -914,11 +921,13 @@ void tclog_example_digest(const struct tclog_prompt *p,
     unsigned long long d[2], unsigned long long prompt[2],
     unsigned long long output[2]);
 
+/* ---- lib/writer.c: writing examples in a format ---- */
+
 /*
- * The output formats, one table entry each. A writer gets
- * each example and emits its lines through tclog_writer_emit; a format
- * that needs the whole input (pairs of examples) keeps its state in
- * w->state and writes in its finish hook.
+ * The output formats, one row of tclog_formats (format.c) each. A
+ * writer gets each example and emits its lines through
+ * tclog_writer_emit; a format that needs the whole input (pairs of
+ * examples) keeps its state in w->state and writes in its finish hook.
  */
 enum tclog_args_form {
 	TCLOG_ARGS_TEXT,	/* as the model wrote them, in a string */
@@ -927,6 +936,7 @@ enum tclog_args_form {
 };
 
 struct tclog_writer;
+struct tclog_prefer_form;
 
 struct tclog_format {
 	const char *name;
@@ -934,12 +944,9 @@ struct tclog_format {
 	bool results;		/* can carry the tool results */
 	void (*write)(struct tclog_writer *w, const struct tclog_example *ex);
 	void (*finish)(struct tclog_writer *w);	/* NULL, or at the end */
+	/* a preference form (prefer.c): its shape; else NULL */
+	const struct tclog_prefer_form *prefer;
 };
-
-/* The formats; the first is the default, a NULL name ends the table. */
-extern const struct tclog_format tclog_formats[];
-/* The format called name, or NULL. */
-const struct tclog_format *tclog_format_find(const char *name);
 
 /* What the preference forms left out, and why (prefer.c), for the
  * command's summary. */
@@ -990,10 +997,36 @@ void tclog_writer_emit(struct tclog_writer *w);
 
 /* The preference formats (kto, dpo and their ms-swift and
  * LLaMA-Factory forms): the rated whole responses rearranged from the
- * line of a base format, KTO's as they come, DPO's pairs at the end. */
+ * line of a base format, KTO's as they come, DPO's pairs at the end.
+ * A form is the shape of its row (tclog_format.prefer): */
+enum tclog_prefer_kind { TCLOG_PREFER_KTO, TCLOG_PREFER_DPO };
+
+struct tclog_prefer_form {
+	enum tclog_prefer_kind kind;
+	const struct tclog_format *base;	/* the format whose line is
+				 * rearranged */
+	const char *turns;	/* the base line's array of turns */
+	const char *role, *user;	/* what marks a turn of the user */
+	/* Where the turns go: the prompt's, the response's (chosen) and,
+	 * for DPO, the rejected response's. NULL prompt: the turns stay
+	 * whole where they are, the response with them. */
+	const char *prompt, *chosen, *rejected;
+	bool single;		/* a response is one turn, not an array */
+	const char *label;	/* KTO: the label's member */
+};
+
+/* The write and finish hooks of every preference form's row. */
 void tclog_prefer_write(struct tclog_writer *w,
     const struct tclog_example *ex);
 void tclog_prefer_finish(struct tclog_writer *w);
+
+/* ---- lib/format.c: the output formats ---- */
+
+/* The formats, one row each (a new format is a writer and a row); the
+ * first is the default, a NULL name ends the table. */
+extern const struct tclog_format tclog_formats[];
+/* The format called name, or NULL. */
+const struct tclog_format *tclog_format_find(const char *name);
 
 /* ---- lib/tokenizer.c: counting tokens as a tokenizer.json says ---- */
 
