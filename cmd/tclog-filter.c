@@ -68,20 +68,12 @@ struct filter {
 	size_t limit;		/* -L */
 
 	/* the input */
-	struct tclog_reader in;
-	struct tclog_record rec;
+	struct tclog_entries es;	/* es.in: the record's text and place */
 	struct tclog_buf decoded;	/* a string value with escapes */
 	struct tclog_buf query;		/* -H: the record's user_query */
 	struct response resp;	/* -g */
 	unsigned long nselected;
 	int exit_status;
-};
-
-/* The fields a selection may look at; NULL when the record lacks one. */
-struct fields {
-	const struct tclog_field *timestamp, *model, *user_query,
-	    *model_response, *tool_name, *status, *rating, *reconstructed,
-	    *tools_enabled;
 };
 
 #define OPTIONS "ceEgnouUvxXr:R:s:t:m:a:b:H:L:"
@@ -263,49 +255,6 @@ compare_instants(const struct instant *a, const struct instant *b)
 
 /* ---- one record ---- */
 
-/* Finds the fields of interest in one pass over the record. */
-static void
-find_fields(const struct tclog_record *rec, struct fields *fs)
-{
-	memset(fs, 0, sizeof(*fs));
-	for (size_t i = 0; i < rec->nfield; i++) {
-		const struct tclog_field *f = &rec->field[i];
-
-		switch (f->key_len) {
-		case 5:
-			if (tclog_field_is(f, "model"))
-				fs->model = f;
-			break;
-		case 6:
-			if (tclog_field_is(f, "status"))
-				fs->status = f;
-			else if (tclog_field_is(f, "rating"))
-				fs->rating = f;
-			break;
-		case 9:
-			if (tclog_field_is(f, "timestamp"))
-				fs->timestamp = f;
-			else if (tclog_field_is(f, "tool_name"))
-				fs->tool_name = f;
-			break;
-		case 10:
-			if (tclog_field_is(f, "user_query"))
-				fs->user_query = f;
-			break;
-		case 13:
-			if (tclog_field_is(f, "reconstructed"))
-				fs->reconstructed = f;
-			else if (tclog_field_is(f, "tools_enabled"))
-				fs->tools_enabled = f;
-			break;
-		case 14:
-			if (tclog_field_is(f, "model_response"))
-				fs->model_response = f;
-			break;
-		}
-	}
-}
-
 /* True when field f is a JSON string whose contents are s. Strings
  * without escapes, the usual case, are compared in place. */
 static bool
@@ -339,7 +288,7 @@ diag_value(struct filter *fl, const char *what, const struct tclog_field *f,
 	fl->decoded.len = 0;
 	tclog_buf_printf(&fl->decoded, "%s ", what);
 	tclog_json_excerpt(&fl->decoded, f->value, f->value_len);
-	tclog_diag(fl->in.name, fl->in.line, "%s %s",
+	tclog_diag(fl->es.in.name, fl->es.in.line, "%s %s",
 	    tclog_buf_str(&fl->decoded), why);
 }
 
@@ -349,7 +298,7 @@ record_time(struct filter *fl, const struct tclog_field *f,
     struct instant *t)
 {
 	if (f == NULL) {
-		tclog_diag(fl->in.name, fl->in.line,
+		tclog_diag(fl->es.in.name, fl->es.in.line,
 		    "no timestamp to compare with -a or -b");
 		return false;
 	}
@@ -391,9 +340,11 @@ held_out(const struct filter *fl, const char *query, size_t len)
 
 /* Whether the record passes every test of the options (before -v). */
 static bool
-selected(struct filter *fl, const struct fields *fs, int rating,
+selected(struct filter *fl, const struct tclog_entry *e,
     const struct instant *when)
 {
+	int rating = e->rating;
+
 	if (fl->only_unrated) {
 		if (rating != RATING_NONE)
 			return false;
@@ -403,15 +354,15 @@ selected(struct filter *fl, const struct fields *fs, int rating,
 		    (fl->max_rating > 0 && rating > fl->max_rating))
 			return false;
 	}
-	if (fl->status != NULL && !string_is(fl, fs->status, fl->status))
+	if (fl->status != NULL && !string_is(fl, e->status, fl->status))
 		return false;
-	if (fl->model != NULL && !string_is(fl, fs->model, fl->model))
+	if (fl->model != NULL && !string_is(fl, e->model, fl->model))
 		return false;
 	if (fl->ntool > 0) {
 		size_t i;
 
 		for (i = 0; i < fl->ntool; i++)
-			if (string_is(fl, fs->tool_name, fl->tools[i]))
+			if (string_is(fl, e->tool, fl->tools[i]))
 				break;
 		if (i == fl->ntool)
 			return false;
@@ -421,23 +372,21 @@ selected(struct filter *fl, const struct fields *fs, int rating,
 	if (fl->has_before && compare_instants(when, &fl->before) >= 0)
 		return false;
 	if (fl->new_format != ANY) {
-		bool is_new = is_nonempty_string(fs->user_query) &&
-		    is_nonempty_string(fs->model_response);
+		bool is_new = is_nonempty_string(e->query) &&
+		    is_nonempty_string(e->response);
 
 		if (is_new != (fl->new_format == ONLY))
 			return false;
 	}
 	if (fl->reconstructed != ANY) {
 		/* made up by tclog-upgrade: what the user asked is not */
-		bool is_rec = fs->reconstructed != NULL &&
-		    (tclog_made_up(fs->reconstructed->value,
-		    fs->reconstructed->value_len) & TCLOG_MADE_UP_QUERY);
+		bool is_rec = (e->made_up & TCLOG_MADE_UP_QUERY) != 0;
 
 		if (is_rec != (fl->reconstructed == ONLY))
 			return false;
 	}
 	if (fl->tools_off != ANY &&
-	    tclog_tools_off(fs->tools_enabled) != (fl->tools_off == ONLY))
+	    e->tools_off != (fl->tools_off == ONLY))
 		return false;
 	if (fl->held_out && !held_out(fl, fl->query.data, fl->query.len))
 		return false;
@@ -477,7 +426,7 @@ hold_record(struct filter *fl, bool sel)
 	struct response *r = &fl->resp;
 
 	if (r->all && sel) {
-		tclog_buf_add(&r->held, fl->in.text, fl->in.len);
+		tclog_buf_add(&r->held, fl->es.in.text, fl->es.in.len);
 		tclog_buf_addc(&r->held, '\n');
 		r->nheld++;
 		return;
@@ -491,7 +440,7 @@ hold_record(struct filter *fl, bool sel)
 		r->nheld = 0;
 	}
 	if (fl->invert)
-		emit(fl, fl->in.text, fl->in.len, 1);
+		emit(fl, fl->es.in.text, fl->es.in.len, 1);
 }
 
 /*
@@ -502,21 +451,20 @@ hold_record(struct filter *fl, bool sel)
  * model_response (an old-format entry) is a response of its own.
  */
 static void
-group_record(struct filter *fl, const struct fields *fs, bool sel)
+group_record(struct filter *fl, const struct tclog_entry *e, bool sel)
 {
 	struct response *r = &fl->resp;
 	enum tclog_response_step step = TCLOG_RESPONSE_BAD;
 
-	if (is_nonempty_string(fs->user_query) &&
-	    is_nonempty_string(fs->model_response))
-		step = tclog_response_entry(&r->track, &fl->rec);
+	if (is_nonempty_string(e->query) && is_nonempty_string(e->response))
+		step = tclog_response_entry(&r->track, e);
 	if (step != TCLOG_RESPONSE_SAME)
 		close_response(fl);
 	if (step == TCLOG_RESPONSE_BAD) {
 		/* old-format, or no response to group by: on its own */
 		tclog_response_end(&r->track);
 		if (sel != fl->invert)
-			emit(fl, fl->in.text, fl->in.len, 1);
+			emit(fl, fl->es.in.text, fl->es.in.len, 1);
 		return;
 	}
 	if (step == TCLOG_RESPONSE_NEW) {
@@ -532,57 +480,46 @@ group_record(struct filter *fl, const struct fields *fs, bool sel)
 /* Every check that makes a record bad comes before the selection, so
  * that a record is good or bad whatever -v says. */
 static void
-filter_record(struct filter *fl)
+filter_record(struct filter *fl, const struct tclog_entry *e)
 {
-	struct fields fs;
 	struct instant when = { 0, 0 };
-	int rating;
 
-	if (tclog_record_parse(&fl->rec, fl->in.text, fl->in.len,
-	    fl->in.unterminated) != 0) {
-		tclog_diag(fl->in.name, fl->in.line, "%s", fl->rec.error);
-		tclog_status_raise(&fl->exit_status, TCLOG_EXIT_BAD);
-		return;
-	}
-	find_fields(&fl->rec, &fs);
-	if ((rating = tclog_field_rating(fs.rating, &fl->decoded)) ==
-	    TCLOG_RATING_BAD) {
-		tclog_diag(fl->in.name, fl->in.line, "%s",
-		    tclog_buf_str(&fl->decoded));
+	if (e->rating == TCLOG_RATING_BAD) {
+		tclog_diag(fl->es.in.name, fl->es.in.line, "%s", e->why);
 		tclog_status_raise(&fl->exit_status, TCLOG_EXIT_BAD);
 		return;
 	}
 	if ((fl->has_after || fl->has_before) &&
-	    !record_time(fl, fs.timestamp, &when)) {
+	    !record_time(fl, e->timestamp, &when)) {
 		tclog_status_raise(&fl->exit_status, TCLOG_EXIT_BAD);
 		return;
 	}
 	/* -H splits by the query: an entry without one is on neither
 	 * side. */
 	if (fl->held_out) {
-		if (!is_nonempty_string(fs.user_query)) {
-			tclog_diag(fl->in.name, fl->in.line,
+		if (!is_nonempty_string(e->query)) {
+			tclog_diag(fl->es.in.name, fl->es.in.line,
 			    "old-format entry, run tclog-upgrade first");
 			tclog_status_raise(&fl->exit_status, TCLOG_EXIT_BAD);
 			return;
 		}
 		fl->query.len = 0;
-		tclog_json_string(fs.user_query->value,
-		    fs.user_query->value_len, &fl->query);
+		tclog_json_string(e->query->value, e->query->value_len,
+		    &fl->query);
 	}
 	if (fl->group)
-		group_record(fl, &fs, selected(fl, &fs, rating, &when));
-	else if (selected(fl, &fs, rating, &when) != fl->invert)
-		emit(fl, fl->in.text, fl->in.len, 1);
+		group_record(fl, e, selected(fl, e, &when));
+	else if (selected(fl, e, &when) != fl->invert)
+		emit(fl, fl->es.in.text, fl->es.in.len, 1);
 }
 
 static void
 filter_file(struct filter *fl, int fd, const char *name)
 {
-	tclog_reader_init(&fl->in, fd, name, fl->limit);
-	while (tclog_reader_record(&fl->in, &fl->exit_status))
-		filter_record(fl);
-	tclog_reader_free(&fl->in);
+	tclog_entries_open(&fl->es, fd, name, fl->limit);
+	while (tclog_entries_next(&fl->es, &fl->exit_status))
+		filter_record(fl, &fl->es.entry);
+	tclog_entries_close(&fl->es);
 }
 
 /* ---- options ---- */
@@ -772,7 +709,7 @@ main(int argc, char *argv[])
 	argc -= first;
 	argv += first;
 
-	tclog_record_init(&fl.rec);
+	tclog_entries_init(&fl.es);
 	tclog_inputs_init(&in, argc, argv);
 	while (tclog_inputs_next(&in, &fl.exit_status))
 		filter_file(&fl, in.fd, in.name);
@@ -785,7 +722,7 @@ main(int argc, char *argv[])
 		tclog_buf_free(&line);
 	}
 
-	tclog_record_free(&fl.rec);
+	tclog_entries_free(&fl.es);
 	tclog_buf_free(&fl.decoded);
 	tclog_buf_free(&fl.query);
 	tclog_response_free(&fl.resp.track);

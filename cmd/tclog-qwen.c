@@ -25,8 +25,7 @@ struct qwen {
 	struct tclog_tokenizer *tok;
 	unsigned long max_tokens, too_long;
 	struct tclog_buf text;
-	struct tclog_reader in;
-	struct tclog_record rec;
+	struct tclog_entries es;
 	struct tclog_examples xs;
 	int status;
 };
@@ -199,18 +198,13 @@ summary(const struct qwen *q)
 static void
 convert_file(struct qwen *q, int fd, const char *name, size_t limit)
 {
-	tclog_reader_init(&q->in, fd, name, limit);
-	while (tclog_reader_record(&q->in, &q->status)) {
-		if (tclog_record_parse(&q->rec, q->in.text, q->in.len,
-		    q->in.unterminated) != 0) {
-			tclog_diag(q->in.name, q->in.line, "%s", q->rec.error);
-			tclog_status_raise(&q->status, TCLOG_EXIT_BAD);
-			continue;
-		}
-		tclog_examples_entry(&q->xs, &q->rec, q->in.name, q->in.line,
-		    &q->status);
-	}
-	tclog_reader_free(&q->in);
+	struct tclog_entries *es = &q->es;
+
+	tclog_entries_open(es, fd, name, limit);
+	while (tclog_entries_next(es, &q->status))
+		tclog_examples_add(&q->xs, &es->entry, es->in.name,
+		    es->in.line, &q->status);
+	tclog_entries_close(es);
 }
 
 int
@@ -343,7 +337,7 @@ main(int argc, char *argv[])
 	q.xs.done = example_done;
 	q.xs.ctx = &q;
 	tclog_examples_init(&q.xs);
-	tclog_record_init(&q.rec);
+	tclog_entries_init(&q.es);
 	tclog_inputs_init(&in, argc, argv);
 	while (tclog_inputs_next(&in, &q.status))
 		convert_file(&q, in.fd, in.name, limit);
@@ -351,7 +345,7 @@ main(int argc, char *argv[])
 	tclog_writer_finish(&q.w);
 
 	tclog_examples_free(&q.xs);
-	tclog_record_free(&q.rec);
+	tclog_entries_free(&q.es);
 	tclog_prompt_free(&prompt);
 	tclog_tokenizer_free(q.tok);
 	tclog_buf_free(&q.text);

@@ -98,8 +98,7 @@ struct stats {
 	unsigned long over;
 
 	/* scratch */
-	struct tclog_reader in;
-	struct tclog_record rec;
+	struct tclog_entries es;	/* its bad: records that are no entry */
 	struct tclog_examples xs;
 	struct tclog_buf text, name;
 	struct tclog_tokens tokens;
@@ -368,12 +367,10 @@ lengths_add(struct lengths *l, size_t len)
 
 /* ---- entries and examples ---- */
 
-/* The decoded string value of field key of the record, or "(none)". */
+/* The decoded string value of field f, or "(none)". */
 static void
-field_name(struct stats *st, const char *key)
+field_name(struct stats *st, const struct tclog_field *f)
 {
-	const struct tclog_field *f = tclog_record_get(&st->rec, key);
-
 	st->name.len = 0;
 	if (f == NULL || tclog_json_type(f->value, f->value_len) !=
 	    TCLOG_JSON_STRING ||
@@ -482,73 +479,55 @@ example_done(void *ctx, const struct tclog_example *ex)
 /* A bad record is counted as bad and nowhere else: the entries are the
  * good records, and every tally adds up to them. */
 static void
-entry(struct stats *st)
+entry(struct stats *st, const struct tclog_entry *e)
 {
-	const struct tclog_field *f;
-	const char *why;
-	int rating, before = 0;
-	bool is_new;
+	const char *why, *name = st->es.in.name;
+	unsigned long line = st->es.in.line;
+	int before = 0;
 
-	if ((rating = tclog_record_rating(&st->rec, &st->name)) ==
-	    TCLOG_RATING_BAD) {
-		tclog_diag(st->in.name, st->in.line, "%s",
-		    tclog_buf_str(&st->name));
+	if (e->rating == TCLOG_RATING_BAD) {
+		tclog_diag(name, line, "%s", e->why);
 		st->bad++;
 		tclog_status_raise(&st->status_code, TCLOG_EXIT_BAD);
 		return;
 	}
-	is_new = tclog_field_filled(tclog_record_get(&st->rec, "user_query")) &&
-	    tclog_field_filled(tclog_record_get(&st->rec, "model_response"));
-	if (is_new) {
-		tclog_examples_entry(&st->xs, &st->rec, st->in.name,
-		    st->in.line, &before);
+	if (tclog_field_filled(e->query) && tclog_field_filled(e->response)) {
+		tclog_examples_add(&st->xs, e, name, line, &before);
 		if (before != 0) {
 			st->bad++;
 			tclog_status_raise(&st->status_code, before);
 			return;
 		}
 		st->new_entries++;
-	} else if ((why = tclog_upgrade_refusal(&st->rec)) != NULL) {
+	} else if ((why = tclog_upgrade_refusal(e->rec)) != NULL) {
 		/* not an old entry tclog-upgrade repairs: bad, as there */
-		tclog_diag(st->in.name, st->in.line, "%s", why);
+		tclog_diag(name, line, "%s", why);
 		st->bad++;
 		tclog_status_raise(&st->status_code, TCLOG_EXIT_BAD);
 		return;
 	} else
 		st->old_entries++;
 	st->entries++;
-	st->rating[rating]++;
-	field_name(st, "status");
+	st->rating[e->rating]++;
+	field_name(st, e->status);
 	tally_add(&st->status, st->name.data, st->name.len);
-	field_name(st, "tool_name");
+	field_name(st, e->tool);
 	tally_add(&st->tool, st->name.data, st->name.len);
-	field_name(st, "model");
+	field_name(st, e->model);
 	tally_add(&st->model, st->name.data, st->name.len);
-	f = tclog_record_get(&st->rec, "reconstructed");
-	if (f != NULL && (tclog_made_up(f->value, f->value_len) &
-	    TCLOG_MADE_UP_QUERY))
+	if (e->made_up & TCLOG_MADE_UP_QUERY)
 		st->made_up++;
-	if (tclog_tools_off(tclog_record_get(&st->rec, "tools_enabled")))
+	if (e->tools_off)
 		st->tools_off++;
 }
 
 static void
 read_file(struct stats *st, int fd, const char *name, size_t limit)
 {
-	tclog_reader_init(&st->in, fd, name, limit);
-	while (tclog_reader_record(&st->in, &st->status_code)) {
-		if (tclog_record_parse(&st->rec, st->in.text, st->in.len,
-		    st->in.unterminated) != 0) {
-			tclog_diag(st->in.name, st->in.line, "%s",
-			    st->rec.error);
-			tclog_status_raise(&st->status_code, TCLOG_EXIT_BAD);
-			st->bad++;
-			continue;
-		}
-		entry(st);
-	}
-	st->bad += st->in.too_long;
-	tclog_reader_free(&st->in);
+	tclog_entries_open(&st->es, fd, name, limit);
+	while (tclog_entries_next(&st->es, &st->status_code))
+		entry(st, &st->es.entry);
+	tclog_entries_close(&st->es);
 }
 
 /* ---- percentiles and the histogram ---- */
@@ -1095,12 +1074,13 @@ main(int argc, char *argv[])
 	st.xs.done = example_done;
 	st.xs.ctx = &st;
 	tclog_examples_init(&st.xs);
-	tclog_record_init(&st.rec);
+	tclog_entries_init(&st.es);
 	tclog_inputs_init(&in, argc, argv);
 	while (tclog_inputs_next(&in, &st.status_code))
 		read_file(&st, in.fd, in.name, limit);
 	tclog_examples_end(&st.xs);
 	tclog_writer_finish(&st.w);
+	st.bad += st.es.bad;	/* records that are no entry */
 
 	if (st.json)
 		put_json(&st, &out);
@@ -1110,7 +1090,7 @@ main(int argc, char *argv[])
 
 	tclog_buf_free(&out);
 	tclog_examples_free(&st.xs);
-	tclog_record_free(&st.rec);
+	tclog_entries_free(&st.es);
 	tclog_tokenizer_free(st.tok);
 	tclog_tokens_free(&st.tokens);
 	tclog_prompt_free(&st.prompt);

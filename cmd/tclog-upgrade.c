@@ -39,8 +39,7 @@ struct upgrade {
 	bool count_only;	/* -c */
 	size_t limit;		/* -L */
 	struct rules rules;	/* -q */
-	struct tclog_reader in;
-	struct tclog_record rec;
+	struct tclog_entries es;	/* the input, its record and view */
 	struct tclog_buf out;	/* the record being rebuilt */
 	struct tclog_buf tool;	/* tool_name, decoded */
 	struct tclog_buf args;	/* A: the arguments as JSON text */
@@ -178,7 +177,7 @@ put_compact(struct tclog_buf *b, const char *v, size_t n)
 static void
 call_arguments(struct upgrade *u)
 {
-	const struct tclog_field *f = tclog_record_get(&u->rec, "arguments");
+	const struct tclog_field *f = u->es.entry.args;
 
 	u->args.len = 0;
 	if (f == NULL || tclog_json_type(f->value, f->value_len) ==
@@ -330,7 +329,7 @@ put_made_up(struct tclog_buf *b, unsigned made_up)
 static void
 write_upgraded(struct upgrade *u, unsigned made_up)
 {
-	const struct tclog_record *rec = &u->rec;
+	const struct tclog_record *rec = &u->es.rec;
 	const char *start = rec->text, *k, *v;
 	struct tclog_json_iter it;
 	size_t klen, vlen, anchor = 0, i = 0;
@@ -387,38 +386,30 @@ write_upgraded(struct upgrade *u, unsigned made_up)
 
 
 static void
-upgrade_record(struct upgrade *u)
+upgrade_record(struct upgrade *u, const struct tclog_entry *e)
 {
-	const struct tclog_field *tool, *query, *response, *mark;
+	const struct tclog_field *tool = e->tool, *query = e->query;
+	const struct tclog_field *response = e->response;
 	const char *refusal;
 	unsigned made_up;
-	const char *name = u->in.name;
-	unsigned long line = u->in.line;
+	const char *name = u->es.in.name;
+	unsigned long line = u->es.in.line;
 
-	if (tclog_record_parse(&u->rec, u->in.text, u->in.len,
-	    u->in.unterminated) != 0) {
-		tclog_diag(name, line, "%s", u->rec.error);
-		tclog_status_raise(&u->status, TCLOG_EXIT_BAD);
-		return;
-	}
 	/* Copied as it is, it would pass for a log entry: bad, as in
 	 * every command (tclog(7)). */
-	if (tclog_record_rating(&u->rec, &u->err) == TCLOG_RATING_BAD) {
-		tclog_diag(name, line, "%s", tclog_buf_str(&u->err));
+	if (e->rating == TCLOG_RATING_BAD) {
+		tclog_diag(name, line, "%s", e->why);
 		tclog_status_raise(&u->status, TCLOG_EXIT_BAD);
 		return;
 	}
-	if ((refusal = tclog_upgrade_refusal(&u->rec)) != NULL) {
+	if ((refusal = tclog_upgrade_refusal(e->rec)) != NULL) {
 		tclog_diag(name, line, "%s", refusal);
 		tclog_status_raise(&u->status, TCLOG_EXIT_BAD);
 		return;
 	}
-	tool = tclog_record_get(&u->rec, "tool_name");
-	query = tclog_record_get(&u->rec, "user_query");
-	response = tclog_record_get(&u->rec, "model_response");
 	if (tclog_field_filled(query) && tclog_field_filled(response)) {
 		if (!u->count_only) {
-			tclog_write(u->in.text, u->in.len);
+			tclog_write(u->es.in.text, u->es.in.len);
 			tclog_write("\n", 1);
 		}
 		return;
@@ -432,8 +423,7 @@ upgrade_record(struct upgrade *u)
 	tclog_buf_str(&u->tool);	/* never NULL, even when empty */
 	call_arguments(u);
 	/* what an earlier run made up and is kept stays marked */
-	mark = tclog_record_get(&u->rec, "reconstructed");
-	made_up = mark ? tclog_made_up(mark->value, mark->value_len) : 0;
+	made_up = e->made_up;
 	if (tclog_field_filled(query)) {
 		u->query.len = 0;
 		tclog_buf_add(&u->query, query->value, query->value_len);
@@ -455,10 +445,10 @@ upgrade_record(struct upgrade *u)
 static void
 upgrade_file(struct upgrade *u, int fd, const char *name)
 {
-	tclog_reader_init(&u->in, fd, name, u->limit);
-	while (tclog_reader_record(&u->in, &u->status))
-		upgrade_record(u);
-	tclog_reader_free(&u->in);
+	tclog_entries_open(&u->es, fd, name, u->limit);
+	while (tclog_entries_next(&u->es, &u->status))
+		upgrade_record(u, &u->es.entry);
+	tclog_entries_close(&u->es);
 }
 
 /* Frees what main owns and gives the exit status. */
@@ -468,7 +458,7 @@ finish(struct upgrade *u, const char **rule_files)
 	int status;
 
 	free(rule_files);
-	tclog_record_free(&u->rec);
+	tclog_entries_free(&u->es);
 	tclog_buf_free(&u->out);
 	tclog_buf_free(&u->tool);
 	tclog_buf_free(&u->args);
@@ -493,7 +483,7 @@ main(int argc, char *argv[])
 	int ch;
 
 	tclog_start();
-	tclog_record_init(&u.rec);
+	tclog_entries_init(&u.es);
 	if (tclog_help_requested(argc, argv, OPTIONS)) {
 		usage(stdout);
 		return tclog_close_output();

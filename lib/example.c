@@ -163,12 +163,10 @@ bad_record(const char *file, unsigned long line, int *status,
 
 /* A field that must be a string when present (null counts as absent). */
 static const struct tclog_field *
-string_field(struct tclog_examples *xs, const struct tclog_record *rec,
+string_field(struct tclog_examples *xs, const struct tclog_field *f,
     const char *key, bool required, bool *ok, const char *file,
     unsigned long line, int *status)
 {
-	const struct tclog_field *f = tclog_record_get(rec, key);
-
 	*ok = true;
 	if (f != NULL && tclog_json_type(f->value, f->value_len) ==
 	    TCLOG_JSON_NULL)
@@ -429,36 +427,45 @@ tclog_examples_entry(struct tclog_examples *xs,
     const struct tclog_record *rec, const char *file, unsigned long line,
     int *status)
 {
-	const struct tclog_field *query, *response, *args;
-	const struct tclog_field *st, *message, *output, *details, *mark;
+	struct tclog_entry e;
+
+	tclog_entry_view(&e, rec, &xs->err);
+	tclog_examples_add(xs, &e, file, line, status);
+}
+
+void
+tclog_examples_add(struct tclog_examples *xs, const struct tclog_entry *e,
+    const char *file, unsigned long line, int *status)
+{
+	const struct tclog_field *query, *response;
+	const struct tclog_field *st, *message, *output, *details;
 	bool ok, all_ok = true;
 
 	/* The rule of every command: the same record is bad everywhere. */
-	if ((xs->rating = tclog_record_rating(rec, &xs->err)) ==
-	    TCLOG_RATING_BAD) {
-		bad_record(file, line, status, tclog_buf_str(&xs->err));
+	if ((xs->rating = e->rating) == TCLOG_RATING_BAD) {
+		bad_record(file, line, status, e->why);
 		return;
 	}
 	/* Without a tool name it is no log entry, old or new: saying
 	 * "old-format" would send the user to tclog-upgrade for nothing.
 	 * (It, model and the rest of the key are read by tclog_response.) */
-	(void)string_field(xs, rec, "tool_name", true, &ok, file, line,
+	(void)string_field(xs, e->tool, "tool_name", true, &ok, file, line,
 	    status);
 	if (!ok)
 		return;
-	query = tclog_record_get(rec, "user_query");
-	response = tclog_record_get(rec, "model_response");
+	query = e->query;
+	response = e->response;
 	if (query == NULL || response == NULL ||
 	    tclog_json_is_empty_string(query->value, query->value_len) ||
 	    tclog_json_is_empty_string(response->value, response->value_len)) {
-		const char *refusal = tclog_upgrade_refusal(rec);
+		const char *refusal = tclog_upgrade_refusal(e->rec);
 
 		bad_record(file, line, status, refusal != NULL ? refusal :
 		    "old-format entry, run tclog-upgrade first");
 		return;
 	}
-	query = string_field(xs, rec, "user_query", true, &ok, file, line,
-	    status);
+	query = string_field(xs, e->query, "user_query", true, &ok, file,
+	    line, status);
 	if (!ok)
 		return;
 	if (tclog_json_type(response->value, response->value_len) !=
@@ -466,18 +473,18 @@ tclog_examples_entry(struct tclog_examples *xs,
 		bad_record(file, line, status, "model_response is not a string");
 		return;
 	}
-#define FIELD(var, key, required) \
-	var = string_field(xs, rec, key, required, &ok, file, line, status); \
+#define FIELD(var, f, key, required) \
+	var = string_field(xs, f, key, required, &ok, file, line, status); \
 	all_ok = all_ok && ok
-	(void)string_field(xs, rec, "model", false, &ok, file, line, status);
+	(void)string_field(xs, e->model, "model", false, &ok, file, line,
+	    status);
 	all_ok = ok;
-	FIELD(st, "status", true);
-	FIELD(message, "message", false);
-	FIELD(output, "output", false);
-	FIELD(details, "error_details", false);
+	FIELD(st, e->status, "status", true);
+	FIELD(message, e->message, "message", false);
+	FIELD(output, e->output, "output", false);
+	FIELD(details, e->details, "error_details", false);
 #undef FIELD
-	args = tclog_record_get(rec, "arguments");
-	if (all_ok && args == NULL) {
+	if (all_ok && e->args == NULL) {
 		bad_record(file, line, status, "no arguments");
 		all_ok = false;
 	}
@@ -486,13 +493,10 @@ tclog_examples_entry(struct tclog_examples *xs,
 
 	entry_result(&xs->result, st, message, output, details);
 	cut_result(&xs->result, xs->result_max);
-	mark = tclog_record_get(rec, "reconstructed");
-	xs->made_up = mark != NULL && (tclog_made_up(mark->value,
-	    mark->value_len) & TCLOG_MADE_UP_QUERY);
-	xs->tools_off = tclog_tools_off(tclog_record_get(rec,
-	    "tools_enabled"));
+	xs->made_up = (e->made_up & TCLOG_MADE_UP_QUERY) != 0;
+	xs->tools_off = e->tools_off;
 
-	switch (tclog_response_entry(&xs->resp, rec)) {
+	switch (tclog_response_entry(&xs->resp, e)) {
 	case TCLOG_RESPONSE_BAD:
 		bad_record(file, line, status, xs->resp.why);
 		return;

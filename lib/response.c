@@ -282,10 +282,8 @@ same_value(const struct tclog_field *f, const struct tclog_buf *b)
 
 /* The field, NULL when it is absent or null. */
 static const struct tclog_field *
-get(const struct tclog_record *rec, const char *key)
+get(const struct tclog_field *f)
 {
-	const struct tclog_field *f = tclog_record_get(rec, key);
-
 	if (f != NULL && tclog_json_type(f->value, f->value_len) ==
 	    TCLOG_JSON_NULL)
 		f = NULL;
@@ -397,14 +395,13 @@ take(struct tclog_response *r, long i)
 }
 
 enum tclog_response_step
-tclog_response_entry(struct tclog_response *r,
-    const struct tclog_record *rec)
+tclog_response_entry(struct tclog_response *r, const struct tclog_entry *e)
 {
-	const struct tclog_field *query = get(rec, "user_query");
-	const struct tclog_field *response = get(rec, "model_response");
-	const struct tclog_field *model = get(rec, "model");
-	const struct tclog_field *tool = get(rec, "tool_name");
-	const struct tclog_field *args = get(rec, "arguments");
+	const struct tclog_field *query = get(e->query);
+	const struct tclog_field *response = get(e->response);
+	const struct tclog_field *model = get(e->model);
+	const struct tclog_field *tool = get(e->tool);
+	const struct tclog_field *args = get(e->args);
 	const char *calls = NULL;
 	size_t calls_len = 0;
 	long i;

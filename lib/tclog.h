@@ -20,6 +20,8 @@
  *   record.c     a SAX-style record parser over yajl that hands back
  *                the raw text of every top-level field without
  *                building a tree (tclog_record_*)
+ *   entry.c      log entries read, parsed, diagnosed and viewed
+ *                (tclog_entries_*, tclog_entry_view)
  *   message.c    the calls of a chat message's tool_calls
  *                (tclog_tool_calls_*)
  *   call.c       the pairing rule: a response's call and an entry's
@@ -551,6 +553,65 @@ tclog_tools_off(const struct tclog_field *f)
  * commands that send old entries to tclog-upgrade ask here first. */
 const char *tclog_upgrade_refusal(const struct tclog_record *rec);
 
+/* ---- lib/entry.c: log entries read and viewed ---- */
+
+/*
+ * The view of a log entry: each of the logger's fields (NULL when
+ * absent), found in one pass over the record, and what every command
+ * reads of them the same way. Borrowed from the record: valid until it
+ * parses another.
+ */
+struct tclog_entry {
+	const struct tclog_record *rec;
+	const struct tclog_field *timestamp, *model, *query, *response,
+	    *tool, *args, *status, *message, *output, *details,
+	    *tools_enabled, *rating_field, *reconstructed;
+	int rating;		/* tclog_field_rating: 0-5, TCLOG_RATING_BAD */
+	const char *why;	/* TCLOG_RATING_BAD: the message; else NULL */
+	bool tools_off;		/* tclog_tools_off(tools_enabled) */
+	unsigned made_up;	/* TCLOG_MADE_UP_* of "reconstructed" */
+};
+
+/* Views the parsed record rec; a bad rating's message goes into why
+ * (replaced; NULL: no message, e->why NULL too). */
+void tclog_entry_view(struct tclog_entry *e, const struct tclog_record *rec,
+    struct tclog_buf *why);
+
+/*
+ * The records of the inputs of a command, each read, parsed and viewed;
+ * what is no record (too long, no JSON object) is diagnosed and skipped
+ * (*status raised to 1, counted in bad), a read error reported (*status
+ * raised to 2).
+ *
+ *	tclog_entries_init(&es);
+ *	while (tclog_inputs_next(&in, &status)) {
+ *		tclog_entries_open(&es, in.fd, in.name, limit);
+ *		while (tclog_entries_next(&es, &status))
+ *			work(&es.entry, es.in.name, es.in.line);
+ *		tclog_entries_close(&es);
+ *	}
+ *	tclog_entries_free(&es);
+ */
+struct tclog_entries {
+	struct tclog_reader in;	/* in.name, in.line, in.text: the record */
+	struct tclog_record rec;	/* it parsed */
+	struct tclog_entry entry;	/* its view */
+	unsigned long bad;	/* records diagnosed and skipped so far */
+
+	/* private */
+	struct tclog_buf why;
+};
+
+void tclog_entries_init(struct tclog_entries *es);
+void tclog_entries_open(struct tclog_entries *es, int fd, const char *name,
+    size_t limit);
+/* The next good record: true with in, rec and entry set; false at the
+ * end of the input or after a read error. */
+bool tclog_entries_next(struct tclog_entries *es, int *status);
+/* Ends the input (the descriptor stays open). */
+void tclog_entries_close(struct tclog_entries *es);
+void tclog_entries_free(struct tclog_entries *es);
+
 /* ---- lib/message.c: a chat message's tool calls ---- */
 
 /*
@@ -736,9 +797,9 @@ struct tclog_response {
 	unsigned long long entry_hash;	/* the entry's call, once hashed */
 };
 
-/* Whether the parsed record rec (a log entry) continues the response. */
+/* Whether the entry e (tclog_entry_view) continues the response. */
 enum tclog_response_step tclog_response_entry(struct tclog_response *r,
-    const struct tclog_record *rec);
+    const struct tclog_entry *e);
 /* Ends the response being read: the next entry starts one. */
 void tclog_response_end(struct tclog_response *r);
 void tclog_response_free(struct tclog_response *r);
@@ -811,8 +872,8 @@ tclog_example_whole(const struct tclog_example *ex)
  *	struct tclog_examples xs = { .done = write, .ctx = &me };
  *
  *	tclog_examples_init(&xs);
- *	for each record parsed into rec:
- *		tclog_examples_entry(&xs, &rec, name, line, &status);
+ *	for each entry e (tclog_entries):
+ *		tclog_examples_add(&xs, e, name, line, &status);
  *	tclog_examples_end(&xs);
  *	tclog_examples_free(&xs);
  */
@@ -839,8 +900,13 @@ struct tclog_examples {
 };
 
 void tclog_examples_init(struct tclog_examples *xs);
-/* One parsed record of file at line: a new-format entry joins or starts
- * an example; anything else is diagnosed (*status raised to 1). */
+/* One entry (tclog_entry_view) of file at line: a new-format entry
+ * joins or starts an example; anything else is diagnosed (*status raised
+ * to 1). */
+void tclog_examples_add(struct tclog_examples *xs,
+    const struct tclog_entry *e, const char *file, unsigned long line,
+    int *status);
+/* The same for a parsed record, viewed here. */
 void tclog_examples_entry(struct tclog_examples *xs,
     const struct tclog_record *rec, const char *file, unsigned long line,
     int *status);
