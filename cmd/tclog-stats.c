@@ -67,14 +67,12 @@ struct lengths {
 
 struct stats {
 	/* options */
-	bool json, partial, results;
+	bool json;			/* -j */
+	struct tclog_exopts o;		/* -k -o -P -u -s -S -t -T -M */
+	size_t limit;			/* -L */
 	struct tclog_writer w;		/* -u: its unique, on the lines of
 					 * -f text, as tclog-qwen -u -f text */
 	bool kept;			/* the writer emitted the example */
-	unsigned long max;		/* -M; 0: none */
-	const char *tokenizer_path;
-	struct tclog_tokenizer *tok;
-	struct tclog_prompt prompt;
 
 	/* what was seen */
 	unsigned long entries, new_entries, old_entries, made_up, bad;
@@ -385,9 +383,9 @@ count_tokens(struct stats *st, const struct tclog_example *ex)
 	size_t from, to, trained = 0;
 
 	st->text.len = 0;
-	tclog_example_text(&st->prompt, ex, st->results, &st->text, &from, &to);
+	tclog_example_text(&st->o.prompt, ex, st->o.results, &st->text, &from, &to);
 	st->tokens.n = 0;
-	tclog_tokenizer_encode(st->tok, st->text.data, st->text.len,
+	tclog_tokenizer_encode(st->o.tok, st->text.data, st->text.len,
 	    &st->tokens);
 	for (size_t i = 0; i < st->tokens.n; i++)
 		if (st->tokens.start[i] >= from && st->tokens.start[i] < to)
@@ -395,7 +393,7 @@ count_tokens(struct stats *st, const struct tclog_example *ex)
 	st->total += st->tokens.n;
 	st->trained += trained;
 	lengths_add(&st->lengths, st->tokens.n);
-	if (st->max > 0 && st->tokens.n > st->max)
+	if (st->o.max_tokens > 0 && st->tokens.n > st->o.max_tokens)
 		st->over++;
 }
 
@@ -411,7 +409,7 @@ conflicts(struct stats *st, const struct tclog_example *ex)
 	unsigned long long d[2], prompt[2], output[2], pair[4];
 	bool good;
 
-	tclog_example_digest(&st->prompt, ex, st->results, &st->text, d, prompt,
+	tclog_example_digest(&st->o.prompt, ex, st->o.results, &st->text, d, prompt,
 	    output);
 	memcpy(pair, prompt, sizeof prompt);
 	memcpy(pair + 2, output, sizeof output);
@@ -462,7 +460,7 @@ example_done(void *ctx, const struct tclog_example *ex)
 		}
 		st->calls[ex->ncall]++;
 	}
-	if (!st->partial && !tclog_example_whole(ex))
+	if (!st->o.partial && !tclog_example_whole(ex))
 		return;
 	conflicts(st, ex);
 	if (st->w.unique) {
@@ -472,7 +470,7 @@ example_done(void *ctx, const struct tclog_example *ex)
 			return;
 	}
 	st->examples++;
-	if (st->tok != NULL)
+	if (st->o.tok != NULL)
 		count_tokens(st, ex);
 }
 
@@ -522,9 +520,9 @@ entry(struct stats *st, const struct tclog_entry *e)
 }
 
 static void
-read_file(struct stats *st, int fd, const char *name, size_t limit)
+read_file(struct stats *st, int fd, const char *name)
 {
-	tclog_entries_open(&st->es, fd, name, limit);
+	tclog_entries_open(&st->es, fd, name, st->limit);
 	while (tclog_entries_next(&st->es, &st->status_code))
 		entry(st, &st->es.entry);
 	tclog_entries_close(&st->es);
@@ -792,9 +790,9 @@ put_screen(struct stats *st, struct tclog_buf *o)
 		tclog_buf_addc(o, ')');
 	}
 	tclog_buf_printf(o, "\n%-12s %lu partial response%s, %lu stray "
-	    "entr%s (%s)\n", st->partial ? "partial" : "left out",
+	    "entr%s (%s)\n", st->o.partial ? "partial" : "left out",
 	    st->missing, st->missing == 1 ? "" : "s", st->stray,
-	    st->stray == 1 ? "y" : "ies", st->partial ? "written: -P" :
+	    st->stray == 1 ? "y" : "ies", st->o.partial ? "written: -P" :
 	    "tclog-qwen -P writes them");
 	if (st->old_entries > 0)
 		tclog_buf_printf(o, "%-12s %lu entr%s: no examples until "
@@ -809,7 +807,7 @@ put_screen(struct stats *st, struct tclog_buf *o)
 	    "responses, %lu example%s rated both 4-5 and 1-2\n", "conflicts",
 	    st->nseveral, st->nseveral == 1 ? "" : "s", st->nboth,
 	    st->nboth == 1 ? "" : "s");
-	if (st->tok == NULL)
+	if (st->o.tok == NULL)
 		return;
 
 	struct summary s;
@@ -822,14 +820,14 @@ put_screen(struct stats *st, struct tclog_buf *o)
 		return;
 	}
 	tclog_buf_printf(o, "%-12s the text of tclog-qwen -f text%s, by %s\n",
-	    "tokens", st->results ? " -o" : "", st->tokenizer_path);
+	    "tokens", st->o.results ? " -o" : "", st->o.tokenizer_path);
 	tclog_buf_printf(o, "  %-10s %llu, the model's own output %llu "
 	    "(%.1f %%)\n", "total", st->total, st->trained,
 	    st->total ? 100.0 * (double)st->trained / (double)st->total : 0.0);
 	tclog_buf_printf(o, "  %-10s min %zu, median %zu, p90 %zu, p95 %zu, "
 	    "p99 %zu, max %zu\n", "per example", s.min, s.median, s.p90, s.p95,
 	    s.p99, s.max);
-	if (st->max > 0)
+	if (st->o.max_tokens > 0)
 		tclog_buf_printf(o, "  %-10s %lu of %lu examples (%.1f %%)\n",
 		    "over -M", st->over, s.n, 100.0 * (double)st->over /
 		    (double)s.n);
@@ -936,7 +934,7 @@ put_json(struct stats *st, struct tclog_buf *o)
 		tclog_buf_adds(o, ",\"duplicates\":null");
 	tclog_buf_printf(o, ",\"conflicts\":{\"prompts_with_several_responses\":"
 	    "%lu,\"examples_rated_both\":%lu}", st->nseveral, st->nboth);
-	if (st->tok != NULL) {
+	if (st->o.tok != NULL) {
 		struct summary s;
 		unsigned long count[NBUCKET];
 
@@ -953,9 +951,9 @@ put_json(struct stats *st, struct tclog_buf *o)
 			    "\"p90\":%zu,\"p95\":%zu,\"p99\":%zu,\"max\":%zu",
 			    s.min, s.median, s.p90, s.p95, s.p99, s.max);
 		tclog_buf_adds(o, ",\"over\":");
-		if (st->max > 0)
-			tclog_buf_printf(o, "%lu,\"limit\":%lu", st->over,
-			    st->max);
+		if (st->o.max_tokens > 0)
+			tclog_buf_printf(o, "%lu,\"limit\":%zu", st->over,
+			    st->o.max_tokens);
 		else
 			tclog_buf_adds(o, "null,\"limit\":null");
 		buckets(&st->lengths, count);
@@ -970,130 +968,93 @@ put_json(struct stats *st, struct tclog_buf *o)
 
 /* ---- options ---- */
 
+/* Sets st up from the options: optind, or TCLOG_OPT_* (diagnosed). */
 static int
-bad_usage(const char *msg, const char *arg)
+options(struct stats *st, int argc, char *argv[])
 {
-	if (arg != NULL)
-		warnx("%s: %s", msg, arg);
+	int ch, why;
+
+	if (tclog_help_requested(argc, argv, OPTIONS))
+		return TCLOG_OPT_HELP;
+	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
+		if ((why = tclog_exopts_set(&st->o, ch, optarg)) < 0)
+			return why;
+		if (why == 1)
+			continue;
+		switch (ch) {
+		case 'j':
+			st->json = true;
+			break;
+		case 'L':
+			if (tclog_option_limit(optarg, &st->limit) != 0)
+				return TCLOG_OPT_USAGE;
+			break;
+		default:
+			return TCLOG_OPT_USAGE;
+		}
+	}
+	if (st->o.max_tokens > 0 && st->o.tokenizer_path == NULL)
+		return tclog_usage_error("-M needs -T tokenizer.json");
+	if ((why = tclog_exopts_load(&st->o, st->limit, argc - optind,
+	    argv + optind)) != 0)
+		return why;
+	return optind;
+}
+
+/* Reads the inputs (argv: the operands) and writes what they hold; the
+ * exit status. */
+static int
+run(struct stats *st, int argc, char *argv[])
+{
+	struct tclog_inputs in;
+	struct tclog_buf out = { 0 };
+	int status;
+
+	st->tokens.keep = true;
+	st->w.format = tclog_format_find("text");
+	st->w.prompt = &st->o.prompt;
+	st->w.results = st->o.results;
+	st->w.unique = st->o.unique;
+	st->w.emit = kept;
+	st->w.ctx = st;
+	st->xs.keep_json = st->o.keep_json;
+	st->xs.args_objects = true;	/* the rule of -f text */
+	st->xs.done = example_done;
+	st->xs.ctx = st;
+	tclog_examples_init(&st->xs);
+	tclog_inputs_init(&in, argc, argv);
+	while (tclog_inputs_next(&in, &st->status_code))
+		read_file(st, in.fd, in.name);
+	tclog_examples_end(&st->xs);
+	tclog_writer_finish(&st->w);
+	st->bad += st->es.bad;	/* records that are no entry */
+
+	if (st->json)
+		put_json(st, &out);
 	else
-		warnx("%s", msg);
-	usage(stderr);
-	return TCLOG_EXIT_FATAL;
+		put_screen(st, &out);
+	tclog_write(out.data, out.len);
+	tclog_buf_free(&out);
+	status = tclog_close_output();
+	return status > st->status_code ? status : st->status_code;
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct stats st = {0};
-	struct tclog_inputs in;
-	struct tclog_buf out = {0}, err = {0};
-	const char *system_text = NULL, *system_file = NULL;
-	const char *tools_file = NULL;
-	size_t limit = TCLOG_DEFAULT_LIMIT, max = 0;
-	int ch, status;
+	struct stats st = { .limit = TCLOG_DEFAULT_LIMIT };
+	int first, status;
 
 	tclog_start();
-	if (tclog_help_requested(argc, argv, OPTIONS)) {
-		usage(stdout);
-		return tclog_close_output();
-	}
-	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
-		switch (ch) {
-		case 'j':
-			st.json = true;
-			break;
-		case 'k':
-			st.xs.keep_json = true;
-			break;
-		case 'o':
-			st.results = true;
-			break;
-		case 'P':
-			st.partial = true;
-			break;
-		case 'u':
-			st.w.unique = true;
-			break;
-		case 'T':
-			st.tokenizer_path = optarg;
-			break;
-		case 'M':
-			if (tclog_option_tokens(optarg, &max) != 0) {
-				usage(stderr);
-				return TCLOG_EXIT_FATAL;
-			}
-			break;
-		case 's':
-			system_text = optarg;
-			break;
-		case 'S':
-			system_file = optarg;
-			break;
-		case 't':
-			tools_file = optarg;
-			break;
-		case 'L':
-			if (tclog_option_limit(optarg, &limit) != 0) {
-				usage(stderr);
-				return TCLOG_EXIT_FATAL;
-			}
-			break;
-		default:
-			usage(stderr);
-			return TCLOG_EXIT_FATAL;
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	st.max = max;
-	if (max > 0 && st.tokenizer_path == NULL)
-		return bad_usage("-M needs -T tokenizer.json", NULL);
-	switch (tclog_prompt_options(&st.prompt, system_text, system_file,
-	    tools_file, limit, argc, argv)) {
-	case -1:
-		usage(stderr);
-		/* FALLTHROUGH */
-	case -2:
-		return TCLOG_EXIT_FATAL;
-	}
-	if (st.tokenizer_path != NULL &&
-	    (st.tok = tclog_tokenizer_load(st.tokenizer_path, &err)) == NULL) {
-		warnx("%s: %s", st.tokenizer_path, tclog_buf_str(&err));
-		tclog_buf_free(&err);
-		tclog_prompt_free(&st.prompt);
-		return TCLOG_EXIT_FATAL;
-	}
-
-	st.tokens.keep = true;
-	st.w.format = tclog_format_find("text");
-	st.w.prompt = &st.prompt;
-	st.w.results = st.results;
-	st.w.emit = kept;
-	st.w.ctx = &st;
-	st.xs.args_objects = true;	/* the rule of -f text */
-	st.xs.done = example_done;
-	st.xs.ctx = &st;
-	tclog_examples_init(&st.xs);
 	tclog_entries_init(&st.es);
-	tclog_inputs_init(&in, argc, argv);
-	while (tclog_inputs_next(&in, &st.status_code))
-		read_file(&st, in.fd, in.name, limit);
-	tclog_examples_end(&st.xs);
-	tclog_writer_finish(&st.w);
-	st.bad += st.es.bad;	/* records that are no entry */
-
-	if (st.json)
-		put_json(&st, &out);
+	if ((first = options(&st, argc, argv)) < 0)
+		status = tclog_options_failed(first, usage);
 	else
-		put_screen(&st, &out);
-	tclog_write(out.data, out.len);
-
-	tclog_buf_free(&out);
+		status = run(&st, argc - first, argv + first);
 	tclog_examples_free(&st.xs);
 	tclog_entries_free(&st.es);
-	tclog_tokenizer_free(st.tok);
+	tclog_exopts_free(&st.o);
 	tclog_tokens_free(&st.tokens);
-	tclog_prompt_free(&st.prompt);
 	tclog_buf_free(&st.text);
 	tclog_buf_free(&st.name);
 	tally_free(&st.status);
@@ -1108,6 +1069,5 @@ main(int argc, char *argv[])
 	tclog_digestset_free(&st.both);
 	free(st.lengths.len);
 	free(st.lengths.n);
-	status = tclog_close_output();
-	return status > st.status_code ? status : st.status_code;
+	return status;
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,29 @@ tclog_option_tokens(const char *arg, size_t *max)
 		return 0;
 	warnx("-M: not a number of tokens >= 1: %s", arg);
 	return -1;
+}
+
+int
+tclog_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+	return TCLOG_OPT_USAGE;
+}
+
+int
+tclog_options_failed(int why, void (*usage)(FILE *))
+{
+	if (why == TCLOG_OPT_HELP) {
+		usage(stdout);
+		return tclog_close_output();
+	}
+	if (why == TCLOG_OPT_USAGE)
+		usage(stderr);
+	return TCLOG_EXIT_FATAL;
 }
 
 const char *

@@ -42,6 +42,8 @@
  *                (tclog_formats, tclog_format_find)
  *   tokenizer.c  the tokenizer of a Hugging Face tokenizer.json
  *                (tclog_tokenizer_*)
+ *   exopts.c     the options of the commands that write or count
+ *                examples: -k -o -P -u -s -S -t -T -M (tclog_exopts_*)
  * The exit statuses and the default -L come first: every file uses them.
  *
  * Memory: every structure grows to the size of the largest record seen
@@ -129,10 +131,8 @@ int tclog_parse_size(const char *arg, size_t *size);
  *    one wins (each value is still checked);
  *  - --help anywhere before "--" prints the usage and exits 0:
  *
- *	if (tclog_help_requested(argc, argv, OPTIONS)) {
- *		usage(stdout);
- *		return tclog_close_output();
- *	}
+ *	if (tclog_help_requested(argc, argv, OPTIONS))
+ *		return TCLOG_OPT_HELP;	(see tclog_options_failed)
  *
  * optstring is getopt's, so that an option's value (-s --help) is not
  * taken for the request. Called first, before getopt, it also makes
@@ -141,11 +141,30 @@ int tclog_parse_size(const char *arg, size_t *size);
  */
 bool tclog_help_requested(int argc, char *argv[], const char *optstring);
 /* -L size: sets *limit, or diagnoses "-L: not ...: arg" and returns -1
- * (the caller shows the usage and exits 2). */
+ * (a usage error). */
 int tclog_option_limit(const char *arg, size_t *limit);
 /* -M tokens (tclog-qwen, tclog-stats): sets *max, or diagnoses "-M: not
  * a number of tokens >= 1: arg" and returns -1, as tclog_option_limit. */
 int tclog_option_tokens(const char *arg, size_t *max);
+
+/*
+ * What a command's option parser returns when the command is not to run:
+ * --help, a usage error (diagnosed: tclog_usage_error, or a function
+ * above that returned -1), a fatal error (diagnosed: a file an option
+ * names cannot be read). The command then ends by the one path
+ *
+ *	if ((first = options(&me, argc, argv)) < 0)
+ *		status = tclog_options_failed(first, usage);
+ */
+#define TCLOG_OPT_HELP	(-1)
+#define TCLOG_OPT_USAGE	(-2)
+#define TCLOG_OPT_FATAL	(-3)
+/* warnx(fmt, ...), and TCLOG_OPT_USAGE. */
+int tclog_usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+/* why's ending: --help: the usage on stdout, and the status of closing
+ * it; a usage error: the usage on stderr, 2; a fatal error: 2. */
+int tclog_options_failed(int why, void (*usage)(FILE *));
 
 /* The name under which standard input is reported. */
 #define TCLOG_STDIN_NAME "<stdin>"
@@ -1127,5 +1146,45 @@ size_t tclog_tokenizer_encode(struct tclog_tokenizer *t, const char *text,
 size_t tclog_tokenizer_count(struct tclog_tokenizer *t, const char *text,
     size_t len);
 void tclog_tokens_free(struct tclog_tokens *tk);
+
+/* ---- lib/exopts.c: the options of the commands that write examples ---- */
+
+/*
+ * What tclog-qwen and tclog-stats both take, parsed and loaded in one
+ * place (each command adds its own options and checks):
+ *
+ *	switch (tclog_exopts_set(&o, ch, optarg)) {
+ *	case 0: ...the command's own option ch, or getopt's '?'
+ *	case TCLOG_OPT_USAGE: return TCLOG_OPT_USAGE;
+ *	}
+ *	...after getopt, the command's checks, then:
+ *	if ((why = tclog_exopts_load(&o, limit, argc, argv)) != 0)
+ *		return why;
+ */
+#define TCLOG_EXOPTS "kM:oPs:S:t:T:u"	/* for getopt */
+struct tclog_exopts {
+	bool keep_json;		/* -k */
+	bool results;		/* -o */
+	bool partial;		/* -P */
+	bool unique;		/* -u */
+	const char *system_text, *system_file;	/* -s, -S */
+	const char *tools_file;			/* -t */
+	const char *tokenizer_path;		/* -T */
+	size_t max_tokens;	/* -M; 0: not given */
+
+	/* tclog_exopts_load's */
+	struct tclog_prompt prompt;
+	struct tclog_tokenizer *tok;	/* -T; NULL: none */
+};
+
+/* 1 when ch is one of these options (taken), 0 when not, or
+ * TCLOG_OPT_USAGE after a diagnostic (-M's value). */
+int tclog_exopts_set(struct tclog_exopts *o, int ch, const char *arg);
+/* Reads the prompt's files and the tokenizer: 0, TCLOG_OPT_USAGE (-s
+ * and -S both, standard input asked for twice) or TCLOG_OPT_FATAL (a
+ * file not read or not right), after a diagnostic. argv: the operands. */
+int tclog_exopts_load(struct tclog_exopts *o, size_t limit, int argc,
+    char *argv[]);
+void tclog_exopts_free(struct tclog_exopts *o);
 
 #endif
