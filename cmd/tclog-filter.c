@@ -524,22 +524,6 @@ filter_file(struct filter *fl, int fd, const char *name)
 
 /* ---- options ---- */
 
-/* A usage error: the reason, then the synopsis; returns -1. */
-static int bad_usage(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static int
-bad_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vwarnx(fmt, ap);
-	va_end(ap);
-	usage(stderr);
-	return -1;
-}
-
 /* -H percent[:salt]: percent from 0 to 100 with at most two decimals,
  * as hundredths of a percent; -1 when it is not one. */
 static int
@@ -582,15 +566,18 @@ parse_rating(const char *arg)
 	    arg[0] - '0' : 0;
 }
 
-/* Sets up the selection from the options; returns optind, or -1 after
- * a usage error. fl->tools must have room for argc entries. */
+/* Sets up the selection from the options; returns optind, or
+ * TCLOG_OPT_* (diagnosed). */
 static int
-parse_options(struct filter *fl, int argc, char *argv[])
+options(struct filter *fl, int argc, char *argv[])
 {
 	bool newer = false, older = false, drop_rec = false, only_rec = false;
 	bool drop_off = false, only_off = false;
 	int ch;
 
+	if (tclog_help_requested(argc, argv, OPTIONS))
+		return TCLOG_OPT_HELP;
+	fl->tools = tclog_xmalloc((size_t)argc * sizeof(*fl->tools));
 	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -604,7 +591,7 @@ parse_options(struct filter *fl, int argc, char *argv[])
 			break;
 		case 'H':
 			if (parse_share(fl, optarg) != 0)
-				return bad_usage("-H: not a percentage from 0 to "
+				return tclog_usage_error("-H: not a percentage from 0 to "
 				    "100 (at most two decimals), maybe followed "
 				    "by :salt: %s", optarg);
 			fl->held_out = true;
@@ -639,7 +626,7 @@ parse_options(struct filter *fl, int argc, char *argv[])
 			    &fl->max_rating;
 
 			if ((*bound = parse_rating(optarg)) == 0)
-				return bad_usage("-%c: not a rating from 1 to "
+				return tclog_usage_error("-%c: not a rating from 1 to "
 				    "5: %s", ch, optarg);
 			break;
 		}
@@ -659,75 +646,73 @@ parse_options(struct filter *fl, int argc, char *argv[])
 
 			if (parse_time(optarg, strlen(optarg), true,
 			    ch == 'a' ? &fl->after : &fl->before) != 0)
-				return bad_usage("-%c: not an RFC 3339 time "
+				return tclog_usage_error("-%c: not an RFC 3339 time "
 				    "or date: %s", ch, optarg);
 			*given = true;
 			break;
 		}
 		case 'L':
-			if (tclog_option_limit(optarg, &fl->limit) != 0) {
-				usage(stderr);
-				return -1;
-			}
+			if (tclog_option_limit(optarg, &fl->limit) != 0)
+				return TCLOG_OPT_USAGE;
 			break;
 		default:
-			usage(stderr);
-			return -1;
+			return TCLOG_OPT_USAGE;
 		}
 	}
 	if (newer && older)
-		return bad_usage("-n and -o exclude each other");
+		return tclog_usage_error("-n and -o exclude each other");
 	if (drop_rec && only_rec)
-		return bad_usage("-x and -X exclude each other");
+		return tclog_usage_error("-x and -X exclude each other");
 	if (drop_off && only_off)
-		return bad_usage("-e and -E exclude each other");
+		return tclog_usage_error("-e and -E exclude each other");
 	if (fl->only_unrated && (fl->min_rating > 0 || fl->max_rating > 0))
-		return bad_usage("-U excludes -r and -R");
+		return tclog_usage_error("-U excludes -r and -R");
 	fl->new_format = newer ? ONLY : older ? NOT : ANY;
 	fl->reconstructed = only_rec ? ONLY : drop_rec ? NOT : ANY;
 	fl->tools_off = only_off ? ONLY : drop_off ? NOT : ANY;
 	return optind;
 }
 
+/* Writes (or counts) what is selected of the inputs (argv: the
+ * operands); the exit status. */
+static int
+run(struct filter *fl, int argc, char *argv[])
+{
+	struct tclog_inputs in;
+	int status;
+
+	tclog_inputs_init(&in, argc, argv);
+	while (tclog_inputs_next(&in, &fl->exit_status))
+		filter_file(fl, in.fd, in.name);
+	close_response(fl);
+	if (fl->count) {
+		struct tclog_buf line = { 0 };
+
+		tclog_buf_printf(&line, "%lu\n", fl->nselected);
+		tclog_write(line.data, line.len);
+		tclog_buf_free(&line);
+	}
+	status = tclog_close_output();
+	return status > fl->exit_status ? status : fl->exit_status;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct filter fl = { .limit = TCLOG_DEFAULT_LIMIT };
-	struct tclog_inputs in;
 	int first, status;
 
 	tclog_start();
-	if (tclog_help_requested(argc, argv, OPTIONS)) {
-		usage(stdout);
-		return tclog_close_output();
-	}
-	fl.tools = tclog_xmalloc((size_t)argc * sizeof(*fl.tools));
-	if ((first = parse_options(&fl, argc, argv)) < 0) {
-		free(fl.tools);
-		return TCLOG_EXIT_FATAL;
-	}
-	argc -= first;
-	argv += first;
-
 	tclog_entries_init(&fl.es);
-	tclog_inputs_init(&in, argc, argv);
-	while (tclog_inputs_next(&in, &fl.exit_status))
-		filter_file(&fl, in.fd, in.name);
-	close_response(&fl);
-	if (fl.count) {
-		struct tclog_buf line = { 0 };
-
-		tclog_buf_printf(&line, "%lu\n", fl.nselected);
-		tclog_write(line.data, line.len);
-		tclog_buf_free(&line);
-	}
-
+	if ((first = options(&fl, argc, argv)) < 0)
+		status = tclog_options_failed(first, usage);
+	else
+		status = run(&fl, argc - first, argv + first);
 	tclog_entries_free(&fl.es);
 	tclog_buf_free(&fl.decoded);
 	tclog_buf_free(&fl.query);
 	tclog_response_free(&fl.resp.track);
 	tclog_buf_free(&fl.resp.held);
 	free(fl.tools);
-	status = tclog_close_output();
-	return status > fl.exit_status ? status : fl.exit_status;
+	return status;
 }

@@ -451,24 +451,64 @@ upgrade_file(struct upgrade *u, int fd, const char *name)
 	tclog_entries_close(&u->es);
 }
 
-/* Frees what main owns and gives the exit status. */
+/* Sets u up from the options, the rules files read: optind, or
+ * TCLOG_OPT_* (diagnosed). */
 static int
-finish(struct upgrade *u, const char **rule_files)
+options(struct upgrade *u, int argc, char *argv[])
 {
+	const char **rule_files;
+	size_t nrule_files = 0;
+	int ch, first, why = 0;
+
+	if (tclog_help_requested(argc, argv, OPTIONS))
+		return TCLOG_OPT_HELP;
+	rule_files = tclog_xmalloc((size_t)argc * sizeof(*rule_files));
+	while (why == 0 && (ch = getopt(argc, argv, OPTIONS)) != -1) {
+		switch (ch) {
+		case 'c':
+			u->count_only = true;
+			break;
+		case 'L':
+			if (tclog_option_limit(optarg, &u->limit) != 0)
+				why = TCLOG_OPT_USAGE;
+			break;
+		case 'q':
+			rule_files[nrule_files++] = optarg;
+			break;
+		default:
+			why = TCLOG_OPT_USAGE;
+		}
+	}
+	first = optind;
+	for (size_t i = 0; why == 0 && i < nrule_files; i++)
+		if (tclog_inputs_leave_stdin('q', rule_files[i], argc - first,
+		    argv + first) != 0)
+			why = TCLOG_OPT_USAGE;
+	/* Every rules file first: a bad one stops everything. */
+	for (size_t i = 0; why == 0 && i < nrule_files; i++)
+		if (read_rules(&u->rules, rule_files[i], u->limit) != 0)
+			why = TCLOG_OPT_FATAL;
+	free(rule_files);
+	return why != 0 ? why : first;
+}
+
+/* Upgrades (or counts) the records of the inputs (argv: the operands);
+ * the exit status. */
+static int
+run(struct upgrade *u, int argc, char *argv[])
+{
+	struct tclog_inputs in;
 	int status;
 
-	free(rule_files);
-	tclog_entries_free(&u->es);
-	tclog_buf_free(&u->out);
-	tclog_buf_free(&u->tool);
-	tclog_buf_free(&u->args);
-	tclog_buf_free(&u->word);
-	tclog_buf_free(&u->text);
-	tclog_buf_free(&u->query);
-	tclog_buf_free(&u->response);
-	tclog_buf_free(&u->err);
-	tclog_buf_free(&u->rules.text);
-	free(u->rules.rule);
+	tclog_inputs_init(&in, argc, argv);
+	while (tclog_inputs_next(&in, &u->status))
+		upgrade_file(u, in.fd, in.name);
+	if (u->count_only) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "%lu\n", u->nchanged);
+		tclog_write(n, strlen(n));
+	}
 	status = tclog_close_output();
 	return status > u->status ? status : u->status;
 }
@@ -477,64 +517,24 @@ int
 main(int argc, char *argv[])
 {
 	struct upgrade u = { .limit = TCLOG_DEFAULT_LIMIT };
-	struct tclog_inputs in;
-	const char **rule_files;
-	size_t nrule_files = 0;
-	int ch;
+	int first, status;
 
 	tclog_start();
 	tclog_entries_init(&u.es);
-	if (tclog_help_requested(argc, argv, OPTIONS)) {
-		usage(stdout);
-		return tclog_close_output();
-	}
-	rule_files = tclog_xmalloc((size_t)argc * sizeof(*rule_files));
-	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
-		switch (ch) {
-		case 'c':
-			u.count_only = true;
-			break;
-		case 'L':
-			if (tclog_option_limit(optarg, &u.limit) != 0) {
-				usage(stderr);
-				tclog_status_raise(&u.status, TCLOG_EXIT_FATAL);
-				return finish(&u, rule_files);
-			}
-			break;
-		case 'q':
-			rule_files[nrule_files++] = optarg;
-			break;
-		default:
-			usage(stderr);
-			tclog_status_raise(&u.status, TCLOG_EXIT_FATAL);
-			return finish(&u, rule_files);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-
-	for (size_t i = 0; i < nrule_files; i++)
-		if (tclog_inputs_leave_stdin('q', rule_files[i], argc,
-		    argv) != 0) {
-			usage(stderr);
-			tclog_status_raise(&u.status, TCLOG_EXIT_FATAL);
-			return finish(&u, rule_files);
-		}
-	/* Every rules file first: a bad one stops everything. */
-	for (size_t i = 0; i < nrule_files; i++)
-		if (read_rules(&u.rules, rule_files[i], u.limit) != 0) {
-			tclog_status_raise(&u.status, TCLOG_EXIT_FATAL);
-			return finish(&u, rule_files);
-		}
-
-	tclog_inputs_init(&in, argc, argv);
-	while (tclog_inputs_next(&in, &u.status))
-		upgrade_file(&u, in.fd, in.name);
-	if (u.count_only) {
-		char n[32];
-
-		snprintf(n, sizeof(n), "%lu\n", u.nchanged);
-		tclog_write(n, strlen(n));
-	}
-	return finish(&u, rule_files);
+	if ((first = options(&u, argc, argv)) < 0)
+		status = tclog_options_failed(first, usage);
+	else
+		status = run(&u, argc - first, argv + first);
+	tclog_entries_free(&u.es);
+	tclog_buf_free(&u.out);
+	tclog_buf_free(&u.tool);
+	tclog_buf_free(&u.args);
+	tclog_buf_free(&u.word);
+	tclog_buf_free(&u.text);
+	tclog_buf_free(&u.query);
+	tclog_buf_free(&u.response);
+	tclog_buf_free(&u.err);
+	tclog_buf_free(&u.rules.text);
+	free(u.rules.rule);
+	return status;
 }
