@@ -282,11 +282,8 @@ on_end_map(void *ctx)
 	yajl_gen_get_buf(c->gen, &out, &len);
 	tclog_buf_add(&c->done, out, len);
 	tclog_buf_addc(&c->done, '\n');
-	if (c->ndone == c->start_line_cap) {
-		c->start_line_cap = c->start_line_cap ? 2 * c->start_line_cap : 8;
-		c->start_line = tclog_xrealloc(c->start_line,
-		    c->start_line_cap * sizeof(*c->start_line));
-	}
+	c->start_line = tclog_grow(c->start_line, &c->start_line_cap,
+	    c->ndone + 1, sizeof(*c->start_line));
 	c->start_line[c->ndone++] = c->record_line;
 	yajl_gen_clear(c->gen);
 	yajl_gen_reset(c->gen, NULL);
@@ -445,7 +442,7 @@ parse_line(struct cat *c)
 	if (c->parser == NULL) {
 		c->parser = yajl_alloc(&callbacks, NULL, c);
 		if (c->parser == NULL)
-			errx(TCLOG_EXIT_FATAL, "out of memory");
+			tclog_out_of_memory();
 		yajl_config(c->parser, yajl_allow_multiple_values, 1);
 	}
 	if (c->depth > 0) {
@@ -583,7 +580,7 @@ run(struct cat *c, int argc, char *argv[])
 		    tclog_review_wants_colour(STDOUT_FILENO));
 	c->gen = yajl_gen_alloc(NULL);
 	if (c->gen == NULL)
-		errx(TCLOG_EXIT_FATAL, "out of memory");
+		tclog_out_of_memory();
 	yajl_gen_config(c->gen, yajl_gen_validate_utf8, 1);
 	tclog_inputs_init(&in, argc, argv);
 	while (tclog_inputs_next(&in, &c->status))

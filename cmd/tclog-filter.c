@@ -13,7 +13,6 @@
  * selected) until the next response starts, so that memory holds one
  * response at most.
  */
-#include <err.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -577,7 +576,7 @@ options(struct filter *fl, int argc, char *argv[])
 
 	if (tclog_help_requested(argc, argv, OPTIONS))
 		return TCLOG_OPT_HELP;
-	fl->tools = tclog_xmalloc((size_t)argc * sizeof(*fl->tools));
+	fl->tools = tclog_xreallocarray(NULL, (size_t)argc, sizeof(*fl->tools));
 	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
 		switch (ch) {
 		case 'c':

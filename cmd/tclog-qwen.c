@@ -7,7 +7,6 @@
  * of tclog_formats); this command reads the input and the options, and
  * leaves out what is not a whole response unless -P.
  */
-#include <err.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>

@@ -10,7 +10,6 @@
  * are kept: memory is the vocabulary, one example, and a table of the
  * distinct lengths seen.
  */
-#include <err.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -217,10 +216,10 @@ tally_add(struct tally *t, const char *s, size_t n)
 	size_t i, keep;
 
 	if (t->c == NULL) {
-		t->c = tclog_xmalloc(TALLY_MAX * sizeof(*t->c));
-		t->heap = tclog_xmalloc(TALLY_MAX * sizeof(*t->heap));
-		t->slot = tclog_xmalloc(TALLY_SLOTS * sizeof(*t->slot));
-		memset(t->slot, 0, TALLY_SLOTS * sizeof(*t->slot));
+		t->c = tclog_xreallocarray(NULL, TALLY_MAX, sizeof(*t->c));
+		t->heap = tclog_xreallocarray(NULL, TALLY_MAX,
+		    sizeof(*t->heap));
+		t->slot = tclog_xcalloc(TALLY_SLOTS, sizeof(*t->slot));
 	}
 	tclog_digest(s, n, d);
 	i = slot_of(t, d);
@@ -305,7 +304,7 @@ static struct row *
 tally_rows(const struct tally *t, size_t *nrow, unsigned long *others,
     size_t *nothers)
 {
-	struct row *r = tclog_xmalloc((t->n + 1) * sizeof *r);
+	struct row *r = tclog_xreallocarray(NULL, t->n + 1, sizeof *r);
 	unsigned long least = t->n > 0 ? t->c[t->heap[0]].n : 0;
 	size_t n = 0;
 
@@ -333,9 +332,8 @@ lengths_add(struct lengths *l, size_t len)
 		struct lengths big = {0};
 
 		big.nslot = l->nslot ? 2 * l->nslot : 64;
-		big.len = tclog_xmalloc(big.nslot * sizeof *big.len);
-		big.n = tclog_xmalloc(big.nslot * sizeof *big.n);
-		memset(big.len, 0, big.nslot * sizeof *big.len);
+		big.len = tclog_xcalloc(big.nslot, sizeof *big.len);
+		big.n = tclog_xreallocarray(NULL, big.nslot, sizeof *big.n);
 		for (i = 0; i < l->nslot; i++)
 			if (l->len[i] != 0) {
 				size_t j = (l->len[i] * 0x9e3779b97f4a7c15ULL) &
@@ -449,15 +447,8 @@ example_done(void *ctx, const struct tclog_example *ex)
 		st->missing++;
 	else {
 		st->whole++;
-		if (ex->ncall >= st->ncalls) {
-			size_t n = 2 * ex->ncall + 8;
-
-			st->calls = tclog_xrealloc(st->calls,
-			    n * sizeof *st->calls);
-			memset(st->calls + st->ncalls, 0,
-			    (n - st->ncalls) * sizeof *st->calls);
-			st->ncalls = n;
-		}
+		st->calls = tclog_grow_zeroed(st->calls, &st->ncalls,
+		    ex->ncall + 1, sizeof *st->calls);
 		st->calls[ex->ncall]++;
 	}
 	if (!st->o.partial && !tclog_example_whole(ex))
@@ -561,8 +552,9 @@ percentile(const size_t *len, const unsigned long *n, size_t k,
 static void
 summarize(const struct lengths *l, struct summary *s)
 {
-	size_t k = 0, *len = tclog_xmalloc((l->used + 1) * sizeof *len);
-	unsigned long *n = tclog_xmalloc((l->used + 1) * sizeof *n);
+	size_t k = 0, *len = tclog_xreallocarray(NULL, l->used + 1,
+	    sizeof *len);
+	unsigned long *n = tclog_xreallocarray(NULL, l->used + 1, sizeof *n);
 
 	for (size_t i = 0; i < l->nslot; i++)
 		if (l->len[i] != 0)

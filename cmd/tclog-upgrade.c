@@ -15,7 +15,6 @@
  * reconstructed model_response is byte for byte what the logger would
  * have written for a single call.
  */
-#include <err.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -112,11 +111,8 @@ read_rules(struct rules *r, const char *path, size_t limit)
 			ret = -1;
 			break;
 		}
-		if (r->n == r->cap) {
-			r->cap = r->cap ? 2 * r->cap : 16;
-			r->rule = tclog_xrealloc(r->rule,
-			    r->cap * sizeof(*r->rule));
-		}
+		r->rule = tclog_grow(r->rule, &r->cap, r->n + 1,
+		    sizeof(*r->rule));
 		rule = &r->rule[r->n];
 		rule->word = r->text.len;
 		rule->word_len = word_len;
@@ -462,7 +458,8 @@ options(struct upgrade *u, int argc, char *argv[])
 
 	if (tclog_help_requested(argc, argv, OPTIONS))
 		return TCLOG_OPT_HELP;
-	rule_files = tclog_xmalloc((size_t)argc * sizeof(*rule_files));
+	rule_files = tclog_xreallocarray(NULL, (size_t)argc,
+	    sizeof(*rule_files));
 	while (why == 0 && (ch = getopt(argc, argv, OPTIONS)) != -1) {
 		switch (ch) {
 		case 'c':

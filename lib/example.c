@@ -7,7 +7,6 @@
  * (format.c). Where a response ends is response.c's rule, which
  * tclog-filter -g follows too. Memory holds one example at most.
  */
-#include <err.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -106,7 +105,7 @@ is_json_containers(const char *s, size_t n)
 		return false;
 	h = yajl_alloc(&only_containers_callbacks, NULL, &ctx);
 	if (h == NULL)
-		errx(TCLOG_EXIT_FATAL, "out of memory");
+		tclog_out_of_memory();
 	yajl_config(h, yajl_allow_multiple_values, 1);
 	ctx.yajl = h;
 	st = yajl_parse(h, (const unsigned char *)s, n);
@@ -269,14 +268,8 @@ new_call(struct tclog_example *ex)
 {
 	struct tclog_call *c;
 
-	if (ex->ncall == ex->call_cap) {
-		size_t cap = ex->call_cap ? ex->call_cap * 2 : 4;
-
-		ex->call = tclog_xrealloc(ex->call, cap * sizeof(*ex->call));
-		memset(ex->call + ex->call_cap, 0,
-		    (cap - ex->call_cap) * sizeof(*ex->call));
-		ex->call_cap = cap;
-	}
+	ex->call = tclog_grow_zeroed(ex->call, &ex->call_cap, ex->ncall + 1,
+	    sizeof(*ex->call));
 	c = &ex->call[ex->ncall++];
 	c->id.len = c->name.len = c->args.len = c->result.len = 0;
 	c->args_json = c->logged = false;

@@ -2,7 +2,6 @@
  * Tools for JSON text that yajl has already validated: its syntax is
  * known to be right, so these only find their way through it.
  */
-#include <err.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -208,7 +207,7 @@ tclog_json_check(const char *text, size_t len, bool want_object,
 	size_t i = 0;
 
 	if (h == NULL)
-		errx(TCLOG_EXIT_FATAL, "out of memory");
+		tclog_out_of_memory();
 	st = yajl_parse(h, (const unsigned char *)text, len);
 	if (st == yajl_status_ok)
 		st = yajl_complete_parse(h);
@@ -528,10 +527,9 @@ object_equal(const char *a, size_t alen, const char *b, size_t blen,
 		if (!tclog_keyset_add(&keys, key.data ? key.data : "", key.len))
 			equal = false;	/* a duplicate: compare the text */
 		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			value = tclog_xrealloc(value, cap * sizeof(*value));
-			value_len = tclog_xrealloc(value_len,
-			    cap * sizeof(*value_len));
+			value = tclog_grow(value, &cap, n + 1, sizeof(*value));
+			value_len = tclog_xreallocarray(value_len, cap,
+			    sizeof(*value_len));
 		}
 		value[n] = v;
 		value_len[n++] = vlen;

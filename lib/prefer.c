@@ -135,11 +135,10 @@ split(struct pref *p, const char *line, size_t len)
 	tclog_json_iter_init(&it, turns, turns_len);
 	while (tclog_json_next_element(&it, &t, &t_len)) {
 		if (p->nturn == p->turn_cap) {
-			p->turn_cap = p->turn_cap ? 2 * p->turn_cap : 8;
-			p->turn = tclog_xrealloc(p->turn, p->turn_cap *
-			    sizeof(*p->turn));
-			p->turn_len = tclog_xrealloc(p->turn_len, p->turn_cap *
-			    sizeof(*p->turn_len));
+			p->turn = tclog_grow(p->turn, &p->turn_cap,
+			    p->nturn + 1, sizeof(*p->turn));
+			p->turn_len = tclog_xreallocarray(p->turn_len,
+			    p->turn_cap, sizeof(*p->turn_len));
 		}
 		p->turn[p->nturn] = t;
 		p->turn_len[p->nturn++] = t_len;
@@ -327,15 +326,9 @@ dpo_add(struct tclog_writer *w, struct pref *p,
 	tclog_buf_addc(&p->key, tclog_prompt_tools_for(w->prompt, ex) ?
 	    't' : 'n');
 	tclog_buf_add(&p->key, ex->query.data, ex->query.len);
-	if (tclog_keyset_add(&p->prompts, p->key.data, p->key.len) &&
-	    p->prompts.n > p->cap) {
-		size_t cap = p->cap ? 2 * p->cap : 64;
-
-		p->sides = tclog_xrealloc(p->sides, cap * sizeof(*p->sides));
-		memset(p->sides + p->cap, 0, (cap - p->cap) *
+	if (tclog_keyset_add(&p->prompts, p->key.data, p->key.len))
+		p->sides = tclog_grow_zeroed(p->sides, &p->cap, p->prompts.n,
 		    sizeof(*p->sides));
-		p->cap = cap;
-	}
 	ss = &p->sides[tclog_keyset_find(&p->prompts, p->key.data,
 	    p->key.len)];
 	if (ss->best.rating != 0 && r <= ss->best.rating &&

@@ -22,14 +22,8 @@ new_call(struct tclog_response *r)
 {
 	struct tclog_response_call *c;
 
-	if (r->ncall == r->call_cap) {
-		size_t cap = r->call_cap ? r->call_cap * 2 : 4;
-
-		r->call = tclog_xrealloc(r->call, cap * sizeof(*r->call));
-		memset(r->call + r->call_cap, 0,
-		    (cap - r->call_cap) * sizeof(*r->call));
-		r->call_cap = cap;
-	}
+	r->call = tclog_grow_zeroed(r->call, &r->call_cap, r->ncall + 1,
+	    sizeof(*r->call));
 	c = &r->call[r->ncall++];
 	c->id.len = c->name.len = c->args.len = 0;
 	c->args_json = c->taken = false;
@@ -84,8 +78,7 @@ index_add(struct tclog_response *r, size_t i)
 		size_t n = r->nslot ? 2 * r->nslot : 64;
 
 		free(r->slot);
-		r->slot = tclog_xmalloc(n * sizeof(*r->slot));
-		memset(r->slot, 0, n * sizeof(*r->slot));
+		r->slot = tclog_xcalloc(n, sizeof(*r->slot));
 		r->nslot = n;
 		r->nused = 0;
 		r->gen = 1;

@@ -80,8 +80,26 @@ tclog_status_raise(int *status, int to)
 
 /* ---- lib/buf.c: memory and buffers ---- */
 
+/* "out of memory" and exit 2: the one way every allocation fails. */
+void tclog_out_of_memory(void) __attribute__((noreturn));
 void *tclog_xmalloc(size_t n);
 void *tclog_xrealloc(void *p, size_t n);
+/* An array of n elements of size bytes, as reallocarray(3): n * size
+ * that overflows is out of memory too. */
+void *tclog_xreallocarray(void *p, size_t n, size_t size);
+/* n zeroed elements of size bytes (calloc, checked). */
+void *tclog_xcalloc(size_t n, size_t size);
+/*
+ * The growth of every array: p (of *cap elements of size bytes) with
+ * room for at least need, its capacity doubled as often as it takes
+ * (from 8). Returns the array, *cap updated; unchanged when need <= *cap.
+ * The new elements are left unset (a buffer's pages untouched), or zeroed
+ * by tclog_grow_zeroed.
+ *
+ *	a->item = tclog_grow(a->item, &a->cap, a->n + 1, sizeof(*a->item));
+ */
+void *tclog_grow(void *p, size_t *cap, size_t need, size_t size);
+void *tclog_grow_zeroed(void *p, size_t *cap, size_t need, size_t size);
 
 struct tclog_buf {
 	char *data;
