@@ -44,10 +44,19 @@
  *                (tclog_tokenizer_*)
  *   exopts.c     the options of the commands that write or count
  *                examples: -k -o -P -u -s -S -t -T -M (tclog_exopts_*)
+ *   eval.c       a served model's calls scored against the logged
+ *                ones (tclog_completion_*, tclog_eval_*, tclog_sign_test)
  * The exit statuses and the default -L come first: every file uses them.
  *
- * Memory: every structure grows to the size of the largest record seen
- * and is reused; nothing grows with the number of records.
+ * Memory: the buffers grow to the size of the largest record (or, where
+ * entries are gathered into examples, response) seen and are reused.
+ * What grows with the input is kept by four commands, by design, each
+ * documented in its manual: tclog-qwen (-u: a digest per distinct
+ * example, tclog_keyset; -f dpo and its forms: the best and worst
+ * response per distinct prompt), tclog-stats (-u as tclog-qwen's; -T:
+ * a count per distinct token length), tclog-rate (an index of the
+ * entries of the file it rates) and tclog-eval (-c: the results of the
+ * earlier run, 24 bytes each).
  */
 
 #ifndef TCLOG_H
@@ -1204,5 +1213,75 @@ int tclog_exopts_set(struct tclog_exopts *o, int ch, const char *arg);
 int tclog_exopts_load(struct tclog_exopts *o, size_t limit, int argc,
     char *argv[]);
 void tclog_exopts_free(struct tclog_exopts *o);
+
+/* ---- lib/eval.c: a served model's calls scored (tclog-eval) ---- */
+
+/* The result of an example, best first; the order is the comparison's
+ * (error apart: it says nothing of the model). */
+enum tclog_eval_result {
+	TCLOG_EVAL_EXACT,	/* the logged calls, as a multiset */
+	TCLOG_EVAL_SAME_TOOLS,	/* the same names, some arguments differ */
+	TCLOG_EVAL_WRONG_TOOL,	/* calls, but other names */
+	TCLOG_EVAL_NO_CALL,	/* an answer without calls */
+	TCLOG_EVAL_ERROR,	/* no usable answer */
+	TCLOG_EVAL_NRESULT
+};
+/* "exact", "same-tools", "wrong-tool", "no-call", "error" */
+extern const char *const tclog_eval_names[TCLOG_EVAL_NRESULT];
+/* The result a raw JSON string names, or -1. */
+int tclog_eval_result_find(const char *value, size_t len);
+
+/* A call: its name decoded, its arguments as tclog_call_args gives them. */
+struct tclog_eval_call {
+	struct tclog_buf name, args;
+	bool args_json;
+};
+struct tclog_eval_calls {
+	struct tclog_eval_call *call;
+	size_t n, cap;
+};
+void tclog_eval_calls_clear(struct tclog_eval_calls *c);
+/* A new call at the end, empty. */
+struct tclog_eval_call *tclog_eval_calls_add(struct tclog_eval_calls *c);
+void tclog_eval_calls_free(struct tclog_eval_calls *c);
+/* Appends [{"name":...,"arguments":...},...]: arguments that are JSON as
+ * a value, the others as a string. */
+void tclog_eval_calls_write(struct tclog_buf *b,
+    const struct tclog_eval_calls *c);
+
+/* The answer of an OpenAI-style chat completions endpoint. */
+struct tclog_completion {
+	struct tclog_eval_calls calls;	/* choices[0].message's calls */
+	const char *usage;	/* its "usage" object (raw, in the body), or
+				 * NULL */
+	size_t usage_len;
+
+	/* private */
+	struct tclog_buf content, scratch;
+};
+/* The calls of body: those of tool_calls, or when there are none the
+ * content's <tool_call> blocks (tclog_tool_call_blocks), as a server
+ * without a tool-call parser leaves them. No calls is no error. Returns
+ * 0, or -1 with the reason appended to why when body is no chat
+ * completion (no JSON object, no choices[0].message). */
+int tclog_completion_parse(struct tclog_completion *c, const char *body,
+    size_t len, struct tclog_buf *why);
+/* Appends ": " and the message of an error body ({"error": {"message":
+ * ...}} or {"error": ...}), as a diagnostic shows a value; nothing when
+ * body says nothing of the kind. */
+void tclog_completion_error(const char *body, size_t len,
+    struct tclog_buf *out);
+void tclog_completion_free(struct tclog_completion *c);
+
+/* The result of got against expected (never TCLOG_EVAL_ERROR). Names
+ * equal and arguments JSON-equal (tclog_json_equal); arguments that are
+ * not JSON equal nothing. */
+enum tclog_eval_result tclog_eval_score(const struct tclog_eval_calls *expected,
+    const struct tclog_eval_calls *got);
+
+/* The one-sided sign test: the chance of at least better successes in
+ * better + worse fair coin tosses, from the binomial (exact but for
+ * floating point). 1 when better is 0. */
+double tclog_sign_test(unsigned long better, unsigned long worse);
 
 #endif
