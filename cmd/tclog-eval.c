@@ -279,8 +279,7 @@ usage(FILE *fp)
 static void
 summary_init(struct summary *s)
 {
-	s->hist = tclog_xmalloc(HIST_N * sizeof(*s->hist));
-	memset(s->hist, 0, HIST_N * sizeof(*s->hist));
+	s->hist = tclog_xcalloc(HIST_N, sizeof(*s->hist));
 }
 
 static void
@@ -321,17 +320,8 @@ count_tools(struct summary *s, const char *expected, size_t len, int result)
 			tclog_keyset_add(&s->tools, s->name.data, s->name.len);
 			i = tclog_keyset_find(&s->tools, s->name.data,
 			    s->name.len);
-			if (i >= s->by_tool_cap) {
-				size_t cap = s->by_tool_cap ?
-				    s->by_tool_cap * 2 : 8;
-
-				s->by_tool = tclog_xrealloc(s->by_tool,
-				    cap * sizeof(*s->by_tool));
-				memset(s->by_tool + s->by_tool_cap, 0,
-				    (cap - s->by_tool_cap) *
-				    sizeof(*s->by_tool));
-				s->by_tool_cap = cap;
-			}
+			s->by_tool = tclog_grow_zeroed(s->by_tool,
+			    &s->by_tool_cap, i + 1, sizeof(*s->by_tool));
 			s->by_tool[i][result]++;
 		}
 	}
@@ -548,10 +538,7 @@ compare_load(struct compare *c, size_t limit, int *status)
 			tclog_status_raise(status, TCLOG_EXIT_BAD);
 			continue;
 		}
-		if (c->n == cap) {
-			cap = cap ? cap * 2 : 256;
-			c->b = tclog_xrealloc(c->b, cap * sizeof(*c->b));
-		}
+		c->b = tclog_grow(c->b, &cap, c->n + 1, sizeof(*c->b));
 		line_key(&c->key, &rec, c->b[c->n].d);
 		c->b[c->n].seq = (unsigned long)c->n;
 		c->b[c->n].result = (signed char)tclog_eval_result_find(
@@ -1168,14 +1155,8 @@ pending_push(struct eval *e, const char *file, unsigned long line)
 	const struct tclog_field *f;
 	struct pending *p;
 
-	if (e->npend == e->pend_cap) {
-		size_t cap = e->pend_cap ? e->pend_cap * 2 : 8;
-
-		e->pend = tclog_xrealloc(e->pend, cap * sizeof(*e->pend));
-		memset(e->pend + e->pend_cap, 0,
-		    (cap - e->pend_cap) * sizeof(*e->pend));
-		e->pend_cap = cap;
-	}
+	e->pend = tclog_grow_zeroed(e->pend, &e->pend_cap, e->npend + 1,
+	    sizeof(*e->pend));
 	p = &e->pend[e->npend++];
 	p->file = file;
 	p->line = line;
@@ -1501,8 +1482,7 @@ main(int argc, char *argv[])
 		url.len--;
 	tclog_buf_adds(&url, "/chat/completions");
 	e.ring = e.jobs + 2;
-	e.job = tclog_xmalloc(e.ring * sizeof(*e.job));
-	memset(e.job, 0, e.ring * sizeof(*e.job));
+	e.job = tclog_xcalloc(e.ring, sizeof(*e.job));
 	for (size_t i = 0; i < e.ring; i++)
 		if ((e.job[i].curl = curl_easy_init()) == NULL)
 			errx(TCLOG_EXIT_FATAL, "libcurl cannot start");

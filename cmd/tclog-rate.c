@@ -353,10 +353,8 @@ same_inode(const struct stat *a, const struct stat *b)
 static int
 make_temp(struct rate *r, struct tclog_buf *name)
 {
-	char *copy = strdup(r->path);
+	char *copy = tclog_xstrdup(r->path);
 
-	if (copy == NULL)
-		err(TCLOG_EXIT_FATAL, "out of memory");
 	name->len = 0;
 	tclog_buf_printf(name, "%s/.%s.rate-XXXXXX", r->dir, basename(copy));
 	free(copy);
@@ -477,10 +475,7 @@ index_file(struct rate *r, struct index *x, bool quiet)
 			bad++;
 			continue;
 		}
-		if (x->n == x->cap) {
-			x->cap = x->cap ? 2 * x->cap : 256;
-			x->e = tclog_xrealloc(x->e, x->cap * sizeof(*x->e));
-		}
+		x->e = tclog_grow(x->e, &x->cap, x->n + 1, sizeof(*x->e));
 		e = &x->e[x->n++];
 		memset(e, 0, sizeof(*e));
 		e->off = in.offset;
@@ -528,7 +523,7 @@ cmp_occ(const void *pa, const void *pb)
 static struct entry **
 by_key(struct index *x)
 {
-	struct entry **s = tclog_xmalloc((x->n ? x->n : 1) * sizeof(*s));
+	struct entry **s = tclog_xreallocarray(NULL, x->n, sizeof(*s));
 
 	for (size_t i = 0; i < x->n; i++)
 		s[i] = &x->e[i];
@@ -997,8 +992,7 @@ static struct insert *
 merge_late(struct index *base, struct index *late, size_t *nins)
 {
 	struct entry **s = by_key(base);
-	struct insert *ins = tclog_xmalloc((late->n ? late->n : 1) *
-	    sizeof(*ins));
+	struct insert *ins = tclog_xreallocarray(NULL, late->n, sizeof(*ins));
 	unsigned long long at = base->n ? base->e[0].off : 0;
 	bool nl = false;
 
@@ -1448,12 +1442,9 @@ check_replaceable(struct rate *r, const struct stat *st)
 		errx(TCLOG_EXIT_FATAL, "%s: not writable: nothing rated, the "
 		    "file is left as it is (chmod u+w makes it writable)",
 		    r->name);
-	if ((copy = strdup(r->path)) == NULL)
-		err(TCLOG_EXIT_FATAL, "out of memory");
-	r->dir = strdup(dirname(copy));
+	copy = tclog_xstrdup(r->path);
+	r->dir = tclog_xstrdup(dirname(copy));
 	free(copy);
-	if (r->dir == NULL)
-		err(TCLOG_EXIT_FATAL, "out of memory");
 	if ((fd = make_temp(r, &tmp)) == -1)
 		err(TCLOG_EXIT_FATAL, "%s: cannot be replaced: no new file can "
 		    "be made in %s", r->name, r->dir);

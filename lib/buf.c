@@ -36,6 +36,14 @@ tclog_xrealloc(void *p, size_t n)
 	return p;
 }
 
+char *
+tclog_xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	return memcpy(tclog_xmalloc(n), s, n);
+}
+
 void *
 tclog_xreallocarray(void *p, size_t n, size_t size)
 {

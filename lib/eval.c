@@ -39,13 +39,8 @@ tclog_eval_calls_add(struct tclog_eval_calls *c)
 {
 	struct tclog_eval_call *call;
 
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 4;
-
-		c->call = tclog_xrealloc(c->call, cap * sizeof(*c->call));
-		memset(c->call + c->cap, 0, (cap - c->cap) * sizeof(*c->call));
-		c->cap = cap;
-	}
+	c->call = tclog_grow_zeroed(c->call, &c->cap, c->n + 1,
+	    sizeof(*c->call));
 	call = &c->call[c->n++];
 	call->name.len = call->args.len = 0;
 	call->args_json = false;

@@ -93,6 +93,7 @@ tclog_status_raise(int *status, int to)
 void tclog_out_of_memory(void) __attribute__((noreturn));
 void *tclog_xmalloc(size_t n);
 void *tclog_xrealloc(void *p, size_t n);
+char *tclog_xstrdup(const char *s);
 /* An array of n elements of size bytes, as reallocarray(3): n * size
  * that overflows is out of memory too. */
 void *tclog_xreallocarray(void *p, size_t n, size_t size);
