@@ -68,18 +68,25 @@ tclog_entries_open(struct tclog_entries *es, int fd, const char *name,
 }
 
 bool
+tclog_entries_parse(struct tclog_entries *es, int *status)
+{
+	if (tclog_record_parse(&es->rec, es->in.text, es->in.len,
+	    es->in.unterminated) == 0) {
+		tclog_entry_view(&es->entry, &es->rec, &es->why);
+		return true;
+	}
+	tclog_diag(es->in.name, es->in.line, "%s", es->rec.error);
+	tclog_status_raise(status, TCLOG_EXIT_BAD);
+	es->bad++;
+	return false;
+}
+
+bool
 tclog_entries_next(struct tclog_entries *es, int *status)
 {
-	while (tclog_reader_record(&es->in, status)) {
-		if (tclog_record_parse(&es->rec, es->in.text, es->in.len,
-		    es->in.unterminated) == 0) {
-			tclog_entry_view(&es->entry, &es->rec, &es->why);
+	while (tclog_reader_record(&es->in, status))
+		if (tclog_entries_parse(es, status))
 			return true;
-		}
-		tclog_diag(es->in.name, es->in.line, "%s", es->rec.error);
-		tclog_status_raise(status, TCLOG_EXIT_BAD);
-		es->bad++;
-	}
 	return false;
 }
 

@@ -655,6 +655,10 @@ void tclog_entries_open(struct tclog_entries *es, int fd, const char *name,
 /* The next good record: true with in, rec and entry set; false at the
  * end of the input or after a read error. */
 bool tclog_entries_next(struct tclog_entries *es, int *status);
+/* tclog_entries_next's second half, for a command that reads the record
+ * itself (tclog_reader_record(&es->in, ...): it must not wait on input):
+ * the record parsed and viewed, true, or diagnosed and counted, false. */
+bool tclog_entries_parse(struct tclog_entries *es, int *status);
 /* Ends the input (the descriptor stays open). */
 void tclog_entries_close(struct tclog_entries *es);
 void tclog_entries_free(struct tclog_entries *es);
