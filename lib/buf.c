@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 void
 tclog_out_of_memory(void)

@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 void
 tclog_call_args(struct tclog_buf *out, bool *json, const char *value,

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 /* How much tclog_read_text asks read(2) for at a time. */
 enum { READ_SIZE = 1 << 16 };

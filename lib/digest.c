@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 static uint64_t
 mix(uint64_t x)		/* the splitmix64 finaliser */

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 /* The logger's fields, and where the view keeps each. */
 #define FIELD(key, member) { key, sizeof(key) - 1, \

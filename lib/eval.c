@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 const char *const tclog_eval_names[TCLOG_EVAL_NRESULT] = {
 	"exact", "same-tools", "wrong-tool", "no-call", "error"

@@ -13,7 +13,7 @@
 
 #include <yajl/yajl_parse.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 /* ---- content that is only JSON text ---- */
 

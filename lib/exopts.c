@@ -5,7 +5,7 @@
  */
 #include <err.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 int
 tclog_exopts_set(struct tclog_exopts *o, int ch, const char *arg)

@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 /* ---- pieces the writers share ---- */
 

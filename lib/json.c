@@ -10,7 +10,7 @@
 
 #include <yajl/yajl_parse.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 static const char *skip_value(const char *p, const char *end);
 

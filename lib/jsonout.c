@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 size_t
 tclog_json_depth(const char *v, size_t n)

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 enum { LINEAR_MAX = 16 };
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 void
 tclog_start(void)

@@ -23,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 /* A response kept for DPO: the best or the worst to a prompt so far.
  * Only the response is kept, not its line: the prompt (system prompt

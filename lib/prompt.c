@@ -6,7 +6,7 @@
 #include <err.h>
 #include <string.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 /* Whether s is valid UTF-8 (so that it can go into JSON strings). */
 static bool

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 enum { READ_SIZE = 1 << 16 };
 

@@ -12,7 +12,7 @@
 
 #include <yajl/yajl_parse.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 /* Position just past the value that ends before *stop (a key's opening
  * quote or the closing brace): back over white space and one comma. */

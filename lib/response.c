@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 /* Past this capacity a call's buffer is not kept for the next response:
  * kept per slot, large buffers would add up with the input. */

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 void
 tclog_review_init(struct tclog_review *c)

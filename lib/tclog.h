@@ -2,13 +2,16 @@
  * tclog.h - the helper library shared by the tclog commands.
  *
  * The commands are streaming filters over JSON-lines tool-call logs.
+ * This header is what they call; what only lib/ calls is declared in
+ * lib/internal.h, under the same sections (tests/lib-deps.test keeps
+ * the commands off it).
  * Each section below is one file of lib/, each after those it builds on:
  *   buf.c        growing byte buffers                 (tclog_buf_*)
  *   output.c     diagnostics and checked output (tclog_diag,
  *                tclog_write, tclog_close_output)
  *   cmdline.c    command-line plumbing: option values, --help, the
  *                input operands, files that options name
- *                (tclog_help_requested, tclog_inputs_*, tclog_read_text)
+ *                (tclog_help_requested, tclog_inputs_*)
  *   utf8.c       strict UTF-8 (tclog_utf8_invalid), text made safe
  *                for a terminal (tclog_visible)
  *   keyset.c     a set of keys, to find duplicates (tclog_keyset_*)
@@ -171,9 +174,6 @@ bool tclog_help_requested(int argc, char *argv[], const char *optstring);
 /* -L size: sets *limit, or diagnoses "-L: not ...: arg" and returns -1
  * (a usage error). */
 int tclog_option_limit(const char *arg, size_t *limit);
-/* -M tokens (tclog-qwen, tclog-stats): sets *max, or diagnoses "-M: not
- * a number of tokens >= 1: arg" and returns -1, as tclog_option_limit. */
-int tclog_option_tokens(const char *arg, size_t *max);
 
 /*
  * What a command's option parser returns when the command is not to run:
@@ -238,14 +238,6 @@ int tclog_inputs_leave_stdin(char option, const char *path, int argc,
  * left. */
 bool tclog_inputs_next(struct tclog_inputs *in, int *status);
 
-/*
- * Reads a whole small file ("-": standard input) of at most limit bytes
- * into b, as text: a leading byte order mark dropped, CR LF read as LF,
- * so that a file saved on Windows means what it says. Returns 0, or -1
- * after a diagnostic ("tclog-x: FILE: reason").
- */
-int tclog_read_text(const char *path, struct tclog_buf *b, size_t limit);
-
 /* ---- lib/utf8.c: strict UTF-8 ---- */
 
 /* The offset of the first byte of text that is not strict UTF-8 (RFC
@@ -298,12 +290,9 @@ enum tclog_json_type {
 enum tclog_json_type tclog_json_type(const char *value, size_t len);
 /* Narrows text to the value it holds, without white space around it. */
 void tclog_json_trim(const char **text, size_t *len);
-bool tclog_json_is_true(const char *value, size_t len);
 /* Appends the decoded contents of a JSON string value (with its quotes)
  * to out as UTF-8. Returns -1 when value is not a string. */
 int tclog_json_string(const char *value, size_t len, struct tclog_buf *out);
-/* True when value is the string "" (or not a string at all: false). */
-bool tclog_json_is_empty_string(const char *value, size_t len);
 /* Sets *n when value is an integer written without fraction or
  * exponent that fits a long long. Returns 0, or -1. */
 int tclog_json_integer(const char *value, size_t len, long long *n);
@@ -361,19 +350,6 @@ bool tclog_json_next_member(struct tclog_json_iter *it, const char **key,
 /* True when the raw key of a member (with its quotes and escapes, as
  * tclog_json_next_member gives it) is name once decoded. */
 bool tclog_json_key_is(const char *key, size_t len, const char *name);
-
-/* Equal as JSON values: objects compared member by member whatever their
- * order, strings by their decoded contents, numbers by value. Both must
- * be valid JSON. Objects with a duplicate key, and values nested deeper
- * than TCLOG_JSON_EQUAL_DEPTH, are equal only when their text is. */
-#define TCLOG_JSON_EQUAL_DEPTH 256
-bool tclog_json_equal(const char *a, size_t alen, const char *b,
-    size_t blen);
-/* A 64-bit hash of a validated JSON value, the same for any two values
- * tclog_json_equal finds equal (so a table can find equal values). */
-unsigned long long tclog_json_hash(const char *value, size_t len);
-/* A 64-bit hash of bytes. */
-unsigned long long tclog_hash_bytes(const void *p, size_t n);
 
 /* Appends s as a JSON string with quotes: \" \\ \b \f \n \r \t, other
  * control characters as \u00xx, everything else (UTF-8) as it is. */
@@ -580,12 +556,11 @@ tclog_record_rating(const struct tclog_record *rec, struct tclog_buf *why)
 	return tclog_field_rating(tclog_record_get(rec, "rating"), why);
 }
 
-/* The fields tclog-upgrade made up, from the raw value of an entry's
- * "reconstructed" (NULL when absent): a list of field names, or true
- * (its earlier output) for both. 0 for anything else. */
+/* The fields tclog-upgrade made up (tclog_entry's made_up), from the raw
+ * value of an entry's "reconstructed" (NULL when absent): a list of field
+ * names, or true (its earlier output) for both. 0 for anything else. */
 #define TCLOG_MADE_UP_QUERY	1u	/* user_query */
 #define TCLOG_MADE_UP_RESPONSE	2u	/* model_response */
-unsigned tclog_made_up(const char *value, size_t len);
 /* Whether the entry ran without tool definitions: its "tools_enabled"
  * (f, or NULL) is false. Absent or anything else: the tools were on. */
 static inline bool
@@ -618,11 +593,6 @@ struct tclog_entry {
 	bool tools_off;		/* tclog_tools_off(tools_enabled) */
 	unsigned made_up;	/* TCLOG_MADE_UP_* of "reconstructed" */
 };
-
-/* Views the parsed record rec; a bad rating's message goes into why
- * (replaced; NULL: no message, e->why NULL too). */
-void tclog_entry_view(struct tclog_entry *e, const struct tclog_record *rec,
-    struct tclog_buf *why);
 
 /*
  * The records of the inputs of a command, each read, parsed and viewed;
@@ -665,68 +635,12 @@ void tclog_entries_free(struct tclog_entries *es);
 
 /* ---- lib/message.c: a chat message's tool calls ---- */
 
-/*
- * The calls in the tool_calls array of an OpenAI-style chat message
- * (lib/message.c). A call is an object whose "function" object holds a
- * string "name"; other elements are passed over. Values are raw JSON.
- * Of a key given twice (however its name is escaped), the last value of
- * the right type counts.
- */
-struct tclog_tool_calls {
-	size_t place;		/* the call's position in the array, from 1 */
-	const char *id;		/* a string other than "", or NULL */
-	const char *name;	/* a string */
-	const char *args;	/* the arguments, NULL when absent or null */
-	size_t id_len, name_len, args_len;
-
-	/* private */
-	struct tclog_json_iter it;
-};
-
-void tclog_tool_calls_init(struct tclog_tool_calls *tc, const char *calls,
-    size_t len);
-/* The next call: true with its fields set, false at the end. */
-bool tclog_tool_calls_next(struct tclog_tool_calls *tc);
+/* Called by lib/ alone: internal.h. */
 
 /* ---- lib/call.c: the pairing rule ---- */
 
 /* Deepest arguments or tools the example writers take: they recurse. */
 #define TCLOG_ARGS_DEPTH 512
-
-/* The arguments of a call as a log entry ("arguments") or a response's
- * tool_calls hold them, replacing out: the contents of a JSON string
- * (the usual form), else the value itself (some servers write the
- * object), without white space around; NULL (absent or null) as {}.
- * *json says whether out is JSON no deeper than TCLOG_ARGS_DEPTH. */
-void tclog_call_args(struct tclog_buf *out, bool *json, const char *value,
-    size_t len);
-
-/* A call as the pairing rule sees it: borrowed, not owned. */
-struct tclog_call_key {
-	const char *name;	/* decoded */
-	size_t name_len;
-	const char *args;	/* as tclog_call_args gives them */
-	size_t args_len;
-	bool args_json;
-};
-
-/* The key of a call held in buffers. */
-static inline struct tclog_call_key
-tclog_call_key(const struct tclog_buf *name, const struct tclog_buf *args,
-    bool args_json)
-{
-	struct tclog_call_key k = { name->data, name->len, args->data,
-	    args->len, args_json };
-
-	return k;
-}
-
-/* The pairing rule: whether a call of a response is the call an entry
- * executed. Names are compared decoded; arguments as JSON values when
- * both are JSON (key order, white space, escapes and number spelling do
- * not matter), else as text. */
-bool tclog_call_same(const struct tclog_call_key *a,
-    const struct tclog_call_key *b);
 
 /* ---- lib/review.c: the review view of an entry ---- */
 
@@ -777,13 +691,6 @@ int tclog_review_entry(struct tclog_review *rv, const char *text, size_t len,
 void tclog_review_free(struct tclog_review *rv);
 
 /* ---- lib/response.c: where one model response ends ---- */
-
-/* True when s, trimmed, is one or more <tool_call>...</tool_call> blocks
- * with only white space between them (the form in which Qwen writes its
- * calls as text) and each(ctx, block, len) takes the inside of every
- * one; it is called block by block until it returns false. */
-bool tclog_tool_call_blocks(const char *s, size_t n,
-    bool (*each)(void *ctx, const char *block, size_t len), void *ctx);
 
 /* A call of the response being read. */
 struct tclog_response_call {
@@ -957,10 +864,6 @@ void tclog_examples_init(struct tclog_examples *xs);
 void tclog_examples_add(struct tclog_examples *xs,
     const struct tclog_entry *e, const char *file, unsigned long line,
     int *status);
-/* The same for a parsed record, viewed here. */
-void tclog_examples_entry(struct tclog_examples *xs,
-    const struct tclog_record *rec, const char *file, unsigned long line,
-    int *status);
 /* Delivers the open example, if any. */
 void tclog_examples_end(struct tclog_examples *xs);
 void tclog_examples_free(struct tclog_examples *xs);
@@ -977,39 +880,8 @@ struct tclog_prompt {
 				 * tclog_prompt_tools */
 };
 
-/* -s text: 0, or -1 after a diagnostic (not UTF-8). */
-int tclog_prompt_system(struct tclog_prompt *p, const char *text);
-/* -S file ("-": standard input) of at most limit bytes, less one newline
- * at its end: 0, or -1 after a diagnostic. */
-int tclog_prompt_system_file(struct tclog_prompt *p, const char *path,
-    size_t limit);
-/* -t file: a JSON array of {"type": "function", "function": {"name":
- * ...}} objects: 0, or -1 after a diagnostic. */
-int tclog_prompt_tools(struct tclog_prompt *p, const char *path,
-    size_t limit);
-void tclog_prompt_free(struct tclog_prompt *p);
-/* Whether the example is shown the tools: -t gave them and none of its
- * entries says "tools_enabled": false (the model then saw none, and an
- * example shows the prompt it saw). Every format asks this. */
-bool tclog_prompt_tools_for(const struct tclog_prompt *p,
-    const struct tclog_example *ex);
-/* The prompt of the options -s, -S and -t (NULL when not given), the log
- * being the operands argv: 0; -1 after a diagnostic when -s and -S are
- * both given or standard input is asked for twice (a usage error); -2
- * after one when a file cannot be read or is not right. */
-int tclog_prompt_options(struct tclog_prompt *p, const char *system_text,
-    const char *system_file, const char *tools_file, size_t limit, int argc,
-    char *argv[]);
-
 /* ---- lib/template.c: the Qwen2.5 chat template ---- */
 
-/* The Qwen2.5 template's rendering of the prompt of query (UTF-8) with
- * add_generation_prompt, appended to out: the system turn (with p's tools
- * when tools is true and -t gave some), the user's turn, and the opening
- * of the assistant's. Pass tclog_prompt_tools_for(p, ex) as tools for an
- * example's prompt, or !tclog_tools_off(field) for an entry's. */
-void tclog_prompt_text(const struct tclog_prompt *p, const char *query,
-    size_t len, bool tools, struct tclog_buf *out);
 /*
  * The Qwen2.5 chat template applied to an example, byte for byte as
  * transformers renders it (tojson as Python's json.dumps): appended to
@@ -1101,14 +973,8 @@ struct tclog_writer {
  * finish hook; the others call tclog_writer_unique when they decide). */
 void tclog_writer_write(struct tclog_writer *w,
     const struct tclog_example *ex);
-/* With unique: false, counted in duplicates, when the example is the
- * same as one seen before; else true (and it is seen now). */
-bool tclog_writer_unique(struct tclog_writer *w,
-    const struct tclog_example *ex);
 /* Ends the input: the format's finish hook; frees the scratch. */
 void tclog_writer_finish(struct tclog_writer *w);
-/* Emits w->line (counted in written) and empties it. */
-void tclog_writer_emit(struct tclog_writer *w);
 
 /* ---- lib/prefer.c: the preference formats ---- */
 
@@ -1131,11 +997,6 @@ struct tclog_prefer_form {
 	bool single;		/* a response is one turn, not an array */
 	const char *label;	/* KTO: the label's member */
 };
-
-/* The write and finish hooks of every preference form's row. */
-void tclog_prefer_write(struct tclog_writer *w,
-    const struct tclog_example *ex);
-void tclog_prefer_finish(struct tclog_writer *w);
 
 /* ---- lib/format.c: the output formats ---- */
 
@@ -1166,11 +1027,6 @@ struct tclog_tokens {
 	bool keep;
 };
 
-/* Loads path; NULL with the reason in err (appended) when it cannot be
- * read or is not a tokenizer this supports. */
-struct tclog_tokenizer *tclog_tokenizer_load(const char *path,
-    struct tclog_buf *err);
-void tclog_tokenizer_free(struct tclog_tokenizer *t);
 /* Appends the tokens of text (UTF-8, as special tokens are written in
  * it: "<|im_start|>" is one token) to out; returns how many. */
 size_t tclog_tokenizer_encode(struct tclog_tokenizer *t, const char *text,

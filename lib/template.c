@@ -4,7 +4,7 @@
  * as Python's json.dumps. The text format writes it, tclog-stats counts
  * its tokens, and the digest of it is what makes two examples the same.
  */
-#include "tclog.h"
+#include "internal.h"
 
 static const char default_system[] =
     "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.";

@@ -24,7 +24,7 @@
 #include <utf8proc.h>
 #include <yajl/yajl_tree.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 /* The Qwen2 pattern, as tokenizer.json spells it (after JSON decoding). */
 static const char qwen2_pattern[] =

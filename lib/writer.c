@@ -3,7 +3,7 @@
  * the examples written, the count of lines, the scratch buffers, and the
  * format's finish hook at the end.
  */
-#include "tclog.h"
+#include "internal.h"
 
 bool
 tclog_writer_unique(struct tclog_writer *w, const struct tclog_example *ex)
