@@ -183,8 +183,7 @@ struct eval {
 	const char *url_base, *model, *json_file;	/* -e -m -J */
 	unsigned jobs;
 	long wait;
-	size_t limit;
-	struct tclog_exopts o;	/* -s -S -t */
+	struct tclog_exopts o;	/* -s -S -t -L */
 	struct tclog_buf tools;	/* -t's array, compact */
 	struct compare compare;	/* -c's, read */
 
@@ -996,7 +995,7 @@ job_start(struct eval *e, struct job *j, struct tclog_buf *url)
 		tclog_buf_free(&j->body);
 	j->body.len = 0;
 	j->too_big = false;
-	j->limit = e->limit;
+	j->limit = e->o.limit;
 	j->retry_after = -1;
 	j->curl_error[0] = '\0';
 	j->attempts++;
@@ -1014,7 +1013,7 @@ job_start(struct eval *e, struct job *j, struct tclog_buf *url)
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_PRIVATE, j);
 	/* an answer over -L is refused as it comes, not after */
-	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)e->limit);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)e->o.limit);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_multi_add_handle(e->multi, c);
 	j->state = JOB_RUNNING;
@@ -1102,7 +1101,7 @@ job_finished(struct eval *e, struct job *j, CURLcode rc)
 	} else if (rc == CURLE_FILESIZE_EXCEEDED ||
 	    (rc == CURLE_WRITE_ERROR && j->too_big)) {
 		tclog_buf_printf(&j->why, WHY_LARGE "%zu bytes (-L)",
-		    e->limit);
+		    e->o.limit);
 	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
 		tclog_buf_printf(&j->why, WHY_TIMEOUT "%ld s (-W)",
 		    e->wait);
@@ -1224,7 +1223,7 @@ read_more(struct eval *e)
 				break;
 			}
 			tclog_entries_open(&e->es, e->in.fd, e->in.name,
-			    e->limit);
+			    e->o.limit);
 			e->reading = true;
 		}
 		if (!tclog_reader_record(&e->es.in, &e->status)) {
@@ -1368,7 +1367,7 @@ checks(struct eval *e, int argc, char *argv[])
 	if (e->compare.path != NULL && tclog_inputs_leave_stdin('c',
 	    e->compare.path, argc, argv) != 0)
 		return TCLOG_OPT_USAGE;
-	if ((why = tclog_exopts_load(&e->o, e->limit, argc, argv)) != 0)
+	if ((why = tclog_exopts_load(&e->o, argc, argv)) != 0)
 		return why;
 	if (e->o.prompt.has_tools)
 		tclog_json_write(&e->tools, e->o.prompt.tools.data,
@@ -1405,10 +1404,6 @@ options(struct eval *e, int argc, char *argv[])
 				return tclog_usage_error("-j: not a number "
 				    "from 1 to %d: %s", MAX_JOBS, optarg);
 			e->jobs = (unsigned)n;
-			break;
-		case 'L':
-			if (tclog_option_limit(optarg, &e->limit) != 0)
-				return TCLOG_OPT_USAGE;
 			break;
 		case 'm':
 			e->model = optarg;
@@ -1505,7 +1500,7 @@ run(struct eval *e, int argc, char *argv[])
 	int status;
 
 	if (e->compare.path != NULL) {
-		if (compare_load(&e->compare, e->limit, &e->status) != 0)
+		if (compare_load(&e->compare, e->o.limit, &e->status) != 0)
 			return TCLOG_EXIT_FATAL;
 		e->cmp = &e->compare;
 	}
@@ -1572,7 +1567,7 @@ int
 main(int argc, char *argv[])
 {
 	struct eval e = { .url_base = DEFAULT_ENDPOINT, .jobs = DEFAULT_JOBS,
-	    .wait = DEFAULT_WAIT, .limit = TCLOG_DEFAULT_LIMIT,
+	    .wait = DEFAULT_WAIT, .o = { .limit = TCLOG_DEFAULT_LIMIT },
 	    .sigpipe = { -1, -1 } };
 	int first, status;
 

@@ -17,7 +17,6 @@
 struct qwen {
 	struct tclog_exopts o;		/* -k -o -P -u -s -S -t -T -M */
 	struct tclog_writer w;
-	size_t limit;			/* -L */
 	bool quiet;			/* -q: no summary */
 	/* examples left out for not being whole responses */
 	unsigned long missing, stray;
@@ -199,7 +198,7 @@ convert_file(struct qwen *q, int fd, const char *name)
 {
 	struct tclog_entries *es = &q->es;
 
-	tclog_entries_open(es, fd, name, q->limit);
+	tclog_entries_open(es, fd, name, q->o.limit);
 	while (tclog_entries_next(es, &q->status))
 		tclog_examples_add(&q->xs, &es->entry, es->in.name,
 		    es->in.line, &q->status);
@@ -241,10 +240,6 @@ options(struct qwen *q, int argc, char *argv[])
 				return tclog_usage_error("-O: not "
 				    TCLOG_SIZE_SYNTAX ": %s", optarg);
 			break;
-		case 'L':
-			if (tclog_option_limit(optarg, &q->limit) != 0)
-				return TCLOG_OPT_USAGE;
-			break;
 		default:
 			return TCLOG_OPT_USAGE;
 		}
@@ -256,8 +251,7 @@ options(struct qwen *q, int argc, char *argv[])
 		return tclog_usage_error("-T and -M go together");
 	if (q->xs.result_max > 0 && !q->o.results)
 		return tclog_usage_error("-O cuts the tool results of -o");
-	if ((why = tclog_exopts_load(&q->o, q->limit, argc - optind,
-	    argv + optind)) != 0)
+	if ((why = tclog_exopts_load(&q->o, argc - optind, argv + optind)) != 0)
 		return why;
 	return optind;
 }
@@ -270,12 +264,9 @@ run(struct qwen *q, int argc, char *argv[])
 	struct tclog_inputs in;
 	int status;
 
-	q->w.prompt = &q->o.prompt;
-	q->w.results = q->o.results;
-	q->w.unique = q->o.unique;
+	tclog_exopts_apply(&q->o, &q->xs, &q->w);
 	q->w.emit = emit;
 	q->w.ctx = q;
-	q->xs.keep_json = q->o.keep_json;
 	/* -M counts the text of -f text, which needs objects */
 	q->xs.args_objects = q->w.format->args == TCLOG_ARGS_OBJECT ||
 	    q->o.tok != NULL;
@@ -297,7 +288,7 @@ int
 main(int argc, char *argv[])
 {
 	struct qwen q = { .w = { .format = tclog_formats },
-	    .limit = TCLOG_DEFAULT_LIMIT };
+	    .o = { .limit = TCLOG_DEFAULT_LIMIT } };
 	int first, status;
 
 	tclog_start();

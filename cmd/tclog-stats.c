@@ -68,7 +68,6 @@ struct stats {
 	/* options */
 	bool json;			/* -j */
 	struct tclog_exopts o;		/* -k -o -P -u -s -S -t -T -M */
-	size_t limit;			/* -L */
 	struct tclog_writer w;		/* -u: its unique, on the lines of
 					 * -f text, as tclog-qwen -u -f text */
 	bool kept;			/* the writer emitted the example */
@@ -513,7 +512,7 @@ entry(struct stats *st, const struct tclog_entry *e)
 static void
 read_file(struct stats *st, int fd, const char *name)
 {
-	tclog_entries_open(&st->es, fd, name, st->limit);
+	tclog_entries_open(&st->es, fd, name, st->o.limit);
 	while (tclog_entries_next(&st->es, &st->status_code))
 		entry(st, &st->es.entry);
 	tclog_entries_close(&st->es);
@@ -977,18 +976,13 @@ options(struct stats *st, int argc, char *argv[])
 		case 'j':
 			st->json = true;
 			break;
-		case 'L':
-			if (tclog_option_limit(optarg, &st->limit) != 0)
-				return TCLOG_OPT_USAGE;
-			break;
 		default:
 			return TCLOG_OPT_USAGE;
 		}
 	}
 	if (st->o.max_tokens > 0 && st->o.tokenizer_path == NULL)
 		return tclog_usage_error("-M needs -T tokenizer.json");
-	if ((why = tclog_exopts_load(&st->o, st->limit, argc - optind,
-	    argv + optind)) != 0)
+	if ((why = tclog_exopts_load(&st->o, argc - optind, argv + optind)) != 0)
 		return why;
 	return optind;
 }
@@ -1004,12 +998,9 @@ run(struct stats *st, int argc, char *argv[])
 
 	st->tokens.keep = true;
 	st->w.format = tclog_format_find("text");
-	st->w.prompt = &st->o.prompt;
-	st->w.results = st->o.results;
-	st->w.unique = st->o.unique;
+	tclog_exopts_apply(&st->o, &st->xs, &st->w);
 	st->w.emit = kept;
 	st->w.ctx = st;
-	st->xs.keep_json = st->o.keep_json;
 	st->xs.args_objects = true;	/* the rule of -f text */
 	st->xs.done = example_done;
 	st->xs.ctx = st;
@@ -1034,7 +1025,7 @@ run(struct stats *st, int argc, char *argv[])
 int
 main(int argc, char *argv[])
 {
-	struct stats st = { .limit = TCLOG_DEFAULT_LIMIT };
+	struct stats st = { .o = { .limit = TCLOG_DEFAULT_LIMIT } };
 	int first, status;
 
 	tclog_start();

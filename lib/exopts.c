@@ -1,7 +1,8 @@
 /*
- * The options of the commands that write or count examples (tclog-qwen,
- * tclog-stats): -k -o -P -u, the prompt (-s -S -t) and the token limit
- * (-T -M), taken and loaded the same way in each.
+ * The options of the commands that write, count or replay examples
+ * (tclog-qwen, tclog-stats, tclog-eval): -k -o -P -u, the prompt (-s -S
+ * -t), the token limit (-T -M) and -L, taken and loaded the same way in
+ * each.
  */
 #include <err.h>
 
@@ -39,6 +40,10 @@ tclog_exopts_set(struct tclog_exopts *o, int ch, const char *arg)
 		if (tclog_option_tokens(arg, &o->max_tokens) != 0)
 			return TCLOG_OPT_USAGE;
 		break;
+	case 'L':
+		if (tclog_option_limit(arg, &o->limit) != 0)
+			return TCLOG_OPT_USAGE;
+		break;
 	default:
 		return 0;
 	}
@@ -46,13 +51,12 @@ tclog_exopts_set(struct tclog_exopts *o, int ch, const char *arg)
 }
 
 int
-tclog_exopts_load(struct tclog_exopts *o, size_t limit, int argc,
-    char *argv[])
+tclog_exopts_load(struct tclog_exopts *o, int argc, char *argv[])
 {
 	struct tclog_buf err = { 0 };
 
 	switch (tclog_prompt_options(&o->prompt, o->system_text,
-	    o->system_file, o->tools_file, limit, argc, argv)) {
+	    o->system_file, o->tools_file, o->limit, argc, argv)) {
 	case -1:
 		return TCLOG_OPT_USAGE;
 	case -2:
@@ -66,6 +70,16 @@ tclog_exopts_load(struct tclog_exopts *o, size_t limit, int argc,
 		return TCLOG_OPT_FATAL;
 	}
 	return 0;
+}
+
+void
+tclog_exopts_apply(const struct tclog_exopts *o, struct tclog_examples *xs,
+    struct tclog_writer *w)
+{
+	xs->keep_json = o->keep_json;
+	w->prompt = &o->prompt;
+	w->results = o->results;
+	w->unique = o->unique;
 }
 
 void

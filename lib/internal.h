@@ -33,6 +33,10 @@ bool tclog_json_is_true(const char *value, size_t len);
 
 /* True when value is the string "" (or not a string at all: false). */
 bool tclog_json_is_empty_string(const char *value, size_t len);
+/* The value of the last member of object obj named key (as Python keeps
+ * it), *vlen its length; NULL when there is none. */
+const char *tclog_json_member(const char *obj, size_t len, const char *key,
+    size_t *vlen);
 
 /* Equal as JSON values: objects compared member by member whatever their
  * order, strings by their decoded contents, numbers by value. Both must

@@ -612,6 +612,23 @@ tclog_json_equal(const char *a, size_t alen, const char *b, size_t blen)
 	return json_equal(a, alen, b, blen, 0);
 }
 
+const char *
+tclog_json_member(const char *obj, size_t len, const char *key,
+    size_t *vlen)
+{
+	struct tclog_json_iter it;
+	const char *k, *v, *found = NULL;
+	size_t klen, n;
+
+	tclog_json_iter_init(&it, obj, len);
+	while (tclog_json_next_member(&it, &k, &klen, &v, &n))
+		if (tclog_json_key_is(k, klen, key)) {
+			found = v;
+			*vlen = n;
+		}
+	return found;
+}
+
 /* ---- a hash that agrees with tclog_json_equal ---- */
 
 static uint64_t

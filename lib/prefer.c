@@ -100,21 +100,6 @@ pref_state(struct tclog_writer *w)
 	return p;
 }
 
-/* The value of member key of object obj, or NULL. */
-static const char *
-get(const char *obj, size_t len, const char *key, size_t *vlen)
-{
-	struct tclog_json_iter it;
-	const char *k, *v;
-	size_t klen;
-
-	tclog_json_iter_init(&it, obj, len);
-	while (tclog_json_next_member(&it, &k, &klen, &v, vlen))
-		if (tclog_json_key_is(k, klen, key))
-			return v;
-	return NULL;
-}
-
 /* Splits the turns of a line written by the base format; returns the
  * number of turns up to the user's last. */
 static size_t
@@ -126,7 +111,7 @@ split(struct pref *p, const char *line, size_t len)
 	size_t turns_len, t_len, role_len, user = 0;
 	char want[64];
 
-	turns = get(line, len, f->turns, &turns_len);
+	turns = tclog_json_member(line, len, f->turns, &turns_len);
 	p->nturn = 0;
 	if (turns == NULL)
 		errx(TCLOG_EXIT_FATAL, "%s: no \"%s\" in a %s line",
@@ -142,7 +127,7 @@ split(struct pref *p, const char *line, size_t len)
 		}
 		p->turn[p->nturn] = t;
 		p->turn_len[p->nturn++] = t_len;
-		role = get(t, t_len, f->role, &role_len);
+		role = tclog_json_member(t, t_len, f->role, &role_len);
 		if (role != NULL && role_len == strlen(want) &&
 		    memcmp(role, want, role_len) == 0)
 			user = p->nturn;

@@ -46,23 +46,6 @@ tclog_prompt_system_file(struct tclog_prompt *p, const char *path,
 	return 0;
 }
 
-/* The last member of object obj named key (as Python keeps), or NULL. */
-static const char *
-member(const char *obj, size_t len, const char *key, size_t *vlen)
-{
-	struct tclog_json_iter it;
-	const char *k, *v, *found = NULL;
-	size_t klen, n;
-
-	tclog_json_iter_init(&it, obj, len);
-	while (tclog_json_next_member(&it, &k, &klen, &v, &n))
-		if (tclog_json_key_is(k, klen, key)) {
-			found = v;
-			*vlen = n;
-		}
-	return found;
-}
-
 int
 tclog_prompt_tools(struct tclog_prompt *p, const char *path, size_t limit)
 {
@@ -102,20 +85,20 @@ tclog_prompt_tools(struct tclog_prompt *p, const char *path, size_t limit)
 			warnx("%s: tool %zu: not a JSON object", file, n);
 			goto done;
 		}
-		type = member(tool, len, "type", &type_len);
+		type = tclog_json_member(tool, len, "type", &type_len);
 		if (type == NULL || !tclog_json_equal(type, type_len,
 		    "\"function\"", 10)) {
 			warnx("%s: tool %zu: \"type\" is not \"function\"", file,
 			    n);
 			goto done;
 		}
-		fn = member(tool, len, "function", &fn_len);
+		fn = tclog_json_member(tool, len, "function", &fn_len);
 		if (fn == NULL || tclog_json_type(fn, fn_len) !=
 		    TCLOG_JSON_OBJECT) {
 			warnx("%s: tool %zu: no \"function\" object", file, n);
 			goto done;
 		}
-		name = member(fn, fn_len, "name", &name_len);
+		name = tclog_json_member(fn, fn_len, "name", &name_len);
 		if (name == NULL || tclog_json_type(name, name_len) !=
 		    TCLOG_JSON_STRING) {
 			warnx("%s: tool %zu: the function has no \"name\" string",

@@ -1038,19 +1038,22 @@ void tclog_tokens_free(struct tclog_tokens *tk);
 /* ---- lib/exopts.c: the options of the commands that write examples ---- */
 
 /*
- * What tclog-qwen and tclog-stats both take, parsed and loaded in one
- * place (each command adds its own options and checks):
+ * What tclog-qwen, tclog-stats and tclog-eval take alike (each the ones
+ * its getopt string names), parsed and loaded in one place; each command
+ * adds its own options and checks:
+ *
+ *	struct tclog_exopts o = { .limit = TCLOG_DEFAULT_LIMIT };
  *
  *	switch (tclog_exopts_set(&o, ch, optarg)) {
  *	case 0: ...the command's own option ch, or getopt's '?'
  *	case TCLOG_OPT_USAGE: return TCLOG_OPT_USAGE;
  *	}
  *	...after getopt, the command's checks, then:
- *	if ((why = tclog_exopts_load(&o, limit, argc, argv)) != 0)
+ *	if ((why = tclog_exopts_load(&o, argc, argv)) != 0)
  *		return why;
  */
-#define TCLOG_EXOPTS "kM:oPs:S:t:T:u"	/* for getopt */
 struct tclog_exopts {
+	size_t limit;		/* -L */
 	bool keep_json;		/* -k */
 	bool results;		/* -o */
 	bool partial;		/* -P */
@@ -1066,13 +1069,15 @@ struct tclog_exopts {
 };
 
 /* 1 when ch is one of these options (taken), 0 when not, or
- * TCLOG_OPT_USAGE after a diagnostic (-M's value). */
+ * TCLOG_OPT_USAGE after a diagnostic (-L's or -M's value). */
 int tclog_exopts_set(struct tclog_exopts *o, int ch, const char *arg);
 /* Reads the prompt's files and the tokenizer: 0, TCLOG_OPT_USAGE (-s
  * and -S both, standard input asked for twice) or TCLOG_OPT_FATAL (a
  * file not read or not right), after a diagnostic. argv: the operands. */
-int tclog_exopts_load(struct tclog_exopts *o, size_t limit, int argc,
-    char *argv[]);
+int tclog_exopts_load(struct tclog_exopts *o, int argc, char *argv[]);
+/* What -k -o -u -s -S -t ask of the example builder and the writer. */
+void tclog_exopts_apply(const struct tclog_exopts *o,
+    struct tclog_examples *xs, struct tclog_writer *w);
 void tclog_exopts_free(struct tclog_exopts *o);
 
 /* ---- lib/eval.c: a served model's calls scored (tclog-eval) ---- */
