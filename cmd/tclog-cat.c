@@ -573,7 +573,6 @@ static int
 run(struct cat *c, int argc, char *argv[])
 {
 	struct tclog_inputs in;
-	int status;
 
 	if (c->review)
 		tclog_review_colour(&c->rv,
@@ -586,8 +585,7 @@ run(struct cat *c, int argc, char *argv[])
 	while (tclog_inputs_next(&in, &c->status))
 		cat_file(c, in.fd, in.name);
 	yajl_gen_free(c->gen);
-	status = tclog_close_output();
-	return status > c->status ? status : c->status;
+	return tclog_finish_output(c->status);
 }
 
 int

@@ -1497,8 +1497,6 @@ report(struct eval *e)
 static int
 run(struct eval *e, int argc, char *argv[])
 {
-	int status;
-
 	if (e->compare.path != NULL) {
 		if (compare_load(&e->compare, e->o.limit, &e->status) != 0)
 			return TCLOG_EXIT_FATAL;
@@ -1519,8 +1517,7 @@ run(struct eval *e, int argc, char *argv[])
 	/* the lines out before the summary: a write error is fatal first */
 	tclog_flush();
 	report(e);
-	status = tclog_close_output();
-	return status > e->status ? status : e->status;
+	return tclog_finish_output(e->status);
 }
 
 static void

@@ -678,7 +678,6 @@ static int
 run(struct filter *fl, int argc, char *argv[])
 {
 	struct tclog_inputs in;
-	int status;
 
 	tclog_inputs_init(&in, argc, argv);
 	while (tclog_inputs_next(&in, &fl->exit_status))
@@ -691,8 +690,7 @@ run(struct filter *fl, int argc, char *argv[])
 		tclog_write(line.data, line.len);
 		tclog_buf_free(&line);
 	}
-	status = tclog_close_output();
-	return status > fl->exit_status ? status : fl->exit_status;
+	return tclog_finish_output(fl->exit_status);
 }
 
 int

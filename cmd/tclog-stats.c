@@ -994,7 +994,6 @@ run(struct stats *st, int argc, char *argv[])
 {
 	struct tclog_inputs in;
 	struct tclog_buf out = { 0 };
-	int status;
 
 	st->tokens.keep = true;
 	st->w.format = tclog_format_find("text");
@@ -1018,8 +1017,7 @@ run(struct stats *st, int argc, char *argv[])
 		put_screen(st, &out);
 	tclog_write(out.data, out.len);
 	tclog_buf_free(&out);
-	status = tclog_close_output();
-	return status > st->status_code ? status : st->status_code;
+	return tclog_finish_output(st->status_code);
 }
 
 int

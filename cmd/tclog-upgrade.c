@@ -495,7 +495,6 @@ static int
 run(struct upgrade *u, int argc, char *argv[])
 {
 	struct tclog_inputs in;
-	int status;
 
 	tclog_inputs_init(&in, argc, argv);
 	while (tclog_inputs_next(&in, &u->status))
@@ -506,8 +505,7 @@ run(struct upgrade *u, int argc, char *argv[])
 		snprintf(n, sizeof(n), "%lu\n", u->nchanged);
 		tclog_write(n, strlen(n));
 	}
-	status = tclog_close_output();
-	return status > u->status ? status : u->status;
+	return tclog_finish_output(u->status);
 }
 
 int

@@ -70,3 +70,11 @@ tclog_close_output(void)
 	}
 	return TCLOG_EXIT_OK;
 }
+
+int
+tclog_finish_output(int status)
+{
+	int out = tclog_close_output();
+
+	return out > status ? out : status;
+}

@@ -147,6 +147,9 @@ void tclog_write(const void *p, size_t n);
 void tclog_flush(void);
 /* Flush and close stdout; on failure diagnose and return 2, else 0. */
 int tclog_close_output(void);
+/* The end of a command's run, whose input gave status: stdout closed,
+ * and the worse of the two statuses. */
+int tclog_finish_output(int status);
 
 /* ---- lib/cmdline.c: options, --help, input operands ---- */
 
