@@ -613,26 +613,35 @@ buckets(const struct lengths *l, unsigned long *count)
 #define WIDTH 80
 #define VALUES 13
 
-/* The columns of the UTF-8 text s, by utf8proc's widths (a byte that
- * is no character: one). */
+/* The bytes of the character that s starts with, and in *cols its
+ * columns by utf8proc's widths (a byte that is no character: one byte,
+ * one column). */
+static size_t
+character(const char *s, size_t n, size_t *cols)
+{
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s,
+	    (utf8proc_ssize_t)n, &cp);
+	int cw;
+
+	if (k <= 0) {
+		*cols = 1;
+		return 1;
+	}
+	cw = utf8proc_charwidth(cp);
+	*cols = cw < 0 ? 0 : (size_t)cw;
+	return (size_t)k;
+}
+
+/* The columns of the UTF-8 text s. */
 static size_t
 columns(const char *s, size_t n)
 {
-	size_t w = 0;
+	size_t w = 0, cw, k;
 
-	while (n > 0) {
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s,
-		    (utf8proc_ssize_t)n, &cp);
-		int cw;
-
-		if (k <= 0)
-			k = 1, cw = 1;
-		else if ((cw = utf8proc_charwidth(cp)) < 0)
-			cw = 0;
-		w += (size_t)cw;
-		s += k;
-		n -= (size_t)k;
+	for (; n > 0; s += k, n -= k) {
+		k = character(s, n, &cw);
+		w += cw;
 	}
 	return w;
 }
@@ -641,18 +650,12 @@ columns(const char *s, size_t n)
 static size_t
 fitting(const char *s, size_t n, size_t max)
 {
-	size_t used = 0, w = 0;
+	size_t used = 0, w = 0, cw, k;
 
-	while (used < n) {
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)
-		    s + used, (utf8proc_ssize_t)(n - used), &cp);
-
-		if (k <= 0)
-			k = 1;
-		if ((w += columns(s + used, (size_t)k)) > max)
+	for (; used < n; used += k) {
+		k = character(s + used, n - used, &cw);
+		if ((w += cw) > max)
 			break;
-		used += (size_t)k;
 	}
 	return used;
 }
@@ -669,21 +672,14 @@ new_line(struct tclog_buf *o, size_t *col)
 static void
 put_wrapped(struct tclog_buf *o, size_t *col, const char *s, size_t n)
 {
-	while (n > 0) {
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s,
-		    (utf8proc_ssize_t)n, &cp);
-		size_t w;
+	size_t w, k;
 
-		if (k <= 0)
-			k = 1;
-		w = columns(s, (size_t)k);
+	for (; n > 0; s += k, n -= k) {
+		k = character(s, n, &w);
 		if (*col + w > WIDTH && *col > VALUES)
 			new_line(o, col);
-		tclog_buf_add(o, s, (size_t)k);
+		tclog_buf_add(o, s, k);
 		*col += w;
-		s += k;
-		n -= (size_t)k;
 	}
 }
 
