@@ -549,7 +549,7 @@ options(struct cat *c, int argc, char *argv[])
 
 	if (tclog_help_requested(argc, argv, OPTIONS))
 		return TCLOG_OPT_HELP;
-	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
+	while ((ch = tclog_getopt(argc, argv, OPTIONS, &c->limit)) >= 0) {
 		switch (ch) {
 		case 'p':
 			c->review = true;
@@ -557,14 +557,10 @@ options(struct cat *c, int argc, char *argv[])
 		case 'w':
 			c->rv.whole = true;
 			break;
-		case 'L':
-			if (tclog_option_limit(optarg, &c->limit) != 0)
-				return TCLOG_OPT_USAGE;
-			break;
-		default:
-			return TCLOG_OPT_USAGE;
 		}
 	}
+	if (ch == TCLOG_OPT_USAGE)
+		return ch;
 	return optind;
 }
 

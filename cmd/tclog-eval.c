@@ -1384,11 +1384,7 @@ options(struct eval *e, int argc, char *argv[])
 
 	if (tclog_help_requested(argc, argv, OPTIONS))
 		return TCLOG_OPT_HELP;
-	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
-		if ((why = tclog_exopts_set(&e->o, ch, optarg)) < 0)
-			return why;
-		if (why == 1)
-			continue;	/* -s -S -t */
+	while ((ch = tclog_exopts_getopt(&e->o, argc, argv, OPTIONS)) >= 0) {
 		switch (ch) {
 		case 'c':
 			e->compare.path = optarg;
@@ -1414,10 +1410,10 @@ options(struct eval *e, int argc, char *argv[])
 				    "seconds from 1 to 86400: %s", optarg);
 			e->wait = n;
 			break;
-		default:
-			return TCLOG_OPT_USAGE;
 		}
 	}
+	if (ch == TCLOG_OPT_USAGE)
+		return ch;
 	if ((why = checks(e, argc - optind, argv + optind)) != 0)
 		return why;
 	return optind;
@@ -1442,7 +1438,8 @@ requests_start(struct eval *e)
 	e->headers = curl_slist_append(e->headers, "Expect:");
 	if ((key = getenv("OPENAI_API_KEY")) != NULL && *key != '\0') {
 		tclog_buf_printf(&auth, "Authorization: Bearer %s", key);
-		e->headers = curl_slist_append(e->headers, tclog_buf_str(&auth));
+		e->headers = curl_slist_append(e->headers,
+		    tclog_buf_str(&auth));
 		/* the key lives on in libcurl's copy alone */
 		memset(auth.data, 0, auth.len);
 		tclog_buf_free(&auth);

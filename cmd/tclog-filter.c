@@ -577,7 +577,7 @@ options(struct filter *fl, int argc, char *argv[])
 	if (tclog_help_requested(argc, argv, OPTIONS))
 		return TCLOG_OPT_HELP;
 	fl->tools = tclog_xreallocarray(NULL, (size_t)argc, sizeof(*fl->tools));
-	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
+	while ((ch = tclog_getopt(argc, argv, OPTIONS, &fl->limit)) >= 0) {
 		switch (ch) {
 		case 'c':
 			fl->count = true;
@@ -650,14 +650,10 @@ options(struct filter *fl, int argc, char *argv[])
 			*given = true;
 			break;
 		}
-		case 'L':
-			if (tclog_option_limit(optarg, &fl->limit) != 0)
-				return TCLOG_OPT_USAGE;
-			break;
-		default:
-			return TCLOG_OPT_USAGE;
 		}
 	}
+	if (ch == TCLOG_OPT_USAGE)
+		return ch;
 	if (newer && older)
 		return tclog_usage_error("-n and -o exclude each other");
 	if (drop_rec && only_rec)

@@ -215,11 +215,7 @@ options(struct qwen *q, int argc, char *argv[])
 
 	if (tclog_help_requested(argc, argv, OPTIONS))
 		return TCLOG_OPT_HELP;
-	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
-		if ((why = tclog_exopts_set(&q->o, ch, optarg)) < 0)
-			return why;
-		if (why == 1)
-			continue;
+	while ((ch = tclog_exopts_getopt(&q->o, argc, argv, OPTIONS)) >= 0) {
 		switch (ch) {
 		case 'f':
 			if ((q->w.format = tclog_format_find(optarg)) == NULL)
@@ -240,10 +236,10 @@ options(struct qwen *q, int argc, char *argv[])
 				return tclog_usage_error("-O: not "
 				    TCLOG_SIZE_SYNTAX ": %s", optarg);
 			break;
-		default:
-			return TCLOG_OPT_USAGE;
 		}
 	}
+	if (ch == TCLOG_OPT_USAGE)
+		return ch;
 	if (q->o.results && !q->w.format->results)
 		return tclog_usage_error("-o: the %s format never carries "
 		    "tool results", q->w.format->name);
@@ -251,7 +247,8 @@ options(struct qwen *q, int argc, char *argv[])
 		return tclog_usage_error("-T and -M go together");
 	if (q->xs.result_max > 0 && !q->o.results)
 		return tclog_usage_error("-O cuts the tool results of -o");
-	if ((why = tclog_exopts_load(&q->o, argc - optind, argv + optind)) != 0)
+	if ((why = tclog_exopts_load(&q->o, argc - optind,
+	    argv + optind)) != 0)
 		return why;
 	return optind;
 }

@@ -1464,19 +1464,15 @@ options(struct rate *r, int argc, char *argv[])
 
 	if (tclog_help_requested(argc, argv, OPTIONS))
 		return TCLOG_OPT_HELP;
-	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
+	while ((ch = tclog_getopt(argc, argv, OPTIONS, &r->limit)) >= 0) {
 		switch (ch) {
 		case 'a':
 			r->all = true;
 			break;
-		case 'L':
-			if (tclog_option_limit(optarg, &r->limit) != 0)
-				return TCLOG_OPT_USAGE;
-			break;
-		default:
-			return TCLOG_OPT_USAGE;
 		}
 	}
+	if (ch == TCLOG_OPT_USAGE)
+		return ch;
 	if (argc - optind != 1)
 		return tclog_usage_error(argc == optind ? "no file to rate" :
 		    "one file at a time");

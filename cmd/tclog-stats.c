@@ -963,22 +963,19 @@ options(struct stats *st, int argc, char *argv[])
 
 	if (tclog_help_requested(argc, argv, OPTIONS))
 		return TCLOG_OPT_HELP;
-	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
-		if ((why = tclog_exopts_set(&st->o, ch, optarg)) < 0)
-			return why;
-		if (why == 1)
-			continue;
+	while ((ch = tclog_exopts_getopt(&st->o, argc, argv, OPTIONS)) >= 0) {
 		switch (ch) {
 		case 'j':
 			st->json = true;
 			break;
-		default:
-			return TCLOG_OPT_USAGE;
 		}
 	}
+	if (ch == TCLOG_OPT_USAGE)
+		return ch;
 	if (st->o.max_tokens > 0 && st->o.tokenizer_path == NULL)
 		return tclog_usage_error("-M needs -T tokenizer.json");
-	if ((why = tclog_exopts_load(&st->o, argc - optind, argv + optind)) != 0)
+	if ((why = tclog_exopts_load(&st->o, argc - optind,
+	    argv + optind)) != 0)
 		return why;
 	return optind;
 }

@@ -460,22 +460,18 @@ options(struct upgrade *u, int argc, char *argv[])
 		return TCLOG_OPT_HELP;
 	rule_files = tclog_xreallocarray(NULL, (size_t)argc,
 	    sizeof(*rule_files));
-	while (why == 0 && (ch = getopt(argc, argv, OPTIONS)) != -1) {
+	while ((ch = tclog_getopt(argc, argv, OPTIONS, &u->limit)) >= 0) {
 		switch (ch) {
 		case 'c':
 			u->count_only = true;
 			break;
-		case 'L':
-			if (tclog_option_limit(optarg, &u->limit) != 0)
-				why = TCLOG_OPT_USAGE;
-			break;
 		case 'q':
 			rule_files[nrule_files++] = optarg;
 			break;
-		default:
-			why = TCLOG_OPT_USAGE;
 		}
 	}
+	if (ch == TCLOG_OPT_USAGE)
+		why = ch;
 	first = optind;
 	for (size_t i = 0; why == 0 && i < nrule_files; i++)
 		if (tclog_inputs_leave_stdin('q', rule_files[i], argc - first,

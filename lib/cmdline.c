@@ -109,6 +109,18 @@ tclog_option_tokens(const char *arg, size_t *max)
 }
 
 int
+tclog_getopt(int argc, char *argv[], const char *optstring, size_t *limit)
+{
+	int ch;
+
+	while ((ch = getopt(argc, argv, optstring)) == 'L')
+		if (tclog_option_limit(optarg, limit) != 0)
+			return TCLOG_OPT_USAGE;
+	/* getopt has said what is wrong */
+	return ch == '?' || ch == ':' ? TCLOG_OPT_USAGE : ch;
+}
+
+int
 tclog_usage_error(const char *fmt, ...)
 {
 	va_list ap;

@@ -5,11 +5,14 @@
  * each.
  */
 #include <err.h>
+#include <unistd.h>
 
 #include "internal.h"
 
-int
-tclog_exopts_set(struct tclog_exopts *o, int ch, const char *arg)
+/* 1 when ch is one of these options (taken), 0 when not, or
+ * TCLOG_OPT_USAGE after a diagnostic (-M's value). */
+static int
+set(struct tclog_exopts *o, int ch, const char *arg)
 {
 	switch (ch) {
 	case 'k':
@@ -40,14 +43,22 @@ tclog_exopts_set(struct tclog_exopts *o, int ch, const char *arg)
 		if (tclog_option_tokens(arg, &o->max_tokens) != 0)
 			return TCLOG_OPT_USAGE;
 		break;
-	case 'L':
-		if (tclog_option_limit(arg, &o->limit) != 0)
-			return TCLOG_OPT_USAGE;
-		break;
 	default:
 		return 0;
 	}
 	return 1;
+}
+
+int
+tclog_exopts_getopt(struct tclog_exopts *o, int argc, char *argv[],
+    const char *optstring)
+{
+	int ch, taken;
+
+	while ((ch = tclog_getopt(argc, argv, optstring, &o->limit)) >= 0)
+		if ((taken = set(o, ch, optarg)) != 1)
+			return taken < 0 ? taken : ch;
+	return ch;
 }
 
 int

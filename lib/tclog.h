@@ -190,6 +190,19 @@ int tclog_option_limit(const char *arg, size_t *limit);
 #define TCLOG_OPT_HELP	(-1)
 #define TCLOG_OPT_USAGE	(-2)
 #define TCLOG_OPT_FATAL	(-3)
+/*
+ * getopt(3) that takes -L itself (into *limit), as every command does:
+ * the next of the command's own options, -1 at the end, or
+ * TCLOG_OPT_USAGE after a diagnostic (-L's value, an unknown option, a
+ * missing value).
+ *
+ *	while ((ch = tclog_getopt(argc, argv, OPTIONS, &limit)) >= 0)
+ *		...the command's own option ch
+ *	if (ch == TCLOG_OPT_USAGE)
+ *		return ch;
+ */
+int tclog_getopt(int argc, char *argv[], const char *optstring,
+    size_t *limit);
 /* warnx(fmt, ...), and TCLOG_OPT_USAGE. */
 int tclog_usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
@@ -1047,11 +1060,11 @@ void tclog_tokens_free(struct tclog_tokens *tk);
  *
  *	struct tclog_exopts o = { .limit = TCLOG_DEFAULT_LIMIT };
  *
- *	switch (tclog_exopts_set(&o, ch, optarg)) {
- *	case 0: ...the command's own option ch, or getopt's '?'
- *	case TCLOG_OPT_USAGE: return TCLOG_OPT_USAGE;
- *	}
- *	...after getopt, the command's checks, then:
+ *	while ((ch = tclog_exopts_getopt(&o, argc, argv, OPTIONS)) >= 0)
+ *		...the command's own option ch
+ *	if (ch == TCLOG_OPT_USAGE)
+ *		return ch;
+ *	...the command's checks, then:
  *	if ((why = tclog_exopts_load(&o, argc, argv)) != 0)
  *		return why;
  */
@@ -1071,9 +1084,9 @@ struct tclog_exopts {
 	struct tclog_tokenizer *tok;	/* -T; NULL: none */
 };
 
-/* 1 when ch is one of these options (taken), 0 when not, or
- * TCLOG_OPT_USAGE after a diagnostic (-L's or -M's value). */
-int tclog_exopts_set(struct tclog_exopts *o, int ch, const char *arg);
+/* tclog_getopt that takes these options too (those optstring names). */
+int tclog_exopts_getopt(struct tclog_exopts *o, int argc, char *argv[],
+    const char *optstring);
 /* Reads the prompt's files and the tokenizer: 0, TCLOG_OPT_USAGE (-s
  * and -S both, standard input asked for twice) or TCLOG_OPT_FATAL (a
  * file not read or not right), after a diagnostic. argv: the operands. */
