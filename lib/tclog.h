@@ -6,12 +6,14 @@
  * lib/internal.h, under the same sections (tests/lib-deps.test keeps
  * the commands off it).
  * Each section below is one file of lib/, each after those it builds on:
- *   buf.c        growing byte buffers                 (tclog_buf_*)
+ *   buf.c        memory: allocation checked for overflow, arrays
+ *                that grow, byte buffers (tclog_x*, tclog_grow,
+ *                tclog_buf_*)
  *   output.c     diagnostics and checked output (tclog_diag,
- *                tclog_write, tclog_close_output)
+ *                tclog_write, tclog_close_output, tclog_finish_output)
  *   cmdline.c    command-line plumbing: option values, --help, the
  *                input operands, files that options name
- *                (tclog_help_requested, tclog_inputs_*)
+ *                (tclog_getopt, tclog_help_requested, tclog_inputs_*)
  *   utf8.c       strict UTF-8 (tclog_utf8_invalid), text made safe
  *                for a terminal (tclog_visible)
  *   keyset.c     a set of keys, to find duplicates (tclog_keyset_*)
