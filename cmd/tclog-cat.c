@@ -282,11 +282,8 @@ on_end_map(void *ctx)
 	yajl_gen_get_buf(c->gen, &out, &len);
 	tclog_buf_add(&c->done, out, len);
 	tclog_buf_addc(&c->done, '\n');
-	if (c->ndone == c->start_line_cap) {
-		c->start_line_cap = c->start_line_cap ? 2 * c->start_line_cap : 8;
-		c->start_line = tclog_xrealloc(c->start_line,
-		    c->start_line_cap * sizeof(*c->start_line));
-	}
+	c->start_line = tclog_grow(c->start_line, &c->start_line_cap,
+	    c->ndone + 1, sizeof(*c->start_line));
 	c->start_line[c->ndone++] = c->record_line;
 	yajl_gen_clear(c->gen);
 	yajl_gen_reset(c->gen, NULL);
@@ -445,7 +442,7 @@ parse_line(struct cat *c)
 	if (c->parser == NULL) {
 		c->parser = yajl_alloc(&callbacks, NULL, c);
 		if (c->parser == NULL)
-			errx(TCLOG_EXIT_FATAL, "out of memory");
+			tclog_out_of_memory();
 		yajl_config(c->parser, yajl_allow_multiple_values, 1);
 	}
 	if (c->depth > 0) {
@@ -544,60 +541,66 @@ cat_file(struct cat *c, int fd, const char *name)
 	tclog_reader_free(&c->in);
 }
 
+/* Sets c up from the options: optind, or TCLOG_OPT_* (diagnosed). */
+static int
+options(struct cat *c, int argc, char *argv[])
+{
+	int ch;
+
+	if (tclog_help_requested(argc, argv, OPTIONS))
+		return TCLOG_OPT_HELP;
+	while ((ch = tclog_getopt(argc, argv, OPTIONS, &c->limit)) >= 0) {
+		switch (ch) {
+		case 'p':
+			c->review = true;
+			break;
+		case 'w':
+			c->rv.whole = true;
+			break;
+		}
+	}
+	if (ch == TCLOG_OPT_USAGE)
+		return ch;
+	return optind;
+}
+
+/* Copies the inputs (argv: the operands); the exit status. */
+static int
+run(struct cat *c, int argc, char *argv[])
+{
+	struct tclog_inputs in;
+
+	if (c->review)
+		tclog_review_colour(&c->rv,
+		    tclog_review_wants_colour(STDOUT_FILENO));
+	c->gen = yajl_gen_alloc(NULL);
+	if (c->gen == NULL)
+		tclog_out_of_memory();
+	yajl_gen_config(c->gen, yajl_gen_validate_utf8, 1);
+	tclog_inputs_init(&in, argc, argv);
+	while (tclog_inputs_next(&in, &c->status))
+		cat_file(c, in.fd, in.name);
+	yajl_gen_free(c->gen);
+	return tclog_finish_output(c->status);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct cat c = { .limit = TCLOG_DEFAULT_LIMIT };
-	struct tclog_inputs in;
-	int ch, status;
+	int first, status;
 
 	tclog_start();
 	tclog_review_init(&c.rv);
-	if (tclog_help_requested(argc, argv, OPTIONS)) {
-		usage(stdout);
-		return tclog_close_output();
-	}
-	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
-		switch (ch) {
-		case 'p':
-			c.review = true;
-			break;
-		case 'w':
-			c.rv.whole = true;
-			break;
-		case 'L':
-			if (tclog_option_limit(optarg, &c.limit) != 0) {
-				usage(stderr);
-				return TCLOG_EXIT_FATAL;
-			}
-			break;
-		default:
-			usage(stderr);
-			return TCLOG_EXIT_FATAL;
-		}
-	}
-	argc -= optind;
-	argv += optind;
-
-	if (c.review)
-		tclog_review_colour(&c.rv,
-		    tclog_review_wants_colour(STDOUT_FILENO));
-	c.gen = yajl_gen_alloc(NULL);
-	if (c.gen == NULL)
-		errx(TCLOG_EXIT_FATAL, "out of memory");
-	yajl_gen_config(c.gen, yajl_gen_validate_utf8, 1);
-
-	tclog_inputs_init(&in, argc, argv);
-	while (tclog_inputs_next(&in, &c.status))
-		cat_file(&c, in.fd, in.name);
-
-	yajl_gen_free(c.gen);
+	if ((first = options(&c, argc, argv)) < 0)
+		status = tclog_options_failed(first, usage);
+	else
+		status = run(&c, argc - first, argv + first);
 	tclog_keyset_free(&c.keys);
 	tclog_buf_free(&c.why);
 	tclog_review_free(&c.rv);
 	tclog_buf_free(&c.text);
 	tclog_buf_free(&c.done);
 	free(c.start_line);
-	status = tclog_close_output();
-	return status > c.status ? status : c.status;
+	return status;
 }

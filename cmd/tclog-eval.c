@@ -180,20 +180,19 @@ enum mode { MODE_UNKNOWN, MODE_LOG, MODE_RESULTS };
 
 struct eval {
 	/* options */
-	const char *url, *model;
+	const char *url_base, *model, *json_file;	/* -e -m -J */
 	unsigned jobs;
 	long wait;
-	size_t limit;
-	struct tclog_prompt prompt;
+	struct tclog_exopts o;	/* -s -S -t -L */
 	struct tclog_buf tools;	/* -t's array, compact */
+	struct compare compare;	/* -c's, read */
 
 	/* input */
 	enum mode mode;
 	struct tclog_inputs in;
-	struct tclog_reader rd;
+	struct tclog_entries es;
 	bool reading, eof;
 	bool input_waits;	/* a pipe with nothing in it yet */
-	struct tclog_record rec;
 	struct tclog_examples xs;
 	struct pending *pend;
 	size_t npend, pend_cap;
@@ -202,8 +201,10 @@ struct eval {
 	unsigned long long bytes_total, bytes_before;	/* progress */
 
 	/* requests: a ring of the examples read ahead, in input order */
+	bool curl;		/* libcurl started */
 	CURLM *multi;
 	struct curl_slist *headers;
+	struct tclog_buf url;	/* -e's, to chat/completions */
 	struct job *job;
 	size_t ring, head, njobs;
 	unsigned running;
@@ -212,7 +213,7 @@ struct eval {
 	/* results */
 	struct tclog_record line;
 	struct summary sum;
-	struct compare *cmp;
+	struct compare *cmp;	/* -c: &compare; else NULL */
 	struct tclog_buf scratch;
 	int status;
 
@@ -279,8 +280,7 @@ usage(FILE *fp)
 static void
 summary_init(struct summary *s)
 {
-	s->hist = tclog_xmalloc(HIST_N * sizeof(*s->hist));
-	memset(s->hist, 0, HIST_N * sizeof(*s->hist));
+	s->hist = tclog_xcalloc(HIST_N, sizeof(*s->hist));
 }
 
 static void
@@ -321,17 +321,8 @@ count_tools(struct summary *s, const char *expected, size_t len, int result)
 			tclog_keyset_add(&s->tools, s->name.data, s->name.len);
 			i = tclog_keyset_find(&s->tools, s->name.data,
 			    s->name.len);
-			if (i >= s->by_tool_cap) {
-				size_t cap = s->by_tool_cap ?
-				    s->by_tool_cap * 2 : 8;
-
-				s->by_tool = tclog_xrealloc(s->by_tool,
-				    cap * sizeof(*s->by_tool));
-				memset(s->by_tool + s->by_tool_cap, 0,
-				    (cap - s->by_tool_cap) *
-				    sizeof(*s->by_tool));
-				s->by_tool_cap = cap;
-			}
+			s->by_tool = tclog_grow_zeroed(s->by_tool,
+			    &s->by_tool_cap, i + 1, sizeof(*s->by_tool));
 			s->by_tool[i][result]++;
 		}
 	}
@@ -548,10 +539,7 @@ compare_load(struct compare *c, size_t limit, int *status)
 			tclog_status_raise(status, TCLOG_EXIT_BAD);
 			continue;
 		}
-		if (c->n == cap) {
-			cap = cap ? cap * 2 : 256;
-			c->b = tclog_xrealloc(c->b, cap * sizeof(*c->b));
-		}
+		c->b = tclog_grow(c->b, &cap, c->n + 1, sizeof(*c->b));
 		line_key(&c->key, &rec, c->b[c->n].d);
 		c->b[c->n].seq = (unsigned long)c->n;
 		c->b[c->n].result = (signed char)tclog_eval_result_find(
@@ -815,7 +803,7 @@ progress_show(struct eval *e, long long now)
 	/* the total, when the input is files: exact once read, else from
 	 * the examples read so far and the share of the bytes they took */
 	if (e->bytes_total > 0) {
-		frac = (double)(e->bytes_before + (e->reading ? e->rd.offset :
+		frac = (double)(e->bytes_before + (e->reading ? e->es.in.offset :
 		    0)) / (double)e->bytes_total;
 		if (e->eof)
 			total = e->examples;
@@ -870,16 +858,16 @@ request_body(struct eval *e, struct tclog_buf *b,
 		tclog_buf_addc(b, ',');
 	}
 	tclog_buf_adds(b, "\"messages\":[");
-	if (e->prompt.has_system) {
+	if (e->o.prompt.has_system) {
 		tclog_buf_adds(b, "{\"role\":\"system\",\"content\":");
-		tclog_json_put_string(b, e->prompt.system.data,
-		    e->prompt.system.len);
+		tclog_json_put_string(b, e->o.prompt.system.data,
+		    e->o.prompt.system.len);
 		tclog_buf_adds(b, "},");
 	}
 	tclog_buf_adds(b, "{\"role\":\"user\",\"content\":");
 	tclog_json_put_string(b, ex->query.data, ex->query.len);
 	tclog_buf_adds(b, "}]");
-	if (e->prompt.has_tools && !p->no_tools) {
+	if (e->o.prompt.has_tools && !p->no_tools) {
 		tclog_buf_adds(b, ",\"tools\":");
 		tclog_buf_add(b, e->tools.data, e->tools.len);
 		/* OpenAI's default, said: vLLM refuses it without a parser */
@@ -1007,7 +995,7 @@ job_start(struct eval *e, struct job *j, struct tclog_buf *url)
 		tclog_buf_free(&j->body);
 	j->body.len = 0;
 	j->too_big = false;
-	j->limit = e->limit;
+	j->limit = e->o.limit;
 	j->retry_after = -1;
 	j->curl_error[0] = '\0';
 	j->attempts++;
@@ -1025,7 +1013,7 @@ job_start(struct eval *e, struct job *j, struct tclog_buf *url)
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_PRIVATE, j);
 	/* an answer over -L is refused as it comes, not after */
-	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)e->limit);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)e->o.limit);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_multi_add_handle(e->multi, c);
 	j->state = JOB_RUNNING;
@@ -1113,7 +1101,7 @@ job_finished(struct eval *e, struct job *j, CURLcode rc)
 	} else if (rc == CURLE_FILESIZE_EXCEEDED ||
 	    (rc == CURLE_WRITE_ERROR && j->too_big)) {
 		tclog_buf_printf(&j->why, WHY_LARGE "%zu bytes (-L)",
-		    e->limit);
+		    e->o.limit);
 	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
 		tclog_buf_printf(&j->why, WHY_TIMEOUT "%ld s (-W)",
 		    e->wait);
@@ -1163,53 +1151,43 @@ write_done(struct eval *e)
 /* ---- the input ---- */
 
 static void
-pending_push(struct eval *e, const char *file, unsigned long line)
+pending_push(struct eval *e, const struct tclog_entry *en, const char *file,
+    unsigned long line)
 {
-	const struct tclog_field *f;
 	struct pending *p;
 
-	if (e->npend == e->pend_cap) {
-		size_t cap = e->pend_cap ? e->pend_cap * 2 : 8;
-
-		e->pend = tclog_xrealloc(e->pend, cap * sizeof(*e->pend));
-		memset(e->pend + e->pend_cap, 0,
-		    (cap - e->pend_cap) * sizeof(*e->pend));
-		e->pend_cap = cap;
-	}
+	e->pend = tclog_grow_zeroed(e->pend, &e->pend_cap, e->npend + 1,
+	    sizeof(*e->pend));
 	p = &e->pend[e->npend++];
 	p->file = file;
 	p->line = line;
 	/* the model ran without tool definitions: none are sent */
-	f = tclog_record_get(&e->rec, "tools_enabled");
-	p->no_tools = f != NULL && f->value_len == 5 &&
-	    memcmp(f->value, "false", 5) == 0;
+	p->no_tools = en->tools_off;
 	p->model.len = 0;
-	f = tclog_record_get(&e->rec, "model");
-	if (f != NULL)
-		tclog_json_string(f->value, f->value_len, &p->model);
+	if (en->model != NULL)
+		tclog_json_string(en->model->value, en->model->value_len,
+		    &p->model);
 }
 
+/* The record the reader holds: an entry, or a line of results. */
 static void
 record(struct eval *e)
 {
-	struct tclog_reader *rd = &e->rd;
+	struct tclog_entries *es = &e->es;
 
-	if (tclog_record_parse(&e->rec, rd->text, rd->len,
-	    rd->unterminated) != 0) {
-		tclog_diag(rd->name, rd->line, "%s", e->rec.error);
-		tclog_status_raise(&e->status, TCLOG_EXIT_BAD);
+	if (!tclog_entries_parse(es, &e->status))
 		return;
-	}
 	/* a results file, read again: no log entry has a "result" */
 	if (e->mode == MODE_UNKNOWN)
-		e->mode = tclog_record_get(&e->rec, "result") != NULL ?
+		e->mode = tclog_record_get(&es->rec, "result") != NULL ?
 		    MODE_RESULTS : MODE_LOG;
 	if (e->mode == MODE_RESULTS) {
-		account(e, rd->text, rd->len, rd->name, rd->line);
+		account(e, es->in.text, es->in.len, es->in.name, es->in.line);
 		return;
 	}
-	pending_push(e, rd->name, rd->line);
-	tclog_examples_entry(&e->xs, &e->rec, rd->name, rd->line, &e->status);
+	pending_push(e, &es->entry, es->in.name, es->in.line);
+	tclog_examples_add(&e->xs, &es->entry, es->in.name, es->in.line,
+	    &e->status);
 }
 
 /* Whether a read of fd would not wait (data, its end, or an error). */
@@ -1244,15 +1222,15 @@ read_more(struct eval *e)
 				e->eof = true;
 				break;
 			}
-			tclog_reader_init(&e->rd, e->in.fd, e->in.name,
-			    e->limit);
+			tclog_entries_open(&e->es, e->in.fd, e->in.name,
+			    e->o.limit);
 			e->reading = true;
 		}
-		if (!tclog_reader_record(&e->rd, &e->status)) {
+		if (!tclog_reader_record(&e->es.in, &e->status)) {
 			if (fstat(e->in.fd, &st) == 0 && S_ISREG(st.st_mode))
 				e->bytes_before += (unsigned long long)
 				    st.st_size;
-			tclog_reader_free(&e->rd);
+			tclog_entries_close(&e->es);
 			e->reading = false;
 			continue;
 		}
@@ -1284,7 +1262,7 @@ input_size(int argc, char *argv[])
 /* ---- the loop ---- */
 
 static void
-run(struct eval *e, struct tclog_buf *url)
+loop(struct eval *e)
 {
 	struct curl_waitfd wake[2] = {
 		{ .fd = e->sigpipe[0], .events = CURL_WAIT_POLLIN },
@@ -1310,7 +1288,7 @@ run(struct eval *e, struct tclog_buf *url)
 			if (j->state != JOB_WAITING)
 				continue;
 			if (j->not_before <= now && e->running < e->jobs)
-				job_start(e, j, url);
+				job_start(e, j, &e->url);
 			else if (j->not_before > now &&
 			    j->not_before - now < timeout)
 				timeout = (int)(j->not_before - now);
@@ -1370,192 +1348,183 @@ parse_number(const char *arg, long max, long *n)
 	    -1 : 0;
 }
 
-int
-main(int argc, char *argv[])
+/* The options taken together, and -s -S -t read (argv: the operands):
+ * 0, or TCLOG_OPT_* (diagnosed). */
+static int
+checks(struct eval *e, int argc, char *argv[])
 {
-	struct eval e = { .url = DEFAULT_ENDPOINT, .jobs = DEFAULT_JOBS,
-	    .wait = DEFAULT_WAIT, .limit = TCLOG_DEFAULT_LIMIT,
-	    .sigpipe = { -1, -1 } };
-	struct compare cmp = { 0 };
-	const char *system_text = NULL, *system_file = NULL;
-	const char *tools_file = NULL, *json_file = NULL;
-	struct tclog_buf url = { 0 }, text = { 0 };
-	struct sigaction sa;
-	const char *key;
-	long n;
-	int ch, status;
+	int why;
 
-	tclog_start();
-	if (tclog_help_requested(argc, argv, OPTIONS)) {
-		usage(stdout);
-		return tclog_close_output();
+	if (strncasecmp(e->url_base, "http://", 7) != 0 &&
+	    strncasecmp(e->url_base, "https://", 8) != 0)
+		return tclog_usage_error("-e: not an http:// or https:// "
+		    "URL: %s", e->url_base);
+	if (e->model != NULL && tclog_utf8_invalid(e->model,
+	    strlen(e->model)) != strlen(e->model)) {
+		warnx("-m: not valid UTF-8");
+		return TCLOG_OPT_FATAL;
 	}
-	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
+	if (e->compare.path != NULL && tclog_inputs_leave_stdin('c',
+	    e->compare.path, argc, argv) != 0)
+		return TCLOG_OPT_USAGE;
+	if ((why = tclog_exopts_load(&e->o, argc, argv)) != 0)
+		return why;
+	if (e->o.prompt.has_tools)
+		tclog_json_write(&e->tools, e->o.prompt.tools.data,
+		    e->o.prompt.tools.len, TCLOG_JSON_COMPACT);
+	return 0;
+}
+
+/* Sets e up from the options: optind, or TCLOG_OPT_* (diagnosed). */
+static int
+options(struct eval *e, int argc, char *argv[])
+{
+	long n;
+	int ch, why;
+
+	if (tclog_help_requested(argc, argv, OPTIONS))
+		return TCLOG_OPT_HELP;
+	while ((ch = tclog_exopts_getopt(&e->o, argc, argv, OPTIONS)) >= 0) {
 		switch (ch) {
 		case 'c':
-			cmp.path = optarg;
+			e->compare.path = optarg;
 			break;
 		case 'e':
-			e.url = optarg;
+			e->url_base = optarg;
 			break;
 		case 'J':
-			json_file = optarg;
+			e->json_file = optarg;
 			break;
 		case 'j':
-			if (parse_number(optarg, MAX_JOBS, &n) != 0) {
-				warnx("-j: not a number from 1 to %d: %s",
-				    MAX_JOBS, optarg);
-				usage(stderr);
-				return TCLOG_EXIT_FATAL;
-			}
-			e.jobs = (unsigned)n;
-			break;
-		case 'L':
-			if (tclog_option_limit(optarg, &e.limit) != 0) {
-				usage(stderr);
-				return TCLOG_EXIT_FATAL;
-			}
+			if (parse_number(optarg, MAX_JOBS, &n) != 0)
+				return tclog_usage_error("-j: not a number "
+				    "from 1 to %d: %s", MAX_JOBS, optarg);
+			e->jobs = (unsigned)n;
 			break;
 		case 'm':
-			e.model = optarg;
-			break;
-		case 'S':
-			system_file = optarg;
-			break;
-		case 's':
-			system_text = optarg;
-			break;
-		case 't':
-			tools_file = optarg;
+			e->model = optarg;
 			break;
 		case 'W':
-			if (parse_number(optarg, 86400, &n) != 0) {
-				warnx("-W: not a number of seconds from 1 to "
-				    "86400: %s", optarg);
-				usage(stderr);
-				return TCLOG_EXIT_FATAL;
-			}
-			e.wait = n;
+			if (parse_number(optarg, 86400, &n) != 0)
+				return tclog_usage_error("-W: not a number of "
+				    "seconds from 1 to 86400: %s", optarg);
+			e->wait = n;
 			break;
-		default:
-			usage(stderr);
-			return TCLOG_EXIT_FATAL;
 		}
 	}
-	argc -= optind;
-	argv += optind;
+	if (ch == TCLOG_OPT_USAGE)
+		return ch;
+	if ((why = checks(e, argc - optind, argv + optind)) != 0)
+		return why;
+	return optind;
+}
 
-	if (strncasecmp(e.url, "http://", 7) != 0 &&
-	    strncasecmp(e.url, "https://", 8) != 0) {
-		warnx("-e: not an http:// or https:// URL: %s", e.url);
-		usage(stderr);
-		return TCLOG_EXIT_FATAL;
-	}
-	if (e.model != NULL && tclog_utf8_invalid(e.model, strlen(e.model)) !=
-	    strlen(e.model)) {
-		warnx("-m: not valid UTF-8");
-		return TCLOG_EXIT_FATAL;
-	}
-	if (cmp.path != NULL &&
-	    tclog_inputs_leave_stdin('c', cmp.path, argc, argv) != 0) {
-		usage(stderr);
-		return TCLOG_EXIT_FATAL;
-	}
-	switch (tclog_prompt_options(&e.prompt, system_text, system_file,
-	    tools_file, e.limit, argc, argv)) {
-	case -1:
-		usage(stderr);
-		/* FALLTHROUGH */
-	case -2:
-		return TCLOG_EXIT_FATAL;
-	}
-	if (e.prompt.has_tools)
-		tclog_json_write(&e.tools, e.prompt.tools.data,
-		    e.prompt.tools.len, TCLOG_JSON_COMPACT);
-	if (cmp.path != NULL) {
-		if (compare_load(&cmp, e.limit, &e.status) != 0) {
-			compare_free(&cmp);
-			tclog_prompt_free(&e.prompt);
-			tclog_buf_free(&e.tools);
-			return TCLOG_EXIT_FATAL;
-		}
-		e.cmp = &cmp;
-	}
+/* libcurl, the URL, the window of -j + 2 jobs, and Ctrl-C's pipe. */
+static void
+requests_start(struct eval *e)
+{
+	struct tclog_buf auth = { 0 };
+	struct sigaction sa;
+	const char *key;
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		errx(TCLOG_EXIT_FATAL, "libcurl cannot start");
-	e.multi = curl_multi_init();
+	e->curl = true;
+	e->multi = curl_multi_init();
 	/* at most -j connections: -j answers at a time, reused */
-	curl_multi_setopt(e.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-	    (long)e.jobs);
-	e.headers = curl_slist_append(NULL, "Content-Type: application/json");
-	e.headers = curl_slist_append(e.headers, "Expect:");
+	curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+	    (long)e->jobs);
+	e->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	e->headers = curl_slist_append(e->headers, "Expect:");
 	if ((key = getenv("OPENAI_API_KEY")) != NULL && *key != '\0') {
-		tclog_buf_printf(&text, "Authorization: Bearer %s", key);
-		e.headers = curl_slist_append(e.headers, tclog_buf_str(&text));
+		tclog_buf_printf(&auth, "Authorization: Bearer %s", key);
+		e->headers = curl_slist_append(e->headers,
+		    tclog_buf_str(&auth));
 		/* the key lives on in libcurl's copy alone */
-		memset(text.data, 0, text.len);
+		memset(auth.data, 0, auth.len);
+		tclog_buf_free(&auth);
 	}
-	tclog_buf_adds(&url, e.url);
-	while (url.len > 0 && url.data[url.len - 1] == '/')
-		url.len--;
-	tclog_buf_adds(&url, "/chat/completions");
-	e.ring = e.jobs + 2;
-	e.job = tclog_xmalloc(e.ring * sizeof(*e.job));
-	memset(e.job, 0, e.ring * sizeof(*e.job));
-	for (size_t i = 0; i < e.ring; i++)
-		if ((e.job[i].curl = curl_easy_init()) == NULL)
+	tclog_buf_adds(&e->url, e->url_base);
+	while (e->url.len > 0 && e->url.data[e->url.len - 1] == '/')
+		e->url.len--;
+	tclog_buf_adds(&e->url, "/chat/completions");
+	e->ring = e->jobs + 2;
+	e->job = tclog_xcalloc(e->ring, sizeof(*e->job));
+	for (size_t i = 0; i < e->ring; i++)
+		if ((e->job[i].curl = curl_easy_init()) == NULL)
 			errx(TCLOG_EXIT_FATAL, "libcurl cannot start");
 
 	/* Ctrl-C: no more requests, the lines written so far, the summary */
-	if (pipe(e.sigpipe) != 0 ||
-	    fcntl(e.sigpipe[0], F_SETFL, O_NONBLOCK) != 0 ||
-	    fcntl(e.sigpipe[1], F_SETFL, O_NONBLOCK) != 0)
+	if (pipe(e->sigpipe) != 0 ||
+	    fcntl(e->sigpipe[0], F_SETFL, O_NONBLOCK) != 0 ||
+	    fcntl(e->sigpipe[1], F_SETFL, O_NONBLOCK) != 0)
 		err(TCLOG_EXIT_FATAL, "pipe");
-	interrupt_fd = e.sigpipe[1];
+	interrupt_fd = e->sigpipe[1];
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_interrupt;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
+}
 
-	e.progress = isatty(2);
-	e.started = now_ms();
-	e.bytes_total = input_size(argc, argv);
-	summary_init(&e.sum);
-	tclog_record_init(&e.rec);
-	tclog_record_init(&e.line);
-	e.xs.done = example_done;
-	e.xs.ctx = &e;
-	tclog_examples_init(&e.xs);
-	tclog_inputs_init(&e.in, argc, argv);
-	run(&e, &url);
-	if (e.reading)
-		tclog_reader_free(&e.rd);
+/* The summary, the comparison's and -J, once the lines are out. */
+static void
+report(struct eval *e)
+{
+	struct tclog_buf text = { 0 };
+
+	summary_text(e, &text);
+	if (e->cmp != NULL)
+		compare_text(e->cmp, &text);
+	/* read again, the results are the input: the summary is the output */
+	put(e->mode == MODE_RESULTS, text.data, text.len);
+	if (e->cmp != NULL)
+		compare_regressions(e->cmp, e->mode == MODE_RESULTS ?
+		    tclog_write : put_stderr);
+	if (e->unreachable) {
+		warnx("%s: no answer from the endpoint: is the server running? "
+		    "(-e)", tclog_buf_str(&e->url));
+		tclog_status_raise(&e->status, TCLOG_EXIT_FATAL);
+	}
+	if (e->json_file != NULL && summary_json(e, e->json_file) != 0)
+		tclog_status_raise(&e->status, TCLOG_EXIT_FATAL);
+	tclog_buf_free(&text);
+}
+
+/* Evaluates the inputs (argv: the operands); the exit status. */
+static int
+run(struct eval *e, int argc, char *argv[])
+{
+	if (e->compare.path != NULL) {
+		if (compare_load(&e->compare, e->o.limit, &e->status) != 0)
+			return TCLOG_EXIT_FATAL;
+		e->cmp = &e->compare;
+	}
+	requests_start(e);
+	e->progress = isatty(2);
+	e->started = now_ms();
+	e->bytes_total = input_size(argc, argv);
+	summary_init(&e->sum);
+	e->xs.done = example_done;
+	e->xs.ctx = e;
+	tclog_examples_init(&e->xs);
+	tclog_inputs_init(&e->in, argc, argv);
+	loop(e);
+	if (e->reading)
+		tclog_entries_close(&e->es);
 	/* the lines out before the summary: a write error is fatal first */
 	tclog_flush();
+	report(e);
+	return tclog_finish_output(e->status);
+}
 
-	text.len = 0;
-	summary_text(&e, &text);
-	if (e.cmp != NULL)
-		compare_text(e.cmp, &text);
-	/* read again, the results are the input: the summary is the output */
-	put(e.mode == MODE_RESULTS, text.data, text.len);
-	if (e.cmp != NULL)
-		compare_regressions(e.cmp, e.mode == MODE_RESULTS ? tclog_write :
-		    put_stderr);
-	if (e.unreachable) {
-		warnx("%s: no answer from the endpoint: is the server running? "
-		    "(-e)", tclog_buf_str(&url));
-		tclog_status_raise(&e.status, TCLOG_EXIT_FATAL);
-	}
-	if (json_file != NULL && summary_json(&e, json_file) != 0)
-		tclog_status_raise(&e.status, TCLOG_EXIT_FATAL);
-
-	for (size_t i = 0; i < e.ring; i++) {
-		struct job *j = &e.job[i];
+static void
+eval_free(struct eval *e)
+{
+	for (size_t i = 0; i < e->ring; i++) {
+		struct job *j = &e->job[i];
 
 		if (j->state == JOB_RUNNING)
-			curl_multi_remove_handle(e.multi, j->curl);
+			curl_multi_remove_handle(e->multi, j->curl);
 		curl_easy_cleanup(j->curl);
 		tclog_buf_free(&j->request);
 		tclog_buf_free(&j->body);
@@ -1564,32 +1533,50 @@ main(int argc, char *argv[])
 		tclog_buf_free(&j->out);
 		tclog_eval_calls_free(&j->expected);
 	}
-	free(e.job);
-	curl_multi_cleanup(e.multi);
-	curl_slist_free_all(e.headers);
-	curl_global_cleanup();
-	for (size_t i = 0; i < e.pend_cap; i++)
-		tclog_buf_free(&e.pend[i].model);
-	free(e.pend);
-	tclog_completion_free(&e.comp);
-	tclog_examples_free(&e.xs);
-	tclog_record_free(&e.rec);
-	tclog_record_free(&e.line);
-	summary_free(&e.sum);
-	compare_free(&cmp);
-	tclog_prompt_free(&e.prompt);
-	tclog_buf_free(&e.tools);
-	tclog_buf_free(&e.scratch);
-	tclog_buf_free(&url);
-	tclog_buf_free(&text);
-	close(e.sigpipe[0]);
-	close(e.sigpipe[1]);
+	free(e->job);
+	if (e->curl) {
+		curl_multi_cleanup(e->multi);
+		curl_slist_free_all(e->headers);
+		curl_global_cleanup();
+	}
+	for (size_t i = 0; i < e->pend_cap; i++)
+		tclog_buf_free(&e->pend[i].model);
+	free(e->pend);
+	tclog_completion_free(&e->comp);
+	tclog_examples_free(&e->xs);
+	tclog_entries_free(&e->es);
+	tclog_record_free(&e->line);
+	summary_free(&e->sum);
+	compare_free(&e->compare);
+	tclog_exopts_free(&e->o);
+	tclog_buf_free(&e->tools);
+	tclog_buf_free(&e->scratch);
+	tclog_buf_free(&e->url);
+	for (int i = 0; i < 2; i++)
+		if (e->sigpipe[i] != -1)
+			close(e->sigpipe[i]);
+}
 
-	status = tclog_close_output();
+int
+main(int argc, char *argv[])
+{
+	struct eval e = { .url_base = DEFAULT_ENDPOINT, .jobs = DEFAULT_JOBS,
+	    .wait = DEFAULT_WAIT, .o = { .limit = TCLOG_DEFAULT_LIMIT },
+	    .sigpipe = { -1, -1 } };
+	int first, status;
+
+	tclog_start();
+	tclog_entries_init(&e.es);
+	tclog_record_init(&e.line);
+	if ((first = options(&e, argc, argv)) < 0)
+		status = tclog_options_failed(first, usage);
+	else
+		status = run(&e, argc - first, argv + first);
+	eval_free(&e);
 	if (e.interrupted) {
 		/* killed by SIGINT, as the shell expects of Ctrl-C */
 		signal(SIGINT, SIG_DFL);
 		raise(SIGINT);
 	}
-	return status > e.status ? status : e.status;
+	return status;
 }

@@ -13,7 +13,6 @@
  * selected) until the next response starts, so that memory holds one
  * response at most.
  */
-#include <err.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -68,20 +67,12 @@ struct filter {
 	size_t limit;		/* -L */
 
 	/* the input */
-	struct tclog_reader in;
-	struct tclog_record rec;
+	struct tclog_entries es;	/* es.in: the record's text and place */
 	struct tclog_buf decoded;	/* a string value with escapes */
 	struct tclog_buf query;		/* -H: the record's user_query */
 	struct response resp;	/* -g */
 	unsigned long nselected;
 	int exit_status;
-};
-
-/* The fields a selection may look at; NULL when the record lacks one. */
-struct fields {
-	const struct tclog_field *timestamp, *model, *user_query,
-	    *model_response, *tool_name, *status, *rating, *reconstructed,
-	    *tools_enabled;
 };
 
 #define OPTIONS "ceEgnouUvxXr:R:s:t:m:a:b:H:L:"
@@ -263,49 +254,6 @@ compare_instants(const struct instant *a, const struct instant *b)
 
 /* ---- one record ---- */
 
-/* Finds the fields of interest in one pass over the record. */
-static void
-find_fields(const struct tclog_record *rec, struct fields *fs)
-{
-	memset(fs, 0, sizeof(*fs));
-	for (size_t i = 0; i < rec->nfield; i++) {
-		const struct tclog_field *f = &rec->field[i];
-
-		switch (f->key_len) {
-		case 5:
-			if (tclog_field_is(f, "model"))
-				fs->model = f;
-			break;
-		case 6:
-			if (tclog_field_is(f, "status"))
-				fs->status = f;
-			else if (tclog_field_is(f, "rating"))
-				fs->rating = f;
-			break;
-		case 9:
-			if (tclog_field_is(f, "timestamp"))
-				fs->timestamp = f;
-			else if (tclog_field_is(f, "tool_name"))
-				fs->tool_name = f;
-			break;
-		case 10:
-			if (tclog_field_is(f, "user_query"))
-				fs->user_query = f;
-			break;
-		case 13:
-			if (tclog_field_is(f, "reconstructed"))
-				fs->reconstructed = f;
-			else if (tclog_field_is(f, "tools_enabled"))
-				fs->tools_enabled = f;
-			break;
-		case 14:
-			if (tclog_field_is(f, "model_response"))
-				fs->model_response = f;
-			break;
-		}
-	}
-}
-
 /* True when field f is a JSON string whose contents are s. Strings
  * without escapes, the usual case, are compared in place. */
 static bool
@@ -339,7 +287,7 @@ diag_value(struct filter *fl, const char *what, const struct tclog_field *f,
 	fl->decoded.len = 0;
 	tclog_buf_printf(&fl->decoded, "%s ", what);
 	tclog_json_excerpt(&fl->decoded, f->value, f->value_len);
-	tclog_diag(fl->in.name, fl->in.line, "%s %s",
+	tclog_diag(fl->es.in.name, fl->es.in.line, "%s %s",
 	    tclog_buf_str(&fl->decoded), why);
 }
 
@@ -349,7 +297,7 @@ record_time(struct filter *fl, const struct tclog_field *f,
     struct instant *t)
 {
 	if (f == NULL) {
-		tclog_diag(fl->in.name, fl->in.line,
+		tclog_diag(fl->es.in.name, fl->es.in.line,
 		    "no timestamp to compare with -a or -b");
 		return false;
 	}
@@ -391,9 +339,11 @@ held_out(const struct filter *fl, const char *query, size_t len)
 
 /* Whether the record passes every test of the options (before -v). */
 static bool
-selected(struct filter *fl, const struct fields *fs, int rating,
+selected(struct filter *fl, const struct tclog_entry *e,
     const struct instant *when)
 {
+	int rating = e->rating;
+
 	if (fl->only_unrated) {
 		if (rating != RATING_NONE)
 			return false;
@@ -403,15 +353,15 @@ selected(struct filter *fl, const struct fields *fs, int rating,
 		    (fl->max_rating > 0 && rating > fl->max_rating))
 			return false;
 	}
-	if (fl->status != NULL && !string_is(fl, fs->status, fl->status))
+	if (fl->status != NULL && !string_is(fl, e->status, fl->status))
 		return false;
-	if (fl->model != NULL && !string_is(fl, fs->model, fl->model))
+	if (fl->model != NULL && !string_is(fl, e->model, fl->model))
 		return false;
 	if (fl->ntool > 0) {
 		size_t i;
 
 		for (i = 0; i < fl->ntool; i++)
-			if (string_is(fl, fs->tool_name, fl->tools[i]))
+			if (string_is(fl, e->tool, fl->tools[i]))
 				break;
 		if (i == fl->ntool)
 			return false;
@@ -421,23 +371,21 @@ selected(struct filter *fl, const struct fields *fs, int rating,
 	if (fl->has_before && compare_instants(when, &fl->before) >= 0)
 		return false;
 	if (fl->new_format != ANY) {
-		bool is_new = is_nonempty_string(fs->user_query) &&
-		    is_nonempty_string(fs->model_response);
+		bool is_new = is_nonempty_string(e->query) &&
+		    is_nonempty_string(e->response);
 
 		if (is_new != (fl->new_format == ONLY))
 			return false;
 	}
 	if (fl->reconstructed != ANY) {
 		/* made up by tclog-upgrade: what the user asked is not */
-		bool is_rec = fs->reconstructed != NULL &&
-		    (tclog_made_up(fs->reconstructed->value,
-		    fs->reconstructed->value_len) & TCLOG_MADE_UP_QUERY);
+		bool is_rec = (e->made_up & TCLOG_MADE_UP_QUERY) != 0;
 
 		if (is_rec != (fl->reconstructed == ONLY))
 			return false;
 	}
 	if (fl->tools_off != ANY &&
-	    tclog_tools_off(fs->tools_enabled) != (fl->tools_off == ONLY))
+	    e->tools_off != (fl->tools_off == ONLY))
 		return false;
 	if (fl->held_out && !held_out(fl, fl->query.data, fl->query.len))
 		return false;
@@ -477,7 +425,7 @@ hold_record(struct filter *fl, bool sel)
 	struct response *r = &fl->resp;
 
 	if (r->all && sel) {
-		tclog_buf_add(&r->held, fl->in.text, fl->in.len);
+		tclog_buf_add(&r->held, fl->es.in.text, fl->es.in.len);
 		tclog_buf_addc(&r->held, '\n');
 		r->nheld++;
 		return;
@@ -491,7 +439,7 @@ hold_record(struct filter *fl, bool sel)
 		r->nheld = 0;
 	}
 	if (fl->invert)
-		emit(fl, fl->in.text, fl->in.len, 1);
+		emit(fl, fl->es.in.text, fl->es.in.len, 1);
 }
 
 /*
@@ -502,21 +450,20 @@ hold_record(struct filter *fl, bool sel)
  * model_response (an old-format entry) is a response of its own.
  */
 static void
-group_record(struct filter *fl, const struct fields *fs, bool sel)
+group_record(struct filter *fl, const struct tclog_entry *e, bool sel)
 {
 	struct response *r = &fl->resp;
 	enum tclog_response_step step = TCLOG_RESPONSE_BAD;
 
-	if (is_nonempty_string(fs->user_query) &&
-	    is_nonempty_string(fs->model_response))
-		step = tclog_response_entry(&r->track, &fl->rec);
+	if (is_nonempty_string(e->query) && is_nonempty_string(e->response))
+		step = tclog_response_entry(&r->track, e);
 	if (step != TCLOG_RESPONSE_SAME)
 		close_response(fl);
 	if (step == TCLOG_RESPONSE_BAD) {
 		/* old-format, or no response to group by: on its own */
 		tclog_response_end(&r->track);
 		if (sel != fl->invert)
-			emit(fl, fl->in.text, fl->in.len, 1);
+			emit(fl, fl->es.in.text, fl->es.in.len, 1);
 		return;
 	}
 	if (step == TCLOG_RESPONSE_NEW) {
@@ -532,76 +479,49 @@ group_record(struct filter *fl, const struct fields *fs, bool sel)
 /* Every check that makes a record bad comes before the selection, so
  * that a record is good or bad whatever -v says. */
 static void
-filter_record(struct filter *fl)
+filter_record(struct filter *fl, const struct tclog_entry *e)
 {
-	struct fields fs;
 	struct instant when = { 0, 0 };
-	int rating;
 
-	if (tclog_record_parse(&fl->rec, fl->in.text, fl->in.len,
-	    fl->in.unterminated) != 0) {
-		tclog_diag(fl->in.name, fl->in.line, "%s", fl->rec.error);
-		tclog_status_raise(&fl->exit_status, TCLOG_EXIT_BAD);
-		return;
-	}
-	find_fields(&fl->rec, &fs);
-	if ((rating = tclog_field_rating(fs.rating, &fl->decoded)) ==
-	    TCLOG_RATING_BAD) {
-		tclog_diag(fl->in.name, fl->in.line, "%s",
-		    tclog_buf_str(&fl->decoded));
+	if (e->rating == TCLOG_RATING_BAD) {
+		tclog_diag(fl->es.in.name, fl->es.in.line, "%s", e->why);
 		tclog_status_raise(&fl->exit_status, TCLOG_EXIT_BAD);
 		return;
 	}
 	if ((fl->has_after || fl->has_before) &&
-	    !record_time(fl, fs.timestamp, &when)) {
+	    !record_time(fl, e->timestamp, &when)) {
 		tclog_status_raise(&fl->exit_status, TCLOG_EXIT_BAD);
 		return;
 	}
 	/* -H splits by the query: an entry without one is on neither
 	 * side. */
 	if (fl->held_out) {
-		if (!is_nonempty_string(fs.user_query)) {
-			tclog_diag(fl->in.name, fl->in.line,
+		if (!is_nonempty_string(e->query)) {
+			tclog_diag(fl->es.in.name, fl->es.in.line,
 			    "old-format entry, run tclog-upgrade first");
 			tclog_status_raise(&fl->exit_status, TCLOG_EXIT_BAD);
 			return;
 		}
 		fl->query.len = 0;
-		tclog_json_string(fs.user_query->value,
-		    fs.user_query->value_len, &fl->query);
+		tclog_json_string(e->query->value, e->query->value_len,
+		    &fl->query);
 	}
 	if (fl->group)
-		group_record(fl, &fs, selected(fl, &fs, rating, &when));
-	else if (selected(fl, &fs, rating, &when) != fl->invert)
-		emit(fl, fl->in.text, fl->in.len, 1);
+		group_record(fl, e, selected(fl, e, &when));
+	else if (selected(fl, e, &when) != fl->invert)
+		emit(fl, fl->es.in.text, fl->es.in.len, 1);
 }
 
 static void
 filter_file(struct filter *fl, int fd, const char *name)
 {
-	tclog_reader_init(&fl->in, fd, name, fl->limit);
-	while (tclog_reader_record(&fl->in, &fl->exit_status))
-		filter_record(fl);
-	tclog_reader_free(&fl->in);
+	tclog_entries_open(&fl->es, fd, name, fl->limit);
+	while (tclog_entries_next(&fl->es, &fl->exit_status))
+		filter_record(fl, &fl->es.entry);
+	tclog_entries_close(&fl->es);
 }
 
 /* ---- options ---- */
-
-/* A usage error: the reason, then the synopsis; returns -1. */
-static int bad_usage(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static int
-bad_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vwarnx(fmt, ap);
-	va_end(ap);
-	usage(stderr);
-	return -1;
-}
 
 /* -H percent[:salt]: percent from 0 to 100 with at most two decimals,
  * as hundredths of a percent; -1 when it is not one. */
@@ -645,16 +565,19 @@ parse_rating(const char *arg)
 	    arg[0] - '0' : 0;
 }
 
-/* Sets up the selection from the options; returns optind, or -1 after
- * a usage error. fl->tools must have room for argc entries. */
+/* Sets up the selection from the options; returns optind, or
+ * TCLOG_OPT_* (diagnosed). */
 static int
-parse_options(struct filter *fl, int argc, char *argv[])
+options(struct filter *fl, int argc, char *argv[])
 {
 	bool newer = false, older = false, drop_rec = false, only_rec = false;
 	bool drop_off = false, only_off = false;
 	int ch;
 
-	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
+	if (tclog_help_requested(argc, argv, OPTIONS))
+		return TCLOG_OPT_HELP;
+	fl->tools = tclog_xreallocarray(NULL, (size_t)argc, sizeof(*fl->tools));
+	while ((ch = tclog_getopt(argc, argv, OPTIONS, &fl->limit)) >= 0) {
 		switch (ch) {
 		case 'c':
 			fl->count = true;
@@ -667,7 +590,7 @@ parse_options(struct filter *fl, int argc, char *argv[])
 			break;
 		case 'H':
 			if (parse_share(fl, optarg) != 0)
-				return bad_usage("-H: not a percentage from 0 to "
+				return tclog_usage_error("-H: not a percentage from 0 to "
 				    "100 (at most two decimals), maybe followed "
 				    "by :salt: %s", optarg);
 			fl->held_out = true;
@@ -702,7 +625,7 @@ parse_options(struct filter *fl, int argc, char *argv[])
 			    &fl->max_rating;
 
 			if ((*bound = parse_rating(optarg)) == 0)
-				return bad_usage("-%c: not a rating from 1 to "
+				return tclog_usage_error("-%c: not a rating from 1 to "
 				    "5: %s", ch, optarg);
 			break;
 		}
@@ -722,75 +645,67 @@ parse_options(struct filter *fl, int argc, char *argv[])
 
 			if (parse_time(optarg, strlen(optarg), true,
 			    ch == 'a' ? &fl->after : &fl->before) != 0)
-				return bad_usage("-%c: not an RFC 3339 time "
+				return tclog_usage_error("-%c: not an RFC 3339 time "
 				    "or date: %s", ch, optarg);
 			*given = true;
 			break;
 		}
-		case 'L':
-			if (tclog_option_limit(optarg, &fl->limit) != 0) {
-				usage(stderr);
-				return -1;
-			}
-			break;
-		default:
-			usage(stderr);
-			return -1;
 		}
 	}
+	if (ch == TCLOG_OPT_USAGE)
+		return ch;
 	if (newer && older)
-		return bad_usage("-n and -o exclude each other");
+		return tclog_usage_error("-n and -o exclude each other");
 	if (drop_rec && only_rec)
-		return bad_usage("-x and -X exclude each other");
+		return tclog_usage_error("-x and -X exclude each other");
 	if (drop_off && only_off)
-		return bad_usage("-e and -E exclude each other");
+		return tclog_usage_error("-e and -E exclude each other");
 	if (fl->only_unrated && (fl->min_rating > 0 || fl->max_rating > 0))
-		return bad_usage("-U excludes -r and -R");
+		return tclog_usage_error("-U excludes -r and -R");
 	fl->new_format = newer ? ONLY : older ? NOT : ANY;
 	fl->reconstructed = only_rec ? ONLY : drop_rec ? NOT : ANY;
 	fl->tools_off = only_off ? ONLY : drop_off ? NOT : ANY;
 	return optind;
 }
 
+/* Writes (or counts) what is selected of the inputs (argv: the
+ * operands); the exit status. */
+static int
+run(struct filter *fl, int argc, char *argv[])
+{
+	struct tclog_inputs in;
+
+	tclog_inputs_init(&in, argc, argv);
+	while (tclog_inputs_next(&in, &fl->exit_status))
+		filter_file(fl, in.fd, in.name);
+	close_response(fl);
+	if (fl->count) {
+		struct tclog_buf line = { 0 };
+
+		tclog_buf_printf(&line, "%lu\n", fl->nselected);
+		tclog_write(line.data, line.len);
+		tclog_buf_free(&line);
+	}
+	return tclog_finish_output(fl->exit_status);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct filter fl = { .limit = TCLOG_DEFAULT_LIMIT };
-	struct tclog_inputs in;
 	int first, status;
 
 	tclog_start();
-	if (tclog_help_requested(argc, argv, OPTIONS)) {
-		usage(stdout);
-		return tclog_close_output();
-	}
-	fl.tools = tclog_xmalloc((size_t)argc * sizeof(*fl.tools));
-	if ((first = parse_options(&fl, argc, argv)) < 0) {
-		free(fl.tools);
-		return TCLOG_EXIT_FATAL;
-	}
-	argc -= first;
-	argv += first;
-
-	tclog_record_init(&fl.rec);
-	tclog_inputs_init(&in, argc, argv);
-	while (tclog_inputs_next(&in, &fl.exit_status))
-		filter_file(&fl, in.fd, in.name);
-	close_response(&fl);
-	if (fl.count) {
-		struct tclog_buf line = { 0 };
-
-		tclog_buf_printf(&line, "%lu\n", fl.nselected);
-		tclog_write(line.data, line.len);
-		tclog_buf_free(&line);
-	}
-
-	tclog_record_free(&fl.rec);
+	tclog_entries_init(&fl.es);
+	if ((first = options(&fl, argc, argv)) < 0)
+		status = tclog_options_failed(first, usage);
+	else
+		status = run(&fl, argc - first, argv + first);
+	tclog_entries_free(&fl.es);
 	tclog_buf_free(&fl.decoded);
 	tclog_buf_free(&fl.query);
 	tclog_response_free(&fl.resp.track);
 	tclog_buf_free(&fl.resp.held);
 	free(fl.tools);
-	status = tclog_close_output();
-	return status > fl.exit_status ? status : fl.exit_status;
+	return status;
 }

@@ -7,7 +7,6 @@
  * of tclog_formats); this command reads the input and the options, and
  * leaves out what is not a whole response unless -P.
  */
-#include <err.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,17 +15,15 @@
 #include "tclog.h"
 
 struct qwen {
-	struct tclog_writer w;		/* its unique is -u */
-	bool partial;			/* -P */
+	struct tclog_exopts o;		/* -k -o -P -u -s -S -t -T -M */
+	struct tclog_writer w;
 	bool quiet;			/* -q: no summary */
 	/* examples left out for not being whole responses */
 	unsigned long missing, stray;
 	/* -T, -M: examples left out for being longer than max tokens */
-	struct tclog_tokenizer *tok;
-	unsigned long max_tokens, too_long;
+	unsigned long too_long;
 	struct tclog_buf text;
-	struct tclog_reader in;
-	struct tclog_record rec;
+	struct tclog_entries es;
 	struct tclog_examples xs;
 	int status;
 };
@@ -89,8 +86,8 @@ too_long(struct qwen *q, const struct tclog_example *ex)
 	q->text.len = 0;
 	tclog_example_text(q->w.prompt, ex, q->w.results, &q->text, NULL,
 	    NULL);
-	return tclog_tokenizer_count(q->tok, q->text.data, q->text.len) >
-	    q->max_tokens;
+	return tclog_tokenizer_count(q->o.tok, q->text.data, q->text.len) >
+	    q->o.max_tokens;
 }
 
 /* An example is a whole response unless -P says any will do. */
@@ -99,11 +96,11 @@ example_done(void *ctx, const struct tclog_example *ex)
 {
 	struct qwen *q = ctx;
 
-	if (!q->partial && ex->kind == TCLOG_EXAMPLE_STRAY)
+	if (!q->o.partial && ex->kind == TCLOG_EXAMPLE_STRAY)
 		q->stray++;
-	else if (!q->partial && !tclog_example_whole(ex))
+	else if (!q->o.partial && !tclog_example_whole(ex))
 		q->missing++;
-	else if (q->tok != NULL && too_long(q, ex))
+	else if (q->o.tok != NULL && too_long(q, ex))
 		q->too_long++;
 	else
 		tclog_writer_write(&q->w, ex);
@@ -166,7 +163,7 @@ summary(const struct qwen *q)
 	}
 	if (q->too_long > 0) {
 		item(&b, &first, "%lu%s over ", q->too_long, "", "");
-		tclog_buf_printf(&b, "%lu tokens (-M)", q->max_tokens);
+		tclog_buf_printf(&b, "%zu tokens (-M)", q->o.max_tokens);
 	}
 	if (pc->contradicting > 0)
 		item(&b, &first, "%lu cop%s of an example rated 4-5 in one "
@@ -197,166 +194,109 @@ summary(const struct qwen *q)
 }
 
 static void
-convert_file(struct qwen *q, int fd, const char *name, size_t limit)
+convert_file(struct qwen *q, int fd, const char *name)
 {
-	tclog_reader_init(&q->in, fd, name, limit);
-	while (tclog_reader_record(&q->in, &q->status)) {
-		if (tclog_record_parse(&q->rec, q->in.text, q->in.len,
-		    q->in.unterminated) != 0) {
-			tclog_diag(q->in.name, q->in.line, "%s", q->rec.error);
-			tclog_status_raise(&q->status, TCLOG_EXIT_BAD);
-			continue;
+	struct tclog_entries *es = &q->es;
+
+	tclog_entries_open(es, fd, name, q->o.limit);
+	while (tclog_entries_next(es, &q->status))
+		tclog_examples_add(&q->xs, &es->entry, es->in.name,
+		    es->in.line, &q->status);
+	tclog_entries_close(es);
+}
+
+/* ---- options ---- */
+
+/* Sets q up from the options: optind, or TCLOG_OPT_* (diagnosed). */
+static int
+options(struct qwen *q, int argc, char *argv[])
+{
+	int ch, why;
+
+	if (tclog_help_requested(argc, argv, OPTIONS))
+		return TCLOG_OPT_HELP;
+	while ((ch = tclog_exopts_getopt(&q->o, argc, argv, OPTIONS)) >= 0) {
+		switch (ch) {
+		case 'f':
+			if ((q->w.format = tclog_format_find(optarg)) == NULL)
+				return tclog_usage_error("-f: unknown format: %s",
+				    optarg);
+			break;
+		case 'm':
+			q->w.made_up = true;
+			break;
+		case 'q':
+			q->quiet = true;
+			break;
+		case 'n':
+			q->o.results = false;
+			break;
+		case 'O':
+			if (tclog_parse_size(optarg, &q->xs.result_max) != 0)
+				return tclog_usage_error("-O: not "
+				    TCLOG_SIZE_SYNTAX ": %s", optarg);
+			break;
 		}
-		tclog_examples_entry(&q->xs, &q->rec, q->in.name, q->in.line,
-		    &q->status);
 	}
-	tclog_reader_free(&q->in);
+	if (ch == TCLOG_OPT_USAGE)
+		return ch;
+	if (q->o.results && !q->w.format->results)
+		return tclog_usage_error("-o: the %s format never carries "
+		    "tool results", q->w.format->name);
+	if ((q->o.tokenizer_path == NULL) != (q->o.max_tokens == 0))
+		return tclog_usage_error("-T and -M go together");
+	if (q->xs.result_max > 0 && !q->o.results)
+		return tclog_usage_error("-O cuts the tool results of -o");
+	if ((why = tclog_exopts_load(&q->o, argc - optind,
+	    argv + optind)) != 0)
+		return why;
+	return optind;
+}
+
+/* Writes the examples of the inputs (argv: the operands); the exit
+ * status. */
+static int
+run(struct qwen *q, int argc, char *argv[])
+{
+	struct tclog_inputs in;
+	int status;
+
+	tclog_exopts_apply(&q->o, &q->xs, &q->w);
+	q->w.emit = emit;
+	q->w.ctx = q;
+	/* -M counts the text of -f text, which needs objects */
+	q->xs.args_objects = q->w.format->args == TCLOG_ARGS_OBJECT ||
+	    q->o.tok != NULL;
+	q->xs.done = example_done;
+	q->xs.ctx = q;
+	tclog_examples_init(&q->xs);
+	tclog_inputs_init(&in, argc, argv);
+	while (tclog_inputs_next(&in, &q->status))
+		convert_file(q, in.fd, in.name);
+	tclog_examples_end(&q->xs);
+	tclog_writer_finish(&q->w);
+	/* after the output: a failed write is no example written */
+	if ((status = tclog_close_output()) == 0 && !q->quiet)
+		summary(q);
+	return status > q->status ? status : q->status;
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct qwen q = { .w = { .format = tclog_formats } };
-	struct tclog_prompt prompt = { 0 };
-	struct tclog_inputs in;
-	const char *system_text = NULL, *system_file = NULL;
-	const char *tools_file = NULL, *tokenizer = NULL;
-	size_t limit = TCLOG_DEFAULT_LIMIT, max_tokens = 0;
-	struct tclog_buf err = { 0 };
-	int ch, status = 0;
+	struct qwen q = { .w = { .format = tclog_formats },
+	    .o = { .limit = TCLOG_DEFAULT_LIMIT } };
+	int first, status;
 
 	tclog_start();
-	if (tclog_help_requested(argc, argv, OPTIONS)) {
-		usage(stdout);
-		return tclog_close_output();
-	}
-	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
-		switch (ch) {
-		case 'f':
-			if ((q.w.format = tclog_format_find(optarg)) == NULL) {
-				warnx("-f: unknown format: %s", optarg);
-				usage(stderr);
-				return TCLOG_EXIT_FATAL;
-			}
-			break;
-		case 'k':
-			q.xs.keep_json = true;
-			break;
-		case 'm':
-			q.w.made_up = true;
-			break;
-		case 'q':
-			q.quiet = true;
-			break;
-		case 'n':
-			q.w.results = false;
-			break;
-		case 'o':
-			q.w.results = true;
-			break;
-		case 'P':
-			q.partial = true;
-			break;
-		case 'u':
-			q.w.unique = true;
-			break;
-		case 's':
-			system_text = optarg;
-			break;
-		case 'S':
-			system_file = optarg;
-			break;
-		case 't':
-			tools_file = optarg;
-			break;
-		case 'T':
-			tokenizer = optarg;
-			break;
-		case 'M':
-			if (tclog_option_tokens(optarg, &max_tokens) != 0) {
-				usage(stderr);
-				return TCLOG_EXIT_FATAL;
-			}
-			break;
-		case 'O':
-			if (tclog_parse_size(optarg, &q.xs.result_max) != 0) {
-				warnx("-O: not " TCLOG_SIZE_SYNTAX ": %s",
-				    optarg);
-				usage(stderr);
-				return TCLOG_EXIT_FATAL;
-			}
-			break;
-		case 'L':
-			if (tclog_option_limit(optarg, &limit) != 0) {
-				usage(stderr);
-				return TCLOG_EXIT_FATAL;
-			}
-			break;
-		default:
-			usage(stderr);
-			return TCLOG_EXIT_FATAL;
-		}
-	}
-	argc -= optind;
-	argv += optind;
-
-	if (q.w.results && !q.w.format->results) {
-		warnx("-o: the %s format never carries tool results",
-		    q.w.format->name);
-		usage(stderr);
-		return TCLOG_EXIT_FATAL;
-	}
-	if ((tokenizer == NULL) != (max_tokens == 0)) {
-		warnx("-T and -M go together");
-		usage(stderr);
-		return TCLOG_EXIT_FATAL;
-	}
-	if (q.xs.result_max > 0 && !q.w.results) {
-		warnx("-O cuts the tool results of -o");
-		usage(stderr);
-		return TCLOG_EXIT_FATAL;
-	}
-	switch (tclog_prompt_options(&prompt, system_text, system_file,
-	    tools_file, limit, argc, argv)) {
-	case -1:
-		usage(stderr);
-		/* FALLTHROUGH */
-	case -2:
-		return TCLOG_EXIT_FATAL;
-	}
-
-	if (tokenizer != NULL &&
-	    (q.tok = tclog_tokenizer_load(tokenizer, &err)) == NULL) {
-		warnx("%s: %s", tokenizer, tclog_buf_str(&err));
-		tclog_buf_free(&err);
-		tclog_prompt_free(&prompt);
-		return TCLOG_EXIT_FATAL;
-	}
-	q.max_tokens = max_tokens;
-
-	q.w.prompt = &prompt;
-	q.w.emit = emit;
-	q.w.ctx = &q;
-	/* -M counts the text of -f text, which needs objects */
-	q.xs.args_objects = q.w.format->args == TCLOG_ARGS_OBJECT ||
-	    q.tok != NULL;
-	q.xs.done = example_done;
-	q.xs.ctx = &q;
-	tclog_examples_init(&q.xs);
-	tclog_record_init(&q.rec);
-	tclog_inputs_init(&in, argc, argv);
-	while (tclog_inputs_next(&in, &q.status))
-		convert_file(&q, in.fd, in.name, limit);
-	tclog_examples_end(&q.xs);
-	tclog_writer_finish(&q.w);
-
+	tclog_entries_init(&q.es);
+	if ((first = options(&q, argc, argv)) < 0)
+		status = tclog_options_failed(first, usage);
+	else
+		status = run(&q, argc - first, argv + first);
 	tclog_examples_free(&q.xs);
-	tclog_record_free(&q.rec);
-	tclog_prompt_free(&prompt);
-	tclog_tokenizer_free(q.tok);
+	tclog_entries_free(&q.es);
+	tclog_exopts_free(&q.o);
 	tclog_buf_free(&q.text);
-	/* after the output: a failed write is no example written */
-	if ((status = tclog_close_output()) == 0 && !q.quiet)
-		summary(&q);
-	return status > q.status ? status : q.status;
+	return status;
 }

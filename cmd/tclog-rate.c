@@ -353,10 +353,8 @@ same_inode(const struct stat *a, const struct stat *b)
 static int
 make_temp(struct rate *r, struct tclog_buf *name)
 {
-	char *copy = strdup(r->path);
+	char *copy = tclog_xstrdup(r->path);
 
-	if (copy == NULL)
-		err(TCLOG_EXIT_FATAL, "out of memory");
 	name->len = 0;
 	tclog_buf_printf(name, "%s/.%s.rate-XXXXXX", r->dir, basename(copy));
 	free(copy);
@@ -477,10 +475,7 @@ index_file(struct rate *r, struct index *x, bool quiet)
 			bad++;
 			continue;
 		}
-		if (x->n == x->cap) {
-			x->cap = x->cap ? 2 * x->cap : 256;
-			x->e = tclog_xrealloc(x->e, x->cap * sizeof(*x->e));
-		}
+		x->e = tclog_grow(x->e, &x->cap, x->n + 1, sizeof(*x->e));
 		e = &x->e[x->n++];
 		memset(e, 0, sizeof(*e));
 		e->off = in.offset;
@@ -528,7 +523,7 @@ cmp_occ(const void *pa, const void *pb)
 static struct entry **
 by_key(struct index *x)
 {
-	struct entry **s = tclog_xmalloc((x->n ? x->n : 1) * sizeof(*s));
+	struct entry **s = tclog_xreallocarray(NULL, x->n, sizeof(*s));
 
 	for (size_t i = 0; i < x->n; i++)
 		s[i] = &x->e[i];
@@ -997,8 +992,7 @@ static struct insert *
 merge_late(struct index *base, struct index *late, size_t *nins)
 {
 	struct entry **s = by_key(base);
-	struct insert *ins = tclog_xmalloc((late->n ? late->n : 1) *
-	    sizeof(*ins));
+	struct insert *ins = tclog_xreallocarray(NULL, late->n, sizeof(*ins));
 	unsigned long long at = base->n ? base->e[0].off : 0;
 	bool nl = false;
 
@@ -1448,12 +1442,9 @@ check_replaceable(struct rate *r, const struct stat *st)
 		errx(TCLOG_EXIT_FATAL, "%s: not writable: nothing rated, the "
 		    "file is left as it is (chmod u+w makes it writable)",
 		    r->name);
-	if ((copy = strdup(r->path)) == NULL)
-		err(TCLOG_EXIT_FATAL, "out of memory");
-	r->dir = strdup(dirname(copy));
+	copy = tclog_xstrdup(r->path);
+	r->dir = tclog_xstrdup(dirname(copy));
 	free(copy);
-	if (r->dir == NULL)
-		err(TCLOG_EXIT_FATAL, "out of memory");
 	if ((fd = make_temp(r, &tmp)) == -1)
 		err(TCLOG_EXIT_FATAL, "%s: cannot be replaced: no new file can "
 		    "be made in %s", r->name, r->dir);
@@ -1462,103 +1453,132 @@ check_replaceable(struct rate *r, const struct stat *st)
 	tclog_buf_free(&tmp);
 }
 
+/* ---- main ---- */
+
+/* Sets r up from the options and the operand: optind, or TCLOG_OPT_*
+ * (diagnosed). */
+static int
+options(struct rate *r, int argc, char *argv[])
+{
+	int ch;
+
+	if (tclog_help_requested(argc, argv, OPTIONS))
+		return TCLOG_OPT_HELP;
+	while ((ch = tclog_getopt(argc, argv, OPTIONS, &r->limit)) >= 0) {
+		switch (ch) {
+		case 'a':
+			r->all = true;
+			break;
+		}
+	}
+	if (ch == TCLOG_OPT_USAGE)
+		return ch;
+	if (argc - optind != 1)
+		return tclog_usage_error(argc == optind ? "no file to rate" :
+		    "one file at a time");
+	r->name = argv[optind];
+	if (strcmp(r->name, "-") == 0) {
+		warnx("-: standard input cannot be rated: the ratings are "
+		    "written into a file");
+		return TCLOG_OPT_FATAL;
+	}
+	return optind;
+}
+
+/* Opens the log, copies and indexes it; a log that cannot be rated is
+ * fatal (exit 2), nothing changed. */
+static void
+start(struct rate *r)
+{
+	struct stat st;
+	long bad;
+	int fd;
+
+	/* never blocking in open: a FIFO is refused, not waited on */
+	if ((r->path = realpath(r->name, NULL)) == NULL ||
+	    (fd = open_log(r)) == -1)
+		err(TCLOG_EXIT_FATAL, "%s", r->name);
+	if (fd == -2)
+		errx(TCLOG_EXIT_FATAL, "%s: not a regular file: nothing rated",
+		    r->name);
+	if (fstat(fd, &st) != 0)
+		err(TCLOG_EXIT_FATAL, "%s", r->name);
+	close(fd);
+	check_replaceable(r, &st);
+	switch (acquire(r, &r->idx, -1, NULL, NULL)) {
+	case 0:
+		errx(TCLOG_EXIT_FATAL, "%s: %s", r->name,
+		    tclog_buf_str(&r->why));
+	case -1:
+		if ((bad = index_file(r, &r->idx, false)) < 0)
+			err(TCLOG_EXIT_FATAL, "%s: read error", r->name);
+		errx(TCLOG_EXIT_FATAL, "%s: %ld bad record%s: nothing rated, "
+		    "the file is left as it is", r->name, bad,
+		    bad == 1 ? "" : "s");
+	}
+}
+
+/* Rates the log r->name; the exit status. */
+static int
+run(struct rate *r)
+{
+	start(r);
+	term_open(r);
+	if (next_wanted(r, 0, 1) < 0) {
+		term_restore(r);
+		term_puts(r, r->all ? "no entries to rate\n" : "every entry "
+		    "is rated (-a shows them all)\n");
+	} else {
+		session(r);
+		term_restore(r);
+		if (count_rated(&r->idx) == 0)
+			term_puts(r, "nothing rated: the file is left as it "
+			    "is\n");
+		save(r);
+	}
+	report_gone(r);	/* the ratings of entries gone, if save() has not */
+	restore_at_exit = NULL;
+	return r->status;
+}
+
+static void
+rate_free(struct rate *r)
+{
+	if (r->tty != -1)
+		close(r->tty);
+	index_free(&r->idx);
+	free(r->path);
+	free(r->dir);
+	tclog_record_free(&r->rec);
+	tclog_review_free(&r->rv);
+	tclog_buf_free(&r->line);
+	tclog_buf_free(&r->key);
+	tclog_buf_free(&r->msg);
+	tclog_buf_free(&r->io);
+	tclog_buf_free(&r->tmp);
+	tclog_buf_free(&r->unsaved);
+	tclog_buf_free(&r->gone);
+	tclog_buf_free(&r->side);
+	tclog_buf_free(&r->why);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct rate r = { .limit = TCLOG_DEFAULT_LIMIT, .tty = -1,
 	    .idx = { .fd = -1, .src = -1 } };
-	struct stat st;
-	long bad;
-	int ch, fd;
+	int first, status;
 
 	tclog_start();
 	/* a lease (save) broken by another process's open signals SIGIO;
 	 * the lease is polled, not waited for */
 	signal(SIGIO, SIG_IGN);
-	if (tclog_help_requested(argc, argv, OPTIONS)) {
-		usage(stdout);
-		return tclog_close_output();
-	}
-	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
-		switch (ch) {
-		case 'a':
-			r.all = true;
-			break;
-		case 'L':
-			if (tclog_option_limit(optarg, &r.limit) != 0) {
-				usage(stderr);
-				return TCLOG_EXIT_FATAL;
-			}
-			break;
-		default:
-			usage(stderr);
-			return TCLOG_EXIT_FATAL;
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 1) {
-		warnx(argc == 0 ? "no file to rate" : "one file at a time");
-		usage(stderr);
-		return TCLOG_EXIT_FATAL;
-	}
-	r.name = argv[0];
-	if (strcmp(r.name, "-") == 0)
-		errx(TCLOG_EXIT_FATAL, "-: standard input cannot be rated: the "
-		    "ratings are written into a file");
-
 	tclog_record_init(&r.rec);
 	tclog_review_init(&r.rv);
-	/* never blocking in open: a FIFO is refused, not waited on */
-	if ((r.path = realpath(r.name, NULL)) == NULL ||
-	    (fd = open_log(&r)) == -1)
-		err(TCLOG_EXIT_FATAL, "%s", r.name);
-	if (fd == -2)
-		errx(TCLOG_EXIT_FATAL, "%s: not a regular file: nothing rated",
-		    r.name);
-	if (fstat(fd, &st) != 0)
-		err(TCLOG_EXIT_FATAL, "%s", r.name);
-	close(fd);
-	check_replaceable(&r, &st);
-	switch (acquire(&r, &r.idx, -1, NULL, NULL)) {
-	case 0:
-		errx(TCLOG_EXIT_FATAL, "%s: %s", r.name, tclog_buf_str(&r.why));
-	case -1:
-		if ((bad = index_file(&r, &r.idx, false)) < 0)
-			err(TCLOG_EXIT_FATAL, "%s: read error", r.name);
-		errx(TCLOG_EXIT_FATAL, "%s: %ld bad record%s: nothing rated, "
-		    "the file is left as it is", r.name, bad,
-		    bad == 1 ? "" : "s");
-	}
-	term_open(&r);
-	if (next_wanted(&r, 0, 1) < 0) {
-		term_restore(&r);
-		term_puts(&r, r.all ? "no entries to rate\n" : "every entry "
-		    "is rated (-a shows them all)\n");
-	} else {
-		session(&r);
-		term_restore(&r);
-		if (count_rated(&r.idx) == 0)
-			term_puts(&r, "nothing rated: the file is left as it "
-			    "is\n");
-		save(&r);
-	}
-	report_gone(&r);	/* the ratings of entries gone, if save() has not */
-	restore_at_exit = NULL;
-	close(r.tty);
-	index_free(&r.idx);
-	free(r.path);
-	free(r.dir);
-	tclog_record_free(&r.rec);
-	tclog_review_free(&r.rv);
-	tclog_buf_free(&r.line);
-	tclog_buf_free(&r.key);
-	tclog_buf_free(&r.msg);
-	tclog_buf_free(&r.io);
-	tclog_buf_free(&r.tmp);
-	tclog_buf_free(&r.unsaved);
-	tclog_buf_free(&r.gone);
-	tclog_buf_free(&r.side);
-	tclog_buf_free(&r.why);
-	return r.status;
+	if ((first = options(&r, argc, argv)) < 0)
+		status = tclog_options_failed(first, usage);
+	else
+		status = run(&r);
+	rate_free(&r);
+	return status;
 }

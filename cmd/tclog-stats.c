@@ -10,7 +10,6 @@
  * are kept: memory is the vocabulary, one example, and a table of the
  * distinct lengths seen.
  */
-#include <err.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -67,14 +66,11 @@ struct lengths {
 
 struct stats {
 	/* options */
-	bool json, partial, results;
+	bool json;			/* -j */
+	struct tclog_exopts o;		/* -k -o -P -u -s -S -t -T -M */
 	struct tclog_writer w;		/* -u: its unique, on the lines of
 					 * -f text, as tclog-qwen -u -f text */
 	bool kept;			/* the writer emitted the example */
-	unsigned long max;		/* -M; 0: none */
-	const char *tokenizer_path;
-	struct tclog_tokenizer *tok;
-	struct tclog_prompt prompt;
 
 	/* what was seen */
 	unsigned long entries, new_entries, old_entries, made_up, bad;
@@ -98,8 +94,7 @@ struct stats {
 	unsigned long over;
 
 	/* scratch */
-	struct tclog_reader in;
-	struct tclog_record rec;
+	struct tclog_entries es;	/* its bad: records that are no entry */
 	struct tclog_examples xs;
 	struct tclog_buf text, name;
 	struct tclog_tokens tokens;
@@ -220,10 +215,10 @@ tally_add(struct tally *t, const char *s, size_t n)
 	size_t i, keep;
 
 	if (t->c == NULL) {
-		t->c = tclog_xmalloc(TALLY_MAX * sizeof(*t->c));
-		t->heap = tclog_xmalloc(TALLY_MAX * sizeof(*t->heap));
-		t->slot = tclog_xmalloc(TALLY_SLOTS * sizeof(*t->slot));
-		memset(t->slot, 0, TALLY_SLOTS * sizeof(*t->slot));
+		t->c = tclog_xreallocarray(NULL, TALLY_MAX, sizeof(*t->c));
+		t->heap = tclog_xreallocarray(NULL, TALLY_MAX,
+		    sizeof(*t->heap));
+		t->slot = tclog_xcalloc(TALLY_SLOTS, sizeof(*t->slot));
 	}
 	tclog_digest(s, n, d);
 	i = slot_of(t, d);
@@ -308,7 +303,7 @@ static struct row *
 tally_rows(const struct tally *t, size_t *nrow, unsigned long *others,
     size_t *nothers)
 {
-	struct row *r = tclog_xmalloc((t->n + 1) * sizeof *r);
+	struct row *r = tclog_xreallocarray(NULL, t->n + 1, sizeof *r);
 	unsigned long least = t->n > 0 ? t->c[t->heap[0]].n : 0;
 	size_t n = 0;
 
@@ -336,9 +331,8 @@ lengths_add(struct lengths *l, size_t len)
 		struct lengths big = {0};
 
 		big.nslot = l->nslot ? 2 * l->nslot : 64;
-		big.len = tclog_xmalloc(big.nslot * sizeof *big.len);
-		big.n = tclog_xmalloc(big.nslot * sizeof *big.n);
-		memset(big.len, 0, big.nslot * sizeof *big.len);
+		big.len = tclog_xcalloc(big.nslot, sizeof *big.len);
+		big.n = tclog_xreallocarray(NULL, big.nslot, sizeof *big.n);
 		for (i = 0; i < l->nslot; i++)
 			if (l->len[i] != 0) {
 				size_t j = (l->len[i] * 0x9e3779b97f4a7c15ULL) &
@@ -368,12 +362,10 @@ lengths_add(struct lengths *l, size_t len)
 
 /* ---- entries and examples ---- */
 
-/* The decoded string value of field key of the record, or "(none)". */
+/* The decoded string value of field f, or "(none)". */
 static void
-field_name(struct stats *st, const char *key)
+field_name(struct stats *st, const struct tclog_field *f)
 {
-	const struct tclog_field *f = tclog_record_get(&st->rec, key);
-
 	st->name.len = 0;
 	if (f == NULL || tclog_json_type(f->value, f->value_len) !=
 	    TCLOG_JSON_STRING ||
@@ -388,9 +380,9 @@ count_tokens(struct stats *st, const struct tclog_example *ex)
 	size_t from, to, trained = 0;
 
 	st->text.len = 0;
-	tclog_example_text(&st->prompt, ex, st->results, &st->text, &from, &to);
+	tclog_example_text(&st->o.prompt, ex, st->o.results, &st->text, &from, &to);
 	st->tokens.n = 0;
-	tclog_tokenizer_encode(st->tok, st->text.data, st->text.len,
+	tclog_tokenizer_encode(st->o.tok, st->text.data, st->text.len,
 	    &st->tokens);
 	for (size_t i = 0; i < st->tokens.n; i++)
 		if (st->tokens.start[i] >= from && st->tokens.start[i] < to)
@@ -398,7 +390,7 @@ count_tokens(struct stats *st, const struct tclog_example *ex)
 	st->total += st->tokens.n;
 	st->trained += trained;
 	lengths_add(&st->lengths, st->tokens.n);
-	if (st->max > 0 && st->tokens.n > st->max)
+	if (st->o.max_tokens > 0 && st->tokens.n > st->o.max_tokens)
 		st->over++;
 }
 
@@ -414,7 +406,7 @@ conflicts(struct stats *st, const struct tclog_example *ex)
 	unsigned long long d[2], prompt[2], output[2], pair[4];
 	bool good;
 
-	tclog_example_digest(&st->prompt, ex, st->results, &st->text, d, prompt,
+	tclog_example_digest(&st->o.prompt, ex, st->o.results, &st->text, d, prompt,
 	    output);
 	memcpy(pair, prompt, sizeof prompt);
 	memcpy(pair + 2, output, sizeof output);
@@ -454,18 +446,11 @@ example_done(void *ctx, const struct tclog_example *ex)
 		st->missing++;
 	else {
 		st->whole++;
-		if (ex->ncall >= st->ncalls) {
-			size_t n = 2 * ex->ncall + 8;
-
-			st->calls = tclog_xrealloc(st->calls,
-			    n * sizeof *st->calls);
-			memset(st->calls + st->ncalls, 0,
-			    (n - st->ncalls) * sizeof *st->calls);
-			st->ncalls = n;
-		}
+		st->calls = tclog_grow_zeroed(st->calls, &st->ncalls,
+		    ex->ncall + 1, sizeof *st->calls);
 		st->calls[ex->ncall]++;
 	}
-	if (!st->partial && !tclog_example_whole(ex))
+	if (!st->o.partial && !tclog_example_whole(ex))
 		return;
 	conflicts(st, ex);
 	if (st->w.unique) {
@@ -475,80 +460,62 @@ example_done(void *ctx, const struct tclog_example *ex)
 			return;
 	}
 	st->examples++;
-	if (st->tok != NULL)
+	if (st->o.tok != NULL)
 		count_tokens(st, ex);
 }
 
 /* A bad record is counted as bad and nowhere else: the entries are the
  * good records, and every tally adds up to them. */
 static void
-entry(struct stats *st)
+entry(struct stats *st, const struct tclog_entry *e)
 {
-	const struct tclog_field *f;
-	const char *why;
-	int rating, before = 0;
-	bool is_new;
+	const char *why, *name = st->es.in.name;
+	unsigned long line = st->es.in.line;
+	int before = 0;
 
-	if ((rating = tclog_record_rating(&st->rec, &st->name)) ==
-	    TCLOG_RATING_BAD) {
-		tclog_diag(st->in.name, st->in.line, "%s",
-		    tclog_buf_str(&st->name));
+	if (e->rating == TCLOG_RATING_BAD) {
+		tclog_diag(name, line, "%s", e->why);
 		st->bad++;
 		tclog_status_raise(&st->status_code, TCLOG_EXIT_BAD);
 		return;
 	}
-	is_new = tclog_field_filled(tclog_record_get(&st->rec, "user_query")) &&
-	    tclog_field_filled(tclog_record_get(&st->rec, "model_response"));
-	if (is_new) {
-		tclog_examples_entry(&st->xs, &st->rec, st->in.name,
-		    st->in.line, &before);
+	if (tclog_field_filled(e->query) && tclog_field_filled(e->response)) {
+		tclog_examples_add(&st->xs, e, name, line, &before);
 		if (before != 0) {
 			st->bad++;
 			tclog_status_raise(&st->status_code, before);
 			return;
 		}
 		st->new_entries++;
-	} else if ((why = tclog_upgrade_refusal(&st->rec)) != NULL) {
+	} else if ((why = tclog_upgrade_refusal(e->rec)) != NULL) {
 		/* not an old entry tclog-upgrade repairs: bad, as there */
-		tclog_diag(st->in.name, st->in.line, "%s", why);
+		tclog_diag(name, line, "%s", why);
 		st->bad++;
 		tclog_status_raise(&st->status_code, TCLOG_EXIT_BAD);
 		return;
 	} else
 		st->old_entries++;
 	st->entries++;
-	st->rating[rating]++;
-	field_name(st, "status");
+	st->rating[e->rating]++;
+	field_name(st, e->status);
 	tally_add(&st->status, st->name.data, st->name.len);
-	field_name(st, "tool_name");
+	field_name(st, e->tool);
 	tally_add(&st->tool, st->name.data, st->name.len);
-	field_name(st, "model");
+	field_name(st, e->model);
 	tally_add(&st->model, st->name.data, st->name.len);
-	f = tclog_record_get(&st->rec, "reconstructed");
-	if (f != NULL && (tclog_made_up(f->value, f->value_len) &
-	    TCLOG_MADE_UP_QUERY))
+	if (e->made_up & TCLOG_MADE_UP_QUERY)
 		st->made_up++;
-	if (tclog_tools_off(tclog_record_get(&st->rec, "tools_enabled")))
+	if (e->tools_off)
 		st->tools_off++;
 }
 
 static void
-read_file(struct stats *st, int fd, const char *name, size_t limit)
+read_file(struct stats *st, int fd, const char *name)
 {
-	tclog_reader_init(&st->in, fd, name, limit);
-	while (tclog_reader_record(&st->in, &st->status_code)) {
-		if (tclog_record_parse(&st->rec, st->in.text, st->in.len,
-		    st->in.unterminated) != 0) {
-			tclog_diag(st->in.name, st->in.line, "%s",
-			    st->rec.error);
-			tclog_status_raise(&st->status_code, TCLOG_EXIT_BAD);
-			st->bad++;
-			continue;
-		}
-		entry(st);
-	}
-	st->bad += st->in.too_long;
-	tclog_reader_free(&st->in);
+	tclog_entries_open(&st->es, fd, name, st->o.limit);
+	while (tclog_entries_next(&st->es, &st->status_code))
+		entry(st, &st->es.entry);
+	tclog_entries_close(&st->es);
 }
 
 /* ---- percentiles and the histogram ---- */
@@ -584,8 +551,9 @@ percentile(const size_t *len, const unsigned long *n, size_t k,
 static void
 summarize(const struct lengths *l, struct summary *s)
 {
-	size_t k = 0, *len = tclog_xmalloc((l->used + 1) * sizeof *len);
-	unsigned long *n = tclog_xmalloc((l->used + 1) * sizeof *n);
+	size_t k = 0, *len = tclog_xreallocarray(NULL, l->used + 1,
+	    sizeof *len);
+	unsigned long *n = tclog_xreallocarray(NULL, l->used + 1, sizeof *n);
 
 	for (size_t i = 0; i < l->nslot; i++)
 		if (l->len[i] != 0)
@@ -645,26 +613,35 @@ buckets(const struct lengths *l, unsigned long *count)
 #define WIDTH 80
 #define VALUES 13
 
-/* The columns of the UTF-8 text s, by utf8proc's widths (a byte that
- * is no character: one). */
+/* The bytes of the character that s starts with, and in *cols its
+ * columns by utf8proc's widths (a byte that is no character: one byte,
+ * one column). */
+static size_t
+character(const char *s, size_t n, size_t *cols)
+{
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s,
+	    (utf8proc_ssize_t)n, &cp);
+	int cw;
+
+	if (k <= 0) {
+		*cols = 1;
+		return 1;
+	}
+	cw = utf8proc_charwidth(cp);
+	*cols = cw < 0 ? 0 : (size_t)cw;
+	return (size_t)k;
+}
+
+/* The columns of the UTF-8 text s. */
 static size_t
 columns(const char *s, size_t n)
 {
-	size_t w = 0;
+	size_t w = 0, cw, k;
 
-	while (n > 0) {
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s,
-		    (utf8proc_ssize_t)n, &cp);
-		int cw;
-
-		if (k <= 0)
-			k = 1, cw = 1;
-		else if ((cw = utf8proc_charwidth(cp)) < 0)
-			cw = 0;
-		w += (size_t)cw;
-		s += k;
-		n -= (size_t)k;
+	for (; n > 0; s += k, n -= k) {
+		k = character(s, n, &cw);
+		w += cw;
 	}
 	return w;
 }
@@ -673,18 +650,12 @@ columns(const char *s, size_t n)
 static size_t
 fitting(const char *s, size_t n, size_t max)
 {
-	size_t used = 0, w = 0;
+	size_t used = 0, w = 0, cw, k;
 
-	while (used < n) {
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)
-		    s + used, (utf8proc_ssize_t)(n - used), &cp);
-
-		if (k <= 0)
-			k = 1;
-		if ((w += columns(s + used, (size_t)k)) > max)
+	for (; used < n; used += k) {
+		k = character(s + used, n - used, &cw);
+		if ((w += cw) > max)
 			break;
-		used += (size_t)k;
 	}
 	return used;
 }
@@ -701,21 +672,14 @@ new_line(struct tclog_buf *o, size_t *col)
 static void
 put_wrapped(struct tclog_buf *o, size_t *col, const char *s, size_t n)
 {
-	while (n > 0) {
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s,
-		    (utf8proc_ssize_t)n, &cp);
-		size_t w;
+	size_t w, k;
 
-		if (k <= 0)
-			k = 1;
-		w = columns(s, (size_t)k);
+	for (; n > 0; s += k, n -= k) {
+		k = character(s, n, &w);
 		if (*col + w > WIDTH && *col > VALUES)
 			new_line(o, col);
-		tclog_buf_add(o, s, (size_t)k);
+		tclog_buf_add(o, s, k);
 		*col += w;
-		s += k;
-		n -= (size_t)k;
 	}
 }
 
@@ -813,9 +777,9 @@ put_screen(struct stats *st, struct tclog_buf *o)
 		tclog_buf_addc(o, ')');
 	}
 	tclog_buf_printf(o, "\n%-12s %lu partial response%s, %lu stray "
-	    "entr%s (%s)\n", st->partial ? "partial" : "left out",
+	    "entr%s (%s)\n", st->o.partial ? "partial" : "left out",
 	    st->missing, st->missing == 1 ? "" : "s", st->stray,
-	    st->stray == 1 ? "y" : "ies", st->partial ? "written: -P" :
+	    st->stray == 1 ? "y" : "ies", st->o.partial ? "written: -P" :
 	    "tclog-qwen -P writes them");
 	if (st->old_entries > 0)
 		tclog_buf_printf(o, "%-12s %lu entr%s: no examples until "
@@ -830,7 +794,7 @@ put_screen(struct stats *st, struct tclog_buf *o)
 	    "responses, %lu example%s rated both 4-5 and 1-2\n", "conflicts",
 	    st->nseveral, st->nseveral == 1 ? "" : "s", st->nboth,
 	    st->nboth == 1 ? "" : "s");
-	if (st->tok == NULL)
+	if (st->o.tok == NULL)
 		return;
 
 	struct summary s;
@@ -843,14 +807,14 @@ put_screen(struct stats *st, struct tclog_buf *o)
 		return;
 	}
 	tclog_buf_printf(o, "%-12s the text of tclog-qwen -f text%s, by %s\n",
-	    "tokens", st->results ? " -o" : "", st->tokenizer_path);
+	    "tokens", st->o.results ? " -o" : "", st->o.tokenizer_path);
 	tclog_buf_printf(o, "  %-10s %llu, the model's own output %llu "
 	    "(%.1f %%)\n", "total", st->total, st->trained,
 	    st->total ? 100.0 * (double)st->trained / (double)st->total : 0.0);
 	tclog_buf_printf(o, "  %-10s min %zu, median %zu, p90 %zu, p95 %zu, "
 	    "p99 %zu, max %zu\n", "per example", s.min, s.median, s.p90, s.p95,
 	    s.p99, s.max);
-	if (st->max > 0)
+	if (st->o.max_tokens > 0)
 		tclog_buf_printf(o, "  %-10s %lu of %lu examples (%.1f %%)\n",
 		    "over -M", st->over, s.n, 100.0 * (double)st->over /
 		    (double)s.n);
@@ -957,7 +921,7 @@ put_json(struct stats *st, struct tclog_buf *o)
 		tclog_buf_adds(o, ",\"duplicates\":null");
 	tclog_buf_printf(o, ",\"conflicts\":{\"prompts_with_several_responses\":"
 	    "%lu,\"examples_rated_both\":%lu}", st->nseveral, st->nboth);
-	if (st->tok != NULL) {
+	if (st->o.tok != NULL) {
 		struct summary s;
 		unsigned long count[NBUCKET];
 
@@ -974,9 +938,9 @@ put_json(struct stats *st, struct tclog_buf *o)
 			    "\"p90\":%zu,\"p95\":%zu,\"p99\":%zu,\"max\":%zu",
 			    s.min, s.median, s.p90, s.p95, s.p99, s.max);
 		tclog_buf_adds(o, ",\"over\":");
-		if (st->max > 0)
-			tclog_buf_printf(o, "%lu,\"limit\":%lu", st->over,
-			    st->max);
+		if (st->o.max_tokens > 0)
+			tclog_buf_printf(o, "%lu,\"limit\":%zu", st->over,
+			    st->o.max_tokens);
 		else
 			tclog_buf_adds(o, "null,\"limit\":null");
 		buckets(&st->lengths, count);
@@ -991,129 +955,80 @@ put_json(struct stats *st, struct tclog_buf *o)
 
 /* ---- options ---- */
 
+/* Sets st up from the options: optind, or TCLOG_OPT_* (diagnosed). */
 static int
-bad_usage(const char *msg, const char *arg)
+options(struct stats *st, int argc, char *argv[])
 {
-	if (arg != NULL)
-		warnx("%s: %s", msg, arg);
+	int ch, why;
+
+	if (tclog_help_requested(argc, argv, OPTIONS))
+		return TCLOG_OPT_HELP;
+	while ((ch = tclog_exopts_getopt(&st->o, argc, argv, OPTIONS)) >= 0) {
+		switch (ch) {
+		case 'j':
+			st->json = true;
+			break;
+		}
+	}
+	if (ch == TCLOG_OPT_USAGE)
+		return ch;
+	if (st->o.max_tokens > 0 && st->o.tokenizer_path == NULL)
+		return tclog_usage_error("-M needs -T tokenizer.json");
+	if ((why = tclog_exopts_load(&st->o, argc - optind,
+	    argv + optind)) != 0)
+		return why;
+	return optind;
+}
+
+/* Reads the inputs (argv: the operands) and writes what they hold; the
+ * exit status. */
+static int
+run(struct stats *st, int argc, char *argv[])
+{
+	struct tclog_inputs in;
+	struct tclog_buf out = { 0 };
+
+	st->tokens.keep = true;
+	st->w.format = tclog_format_find("text");
+	tclog_exopts_apply(&st->o, &st->xs, &st->w);
+	st->w.emit = kept;
+	st->w.ctx = st;
+	st->xs.args_objects = true;	/* the rule of -f text */
+	st->xs.done = example_done;
+	st->xs.ctx = st;
+	tclog_examples_init(&st->xs);
+	tclog_inputs_init(&in, argc, argv);
+	while (tclog_inputs_next(&in, &st->status_code))
+		read_file(st, in.fd, in.name);
+	tclog_examples_end(&st->xs);
+	tclog_writer_finish(&st->w);
+	st->bad += st->es.bad;	/* records that are no entry */
+
+	if (st->json)
+		put_json(st, &out);
 	else
-		warnx("%s", msg);
-	usage(stderr);
-	return TCLOG_EXIT_FATAL;
+		put_screen(st, &out);
+	tclog_write(out.data, out.len);
+	tclog_buf_free(&out);
+	return tclog_finish_output(st->status_code);
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct stats st = {0};
-	struct tclog_inputs in;
-	struct tclog_buf out = {0}, err = {0};
-	const char *system_text = NULL, *system_file = NULL;
-	const char *tools_file = NULL;
-	size_t limit = TCLOG_DEFAULT_LIMIT, max = 0;
-	int ch, status;
+	struct stats st = { .o = { .limit = TCLOG_DEFAULT_LIMIT } };
+	int first, status;
 
 	tclog_start();
-	if (tclog_help_requested(argc, argv, OPTIONS)) {
-		usage(stdout);
-		return tclog_close_output();
-	}
-	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
-		switch (ch) {
-		case 'j':
-			st.json = true;
-			break;
-		case 'k':
-			st.xs.keep_json = true;
-			break;
-		case 'o':
-			st.results = true;
-			break;
-		case 'P':
-			st.partial = true;
-			break;
-		case 'u':
-			st.w.unique = true;
-			break;
-		case 'T':
-			st.tokenizer_path = optarg;
-			break;
-		case 'M':
-			if (tclog_option_tokens(optarg, &max) != 0) {
-				usage(stderr);
-				return TCLOG_EXIT_FATAL;
-			}
-			break;
-		case 's':
-			system_text = optarg;
-			break;
-		case 'S':
-			system_file = optarg;
-			break;
-		case 't':
-			tools_file = optarg;
-			break;
-		case 'L':
-			if (tclog_option_limit(optarg, &limit) != 0) {
-				usage(stderr);
-				return TCLOG_EXIT_FATAL;
-			}
-			break;
-		default:
-			usage(stderr);
-			return TCLOG_EXIT_FATAL;
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	st.max = max;
-	if (max > 0 && st.tokenizer_path == NULL)
-		return bad_usage("-M needs -T tokenizer.json", NULL);
-	switch (tclog_prompt_options(&st.prompt, system_text, system_file,
-	    tools_file, limit, argc, argv)) {
-	case -1:
-		usage(stderr);
-		/* FALLTHROUGH */
-	case -2:
-		return TCLOG_EXIT_FATAL;
-	}
-	if (st.tokenizer_path != NULL &&
-	    (st.tok = tclog_tokenizer_load(st.tokenizer_path, &err)) == NULL) {
-		warnx("%s: %s", st.tokenizer_path, tclog_buf_str(&err));
-		tclog_buf_free(&err);
-		tclog_prompt_free(&st.prompt);
-		return TCLOG_EXIT_FATAL;
-	}
-
-	st.tokens.keep = true;
-	st.w.format = tclog_format_find("text");
-	st.w.prompt = &st.prompt;
-	st.w.results = st.results;
-	st.w.emit = kept;
-	st.w.ctx = &st;
-	st.xs.args_objects = true;	/* the rule of -f text */
-	st.xs.done = example_done;
-	st.xs.ctx = &st;
-	tclog_examples_init(&st.xs);
-	tclog_record_init(&st.rec);
-	tclog_inputs_init(&in, argc, argv);
-	while (tclog_inputs_next(&in, &st.status_code))
-		read_file(&st, in.fd, in.name, limit);
-	tclog_examples_end(&st.xs);
-	tclog_writer_finish(&st.w);
-
-	if (st.json)
-		put_json(&st, &out);
+	tclog_entries_init(&st.es);
+	if ((first = options(&st, argc, argv)) < 0)
+		status = tclog_options_failed(first, usage);
 	else
-		put_screen(&st, &out);
-	tclog_write(out.data, out.len);
-
-	tclog_buf_free(&out);
+		status = run(&st, argc - first, argv + first);
 	tclog_examples_free(&st.xs);
-	tclog_record_free(&st.rec);
-	tclog_tokenizer_free(st.tok);
+	tclog_entries_free(&st.es);
+	tclog_exopts_free(&st.o);
 	tclog_tokens_free(&st.tokens);
-	tclog_prompt_free(&st.prompt);
 	tclog_buf_free(&st.text);
 	tclog_buf_free(&st.name);
 	tally_free(&st.status);
@@ -1128,6 +1043,5 @@ main(int argc, char *argv[])
 	tclog_digestset_free(&st.both);
 	free(st.lengths.len);
 	free(st.lengths.n);
-	status = tclog_close_output();
-	return status > st.status_code ? status : st.status_code;
+	return status;
 }

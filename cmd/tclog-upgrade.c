@@ -15,7 +15,6 @@
  * reconstructed model_response is byte for byte what the logger would
  * have written for a single call.
  */
-#include <err.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,8 +38,7 @@ struct upgrade {
 	bool count_only;	/* -c */
 	size_t limit;		/* -L */
 	struct rules rules;	/* -q */
-	struct tclog_reader in;
-	struct tclog_record rec;
+	struct tclog_entries es;	/* the input, its record and view */
 	struct tclog_buf out;	/* the record being rebuilt */
 	struct tclog_buf tool;	/* tool_name, decoded */
 	struct tclog_buf args;	/* A: the arguments as JSON text */
@@ -113,11 +111,8 @@ read_rules(struct rules *r, const char *path, size_t limit)
 			ret = -1;
 			break;
 		}
-		if (r->n == r->cap) {
-			r->cap = r->cap ? 2 * r->cap : 16;
-			r->rule = tclog_xrealloc(r->rule,
-			    r->cap * sizeof(*r->rule));
-		}
+		r->rule = tclog_grow(r->rule, &r->cap, r->n + 1,
+		    sizeof(*r->rule));
 		rule = &r->rule[r->n];
 		rule->word = r->text.len;
 		rule->word_len = word_len;
@@ -178,7 +173,7 @@ put_compact(struct tclog_buf *b, const char *v, size_t n)
 static void
 call_arguments(struct upgrade *u)
 {
-	const struct tclog_field *f = tclog_record_get(&u->rec, "arguments");
+	const struct tclog_field *f = u->es.entry.args;
 
 	u->args.len = 0;
 	if (f == NULL || tclog_json_type(f->value, f->value_len) ==
@@ -330,7 +325,7 @@ put_made_up(struct tclog_buf *b, unsigned made_up)
 static void
 write_upgraded(struct upgrade *u, unsigned made_up)
 {
-	const struct tclog_record *rec = &u->rec;
+	const struct tclog_record *rec = &u->es.rec;
 	const char *start = rec->text, *k, *v;
 	struct tclog_json_iter it;
 	size_t klen, vlen, anchor = 0, i = 0;
@@ -387,38 +382,30 @@ write_upgraded(struct upgrade *u, unsigned made_up)
 
 
 static void
-upgrade_record(struct upgrade *u)
+upgrade_record(struct upgrade *u, const struct tclog_entry *e)
 {
-	const struct tclog_field *tool, *query, *response, *mark;
+	const struct tclog_field *tool = e->tool, *query = e->query;
+	const struct tclog_field *response = e->response;
 	const char *refusal;
 	unsigned made_up;
-	const char *name = u->in.name;
-	unsigned long line = u->in.line;
+	const char *name = u->es.in.name;
+	unsigned long line = u->es.in.line;
 
-	if (tclog_record_parse(&u->rec, u->in.text, u->in.len,
-	    u->in.unterminated) != 0) {
-		tclog_diag(name, line, "%s", u->rec.error);
-		tclog_status_raise(&u->status, TCLOG_EXIT_BAD);
-		return;
-	}
 	/* Copied as it is, it would pass for a log entry: bad, as in
 	 * every command (tclog(7)). */
-	if (tclog_record_rating(&u->rec, &u->err) == TCLOG_RATING_BAD) {
-		tclog_diag(name, line, "%s", tclog_buf_str(&u->err));
+	if (e->rating == TCLOG_RATING_BAD) {
+		tclog_diag(name, line, "%s", e->why);
 		tclog_status_raise(&u->status, TCLOG_EXIT_BAD);
 		return;
 	}
-	if ((refusal = tclog_upgrade_refusal(&u->rec)) != NULL) {
+	if ((refusal = tclog_upgrade_refusal(e->rec)) != NULL) {
 		tclog_diag(name, line, "%s", refusal);
 		tclog_status_raise(&u->status, TCLOG_EXIT_BAD);
 		return;
 	}
-	tool = tclog_record_get(&u->rec, "tool_name");
-	query = tclog_record_get(&u->rec, "user_query");
-	response = tclog_record_get(&u->rec, "model_response");
 	if (tclog_field_filled(query) && tclog_field_filled(response)) {
 		if (!u->count_only) {
-			tclog_write(u->in.text, u->in.len);
+			tclog_write(u->es.in.text, u->es.in.len);
 			tclog_write("\n", 1);
 		}
 		return;
@@ -432,8 +419,7 @@ upgrade_record(struct upgrade *u)
 	tclog_buf_str(&u->tool);	/* never NULL, even when empty */
 	call_arguments(u);
 	/* what an earlier run made up and is kept stays marked */
-	mark = tclog_record_get(&u->rec, "reconstructed");
-	made_up = mark ? tclog_made_up(mark->value, mark->value_len) : 0;
+	made_up = e->made_up;
 	if (tclog_field_filled(query)) {
 		u->query.len = 0;
 		tclog_buf_add(&u->query, query->value, query->value_len);
@@ -455,96 +441,91 @@ upgrade_record(struct upgrade *u)
 static void
 upgrade_file(struct upgrade *u, int fd, const char *name)
 {
-	tclog_reader_init(&u->in, fd, name, u->limit);
-	while (tclog_reader_record(&u->in, &u->status))
-		upgrade_record(u);
-	tclog_reader_free(&u->in);
+	tclog_entries_open(&u->es, fd, name, u->limit);
+	while (tclog_entries_next(&u->es, &u->status))
+		upgrade_record(u, &u->es.entry);
+	tclog_entries_close(&u->es);
 }
 
-/* Frees what main owns and gives the exit status. */
+/* Sets u up from the options, the rules files read: optind, or
+ * TCLOG_OPT_* (diagnosed). */
 static int
-finish(struct upgrade *u, const char **rule_files)
+options(struct upgrade *u, int argc, char *argv[])
 {
-	int status;
+	const char **rule_files;
+	size_t nrule_files = 0;
+	int ch, first, why = 0;
 
+	if (tclog_help_requested(argc, argv, OPTIONS))
+		return TCLOG_OPT_HELP;
+	rule_files = tclog_xreallocarray(NULL, (size_t)argc,
+	    sizeof(*rule_files));
+	while ((ch = tclog_getopt(argc, argv, OPTIONS, &u->limit)) >= 0) {
+		switch (ch) {
+		case 'c':
+			u->count_only = true;
+			break;
+		case 'q':
+			rule_files[nrule_files++] = optarg;
+			break;
+		}
+	}
+	if (ch == TCLOG_OPT_USAGE)
+		why = ch;
+	first = optind;
+	for (size_t i = 0; why == 0 && i < nrule_files; i++)
+		if (tclog_inputs_leave_stdin('q', rule_files[i], argc - first,
+		    argv + first) != 0)
+			why = TCLOG_OPT_USAGE;
+	/* Every rules file first: a bad one stops everything. */
+	for (size_t i = 0; why == 0 && i < nrule_files; i++)
+		if (read_rules(&u->rules, rule_files[i], u->limit) != 0)
+			why = TCLOG_OPT_FATAL;
 	free(rule_files);
-	tclog_record_free(&u->rec);
-	tclog_buf_free(&u->out);
-	tclog_buf_free(&u->tool);
-	tclog_buf_free(&u->args);
-	tclog_buf_free(&u->word);
-	tclog_buf_free(&u->text);
-	tclog_buf_free(&u->query);
-	tclog_buf_free(&u->response);
-	tclog_buf_free(&u->err);
-	tclog_buf_free(&u->rules.text);
-	free(u->rules.rule);
-	status = tclog_close_output();
-	return status > u->status ? status : u->status;
+	return why != 0 ? why : first;
+}
+
+/* Upgrades (or counts) the records of the inputs (argv: the operands);
+ * the exit status. */
+static int
+run(struct upgrade *u, int argc, char *argv[])
+{
+	struct tclog_inputs in;
+
+	tclog_inputs_init(&in, argc, argv);
+	while (tclog_inputs_next(&in, &u->status))
+		upgrade_file(u, in.fd, in.name);
+	if (u->count_only) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "%lu\n", u->nchanged);
+		tclog_write(n, strlen(n));
+	}
+	return tclog_finish_output(u->status);
 }
 
 int
 main(int argc, char *argv[])
 {
 	struct upgrade u = { .limit = TCLOG_DEFAULT_LIMIT };
-	struct tclog_inputs in;
-	const char **rule_files;
-	size_t nrule_files = 0;
-	int ch;
+	int first, status;
 
 	tclog_start();
-	tclog_record_init(&u.rec);
-	if (tclog_help_requested(argc, argv, OPTIONS)) {
-		usage(stdout);
-		return tclog_close_output();
-	}
-	rule_files = tclog_xmalloc((size_t)argc * sizeof(*rule_files));
-	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
-		switch (ch) {
-		case 'c':
-			u.count_only = true;
-			break;
-		case 'L':
-			if (tclog_option_limit(optarg, &u.limit) != 0) {
-				usage(stderr);
-				tclog_status_raise(&u.status, TCLOG_EXIT_FATAL);
-				return finish(&u, rule_files);
-			}
-			break;
-		case 'q':
-			rule_files[nrule_files++] = optarg;
-			break;
-		default:
-			usage(stderr);
-			tclog_status_raise(&u.status, TCLOG_EXIT_FATAL);
-			return finish(&u, rule_files);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-
-	for (size_t i = 0; i < nrule_files; i++)
-		if (tclog_inputs_leave_stdin('q', rule_files[i], argc,
-		    argv) != 0) {
-			usage(stderr);
-			tclog_status_raise(&u.status, TCLOG_EXIT_FATAL);
-			return finish(&u, rule_files);
-		}
-	/* Every rules file first: a bad one stops everything. */
-	for (size_t i = 0; i < nrule_files; i++)
-		if (read_rules(&u.rules, rule_files[i], u.limit) != 0) {
-			tclog_status_raise(&u.status, TCLOG_EXIT_FATAL);
-			return finish(&u, rule_files);
-		}
-
-	tclog_inputs_init(&in, argc, argv);
-	while (tclog_inputs_next(&in, &u.status))
-		upgrade_file(&u, in.fd, in.name);
-	if (u.count_only) {
-		char n[32];
-
-		snprintf(n, sizeof(n), "%lu\n", u.nchanged);
-		tclog_write(n, strlen(n));
-	}
-	return finish(&u, rule_files);
+	tclog_entries_init(&u.es);
+	if ((first = options(&u, argc, argv)) < 0)
+		status = tclog_options_failed(first, usage);
+	else
+		status = run(&u, argc - first, argv + first);
+	tclog_entries_free(&u.es);
+	tclog_buf_free(&u.out);
+	tclog_buf_free(&u.tool);
+	tclog_buf_free(&u.args);
+	tclog_buf_free(&u.word);
+	tclog_buf_free(&u.text);
+	tclog_buf_free(&u.query);
+	tclog_buf_free(&u.response);
+	tclog_buf_free(&u.err);
+	tclog_buf_free(&u.rules.text);
+	free(u.rules.rule);
+	return status;
 }

@@ -1,11 +1,21 @@
-/* Growing byte buffers; running out of memory is fatal (exit 2). */
+/*
+ * Memory: allocation checked for overflow and failure, arrays that grow,
+ * and growing byte buffers. Running out of memory is fatal (exit 2), by
+ * one path, tclog_out_of_memory.
+ */
 #include <err.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "tclog.h"
+#include "internal.h"
+
+void
+tclog_out_of_memory(void)
+{
+	errx(TCLOG_EXIT_FATAL, "out of memory");
+}
 
 void *
 tclog_xmalloc(size_t n)
@@ -13,7 +23,7 @@ tclog_xmalloc(size_t n)
 	void *p = malloc(n ? n : 1);
 
 	if (p == NULL)
-		err(TCLOG_EXIT_FATAL, "out of memory");
+		tclog_out_of_memory();
 	return p;
 }
 
@@ -22,25 +32,71 @@ tclog_xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
 	if (p == NULL)
-		err(TCLOG_EXIT_FATAL, "out of memory");
+		tclog_out_of_memory();
+	return p;
+}
+
+char *
+tclog_xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	return memcpy(tclog_xmalloc(n), s, n);
+}
+
+void *
+tclog_xreallocarray(void *p, size_t n, size_t size)
+{
+	if (size != 0 && n > SIZE_MAX / size)
+		tclog_out_of_memory();
+	return tclog_xrealloc(p, n * size);
+}
+
+void *
+tclog_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		tclog_out_of_memory();
+	return p;
+}
+
+void *
+tclog_grow(void *p, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 8;
+
+	if (need <= *cap)
+		return p;
+	while (n < need)
+		n = n > SIZE_MAX / 2 ? need : n * 2;
+	*cap = n;
+	return tclog_xreallocarray(p, n, size);
+}
+
+void *
+tclog_grow_zeroed(void *p, size_t *cap, size_t need, size_t size)
+{
+	size_t old = *cap;
+
+	p = tclog_grow(p, cap, need, size);
+	memset((char *)p + old * size, 0, (*cap - old) * size);
 	return p;
 }
 
 void
 tclog_buf_grow(struct tclog_buf *b, size_t extra)
 {
-	size_t need, cap;
+	size_t need;
 
 	if (extra > SIZE_MAX - b->len - 1)
-		errx(TCLOG_EXIT_FATAL, "out of memory");
+		tclog_out_of_memory();
 	need = b->len + extra + 1;	/* room for tclog_buf_str's NUL */
 	if (need <= b->cap)
 		return;
-	cap = b->cap ? b->cap : 32;
-	while (cap < need)
-		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-	b->data = tclog_xrealloc(b->data, cap);
-	b->cap = cap;
+	/* 32 bytes at least: few strings are shorter */
+	b->data = tclog_grow(b->data, &b->cap, need < 32 ? 32 : need, 1);
 }
 
 void

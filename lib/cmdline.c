@@ -7,12 +7,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 /* How much tclog_read_text asks read(2) for at a time. */
 enum { READ_SIZE = 1 << 16 };
@@ -105,6 +106,41 @@ tclog_option_tokens(const char *arg, size_t *max)
 		return 0;
 	warnx("-M: not a number of tokens >= 1: %s", arg);
 	return -1;
+}
+
+int
+tclog_getopt(int argc, char *argv[], const char *optstring, size_t *limit)
+{
+	int ch;
+
+	while ((ch = getopt(argc, argv, optstring)) == 'L')
+		if (tclog_option_limit(optarg, limit) != 0)
+			return TCLOG_OPT_USAGE;
+	/* getopt has said what is wrong */
+	return ch == '?' || ch == ':' ? TCLOG_OPT_USAGE : ch;
+}
+
+int
+tclog_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+	return TCLOG_OPT_USAGE;
+}
+
+int
+tclog_options_failed(int why, void (*usage)(FILE *))
+{
+	if (why == TCLOG_OPT_HELP) {
+		usage(stdout);
+		return tclog_close_output();
+	}
+	if (why == TCLOG_OPT_USAGE)
+		usage(stderr);
+	return TCLOG_EXIT_FATAL;
 }
 
 const char *

@@ -3,12 +3,11 @@
  * without keeping them: 16 bytes per distinct string, in an open
  * addressing table kept at most half full.
  */
-#include <err.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 static uint64_t
 mix(uint64_t x)		/* the splitmix64 finaliser */
@@ -50,10 +49,8 @@ static void
 grow(struct tclog_digestset *s)
 {
 	size_t nslot = s->nslot ? s->nslot * 2 : 1024;
-	unsigned long long *slot = calloc(nslot, 2 * sizeof(*slot));
+	unsigned long long *slot = tclog_xcalloc(nslot, 2 * sizeof(*slot));
 
-	if (slot == NULL)
-		err(TCLOG_EXIT_FATAL, "out of memory");
 	for (size_t i = 0; i < s->nslot; i++) {
 		uint64_t a = s->slot[2 * i], b = s->slot[2 * i + 1];
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 const char *const tclog_eval_names[TCLOG_EVAL_NRESULT] = {
 	"exact", "same-tools", "wrong-tool", "no-call", "error"
@@ -39,13 +39,8 @@ tclog_eval_calls_add(struct tclog_eval_calls *c)
 {
 	struct tclog_eval_call *call;
 
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 4;
-
-		c->call = tclog_xrealloc(c->call, cap * sizeof(*c->call));
-		memset(c->call + c->cap, 0, (cap - c->cap) * sizeof(*c->call));
-		c->cap = cap;
-	}
+	c->call = tclog_grow_zeroed(c->call, &c->cap, c->n + 1,
+	    sizeof(*c->call));
 	call = &c->call[c->n++];
 	call->name.len = call->args.len = 0;
 	call->args_json = false;
@@ -88,23 +83,6 @@ tclog_eval_calls_write(struct tclog_buf *b, const struct tclog_eval_calls *c)
 
 /* ---- the calls of a chat completion ---- */
 
-/* The last member of object obj named key, or NULL. */
-static const char *
-member(const char *obj, size_t len, const char *key, size_t *vlen)
-{
-	struct tclog_json_iter it;
-	const char *k, *v, *found = NULL;
-	size_t klen, n;
-
-	tclog_json_iter_init(&it, obj, len);
-	while (tclog_json_next_member(&it, &k, &klen, &v, &n))
-		if (tclog_json_key_is(k, klen, key)) {
-			found = v;
-			*vlen = n;
-		}
-	return found;
-}
-
 /* A <tool_call> block's {"name": ..., "arguments": ...}; false when the
  * block is not one (then the content is no calls at all). */
 static bool
@@ -119,10 +97,10 @@ block_call(void *ctx, const char *s, size_t n)
 	if (tclog_json_check(s, n, true, &c->scratch) != 0)
 		return false;
 	tclog_json_trim(&s, &n);
-	name = member(s, n, "name", &name_len);
+	name = tclog_json_member(s, n, "name", &name_len);
 	if (name == NULL || tclog_json_type(name, name_len) != TCLOG_JSON_STRING)
 		return false;
-	args = member(s, n, "arguments", &args_len);
+	args = tclog_json_member(s, n, "arguments", &args_len);
 	if (args != NULL && tclog_json_type(args, args_len) == TCLOG_JSON_NULL)
 		args = NULL;
 	call = tclog_eval_calls_add(&c->calls);
@@ -151,7 +129,7 @@ tclog_completion_parse(struct tclog_completion *c, const char *body,
 		return -1;
 	}
 	tclog_json_trim(&body, &len);
-	choices = member(body, len, "choices", &choices_len);
+	choices = tclog_json_member(body, len, "choices", &choices_len);
 	if (choices == NULL || tclog_json_type(choices, choices_len) !=
 	    TCLOG_JSON_ARRAY) {
 		tclog_buf_adds(why, "not a chat completion: no \"choices\"");
@@ -161,13 +139,14 @@ tclog_completion_parse(struct tclog_completion *c, const char *body,
 	tclog_json_iter_init(&it, choices, choices_len);
 	if (!tclog_json_next_element(&it, &choice, &choice_len) ||
 	    tclog_json_type(choice, choice_len) != TCLOG_JSON_OBJECT ||
-	    (msg = member(choice, choice_len, "message", &msg_len)) == NULL ||
+	    (msg = tclog_json_member(choice, choice_len, "message",
+	    &msg_len)) == NULL ||
 	    tclog_json_type(msg, msg_len) != TCLOG_JSON_OBJECT) {
 		tclog_buf_adds(why, "not a chat completion: no "
 		    "choices[0].message object");
 		return -1;
 	}
-	usage = member(body, len, "usage", &usage_len);
+	usage = tclog_json_member(body, len, "usage", &usage_len);
 	if (usage != NULL && tclog_json_type(usage, usage_len) ==
 	    TCLOG_JSON_OBJECT && tclog_json_depth(usage, usage_len) <=
 	    TCLOG_ARGS_DEPTH) {
@@ -175,7 +154,7 @@ tclog_completion_parse(struct tclog_completion *c, const char *body,
 		c->usage_len = usage_len;
 	}
 
-	calls = member(msg, msg_len, "tool_calls", &calls_len);
+	calls = tclog_json_member(msg, msg_len, "tool_calls", &calls_len);
 	if (calls != NULL && tclog_json_type(calls, calls_len) ==
 	    TCLOG_JSON_ARRAY) {
 		tclog_tool_calls_init(&tc, calls, calls_len);
@@ -191,7 +170,7 @@ tclog_completion_parse(struct tclog_completion *c, const char *body,
 	if (c->calls.n > 0)
 		return 0;
 	/* no tool_calls: the calls a server left as Qwen's text */
-	content = member(msg, msg_len, "content", &content_len);
+	content = tclog_json_member(msg, msg_len, "content", &content_len);
 	if (content == NULL || tclog_json_type(content, content_len) !=
 	    TCLOG_JSON_STRING)
 		return 0;
@@ -213,10 +192,10 @@ tclog_completion_error(const char *body, size_t len, struct tclog_buf *out)
 	if (tclog_json_check(body, len, true, &err) != 0)
 		goto done;
 	tclog_json_trim(&body, &len);
-	if ((e = member(body, len, "error", &e_len)) == NULL)
+	if ((e = tclog_json_member(body, len, "error", &e_len)) == NULL)
 		goto done;
 	if (tclog_json_type(e, e_len) == TCLOG_JSON_OBJECT &&
-	    (m = member(e, e_len, "message", &m_len)) != NULL) {
+	    (m = tclog_json_member(e, e_len, "message", &m_len)) != NULL) {
 		e = m;
 		e_len = m_len;
 	}

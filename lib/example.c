@@ -7,14 +7,13 @@
  * (format.c). Where a response ends is response.c's rule, which
  * tclog-filter -g follows too. Memory holds one example at most.
  */
-#include <err.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <yajl/yajl_parse.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 /* ---- content that is only JSON text ---- */
 
@@ -106,7 +105,7 @@ is_json_containers(const char *s, size_t n)
 		return false;
 	h = yajl_alloc(&only_containers_callbacks, NULL, &ctx);
 	if (h == NULL)
-		errx(TCLOG_EXIT_FATAL, "out of memory");
+		tclog_out_of_memory();
 	yajl_config(h, yajl_allow_multiple_values, 1);
 	ctx.yajl = h;
 	st = yajl_parse(h, (const unsigned char *)s, n);
@@ -151,48 +150,6 @@ is_json_only(const char *s, size_t n)
 	return is_json_containers(s, n);
 }
 
-/* ---- the pairing rule ---- */
-
-void
-tclog_call_args(struct tclog_buf *out, bool *json, const char *value,
-    size_t len)
-{
-	struct tclog_buf err = { 0 };
-	const char *text;
-	size_t n;
-
-	out->len = 0;
-	if (value == NULL) {
-		tclog_buf_adds(out, "{}");
-		*json = true;
-		return;
-	}
-	if (tclog_json_string(value, len, out) != 0)
-		tclog_buf_add(out, value, len);
-	text = out->data;
-	n = out->len;
-	if (n > 0) {
-		tclog_json_trim(&text, &n);
-		memmove(out->data, text, n);
-		out->len = n;
-	}
-	*json = tclog_json_check(out->data, out->len, false, &err) == 0 &&
-	    tclog_json_depth(out->data, out->len) <= TCLOG_ARGS_DEPTH;
-	tclog_buf_free(&err);
-}
-
-bool
-tclog_call_same(const char *name, size_t name_len, const char *args,
-    size_t args_len, bool args_json, const char *ename, size_t ename_len,
-    const char *eargs, size_t eargs_len, bool eargs_json)
-{
-	if (name_len != ename_len || memcmp(name, ename, name_len) != 0)
-		return false;
-	if (args_json && eargs_json)
-		return tclog_json_equal(args, args_len, eargs, eargs_len);
-	return args_len == eargs_len && memcmp(args, eargs, args_len) == 0;
-}
-
 /* ---- gathering ---- */
 
 static void
@@ -205,12 +162,10 @@ bad_record(const char *file, unsigned long line, int *status,
 
 /* A field that must be a string when present (null counts as absent). */
 static const struct tclog_field *
-string_field(struct tclog_examples *xs, const struct tclog_record *rec,
+string_field(struct tclog_examples *xs, const struct tclog_field *f,
     const char *key, bool required, bool *ok, const char *file,
     unsigned long line, int *status)
 {
-	const struct tclog_field *f = tclog_record_get(rec, key);
-
 	*ok = true;
 	if (f != NULL && tclog_json_type(f->value, f->value_len) ==
 	    TCLOG_JSON_NULL)
@@ -313,14 +268,8 @@ new_call(struct tclog_example *ex)
 {
 	struct tclog_call *c;
 
-	if (ex->ncall == ex->call_cap) {
-		size_t cap = ex->call_cap ? ex->call_cap * 2 : 4;
-
-		ex->call = tclog_xrealloc(ex->call, cap * sizeof(*ex->call));
-		memset(ex->call + ex->call_cap, 0,
-		    (cap - ex->call_cap) * sizeof(*ex->call));
-		ex->call_cap = cap;
-	}
+	ex->call = tclog_grow_zeroed(ex->call, &ex->call_cap, ex->ncall + 1,
+	    sizeof(*ex->call));
 	c = &ex->call[ex->ncall++];
 	c->id.len = c->name.len = c->args.len = c->result.len = 0;
 	c->args_json = c->logged = false;
@@ -471,36 +420,45 @@ tclog_examples_entry(struct tclog_examples *xs,
     const struct tclog_record *rec, const char *file, unsigned long line,
     int *status)
 {
-	const struct tclog_field *query, *response, *args;
-	const struct tclog_field *st, *message, *output, *details, *mark;
+	struct tclog_entry e;
+
+	tclog_entry_view(&e, rec, &xs->err);
+	tclog_examples_add(xs, &e, file, line, status);
+}
+
+void
+tclog_examples_add(struct tclog_examples *xs, const struct tclog_entry *e,
+    const char *file, unsigned long line, int *status)
+{
+	const struct tclog_field *query, *response;
+	const struct tclog_field *st, *message, *output, *details;
 	bool ok, all_ok = true;
 
 	/* The rule of every command: the same record is bad everywhere. */
-	if ((xs->rating = tclog_record_rating(rec, &xs->err)) ==
-	    TCLOG_RATING_BAD) {
-		bad_record(file, line, status, tclog_buf_str(&xs->err));
+	if ((xs->rating = e->rating) == TCLOG_RATING_BAD) {
+		bad_record(file, line, status, e->why);
 		return;
 	}
 	/* Without a tool name it is no log entry, old or new: saying
 	 * "old-format" would send the user to tclog-upgrade for nothing.
 	 * (It, model and the rest of the key are read by tclog_response.) */
-	(void)string_field(xs, rec, "tool_name", true, &ok, file, line,
+	(void)string_field(xs, e->tool, "tool_name", true, &ok, file, line,
 	    status);
 	if (!ok)
 		return;
-	query = tclog_record_get(rec, "user_query");
-	response = tclog_record_get(rec, "model_response");
+	query = e->query;
+	response = e->response;
 	if (query == NULL || response == NULL ||
 	    tclog_json_is_empty_string(query->value, query->value_len) ||
 	    tclog_json_is_empty_string(response->value, response->value_len)) {
-		const char *refusal = tclog_upgrade_refusal(rec);
+		const char *refusal = tclog_upgrade_refusal(e->rec);
 
 		bad_record(file, line, status, refusal != NULL ? refusal :
 		    "old-format entry, run tclog-upgrade first");
 		return;
 	}
-	query = string_field(xs, rec, "user_query", true, &ok, file, line,
-	    status);
+	query = string_field(xs, e->query, "user_query", true, &ok, file,
+	    line, status);
 	if (!ok)
 		return;
 	if (tclog_json_type(response->value, response->value_len) !=
@@ -508,18 +466,18 @@ tclog_examples_entry(struct tclog_examples *xs,
 		bad_record(file, line, status, "model_response is not a string");
 		return;
 	}
-#define FIELD(var, key, required) \
-	var = string_field(xs, rec, key, required, &ok, file, line, status); \
+#define FIELD(var, f, key, required) \
+	var = string_field(xs, f, key, required, &ok, file, line, status); \
 	all_ok = all_ok && ok
-	(void)string_field(xs, rec, "model", false, &ok, file, line, status);
+	(void)string_field(xs, e->model, "model", false, &ok, file, line,
+	    status);
 	all_ok = ok;
-	FIELD(st, "status", true);
-	FIELD(message, "message", false);
-	FIELD(output, "output", false);
-	FIELD(details, "error_details", false);
+	FIELD(st, e->status, "status", true);
+	FIELD(message, e->message, "message", false);
+	FIELD(output, e->output, "output", false);
+	FIELD(details, e->details, "error_details", false);
 #undef FIELD
-	args = tclog_record_get(rec, "arguments");
-	if (all_ok && args == NULL) {
+	if (all_ok && e->args == NULL) {
 		bad_record(file, line, status, "no arguments");
 		all_ok = false;
 	}
@@ -528,13 +486,10 @@ tclog_examples_entry(struct tclog_examples *xs,
 
 	entry_result(&xs->result, st, message, output, details);
 	cut_result(&xs->result, xs->result_max);
-	mark = tclog_record_get(rec, "reconstructed");
-	xs->made_up = mark != NULL && (tclog_made_up(mark->value,
-	    mark->value_len) & TCLOG_MADE_UP_QUERY);
-	xs->tools_off = tclog_tools_off(tclog_record_get(rec,
-	    "tools_enabled"));
+	xs->made_up = (e->made_up & TCLOG_MADE_UP_QUERY) != 0;
+	xs->tools_off = e->tools_off;
 
-	switch (tclog_response_entry(&xs->resp, rec)) {
+	switch (tclog_response_entry(&xs->resp, e)) {
 	case TCLOG_RESPONSE_BAD:
 		bad_record(file, line, status, xs->resp.why);
 		return;

@@ -1,185 +1,13 @@
 /*
- * The output formats of examples, one table entry each, and the prompt
- * they share (system prompt, tools). Nested JSON inside strings is
- * written as the chat templates' Python tojson writes it.
+ * The output formats, one row of tclog_formats each: the supervised
+ * forms written here, the preference forms (prefer.c) as the shape of a
+ * base form's line rearranged. A new format is a writer and a row here.
+ * Nested JSON inside strings is written as the chat templates' Python
+ * tojson writes it.
  */
-#include <err.h>
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "tclog.h"
-
-static const char default_system[] =
-    "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.";
-
-/* ---- the prompt ---- */
-
-/* Whether s is valid UTF-8 (so that it can go into JSON strings). */
-static bool
-is_utf8(const struct tclog_buf *b)
-{
-	return tclog_utf8_invalid(b->data, b->len) == b->len;
-}
-
-int
-tclog_prompt_system(struct tclog_prompt *p, const char *text)
-{
-	p->has_system = true;
-	p->system.len = 0;
-	tclog_buf_adds(&p->system, text);
-	if (!is_utf8(&p->system)) {
-		warnx("-s: not valid UTF-8");
-		return -1;
-	}
-	return 0;
-}
-
-int
-tclog_prompt_system_file(struct tclog_prompt *p, const char *path,
-    size_t limit)
-{
-	p->has_system = true;
-	if (tclog_read_text(path, &p->system, limit) != 0)
-		return -1;
-	/* A file's last line ends in a newline that is not part of the
-	 * prompt. */
-	if (p->system.len > 0 && p->system.data[p->system.len - 1] == '\n')
-		p->system.len--;
-	if (!is_utf8(&p->system)) {
-		warnx("%s: not valid UTF-8", tclog_input_name(path));
-		return -1;
-	}
-	return 0;
-}
-
-/* The last member of object obj named key (as Python keeps), or NULL. */
-static const char *
-member(const char *obj, size_t len, const char *key, size_t *vlen)
-{
-	struct tclog_json_iter it;
-	const char *k, *v, *found = NULL;
-	size_t klen, n;
-
-	tclog_json_iter_init(&it, obj, len);
-	while (tclog_json_next_member(&it, &k, &klen, &v, &n))
-		if (tclog_json_key_is(k, klen, key)) {
-			found = v;
-			*vlen = n;
-		}
-	return found;
-}
-
-int
-tclog_prompt_tools(struct tclog_prompt *p, const char *path, size_t limit)
-{
-	struct tclog_buf err = { 0 };
-	struct tclog_json_iter it;
-	const char *tool, *type, *fn, *name;
-	size_t len, type_len, fn_len, name_len, n = 0;
-	const char *file = tclog_input_name(path);
-	int ret = -1;
-
-	p->has_tools = true;
-	if (tclog_read_text(path, &p->tools, limit) != 0)
-		return -1;
-	if (tclog_json_check(p->tools.data, p->tools.len, false, &err) != 0) {
-		warnx("%s: invalid JSON: %s (-t takes a JSON array of tools)",
-		    file, tclog_buf_str(&err));
-		goto done;
-	}
-	tool = p->tools.data;
-	len = p->tools.len;
-	tclog_json_trim(&tool, &len);
-	memmove(p->tools.data, tool, len);
-	p->tools.len = len;
-	if (tclog_json_type(p->tools.data, p->tools.len) != TCLOG_JSON_ARRAY) {
-		warnx("%s: not a JSON array of tools", file);
-		goto done;
-	}
-	if (tclog_json_depth(p->tools.data, p->tools.len) > TCLOG_ARGS_DEPTH) {
-		warnx("%s: nested deeper than %d levels", file,
-		    TCLOG_ARGS_DEPTH);
-		goto done;
-	}
-	tclog_json_iter_init(&it, p->tools.data, p->tools.len);
-	while (tclog_json_next_element(&it, &tool, &len)) {
-		n++;
-		if (tclog_json_type(tool, len) != TCLOG_JSON_OBJECT) {
-			warnx("%s: tool %zu: not a JSON object", file, n);
-			goto done;
-		}
-		type = member(tool, len, "type", &type_len);
-		if (type == NULL || !tclog_json_equal(type, type_len,
-		    "\"function\"", 10)) {
-			warnx("%s: tool %zu: \"type\" is not \"function\"", file,
-			    n);
-			goto done;
-		}
-		fn = member(tool, len, "function", &fn_len);
-		if (fn == NULL || tclog_json_type(fn, fn_len) !=
-		    TCLOG_JSON_OBJECT) {
-			warnx("%s: tool %zu: no \"function\" object", file, n);
-			goto done;
-		}
-		name = member(fn, fn_len, "name", &name_len);
-		if (name == NULL || tclog_json_type(name, name_len) !=
-		    TCLOG_JSON_STRING) {
-			warnx("%s: tool %zu: the function has no \"name\" string",
-			    file, n);
-			goto done;
-		}
-	}
-	ret = 0;
-done:
-	tclog_buf_free(&err);
-	return ret;
-}
-
-void
-tclog_prompt_free(struct tclog_prompt *p)
-{
-	tclog_buf_free(&p->system);
-	tclog_buf_free(&p->tools);
-}
-
-int
-tclog_prompt_options(struct tclog_prompt *p, const char *system_text,
-    const char *system_file, const char *tools_file, size_t limit, int argc,
-    char *argv[])
-{
-	if (system_text != NULL && system_file != NULL) {
-		warnx("-s and -S exclude each other");
-		return -1;
-	}
-	/* standard input feeds one of the log, -S and -t */
-	if (system_file != NULL && tools_file != NULL &&
-	    strcmp(system_file, "-") == 0 && strcmp(tools_file, "-") == 0) {
-		warnx("-S - and -t - cannot both read standard input");
-		return -1;
-	}
-	if ((system_file != NULL &&
-	    tclog_inputs_leave_stdin('S', system_file, argc, argv) != 0) ||
-	    (tools_file != NULL &&
-	    tclog_inputs_leave_stdin('t', tools_file, argc, argv) != 0))
-		return -1;
-	if ((system_text != NULL && tclog_prompt_system(p, system_text) != 0) ||
-	    (system_file != NULL &&
-	    tclog_prompt_system_file(p, system_file, limit) != 0) ||
-	    (tools_file != NULL && tclog_prompt_tools(p, tools_file, limit) != 0)) {
-		tclog_prompt_free(p);
-		return -2;
-	}
-	return 0;
-}
-
-bool
-tclog_prompt_tools_for(const struct tclog_prompt *p,
-    const struct tclog_example *ex)
-{
-	return p->has_tools && !ex->tools_off;
-}
+#include "internal.h"
 
 /* ---- pieces the writers share ---- */
 
@@ -453,131 +281,6 @@ write_sharegpt(struct tclog_writer *w, const struct tclog_example *ex)
 	tclog_writer_emit(w);
 }
 
-/* The Qwen2.5 chat template by hand: the system turn, with the tools. */
-static void
-text_system(const struct tclog_prompt *p, bool tools, struct tclog_buf *t)
-{
-	struct tclog_json_iter it;
-	const char *tool;
-	size_t len;
-	bool any_tool = false;
-
-	tclog_buf_adds(t, "<|im_start|>system\n");
-	if (p->has_system)
-		tclog_buf_add(t, p->system.data, p->system.len);
-	else
-		tclog_buf_adds(t, default_system);
-	if (tools) {
-		tclog_json_iter_init(&it, p->tools.data, p->tools.len);
-		while (tclog_json_next_element(&it, &tool, &len)) {
-			if (!any_tool)
-				tclog_buf_adds(t, "\n\n# Tools\n\nYou may call "
-				    "one or more functions to assist with the "
-				    "user query.\n\nYou are provided with "
-				    "function signatures within <tools></tools>"
-				    " XML tags:\n<tools>");
-			any_tool = true;
-			tclog_buf_addc(t, '\n');
-			tclog_json_write(t, tool, len, TCLOG_JSON_PYTHON);
-		}
-	}
-	if (any_tool)
-		tclog_buf_adds(t, "\n</tools>\n\nFor each function call, "
-		    "return a json object with function name and arguments "
-		    "within <tool_call></tool_call> XML tags:\n<tool_call>\n"
-		    "{\"name\": <function-name>, \"arguments\": "
-		    "<args-json-object>}\n</tool_call>");
-	tclog_buf_adds(t, "<|im_end|>\n");
-}
-
-void
-tclog_prompt_text(const struct tclog_prompt *p, const char *query,
-    size_t len, bool tools, struct tclog_buf *t)
-{
-	text_system(p, tools && p->has_tools, t);
-	tclog_buf_adds(t, "<|im_start|>user\n");
-	tclog_buf_add(t, query, len);
-	/* The template opens the assistant's turn with "assistant" and
-	 * writes "\n" before its content and before each call: the prompt
-	 * rendered with add_generation_prompt ends at that "\n". */
-	tclog_buf_adds(t, "<|im_end|>\n<|im_start|>assistant\n");
-}
-
-/* The rendering of tclog_example_text; as_key: arguments that are no
- * JSON (which -f text never takes, -f openai does) follow a \x01 as
- * they are, where a JSON rendering cannot have that byte. */
-static void
-render(const struct tclog_prompt *p, const struct tclog_example *ex,
-    bool results, struct tclog_buf *t, size_t *completion,
-    size_t *completion_end, bool as_key)
-{
-	size_t start = t->len;
-
-	tclog_prompt_text(p, ex->query.data, ex->query.len,
-	    tclog_prompt_tools_for(p, ex), t);
-	if (completion != NULL)
-		*completion = t->len - start;
-	tclog_buf_add(t, ex->content.data, ex->content.len);
-	for (size_t i = 0, n = 0; i < ex->ncall; i++) {
-		const struct tclog_call *c = &ex->call[i];
-
-		if (!c->logged)
-			continue;
-		tclog_buf_adds(t, ex->content.len > 0 || n > 0 ?
-		    "\n<tool_call>\n{\"name\": \"" : "<tool_call>\n{\"name\": \"");
-		n++;
-		tclog_buf_add(t, c->name.data, c->name.len);
-		tclog_buf_adds(t, "\", \"arguments\": ");
-		if (as_key && !c->args_json) {
-			tclog_buf_addc(t, '\x01');
-			tclog_buf_add(t, c->args.data, c->args.len);
-		} else
-			tclog_json_write(t, c->args.data, c->args.len,
-			    TCLOG_JSON_PYTHON);
-		tclog_buf_adds(t, "}\n</tool_call>");
-	}
-	tclog_buf_adds(t, "<|im_end|>\n");
-	if (completion_end != NULL)
-		*completion_end = t->len - start;
-	if (results) {
-		tclog_buf_adds(t, "<|im_start|>user");
-		for (size_t i = 0; i < ex->ncall; i++)
-			if (ex->call[i].logged) {
-				tclog_buf_adds(t, "\n<tool_response>\n");
-				tclog_buf_add(t, ex->call[i].result.data,
-				    ex->call[i].result.len);
-				tclog_buf_adds(t, "\n</tool_response>");
-			}
-		tclog_buf_adds(t, "<|im_end|>\n");
-	}
-}
-
-void
-tclog_example_text(const struct tclog_prompt *p,
-    const struct tclog_example *ex, bool results, struct tclog_buf *t,
-    size_t *completion, size_t *completion_end)
-{
-	render(p, ex, results, t, completion, completion_end, false);
-}
-
-void
-tclog_example_digest(const struct tclog_prompt *p,
-    const struct tclog_example *ex, bool results, struct tclog_buf *scratch,
-    unsigned long long d[2], unsigned long long prompt[2],
-    unsigned long long output[2])
-{
-	size_t completion, end;
-
-	scratch->len = 0;
-	render(p, ex, results, scratch, &completion, &end, true);
-	tclog_digest(scratch->data, scratch->len, d);
-	if (prompt != NULL)
-		tclog_digest(scratch->data, completion, prompt);
-	if (output != NULL)
-		tclog_digest(scratch->data + completion, end - completion,
-		    output);
-}
-
 /* The Qwen2.5 chat template applied, as transformers renders it for the
  * hf form of the example. */
 static void
@@ -591,25 +294,56 @@ write_text(struct tclog_writer *w, const struct tclog_example *ex)
 	tclog_writer_emit(w);
 }
 
+/* The rows the preference forms name as their base. */
+enum { FORMAT_OPENAI, FORMAT_HF, FORMAT_SWIFT, FORMAT_SHAREGPT };
+
+/* The trainers' preference forms, read in TRL 1.9.0 (f2cd577,
+ * trl/trainer/kto_trainer.py, dpo_trainer.py), ms-swift 4.4.3 (3602360,
+ * swift/template/template_inputs.py) and LLaMA-Factory 0.9.5 (ff6d4d1,
+ * src/llamafactory/data/converter.py). */
+static const struct tclog_prefer_form kto = {
+	TCLOG_PREFER_KTO, &tclog_formats[FORMAT_HF], "messages", "role",
+	"user", "prompt", "completion", NULL, false, "label"
+}, dpo = {
+	TCLOG_PREFER_DPO, &tclog_formats[FORMAT_HF], "messages", "role",
+	"user", "prompt", "chosen", "rejected", false, NULL
+}, swift_kto = {
+	TCLOG_PREFER_KTO, &tclog_formats[FORMAT_SWIFT], "messages", "role",
+	"user", NULL, NULL, NULL, false, "label"
+}, swift_dpo = {
+	TCLOG_PREFER_DPO, &tclog_formats[FORMAT_SWIFT], "messages", "role",
+	"user", NULL, NULL, "rejected_response", false, NULL
+}, sharegpt_kto = {
+	TCLOG_PREFER_KTO, &tclog_formats[FORMAT_SHAREGPT], "conversations",
+	"from", "human", NULL, NULL, NULL, false, "kto_tag"
+}, sharegpt_dpo = {
+	TCLOG_PREFER_DPO, &tclog_formats[FORMAT_SHAREGPT], "conversations",
+	"from", "human", "conversations", "chosen", "rejected", true, NULL
+};
+
+/* A preference form's row (prefer.c writes it). */
+#define PREFER(name, form) \
+	{ name, TCLOG_ARGS_OBJECT, false, tclog_prefer_write, \
+	    tclog_prefer_finish, &form }
+
 const struct tclog_format tclog_formats[] = {
-	{ "openai", TCLOG_ARGS_TEXT, true, write_openai, NULL },
-	{ "hf", TCLOG_ARGS_OBJECT, true, write_hf, NULL },
-	{ "swift", TCLOG_ARGS_OBJECT, true, write_swift, NULL },
-	{ "sharegpt", TCLOG_ARGS_OBJECT, false, write_sharegpt, NULL },
-	{ "text", TCLOG_ARGS_OBJECT, true, write_text, NULL },
-	{ "trl", TCLOG_ARGS_OBJECT, false, write_trl, NULL },
-	/* preference data (prefer.c): the rated responses */
-	{ "kto", TCLOG_ARGS_OBJECT, false, tclog_prefer_write, tclog_prefer_finish },
-	{ "dpo", TCLOG_ARGS_OBJECT, false, tclog_prefer_write, tclog_prefer_finish },
-	{ "swift-kto", TCLOG_ARGS_OBJECT, false, tclog_prefer_write,
-	    tclog_prefer_finish },
-	{ "swift-dpo", TCLOG_ARGS_OBJECT, false, tclog_prefer_write,
-	    tclog_prefer_finish },
-	{ "sharegpt-kto", TCLOG_ARGS_OBJECT, false, tclog_prefer_write,
-	    tclog_prefer_finish },
-	{ "sharegpt-dpo", TCLOG_ARGS_OBJECT, false, tclog_prefer_write,
-	    tclog_prefer_finish },
-	{ NULL, 0, false, NULL, NULL }
+	[FORMAT_OPENAI] = { "openai", TCLOG_ARGS_TEXT, true, write_openai,
+	    NULL, NULL },
+	[FORMAT_HF] = { "hf", TCLOG_ARGS_OBJECT, true, write_hf, NULL, NULL },
+	[FORMAT_SWIFT] = { "swift", TCLOG_ARGS_OBJECT, true, write_swift,
+	    NULL, NULL },
+	[FORMAT_SHAREGPT] = { "sharegpt", TCLOG_ARGS_OBJECT, false,
+	    write_sharegpt, NULL, NULL },
+	{ "text", TCLOG_ARGS_OBJECT, true, write_text, NULL, NULL },
+	{ "trl", TCLOG_ARGS_OBJECT, false, write_trl, NULL, NULL },
+	/* preference data: the rated responses */
+	PREFER("kto", kto),
+	PREFER("dpo", dpo),
+	PREFER("swift-kto", swift_kto),
+	PREFER("swift-dpo", swift_dpo),
+	PREFER("sharegpt-kto", sharegpt_kto),
+	PREFER("sharegpt-dpo", sharegpt_dpo),
+	{ NULL, 0, false, NULL, NULL, NULL }
 };
 
 const struct tclog_format *
@@ -620,49 +354,4 @@ tclog_format_find(const char *name)
 		if (strcmp(f->name, name) == 0)
 			return f;
 	return NULL;
-}
-
-bool
-tclog_writer_unique(struct tclog_writer *w, const struct tclog_example *ex)
-{
-	unsigned long long d[2];
-
-	if (!w->unique)
-		return true;
-	tclog_example_digest(w->prompt, ex, w->results, &w->key, d, NULL,
-	    NULL);
-	if (tclog_digestset_put(&w->seen, d))
-		return true;
-	w->duplicates++;
-	return false;
-}
-
-void
-tclog_writer_write(struct tclog_writer *w, const struct tclog_example *ex)
-{
-	w->line.len = 0;
-	/* the preference forms judge first, then ask tclog_writer_unique */
-	if (w->format->finish == NULL && !tclog_writer_unique(w, ex))
-		return;
-	w->format->write(w, ex);
-}
-
-void
-tclog_writer_emit(struct tclog_writer *w)
-{
-	w->written++;
-	w->emit(w->ctx, w->line.data, w->line.len);
-	w->line.len = 0;
-}
-
-void
-tclog_writer_finish(struct tclog_writer *w)
-{
-	if (w->format->finish != NULL)
-		w->format->finish(w);
-	tclog_buf_free(&w->line);
-	tclog_buf_free(&w->nested);
-	tclog_buf_free(&w->text);
-	tclog_buf_free(&w->key);
-	tclog_digestset_free(&w->seen);
 }

@@ -2,7 +2,6 @@
  * Tools for JSON text that yajl has already validated: its syntax is
  * known to be right, so these only find their way through it.
  */
-#include <err.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -11,7 +10,7 @@
 
 #include <yajl/yajl_parse.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 static const char *skip_value(const char *p, const char *end);
 
@@ -208,7 +207,7 @@ tclog_json_check(const char *text, size_t len, bool want_object,
 	size_t i = 0;
 
 	if (h == NULL)
-		errx(TCLOG_EXIT_FATAL, "out of memory");
+		tclog_out_of_memory();
 	st = yajl_parse(h, (const unsigned char *)text, len);
 	if (st == yajl_status_ok)
 		st = yajl_complete_parse(h);
@@ -528,10 +527,9 @@ object_equal(const char *a, size_t alen, const char *b, size_t blen,
 		if (!tclog_keyset_add(&keys, key.data ? key.data : "", key.len))
 			equal = false;	/* a duplicate: compare the text */
 		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			value = tclog_xrealloc(value, cap * sizeof(*value));
-			value_len = tclog_xrealloc(value_len,
-			    cap * sizeof(*value_len));
+			value = tclog_grow(value, &cap, n + 1, sizeof(*value));
+			value_len = tclog_xreallocarray(value_len, cap,
+			    sizeof(*value_len));
 		}
 		value[n] = v;
 		value_len[n++] = vlen;
@@ -612,6 +610,23 @@ bool
 tclog_json_equal(const char *a, size_t alen, const char *b, size_t blen)
 {
 	return json_equal(a, alen, b, blen, 0);
+}
+
+const char *
+tclog_json_member(const char *obj, size_t len, const char *key,
+    size_t *vlen)
+{
+	struct tclog_json_iter it;
+	const char *k, *v, *found = NULL;
+	size_t klen, n;
+
+	tclog_json_iter_init(&it, obj, len);
+	while (tclog_json_next_member(&it, &k, &klen, &v, &n))
+		if (tclog_json_key_is(k, klen, key)) {
+			found = v;
+			*vlen = n;
+		}
+	return found;
 }
 
 /* ---- a hash that agrees with tclog_json_equal ---- */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 size_t
 tclog_json_depth(const char *v, size_t n)
@@ -215,8 +215,8 @@ static void
 merge_repeated_keys(struct member *m, size_t n)
 {
 	struct tclog_buf names = { 0 };
-	struct member **order = tclog_xmalloc(n * sizeof(*order));
-	size_t *off = tclog_xmalloc(n * sizeof(*off));
+	struct member **order = tclog_xreallocarray(NULL, n, sizeof(*order));
+	size_t *off = tclog_xreallocarray(NULL, n, sizeof(*off));
 
 	for (size_t i = 0; i < n; i++) {
 		off[i] = names.len;
@@ -260,10 +260,7 @@ write_object(struct writer *w, const char *v, size_t n)
 
 	tclog_json_iter_init(&it, v, n);
 	while (tclog_json_next_member(&it, &k, &klen, &e, &elen)) {
-		if (count == cap) {
-			cap = cap ? cap * 2 : 8;
-			m = tclog_xrealloc(m, cap * sizeof(*m));
-		}
+		m = tclog_grow(m, &cap, count + 1, sizeof(*m));
 		m[count] = (struct member){ .key = k, .key_len = klen,
 		    .value = e, .value_len = elen, .place = count };
 		count++;

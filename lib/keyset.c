@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 enum { LINEAR_MAX = 16 };
 
@@ -48,10 +48,10 @@ rehash(struct tclog_keyset *s)
 		nslot *= 2;
 	if (nslot != s->nslot) {
 		free(s->slot);
-		s->slot = tclog_xmalloc(nslot * sizeof(*s->slot));
+		s->slot = tclog_xreallocarray(NULL, nslot, sizeof(*s->slot));
 		s->nslot = nslot;
 	}
-	memset(s->slot, 0, nslot * sizeof(*s->slot));
+	memset(s->slot, 0, nslot * sizeof(*s->slot));	/* allocated: fits */
 	for (size_t i = 0; i < s->n; i++)
 		*find_slot(s, tclog_keyset_key(s, i), s->len[i]) = i + 1;
 }
@@ -80,9 +80,8 @@ tclog_keyset_add(struct tclog_keyset *s, const char *key, size_t len)
 	if (tclog_keyset_find(s, key, len) != SIZE_MAX)
 		return false;
 	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 32;
-		s->off = tclog_xrealloc(s->off, s->cap * sizeof(*s->off));
-		s->len = tclog_xrealloc(s->len, s->cap * sizeof(*s->len));
+		s->off = tclog_grow(s->off, &s->cap, s->n + 1, sizeof(*s->off));
+		s->len = tclog_xreallocarray(s->len, s->cap, sizeof(*s->len));
 	}
 	s->off[s->n] = s->names.len;
 	s->len[s->n] = len;

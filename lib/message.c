@@ -1,5 +1,5 @@
 /* Pieces of OpenAI-style chat messages, as model_response holds them. */
-#include "tclog.h"
+#include "internal.h"
 
 void
 tclog_tool_calls_init(struct tclog_tool_calls *tc, const char *calls,

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 void
 tclog_start(void)
@@ -69,4 +69,12 @@ tclog_close_output(void)
 		return TCLOG_EXIT_FATAL;
 	}
 	return TCLOG_EXIT_OK;
+}
+
+int
+tclog_finish_output(int status)
+{
+	int out = tclog_close_output();
+
+	return out > status ? out : status;
 }

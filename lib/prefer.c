@@ -7,7 +7,8 @@
  * up to the user's are the prompt, the rest the response. So each
  * trainer's preference data renders the prompt and the response exactly
  * as that trainer's supervised form does, and follows it when it
- * changes. The forms are a table: where the prompt, the response and the
+ * changes. A form is the shape its row of tclog_formats carries
+ * (struct tclog_prefer_form): where the prompt, the response and the
  * rejected response go, and the label's name.
  *
  * KTO leaves out every copy of an example (tclog_example_digest) that
@@ -22,42 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tclog.h"
-
-enum pref_kind { PREF_KTO, PREF_DPO };
-
-struct pref_form {
-	const char *name;	/* in tclog_formats */
-	enum pref_kind kind;
-	const char *base;	/* the format whose line is rearranged */
-	const char *turns;	/* the base line's array of turns */
-	const char *role, *user;	/* what marks a turn of the user */
-	/* Where the turns go: the prompt's, the response's (chosen) and,
-	 * for DPO, the rejected response's. NULL prompt: the turns stay
-	 * whole where they are, the response with them. */
-	const char *prompt, *chosen, *rejected;
-	bool single;		/* a response is one turn, not an array */
-	const char *label;	/* KTO: the label's member */
-};
-
-/* The trainers' forms, read in TRL 1.9.0 (f2cd577, trl/trainer/
- * kto_trainer.py, dpo_trainer.py), ms-swift 4.4.3 (3602360, swift/
- * template/template_inputs.py) and LLaMA-Factory 0.9.5 (ff6d4d1,
- * src/llamafactory/data/converter.py). */
-static const struct pref_form forms[] = {
-	{ "kto", PREF_KTO, "hf", "messages", "role", "user",
-	    "prompt", "completion", NULL, false, "label" },
-	{ "dpo", PREF_DPO, "hf", "messages", "role", "user",
-	    "prompt", "chosen", "rejected", false, NULL },
-	{ "swift-kto", PREF_KTO, "swift", "messages", "role", "user",
-	    NULL, NULL, NULL, false, "label" },
-	{ "swift-dpo", PREF_DPO, "swift", "messages", "role", "user",
-	    NULL, NULL, "rejected_response", false, NULL },
-	{ "sharegpt-kto", PREF_KTO, "sharegpt", "conversations", "from",
-	    "human", NULL, NULL, NULL, false, "kto_tag" },
-	{ "sharegpt-dpo", PREF_DPO, "sharegpt", "conversations", "from",
-	    "human", "conversations", "chosen", "rejected", true, NULL },
-};
+#include "internal.h"
 
 /* A response kept for DPO: the best or the worst to a prompt so far.
  * Only the response is kept, not its line: the prompt (system prompt
@@ -80,7 +46,8 @@ struct sides {
 };
 
 struct pref {
-	const struct pref_form *form;
+	const struct tclog_format *format;	/* the row written */
+	const struct tclog_prefer_form *form;	/* its shape */
 	struct tclog_writer base;
 	struct tclog_buf got, said;
 	const char **turn;	/* the turns of a line */
@@ -121,33 +88,16 @@ pref_state(struct tclog_writer *w)
 		return p;
 	p = w->state = tclog_xmalloc(sizeof(*p));
 	memset(p, 0, sizeof(*p));
-	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
-		if (strcmp(forms[i].name, w->format->name) == 0)
-			p->form = &forms[i];
-	if (p->form == NULL)
+	p->format = w->format;
+	if ((p->form = w->format->prefer) == NULL)
 		errx(TCLOG_EXIT_FATAL, "%s: no preference form", w->format->name);
-	p->base.format = tclog_format_find(p->form->base);
+	p->base.format = p->form->base;
 	p->base.prompt = w->prompt;
 	p->base.results = false;	/* the response is the model's turn */
 	p->base.emit = capture;
 	p->base.ctx = p;
-	w->pref.pairs = p->form->kind == PREF_DPO;
+	w->pref.pairs = p->form->kind == TCLOG_PREFER_DPO;
 	return p;
-}
-
-/* The value of member key of object obj, or NULL. */
-static const char *
-get(const char *obj, size_t len, const char *key, size_t *vlen)
-{
-	struct tclog_json_iter it;
-	const char *k, *v;
-	size_t klen;
-
-	tclog_json_iter_init(&it, obj, len);
-	while (tclog_json_next_member(&it, &k, &klen, &v, vlen))
-		if (tclog_json_key_is(k, klen, key))
-			return v;
-	return NULL;
 }
 
 /* Splits the turns of a line written by the base format; returns the
@@ -155,30 +105,29 @@ get(const char *obj, size_t len, const char *key, size_t *vlen)
 static size_t
 split(struct pref *p, const char *line, size_t len)
 {
-	const struct pref_form *f = p->form;
+	const struct tclog_prefer_form *f = p->form;
 	struct tclog_json_iter it;
 	const char *turns, *t, *role;
 	size_t turns_len, t_len, role_len, user = 0;
 	char want[64];
 
-	turns = get(line, len, f->turns, &turns_len);
+	turns = tclog_json_member(line, len, f->turns, &turns_len);
 	p->nturn = 0;
 	if (turns == NULL)
-		errx(TCLOG_EXIT_FATAL, "%s: no \"%s\" in a %s line", f->name,
-		    f->turns, f->base);
+		errx(TCLOG_EXIT_FATAL, "%s: no \"%s\" in a %s line",
+		    p->format->name, f->turns, f->base->name);
 	snprintf(want, sizeof(want), "\"%s\"", f->user);
 	tclog_json_iter_init(&it, turns, turns_len);
 	while (tclog_json_next_element(&it, &t, &t_len)) {
 		if (p->nturn == p->turn_cap) {
-			p->turn_cap = p->turn_cap ? 2 * p->turn_cap : 8;
-			p->turn = tclog_xrealloc(p->turn, p->turn_cap *
-			    sizeof(*p->turn));
-			p->turn_len = tclog_xrealloc(p->turn_len, p->turn_cap *
-			    sizeof(*p->turn_len));
+			p->turn = tclog_grow(p->turn, &p->turn_cap,
+			    p->nturn + 1, sizeof(*p->turn));
+			p->turn_len = tclog_xreallocarray(p->turn_len,
+			    p->turn_cap, sizeof(*p->turn_len));
 		}
 		p->turn[p->nturn] = t;
 		p->turn_len[p->nturn++] = t_len;
-		role = get(t, t_len, f->role, &role_len);
+		role = tclog_json_member(t, t_len, f->role, &role_len);
 		if (role != NULL && role_len == strlen(want) &&
 		    memcmp(role, want, role_len) == 0)
 			user = p->nturn;
@@ -227,7 +176,7 @@ static void
 rearrange(struct tclog_writer *w, struct pref *p, const char *line,
     size_t len, const struct tclog_buf *rejected, const char *label)
 {
-	const struct pref_form *f = p->form;
+	const struct tclog_prefer_form *f = p->form;
 	struct tclog_buf *b = &w->line;
 	struct tclog_json_iter it;
 	const char *k, *v;
@@ -362,15 +311,9 @@ dpo_add(struct tclog_writer *w, struct pref *p,
 	tclog_buf_addc(&p->key, tclog_prompt_tools_for(w->prompt, ex) ?
 	    't' : 'n');
 	tclog_buf_add(&p->key, ex->query.data, ex->query.len);
-	if (tclog_keyset_add(&p->prompts, p->key.data, p->key.len) &&
-	    p->prompts.n > p->cap) {
-		size_t cap = p->cap ? 2 * p->cap : 64;
-
-		p->sides = tclog_xrealloc(p->sides, cap * sizeof(*p->sides));
-		memset(p->sides + p->cap, 0, (cap - p->cap) *
+	if (tclog_keyset_add(&p->prompts, p->key.data, p->key.len))
+		p->sides = tclog_grow_zeroed(p->sides, &p->cap, p->prompts.n,
 		    sizeof(*p->sides));
-		p->cap = cap;
-	}
 	ss = &p->sides[tclog_keyset_find(&p->prompts, p->key.data,
 	    p->key.len)];
 	if (ss->best.rating != 0 && r <= ss->best.rating &&
@@ -435,7 +378,7 @@ tclog_prefer_write(struct tclog_writer *w, const struct tclog_example *ex)
 
 	if (!judged(w, ex))
 		return;
-	if (p->form->kind == PREF_DPO) {
+	if (p->form->kind == TCLOG_PREFER_DPO) {
 		dpo_add(w, p, ex);
 		return;
 	}

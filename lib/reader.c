@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 enum { READ_SIZE = 1 << 16 };
 
@@ -59,14 +59,9 @@ fill(struct tclog_reader *r)
 		r->tail -= r->head;
 		r->head = 0;
 	}
-	if (r->cap - r->tail < READ_SIZE) {
-		size_t cap = r->cap ? r->cap * 2 : 4 * READ_SIZE;
-
-		while (cap - r->tail < READ_SIZE)
-			cap *= 2;
-		r->buf = tclog_xrealloc(r->buf, cap);
-		r->cap = cap;
-	}
+	if (r->cap - r->tail < READ_SIZE)	/* 4 reads' room at first */
+		r->buf = tclog_grow(r->buf, &r->cap, r->cap ? r->tail +
+		    READ_SIZE : 4 * READ_SIZE, 1);
 	if (would_block(r->fd))
 		tclog_flush();
 	do

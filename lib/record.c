@@ -7,13 +7,12 @@
  * located from yajl's byte offsets: a value starts after its key's colon
  * and ends before the comma ahead of the next key (or the closing brace).
  */
-#include <err.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <yajl/yajl_parse.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 /* Position just past the value that ends before *stop (a key's opening
  * quote or the closing brace): back over white space and one comma. */
@@ -127,11 +126,8 @@ on_map_key(void *ctx, const unsigned char *key, size_t len)
 		rec->dup = true;
 		return 0;
 	}
-	if (rec->nfield == rec->field_cap) {
-		rec->field_cap = rec->field_cap ? rec->field_cap * 2 : 16;
-		rec->field = tclog_xrealloc(rec->field,
-		    rec->field_cap * sizeof(*rec->field));
-	}
+	rec->field = tclog_grow(rec->field, &rec->field_cap, rec->nfield + 1,
+	    sizeof(*rec->field));
 	f = &rec->field[rec->nfield++];
 	f->key = NULL;		/* set once the key set stops moving */
 	f->key_len = len;
@@ -213,7 +209,7 @@ tclog_record_parse(struct tclog_record *rec, const char *text, size_t len,
 
 	h = yajl_alloc(&callbacks, NULL, rec);
 	if (h == NULL)
-		errx(TCLOG_EXIT_FATAL, "out of memory");
+		tclog_out_of_memory();
 	rec->yajl = h;
 	st = yajl_parse(h, (const unsigned char *)text, len);
 	if (st == yajl_status_ok) {

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 /* Past this capacity a call's buffer is not kept for the next response:
  * kept per slot, large buffers would add up with the input. */
@@ -22,14 +22,8 @@ new_call(struct tclog_response *r)
 {
 	struct tclog_response_call *c;
 
-	if (r->ncall == r->call_cap) {
-		size_t cap = r->call_cap ? r->call_cap * 2 : 4;
-
-		r->call = tclog_xrealloc(r->call, cap * sizeof(*r->call));
-		memset(r->call + r->call_cap, 0,
-		    (cap - r->call_cap) * sizeof(*r->call));
-		r->call_cap = cap;
-	}
+	r->call = tclog_grow_zeroed(r->call, &r->call_cap, r->ncall + 1,
+	    sizeof(*r->call));
 	c = &r->call[r->ncall++];
 	c->id.len = c->name.len = c->args.len = 0;
 	c->args_json = c->taken = false;
@@ -84,8 +78,7 @@ index_add(struct tclog_response *r, size_t i)
 		size_t n = r->nslot ? 2 * r->nslot : 64;
 
 		free(r->slot);
-		r->slot = tclog_xmalloc(n * sizeof(*r->slot));
-		memset(r->slot, 0, n * sizeof(*r->slot));
+		r->slot = tclog_xcalloc(n, sizeof(*r->slot));
 		r->nslot = n;
 		r->nused = 0;
 		r->gen = 1;
@@ -149,9 +142,12 @@ static bool
 is_entry_call(const struct tclog_response *r,
     const struct tclog_response_call *c)
 {
-	return tclog_call_same(c->name.data, c->name.len, c->args.data,
-	    c->args.len, c->args_json, r->name.data, r->name.len,
-	    r->args.data, r->args.len, r->args_json);
+	struct tclog_call_key a = tclog_call_key(&c->name, &c->args,
+	    c->args_json);
+	struct tclog_call_key b = tclog_call_key(&r->name, &r->args,
+	    r->args_json);
+
+	return tclog_call_same(&a, &b);
 }
 
 /* The entry's call among the response's: the first one not taken (a
@@ -279,10 +275,8 @@ same_value(const struct tclog_field *f, const struct tclog_buf *b)
 
 /* The field, NULL when it is absent or null. */
 static const struct tclog_field *
-get(const struct tclog_record *rec, const char *key)
+get(const struct tclog_field *f)
 {
-	const struct tclog_field *f = tclog_record_get(rec, key);
-
 	if (f != NULL && tclog_json_type(f->value, f->value_len) ==
 	    TCLOG_JSON_NULL)
 		f = NULL;
@@ -394,14 +388,13 @@ take(struct tclog_response *r, long i)
 }
 
 enum tclog_response_step
-tclog_response_entry(struct tclog_response *r,
-    const struct tclog_record *rec)
+tclog_response_entry(struct tclog_response *r, const struct tclog_entry *e)
 {
-	const struct tclog_field *query = get(rec, "user_query");
-	const struct tclog_field *response = get(rec, "model_response");
-	const struct tclog_field *model = get(rec, "model");
-	const struct tclog_field *tool = get(rec, "tool_name");
-	const struct tclog_field *args = get(rec, "arguments");
+	const struct tclog_field *query = get(e->query);
+	const struct tclog_field *response = get(e->response);
+	const struct tclog_field *model = get(e->model);
+	const struct tclog_field *tool = get(e->tool);
+	const struct tclog_field *args = get(e->args);
 	const char *calls = NULL;
 	size_t calls_len = 0;
 	long i;

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 void
 tclog_review_init(struct tclog_review *c)
@@ -215,16 +215,19 @@ view_call(struct tclog_review *c, const char *label, const char *name,
 static bool
 is_entry_call(struct tclog_review *c, const struct tclog_tool_calls *tc)
 {
+	struct tclog_call_key call, entry;
+
 	if (!c->has_entry_call)
 		return false;
 	c->call_name.len = 0;
 	tclog_json_string(tc->name, tc->name_len, &c->call_name);
 	tclog_call_args(&c->call_args, &c->call_args_json, tc->args,
 	    tc->args_len);
-	return tclog_call_same(c->call_name.data, c->call_name.len,
-	    c->call_args.data, c->call_args.len, c->call_args_json,
-	    c->entry_name.data, c->entry_name.len, c->entry_args.data,
-	    c->entry_args.len, c->entry_args_json);
+	call = tclog_call_key(&c->call_name, &c->call_args,
+	    c->call_args_json);
+	entry = tclog_call_key(&c->entry_name, &c->entry_args,
+	    c->entry_args_json);
+	return tclog_call_same(&call, &entry);
 }
 
 /* The calls of model_response, the executed one labelled "call" and the

@@ -2,37 +2,53 @@
  * tclog.h - the helper library shared by the tclog commands.
  *
  * The commands are streaming filters over JSON-lines tool-call logs.
+ * This header is what they call; what only lib/ calls is declared in
+ * lib/internal.h, under the same sections (tests/lib-deps.test keeps
+ * the commands off it).
  * Each section below is one file of lib/, each after those it builds on:
- *   buf.c        growing byte buffers                 (tclog_buf_*)
+ *   buf.c        memory: allocation checked for overflow, arrays
+ *                that grow, byte buffers (tclog_x*, tclog_grow,
+ *                tclog_buf_*)
  *   output.c     diagnostics and checked output (tclog_diag,
- *                tclog_write, tclog_close_output)
+ *                tclog_write, tclog_close_output, tclog_finish_output)
  *   cmdline.c    command-line plumbing: option values, --help, the
  *                input operands, files that options name
- *                (tclog_help_requested, tclog_inputs_*, tclog_read_text)
+ *                (tclog_getopt, tclog_help_requested, tclog_inputs_*)
  *   utf8.c       strict UTF-8 (tclog_utf8_invalid), text made safe
  *                for a terminal (tclog_visible)
+ *   keyset.c     a set of keys, to find duplicates (tclog_keyset_*)
  *   json.c       small tools for JSON text already validated by yajl:
  *                decoding, walking, comparing, escaping (tclog_json_*)
  *   jsonout.c    JSON written again, compact or as Python writes it
  *   digest.c     recognising repeats by a 128-bit digest (tclog_digest*)
- *   keyset.c     a set of keys, to find duplicates (tclog_keyset_*)
  *   reader.c     the record reader for JSON lines (tclog_reader_*)
  *   record.c     a SAX-style record parser over yajl that hands back
  *                the raw text of every top-level field without
  *                building a tree (tclog_record_*)
+ *   entry.c      log entries read, parsed, diagnosed and viewed
+ *                (tclog_entries_*, tclog_entry_view)
  *   message.c    the calls of a chat message's tool_calls
  *                (tclog_tool_calls_*)
+ *   call.c       the pairing rule: a response's call and an entry's
+ *                compared by their keys (tclog_call_*)
  *   review.c     the review view of an entry, for people
  *                (tclog_review_*)
  *   response.c   where one model response ends (tclog_response_*)
- *   example.c    fine-tuning examples gathered from entries and the
- *                call-pairing rule (tclog_examples_*, tclog_call_*)
- *   format.c     the prompt, the Qwen2.5 template's rendering and the
- *                output formats (tclog_prompt_*, tclog_example_text,
- *                tclog_example_digest, tclog_formats, tclog_writer_*)
+ *   example.c    fine-tuning examples gathered from entries
+ *                (tclog_examples_*)
+ *   prompt.c     the prompt of every example: -s, -S, -t
+ *                (tclog_prompt_*)
+ *   template.c   the Qwen2.5 chat template's rendering
+ *                (tclog_prompt_text, tclog_example_text,
+ *                tclog_example_digest)
+ *   writer.c     writing examples in a format (tclog_writer_*)
  *   prefer.c     the preference formats, kto and dpo (tclog_prefer_*)
+ *   format.c     the output formats: the writers and their table
+ *                (tclog_formats, tclog_format_find)
  *   tokenizer.c  the tokenizer of a Hugging Face tokenizer.json
  *                (tclog_tokenizer_*)
+ *   exopts.c     the options of the commands that write or count
+ *                examples: -k -o -P -u -s -S -t -T -M (tclog_exopts_*)
  *   eval.c       a served model's calls scored against the logged
  *                ones (tclog_completion_*, tclog_eval_*, tclog_sign_test)
  * The exit statuses and the default -L come first: every file uses them.
@@ -78,8 +94,27 @@ tclog_status_raise(int *status, int to)
 
 /* ---- lib/buf.c: memory and buffers ---- */
 
+/* "out of memory" and exit 2: the one way every allocation fails. */
+void tclog_out_of_memory(void) __attribute__((noreturn));
 void *tclog_xmalloc(size_t n);
 void *tclog_xrealloc(void *p, size_t n);
+char *tclog_xstrdup(const char *s);
+/* An array of n elements of size bytes, as reallocarray(3): n * size
+ * that overflows is out of memory too. */
+void *tclog_xreallocarray(void *p, size_t n, size_t size);
+/* n zeroed elements of size bytes (calloc, checked). */
+void *tclog_xcalloc(size_t n, size_t size);
+/*
+ * The growth of every array: p (of *cap elements of size bytes) with
+ * room for at least need, its capacity doubled as often as it takes
+ * (from 8). Returns the array, *cap updated; unchanged when need <= *cap.
+ * The new elements are left unset (a buffer's pages untouched), or zeroed
+ * by tclog_grow_zeroed.
+ *
+ *	a->item = tclog_grow(a->item, &a->cap, a->n + 1, sizeof(*a->item));
+ */
+void *tclog_grow(void *p, size_t *cap, size_t need, size_t size);
+void *tclog_grow_zeroed(void *p, size_t *cap, size_t need, size_t size);
 
 struct tclog_buf {
 	char *data;
@@ -114,6 +149,9 @@ void tclog_write(const void *p, size_t n);
 void tclog_flush(void);
 /* Flush and close stdout; on failure diagnose and return 2, else 0. */
 int tclog_close_output(void);
+/* The end of a command's run, whose input gave status: stdout closed,
+ * and the worse of the two statuses. */
+int tclog_finish_output(int status);
 
 /* ---- lib/cmdline.c: options, --help, input operands ---- */
 
@@ -129,10 +167,8 @@ int tclog_parse_size(const char *arg, size_t *size);
  *    one wins (each value is still checked);
  *  - --help anywhere before "--" prints the usage and exits 0:
  *
- *	if (tclog_help_requested(argc, argv, OPTIONS)) {
- *		usage(stdout);
- *		return tclog_close_output();
- *	}
+ *	if (tclog_help_requested(argc, argv, OPTIONS))
+ *		return TCLOG_OPT_HELP;	(see tclog_options_failed)
  *
  * optstring is getopt's, so that an option's value (-s --help) is not
  * taken for the request. Called first, before getopt, it also makes
@@ -141,11 +177,40 @@ int tclog_parse_size(const char *arg, size_t *size);
  */
 bool tclog_help_requested(int argc, char *argv[], const char *optstring);
 /* -L size: sets *limit, or diagnoses "-L: not ...: arg" and returns -1
- * (the caller shows the usage and exits 2). */
+ * (a usage error). */
 int tclog_option_limit(const char *arg, size_t *limit);
-/* -M tokens (tclog-qwen, tclog-stats): sets *max, or diagnoses "-M: not
- * a number of tokens >= 1: arg" and returns -1, as tclog_option_limit. */
-int tclog_option_tokens(const char *arg, size_t *max);
+
+/*
+ * What a command's option parser returns when the command is not to run:
+ * --help, a usage error (diagnosed: tclog_usage_error, or a function
+ * above that returned -1), a fatal error (diagnosed: a file an option
+ * names cannot be read). The command then ends by the one path
+ *
+ *	if ((first = options(&me, argc, argv)) < 0)
+ *		status = tclog_options_failed(first, usage);
+ */
+#define TCLOG_OPT_HELP	(-1)
+#define TCLOG_OPT_USAGE	(-2)
+#define TCLOG_OPT_FATAL	(-3)
+/*
+ * getopt(3) that takes -L itself (into *limit), as every command does:
+ * the next of the command's own options, -1 at the end, or
+ * TCLOG_OPT_USAGE after a diagnostic (-L's value, an unknown option, a
+ * missing value).
+ *
+ *	while ((ch = tclog_getopt(argc, argv, OPTIONS, &limit)) >= 0)
+ *		...the command's own option ch
+ *	if (ch == TCLOG_OPT_USAGE)
+ *		return ch;
+ */
+int tclog_getopt(int argc, char *argv[], const char *optstring,
+    size_t *limit);
+/* warnx(fmt, ...), and TCLOG_OPT_USAGE. */
+int tclog_usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+/* why's ending: --help: the usage on stdout, and the status of closing
+ * it; a usage error: the usage on stderr, 2; a fatal error: 2. */
+int tclog_options_failed(int why, void (*usage)(FILE *));
 
 /* The name under which standard input is reported. */
 #define TCLOG_STDIN_NAME "<stdin>"
@@ -191,14 +256,6 @@ int tclog_inputs_leave_stdin(char option, const char *path, int argc,
  * left. */
 bool tclog_inputs_next(struct tclog_inputs *in, int *status);
 
-/*
- * Reads a whole small file ("-": standard input) of at most limit bytes
- * into b, as text: a leading byte order mark dropped, CR LF read as LF,
- * so that a file saved on Windows means what it says. Returns 0, or -1
- * after a diagnostic ("tclog-x: FILE: reason").
- */
-int tclog_read_text(const char *path, struct tclog_buf *b, size_t limit);
-
 /* ---- lib/utf8.c: strict UTF-8 ---- */
 
 /* The offset of the first byte of text that is not strict UTF-8 (RFC
@@ -212,6 +269,25 @@ size_t tclog_utf8_invalid(const char *text, size_t len);
  * dropped) and a tab stays; with NULL, they are ^J and ^I: one line. */
 void tclog_visible(struct tclog_buf *b, const char *s, size_t n,
     const char *indent);
+
+/* ---- lib/keyset.c: a set of keys, to find duplicates ---- */
+
+struct tclog_keyset {
+	struct tclog_buf names;	/* the keys, back to back */
+	size_t *off, *len;	/* each key's place in names */
+	size_t n, cap;
+	size_t *slot;		/* hash table (index + 1), built past a few keys */
+	size_t nslot;
+};
+
+void tclog_keyset_clear(struct tclog_keyset *s);
+/* Adds a key; returns false when it was already there. */
+bool tclog_keyset_add(struct tclog_keyset *s, const char *key, size_t len);
+/* The index of key (in the order keys were added), or SIZE_MAX. */
+size_t tclog_keyset_find(struct tclog_keyset *s, const char *key, size_t len);
+/* Key i (of length len[i]); never NULL, even when every key is "". */
+const char *tclog_keyset_key(const struct tclog_keyset *s, size_t i);
+void tclog_keyset_free(struct tclog_keyset *s);
 
 /* ---- lib/json.c: JSON text already validated by yajl ---- */
 
@@ -232,12 +308,9 @@ enum tclog_json_type {
 enum tclog_json_type tclog_json_type(const char *value, size_t len);
 /* Narrows text to the value it holds, without white space around it. */
 void tclog_json_trim(const char **text, size_t *len);
-bool tclog_json_is_true(const char *value, size_t len);
 /* Appends the decoded contents of a JSON string value (with its quotes)
  * to out as UTF-8. Returns -1 when value is not a string. */
 int tclog_json_string(const char *value, size_t len, struct tclog_buf *out);
-/* True when value is the string "" (or not a string at all: false). */
-bool tclog_json_is_empty_string(const char *value, size_t len);
 /* Sets *n when value is an integer written without fraction or
  * exponent that fits a long long. Returns 0, or -1. */
 int tclog_json_integer(const char *value, size_t len, long long *n);
@@ -296,19 +369,6 @@ bool tclog_json_next_member(struct tclog_json_iter *it, const char **key,
  * tclog_json_next_member gives it) is name once decoded. */
 bool tclog_json_key_is(const char *key, size_t len, const char *name);
 
-/* Equal as JSON values: objects compared member by member whatever their
- * order, strings by their decoded contents, numbers by value. Both must
- * be valid JSON. Objects with a duplicate key, and values nested deeper
- * than TCLOG_JSON_EQUAL_DEPTH, are equal only when their text is. */
-#define TCLOG_JSON_EQUAL_DEPTH 256
-bool tclog_json_equal(const char *a, size_t alen, const char *b,
-    size_t blen);
-/* A 64-bit hash of a validated JSON value, the same for any two values
- * tclog_json_equal finds equal (so a table can find equal values). */
-unsigned long long tclog_json_hash(const char *value, size_t len);
-/* A 64-bit hash of bytes. */
-unsigned long long tclog_hash_bytes(const void *p, size_t n);
-
 /* Appends s as a JSON string with quotes: \" \\ \b \f \n \r \t, other
  * control characters as \u00xx, everything else (UTF-8) as it is. */
 void tclog_json_put_string(struct tclog_buf *b, const char *s, size_t n);
@@ -363,25 +423,6 @@ bool tclog_digestset_put(struct tclog_digestset *s,
 bool tclog_digestset_has(const struct tclog_digestset *s,
     const unsigned long long d[2]);
 void tclog_digestset_free(struct tclog_digestset *s);
-
-/* ---- lib/keyset.c: a set of keys, to find duplicates ---- */
-
-struct tclog_keyset {
-	struct tclog_buf names;	/* the keys, back to back */
-	size_t *off, *len;	/* each key's place in names */
-	size_t n, cap;
-	size_t *slot;		/* hash table (index + 1), built past a few keys */
-	size_t nslot;
-};
-
-void tclog_keyset_clear(struct tclog_keyset *s);
-/* Adds a key; returns false when it was already there. */
-bool tclog_keyset_add(struct tclog_keyset *s, const char *key, size_t len);
-/* The index of key (in the order keys were added), or SIZE_MAX. */
-size_t tclog_keyset_find(struct tclog_keyset *s, const char *key, size_t len);
-/* Key i (of length len[i]); never NULL, even when every key is "". */
-const char *tclog_keyset_key(const struct tclog_keyset *s, size_t i);
-void tclog_keyset_free(struct tclog_keyset *s);
 
 /* ---- lib/reader.c: the record reader ---- */
 
@@ -533,12 +574,11 @@ tclog_record_rating(const struct tclog_record *rec, struct tclog_buf *why)
 	return tclog_field_rating(tclog_record_get(rec, "rating"), why);
 }
 
-/* The fields tclog-upgrade made up, from the raw value of an entry's
- * "reconstructed" (NULL when absent): a list of field names, or true
- * (its earlier output) for both. 0 for anything else. */
+/* The fields tclog-upgrade made up (tclog_entry's made_up), from the raw
+ * value of an entry's "reconstructed" (NULL when absent): a list of field
+ * names, or true (its earlier output) for both. 0 for anything else. */
 #define TCLOG_MADE_UP_QUERY	1u	/* user_query */
 #define TCLOG_MADE_UP_RESPONSE	2u	/* model_response */
-unsigned tclog_made_up(const char *value, size_t len);
 /* Whether the entry ran without tool definitions: its "tools_enabled"
  * (f, or NULL) is false. Absent or anything else: the tools were on. */
 static inline bool
@@ -553,30 +593,72 @@ tclog_tools_off(const struct tclog_field *f)
  * commands that send old entries to tclog-upgrade ask here first. */
 const char *tclog_upgrade_refusal(const struct tclog_record *rec);
 
-/* ---- lib/message.c: a chat message's tool calls ---- */
+/* ---- lib/entry.c: log entries read and viewed ---- */
 
 /*
- * The calls in the tool_calls array of an OpenAI-style chat message
- * (lib/message.c). A call is an object whose "function" object holds a
- * string "name"; other elements are passed over. Values are raw JSON.
- * Of a key given twice (however its name is escaped), the last value of
- * the right type counts.
+ * The view of a log entry: each of the logger's fields (NULL when
+ * absent), found in one pass over the record, and what every command
+ * reads of them the same way. Borrowed from the record: valid until it
+ * parses another.
  */
-struct tclog_tool_calls {
-	size_t place;		/* the call's position in the array, from 1 */
-	const char *id;		/* a string other than "", or NULL */
-	const char *name;	/* a string */
-	const char *args;	/* the arguments, NULL when absent or null */
-	size_t id_len, name_len, args_len;
-
-	/* private */
-	struct tclog_json_iter it;
+struct tclog_entry {
+	const struct tclog_record *rec;
+	const struct tclog_field *timestamp, *model, *query, *response,
+	    *tool, *args, *status, *message, *output, *details,
+	    *tools_enabled, *rating_field, *reconstructed;
+	int rating;		/* tclog_field_rating: 0-5, TCLOG_RATING_BAD */
+	const char *why;	/* TCLOG_RATING_BAD: the message; else NULL */
+	bool tools_off;		/* tclog_tools_off(tools_enabled) */
+	unsigned made_up;	/* TCLOG_MADE_UP_* of "reconstructed" */
 };
 
-void tclog_tool_calls_init(struct tclog_tool_calls *tc, const char *calls,
-    size_t len);
-/* The next call: true with its fields set, false at the end. */
-bool tclog_tool_calls_next(struct tclog_tool_calls *tc);
+/*
+ * The records of the inputs of a command, each read, parsed and viewed;
+ * what is no record (too long, no JSON object) is diagnosed and skipped
+ * (*status raised to 1, counted in bad), a read error reported (*status
+ * raised to 2).
+ *
+ *	tclog_entries_init(&es);
+ *	while (tclog_inputs_next(&in, &status)) {
+ *		tclog_entries_open(&es, in.fd, in.name, limit);
+ *		while (tclog_entries_next(&es, &status))
+ *			work(&es.entry, es.in.name, es.in.line);
+ *		tclog_entries_close(&es);
+ *	}
+ *	tclog_entries_free(&es);
+ */
+struct tclog_entries {
+	struct tclog_reader in;	/* in.name, in.line, in.text: the record */
+	struct tclog_record rec;	/* it parsed */
+	struct tclog_entry entry;	/* its view */
+	unsigned long bad;	/* records diagnosed and skipped so far */
+
+	/* private */
+	struct tclog_buf why;
+};
+
+void tclog_entries_init(struct tclog_entries *es);
+void tclog_entries_open(struct tclog_entries *es, int fd, const char *name,
+    size_t limit);
+/* The next good record: true with in, rec and entry set; false at the
+ * end of the input or after a read error. */
+bool tclog_entries_next(struct tclog_entries *es, int *status);
+/* tclog_entries_next's second half, for a command that reads the record
+ * itself (tclog_reader_record(&es->in, ...): it must not wait on input):
+ * the record parsed and viewed, true, or diagnosed and counted, false. */
+bool tclog_entries_parse(struct tclog_entries *es, int *status);
+/* Ends the input (the descriptor stays open). */
+void tclog_entries_close(struct tclog_entries *es);
+void tclog_entries_free(struct tclog_entries *es);
+
+/* ---- lib/message.c: a chat message's tool calls ---- */
+
+/* Called by lib/ alone: internal.h. */
+
+/* ---- lib/call.c: the pairing rule ---- */
+
+/* Deepest arguments or tools the example writers take: they recurse. */
+#define TCLOG_ARGS_DEPTH 512
 
 /* ---- lib/review.c: the review view of an entry ---- */
 
@@ -627,13 +709,6 @@ int tclog_review_entry(struct tclog_review *rv, const char *text, size_t len,
 void tclog_review_free(struct tclog_review *rv);
 
 /* ---- lib/response.c: where one model response ends ---- */
-
-/* True when s, trimmed, is one or more <tool_call>...</tool_call> blocks
- * with only white space between them (the form in which Qwen writes its
- * calls as text) and each(ctx, block, len) takes the inside of every
- * one; it is called block by block until it returns false. */
-bool tclog_tool_call_blocks(const char *s, size_t n,
-    bool (*each)(void *ctx, const char *block, size_t len), void *ctx);
 
 /* A call of the response being read. */
 struct tclog_response_call {
@@ -698,32 +773,14 @@ struct tclog_response {
 	unsigned long long entry_hash;	/* the entry's call, once hashed */
 };
 
-/* Whether the parsed record rec (a log entry) continues the response. */
+/* Whether the entry e (tclog_entry_view) continues the response. */
 enum tclog_response_step tclog_response_entry(struct tclog_response *r,
-    const struct tclog_record *rec);
+    const struct tclog_entry *e);
 /* Ends the response being read: the next entry starts one. */
 void tclog_response_end(struct tclog_response *r);
 void tclog_response_free(struct tclog_response *r);
 
 /* ---- lib/example.c: fine-tuning examples ---- */
-
-/* Deepest arguments or tools the example writers take: they recurse. */
-#define TCLOG_ARGS_DEPTH 512
-
-/* The arguments of a call as a log entry ("arguments") or a response's
- * tool_calls hold them, replacing out: the contents of a JSON string
- * (the usual form), else the value itself (some servers write the
- * object), without white space around; NULL (absent or null) as {}.
- * *json says whether out is JSON no deeper than TCLOG_ARGS_DEPTH. */
-void tclog_call_args(struct tclog_buf *out, bool *json, const char *value,
-    size_t len);
-/* The pairing rule: whether a call of a response is the call an entry
- * executed. Names are compared decoded; arguments (as tclog_call_args
- * gives them) as JSON values when both are JSON (key order, white space,
- * escapes and number spelling do not matter), else as text. */
-bool tclog_call_same(const char *name, size_t name_len, const char *args,
-    size_t args_len, bool args_json, const char *ename, size_t ename_len,
-    const char *eargs, size_t eargs_len, bool eargs_json);
 
 /* One call of an example. */
 struct tclog_call {
@@ -791,8 +848,8 @@ tclog_example_whole(const struct tclog_example *ex)
  *	struct tclog_examples xs = { .done = write, .ctx = &me };
  *
  *	tclog_examples_init(&xs);
- *	for each record parsed into rec:
- *		tclog_examples_entry(&xs, &rec, name, line, &status);
+ *	for each entry e (tclog_entries):
+ *		tclog_examples_add(&xs, e, name, line, &status);
  *	tclog_examples_end(&xs);
  *	tclog_examples_free(&xs);
  */
@@ -819,16 +876,17 @@ struct tclog_examples {
 };
 
 void tclog_examples_init(struct tclog_examples *xs);
-/* One parsed record of file at line: a new-format entry joins or starts
- * an example; anything else is diagnosed (*status raised to 1). */
-void tclog_examples_entry(struct tclog_examples *xs,
-    const struct tclog_record *rec, const char *file, unsigned long line,
+/* One entry (tclog_entry_view) of file at line: a new-format entry
+ * joins or starts an example; anything else is diagnosed (*status raised
+ * to 1). */
+void tclog_examples_add(struct tclog_examples *xs,
+    const struct tclog_entry *e, const char *file, unsigned long line,
     int *status);
 /* Delivers the open example, if any. */
 void tclog_examples_end(struct tclog_examples *xs);
 void tclog_examples_free(struct tclog_examples *xs);
 
-/* ---- lib/format.c: the prompt, the Qwen2.5 template, the formats ---- */
+/* ---- lib/prompt.c: the prompt of every example (-s, -S, -t) ---- */
 
 /* What precedes each example's query: the system prompt and the tools
  * (from -s/-S and -t). */
@@ -840,36 +898,7 @@ struct tclog_prompt {
 				 * tclog_prompt_tools */
 };
 
-/* -s text: 0, or -1 after a diagnostic (not UTF-8). */
-int tclog_prompt_system(struct tclog_prompt *p, const char *text);
-/* -S file ("-": standard input) of at most limit bytes, less one newline
- * at its end: 0, or -1 after a diagnostic. */
-int tclog_prompt_system_file(struct tclog_prompt *p, const char *path,
-    size_t limit);
-/* -t file: a JSON array of {"type": "function", "function": {"name":
- * ...}} objects: 0, or -1 after a diagnostic. */
-int tclog_prompt_tools(struct tclog_prompt *p, const char *path,
-    size_t limit);
-void tclog_prompt_free(struct tclog_prompt *p);
-/* Whether the example is shown the tools: -t gave them and none of its
- * entries says "tools_enabled": false (the model then saw none, and an
- * example shows the prompt it saw). Every format asks this. */
-bool tclog_prompt_tools_for(const struct tclog_prompt *p,
-    const struct tclog_example *ex);
-/* The Qwen2.5 template's rendering of the prompt of query (UTF-8) with
- * add_generation_prompt, appended to out: the system turn (with p's tools
- * when tools is true and -t gave some), the user's turn, and the opening
- * of the assistant's. Pass tclog_prompt_tools_for(p, ex) as tools for an
- * example's prompt, or !tclog_tools_off(field) for an entry's. */
-void tclog_prompt_text(const struct tclog_prompt *p, const char *query,
-    size_t len, bool tools, struct tclog_buf *out);
-/* The prompt of the options -s, -S and -t (NULL when not given), the log
- * being the operands argv: 0; -1 after a diagnostic when -s and -S are
- * both given or standard input is asked for twice (a usage error); -2
- * after one when a file cannot be read or is not right. */
-int tclog_prompt_options(struct tclog_prompt *p, const char *system_text,
-    const char *system_file, const char *tools_file, size_t limit, int argc,
-    char *argv[]);
+/* ---- lib/template.c: the Qwen2.5 chat template ---- */
 
 /*
  * The Qwen2.5 chat template applied to an example, byte for byte as
@@ -899,11 +928,13 @@ void tclog_example_digest(const struct tclog_prompt *p,
     unsigned long long d[2], unsigned long long prompt[2],
     unsigned long long output[2]);
 
+/* ---- lib/writer.c: writing examples in a format ---- */
+
 /*
- * The output formats, one table entry each. A writer gets
- * each example and emits its lines through tclog_writer_emit; a format
- * that needs the whole input (pairs of examples) keeps its state in
- * w->state and writes in its finish hook.
+ * The output formats, one row of tclog_formats (format.c) each. A
+ * writer gets each example and emits its lines through
+ * tclog_writer_emit; a format that needs the whole input (pairs of
+ * examples) keeps its state in w->state and writes in its finish hook.
  */
 enum tclog_args_form {
 	TCLOG_ARGS_TEXT,	/* as the model wrote them, in a string */
@@ -912,6 +943,7 @@ enum tclog_args_form {
 };
 
 struct tclog_writer;
+struct tclog_prefer_form;
 
 struct tclog_format {
 	const char *name;
@@ -919,12 +951,9 @@ struct tclog_format {
 	bool results;		/* can carry the tool results */
 	void (*write)(struct tclog_writer *w, const struct tclog_example *ex);
 	void (*finish)(struct tclog_writer *w);	/* NULL, or at the end */
+	/* a preference form (prefer.c): its shape; else NULL */
+	const struct tclog_prefer_form *prefer;
 };
-
-/* The formats; the first is the default, a NULL name ends the table. */
-extern const struct tclog_format tclog_formats[];
-/* The format called name, or NULL. */
-const struct tclog_format *tclog_format_find(const char *name);
 
 /* What the preference forms left out, and why (prefer.c), for the
  * command's summary. */
@@ -962,23 +991,38 @@ struct tclog_writer {
  * finish hook; the others call tclog_writer_unique when they decide). */
 void tclog_writer_write(struct tclog_writer *w,
     const struct tclog_example *ex);
-/* With unique: false, counted in duplicates, when the example is the
- * same as one seen before; else true (and it is seen now). */
-bool tclog_writer_unique(struct tclog_writer *w,
-    const struct tclog_example *ex);
 /* Ends the input: the format's finish hook; frees the scratch. */
 void tclog_writer_finish(struct tclog_writer *w);
-/* Emits w->line (counted in written) and empties it. */
-void tclog_writer_emit(struct tclog_writer *w);
 
 /* ---- lib/prefer.c: the preference formats ---- */
 
 /* The preference formats (kto, dpo and their ms-swift and
  * LLaMA-Factory forms): the rated whole responses rearranged from the
- * line of a base format, KTO's as they come, DPO's pairs at the end. */
-void tclog_prefer_write(struct tclog_writer *w,
-    const struct tclog_example *ex);
-void tclog_prefer_finish(struct tclog_writer *w);
+ * line of a base format, KTO's as they come, DPO's pairs at the end.
+ * A form is the shape of its row (tclog_format.prefer): */
+enum tclog_prefer_kind { TCLOG_PREFER_KTO, TCLOG_PREFER_DPO };
+
+struct tclog_prefer_form {
+	enum tclog_prefer_kind kind;
+	const struct tclog_format *base;	/* the format whose line is
+				 * rearranged */
+	const char *turns;	/* the base line's array of turns */
+	const char *role, *user;	/* what marks a turn of the user */
+	/* Where the turns go: the prompt's, the response's (chosen) and,
+	 * for DPO, the rejected response's. NULL prompt: the turns stay
+	 * whole where they are, the response with them. */
+	const char *prompt, *chosen, *rejected;
+	bool single;		/* a response is one turn, not an array */
+	const char *label;	/* KTO: the label's member */
+};
+
+/* ---- lib/format.c: the output formats ---- */
+
+/* The formats, one row each (a new format is a writer and a row); the
+ * first is the default, a NULL name ends the table. */
+extern const struct tclog_format tclog_formats[];
+/* The format called name, or NULL. */
+const struct tclog_format *tclog_format_find(const char *name);
 
 /* ---- lib/tokenizer.c: counting tokens as a tokenizer.json says ---- */
 
@@ -1001,11 +1045,6 @@ struct tclog_tokens {
 	bool keep;
 };
 
-/* Loads path; NULL with the reason in err (appended) when it cannot be
- * read or is not a tokenizer this supports. */
-struct tclog_tokenizer *tclog_tokenizer_load(const char *path,
-    struct tclog_buf *err);
-void tclog_tokenizer_free(struct tclog_tokenizer *t);
 /* Appends the tokens of text (UTF-8, as special tokens are written in
  * it: "<|im_start|>" is one token) to out; returns how many. */
 size_t tclog_tokenizer_encode(struct tclog_tokenizer *t, const char *text,
@@ -1013,6 +1052,51 @@ size_t tclog_tokenizer_encode(struct tclog_tokenizer *t, const char *text,
 size_t tclog_tokenizer_count(struct tclog_tokenizer *t, const char *text,
     size_t len);
 void tclog_tokens_free(struct tclog_tokens *tk);
+
+/* ---- lib/exopts.c: the options of the commands that write examples ---- */
+
+/*
+ * What tclog-qwen, tclog-stats and tclog-eval take alike (each the ones
+ * its getopt string names), parsed and loaded in one place; each command
+ * adds its own options and checks:
+ *
+ *	struct tclog_exopts o = { .limit = TCLOG_DEFAULT_LIMIT };
+ *
+ *	while ((ch = tclog_exopts_getopt(&o, argc, argv, OPTIONS)) >= 0)
+ *		...the command's own option ch
+ *	if (ch == TCLOG_OPT_USAGE)
+ *		return ch;
+ *	...the command's checks, then:
+ *	if ((why = tclog_exopts_load(&o, argc, argv)) != 0)
+ *		return why;
+ */
+struct tclog_exopts {
+	size_t limit;		/* -L */
+	bool keep_json;		/* -k */
+	bool results;		/* -o */
+	bool partial;		/* -P */
+	bool unique;		/* -u */
+	const char *system_text, *system_file;	/* -s, -S */
+	const char *tools_file;			/* -t */
+	const char *tokenizer_path;		/* -T */
+	size_t max_tokens;	/* -M; 0: not given */
+
+	/* tclog_exopts_load's */
+	struct tclog_prompt prompt;
+	struct tclog_tokenizer *tok;	/* -T; NULL: none */
+};
+
+/* tclog_getopt that takes these options too (those optstring names). */
+int tclog_exopts_getopt(struct tclog_exopts *o, int argc, char *argv[],
+    const char *optstring);
+/* Reads the prompt's files and the tokenizer: 0, TCLOG_OPT_USAGE (-s
+ * and -S both, standard input asked for twice) or TCLOG_OPT_FATAL (a
+ * file not read or not right), after a diagnostic. argv: the operands. */
+int tclog_exopts_load(struct tclog_exopts *o, int argc, char *argv[]);
+/* What -k -o -u -s -S -t ask of the example builder and the writer. */
+void tclog_exopts_apply(const struct tclog_exopts *o,
+    struct tclog_examples *xs, struct tclog_writer *w);
+void tclog_exopts_free(struct tclog_exopts *o);
 
 /* ---- lib/eval.c: a served model's calls scored (tclog-eval) ---- */
 

@@ -24,7 +24,7 @@
 #include <utf8proc.h>
 #include <yajl/yajl_tree.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 /* The Qwen2 pattern, as tokenizer.json spells it (after JSON decoding). */
 static const char qwen2_pattern[] =
@@ -257,11 +257,10 @@ ensure_id(struct tclog_tokenizer *t, uint32_t id)
 	if (id < t->nid)
 		return;
 	if (id >= t->id_cap) {
-		size_t cap = id < 1024 ? 2048 : 2 * (size_t)id;
-
-		t->tok_len = tclog_xrealloc(t->tok_len, cap * sizeof *t->tok_len);
-		t->voff = tclog_xrealloc(t->voff, cap * sizeof *t->voff);
-		t->id_cap = cap;
+		t->tok_len = tclog_grow(t->tok_len, &t->id_cap, (size_t)id + 1,
+		    sizeof *t->tok_len);
+		t->voff = tclog_xreallocarray(t->voff, t->id_cap,
+		    sizeof *t->voff);
 	}
 	for (uint32_t i = t->nid; i <= id; i++) {
 		t->tok_len[i] = 0;
@@ -387,8 +386,7 @@ load_vocab(struct tclog_tokenizer *t, const char *vocab, size_t len,
 		n++;
 	}
 	t->nvslot = table_size(n);
-	t->vslot = tclog_xmalloc(t->nvslot * sizeof *t->vslot);
-	memset(t->vslot, 0, t->nvslot * sizeof *t->vslot);
+	t->vslot = tclog_xcalloc(t->nvslot, sizeof *t->vslot);
 	for (uint32_t i = 0; i < t->nid; i++) {
 		size_t mask = t->nvslot - 1, j;
 
@@ -464,7 +462,7 @@ load_merges(struct tclog_tokenizer *t, const char *merges, size_t len,
 	while (tclog_json_next_element(&it, &m, &mlen))
 		n++;
 	t->nmerge_slot = table_size(n);
-	t->merge = tclog_xmalloc(t->nmerge_slot * sizeof *t->merge);
+	t->merge = tclog_xreallocarray(NULL, t->nmerge_slot, sizeof *t->merge);
 	for (size_t i = 0; i < t->nmerge_slot; i++)
 		t->merge[i].rank = UINT32_MAX;
 	tclog_json_iter_init(&it, merges, len);
@@ -584,7 +582,7 @@ load_added(struct tclog_tokenizer *t, yajl_val list, struct tclog_buf *err)
 		tclog_buf_adds(err, "added_tokens is not an array");
 		return -1;
 	}
-	t->added = tclog_xmalloc((YAJL_GET_ARRAY(list)->len + 1) *
+	t->added = tclog_xreallocarray(NULL, YAJL_GET_ARRAY(list)->len + 1,
 	    sizeof *t->added);
 	for (size_t i = 0; i < YAJL_GET_ARRAY(list)->len; i++) {
 		yajl_val v = YAJL_GET_ARRAY(list)->values[i];
@@ -709,8 +707,7 @@ tclog_tokenizer_load(const char *path, struct tclog_buf *err)
 		t = NULL;
 		goto out;
 	}
-	t->cache = tclog_xmalloc(CACHE_SLOTS * sizeof *t->cache);
-	memset(t->cache, 0, CACHE_SLOTS * sizeof *t->cache);
+	t->cache = tclog_xcalloc(CACHE_SLOTS, sizeof *t->cache);
 out:
 	yajl_tree_free(normalizer);
 	yajl_tree_free(pre);
@@ -752,10 +749,10 @@ emit(struct tclog_tokens *out, uint32_t id, size_t start)
 	if (!out->keep)
 		return;		/* counting only */
 	if (out->n > out->cap) {
-		out->cap = out->n < 64 ? 64 : 2 * out->n;
-		out->id = tclog_xrealloc(out->id, out->cap * sizeof *out->id);
-		out->start = tclog_xrealloc(out->start,
-		    out->cap * sizeof *out->start);
+		out->id = tclog_grow(out->id, &out->cap, out->n,
+		    sizeof *out->id);
+		out->start = tclog_xreallocarray(out->start, out->cap,
+		    sizeof *out->start);
 	}
 	out->id[out->n - 1] = id;
 	out->start[out->n - 1] = start;
@@ -768,10 +765,8 @@ heap_push(struct tclog_tokenizer *t, uint32_t rank, uint32_t pos, uint32_t id)
 {
 	size_t i;
 
-	if (t->heap_len == t->heap_cap) {
-		t->heap_cap = t->heap_cap ? 2 * t->heap_cap : 64;
-		t->heap = tclog_xrealloc(t->heap, t->heap_cap * sizeof *t->heap);
-	}
+	t->heap = tclog_grow(t->heap, &t->heap_cap, t->heap_len + 1,
+	    sizeof *t->heap);
 	i = t->heap_len++;
 	while (i > 0) {
 		size_t up = (i - 1) / 2;
@@ -825,10 +820,7 @@ push_pair(struct tclog_tokenizer *t, int32_t pos)
 static void
 bpe(struct tclog_tokenizer *t, const unsigned char *p, size_t n)
 {
-	if (n > t->sym_cap) {
-		t->sym_cap = n < 256 ? 256 : n;
-		t->sym = tclog_xrealloc(t->sym, t->sym_cap * sizeof *t->sym);
-	}
+	t->sym = tclog_grow(t->sym, &t->sym_cap, n, sizeof *t->sym);
 	for (size_t i = 0; i < n; i++)
 		t->sym[i] = (struct symbol){(int32_t)i - 1,
 		    i + 1 < n ? (int32_t)i + 1 : -1, t->byte_id[p[i]], 1};

@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 #define HIGH_BITS 0x8080808080808080u
 

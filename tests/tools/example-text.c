@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 struct state {
 	const struct tclog_prompt *prompt;

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "tclog.h"
+#include "internal.h"
 
 int
 main(int argc, char *argv[])
