@@ -91,21 +91,38 @@ struct rule {
  * split in 2^n ways before a failure, past PCRE2's match limit. */
 #define SUDO_S "\\bsudo(?>[ \\t]+-[A-Za-z]*[CDghprtTuU](?:[ \\t]+|=)?" \
 	"(?:'[^'\\n]*'|\"[^\"\\n]*\"|[^\\s'\"-]\\S*)|[ \\t]+-[A-Za-z]+|" \
-	"[ \\t]+--[a-z-]+(?:=\\S*)?)*?[ \\t]+(?:-[A-Za-z]*S[A-Za-z]*|--stdin)" \
-	"(?![\\w-])"
+	"[ \\t]+--[a-z-]+(?:=\\S*)?){0,16}?[ \\t]+" \
+	"(?:-[A-Za-z]*S[A-Za-z]*|--stdin)(?![\\w-])"
 #define SUDO_S_DETECT "\\bsudo\\b[^\\n]*[ \\t](?:-[A-Za-z]*S|--stdin)"
 /* An option of htpasswd: a cost (-C 10), rounds (-r 5000), else flags. */
 #define HTPASSWD_OPT "(?>[ \\t]+-(?:[Cr][ \\t]*[0-9]+|[A-Za-z0-9]+))"
+/* At most 12 options: each costs a PCRE2 frame, and htpasswd has 16. */
+#define HTPASSWD_OPTS(min) "(?:" HTPASSWD_OPT "){" #min ",12}"
+/* The rest of a line, not empty, to a written or escaped line break
+ * (a backslash before another letter is part of it): possessive
+ * repeats of a character, so that PCRE2 keeps no frame and counts no
+ * step for each byte, only for each backslash. */
+#define LINE_REST "(?!\\n|\\\\n|\\z)[^\\n\\\\]*+(?:\\\\(?!n)[^\\n\\\\]*+)*+"
 /* A word of a shell command: quoted or bare. */
 #define WORD "(?:'[^'\\n]*'|\"[^\"\\n]*\"|[^\\s'\"|;&<>-][^\\s|;&<>]*)"
 /* USER:PASSWORD of chpasswd, quoted or bare: the first group from the
  * colon on, a last \n (printf) left out. */
-#define USER_PW "(?|\"[^\"\\s:]+:([^\"\\n]+?)(?:\\\\n)?\"|" \
-	"'[^'\\s:]+:([^'\\n]+?)(?:\\\\n)?'|[^\\s'\"|;&:]+:([^\\s'\"|;&]+))"
+#define USER_PW "(?|\"[^\"\\s:]++:([^\"\\n]+?)(?:\\\\n)?\"|" \
+	"'[^'\\s:]++:([^'\\n]+?)(?:\\\\n)?'|[^\\s'\"|;&:]++:([^\\s'\"|;&]+))"
 /* sudo and flags before a command that reads a pipe; a here-string's
  * <<< after a command's words (a redirection's >& included). */
 #define PIPE_SUDO "(?:sudo(?>[ \\t]+-[A-Za-z]+)*[ \\t]+)?"
-#define HERE_STRING "(?:[^\\n|;&]|(?<=>)&)*?<<<[ \\t]*"
+#define HERE_STRING "[^\\n|;&]*?(?:(?<=>)&[^\\n|;&]*?)*?<<<[ \\t]*+"
+/*
+ * What ends a rule that looks for its option anywhere after a command's
+ * name on the line (curl ... -u): when the rest fails from the first
+ * name, it fails from every later one on the line too (their gap is
+ * part of the first's), so PCRE2 skips to the line's end instead of
+ * trying each again, which took time quadratic in the line
+ * ("mysql mysql ... -p").
+ */
+#define OR_SKIP(gap) "|" gap "*+(*SKIP)(*FAIL))"
+#define OR_SKIP_LINE OR_SKIP("[^\\n]")
 #define VALUE VALUE_QUOTED "([^\\s'\"`,;&|)]+))"
 #define VALUE_OPT VALUE_QUOTED "([^\\s'\"-][^\\s'\"]*))"
 static const struct rule builtin[] = {
@@ -202,19 +219,20 @@ static const struct rule builtin[] = {
 	{ "token-header", "(?i)\\b(?:private-token|x-api-key|x-auth-token)"
 	    "[\"']?[ \\t]*:[ \\t]*[\"']?([\\w.~+/=-]{8,})", CHECK_VALUE,
 	    "(?i)\\b(?:private-token|x-api-key|x-auth-token)" },
-	{ "curl-password", "\\bcurl\\b[^\\n]*?[ \\t](?:-u|--user)"
-	    "(?:[ \\t]+|=)?['\"]?[^\\s:'\"]+:([^\\s'\"]+)", CHECK_VALUE,
+	{ "curl-password", "\\bcurl\\b(?:[^\\n]*?[ \\t](?:-u|--user)"
+	    "(?:[ \\t]+|=)?['\"]?[^\\s:'\"]+:([^\\s'\"]+)" OR_SKIP_LINE,
+	    CHECK_VALUE,
 	    "\\bcurl\\b[^\\n]*[ \\t](?:-u|--user)" },
 	{ "mysql-password", "\\b(?:mysql|mysqldump|mysqladmin|mariadb)\\b"
-	    "[^\\n]*?[ \\t]-p" VALUE_OPT, CHECK_VALUE,
+	    "(?:[^\\n]*?[ \\t]-p" VALUE_OPT OR_SKIP_LINE, CHECK_VALUE,
 	    "\\b(?:mysql|mysqldump|mysqladmin|mariadb)\\b[^\\n]*[ \\t]-p" },
 	{ "sshpass-password", "\\bsshpass[ \\t]+-p[ \\t]*" VALUE_OPT,
 	    CHECK_VALUE, "\\bsshpass[ \\t]+-p" },
-	{ "docker-password", "\\bdocker[ \\t]+login\\b[^\\n]*?[ \\t]-p"
-	    "(?:[ \\t]+|=)?" VALUE_OPT, CHECK_VALUE,
+	{ "docker-password", "\\bdocker[ \\t]+login\\b(?:[^\\n]*?[ \\t]-p"
+	    "(?:[ \\t]+|=)?" VALUE_OPT OR_SKIP_LINE, CHECK_VALUE,
 	    "\\bdocker[ \\t]+login\\b[^\\n]*[ \\t]-p" },
-	{ "redis-password", "\\bredis-cli\\b[^\\n]*?[ \\t](?:-a|--pass)"
-	    "(?:[ \\t]+|=)?" VALUE_OPT, CHECK_VALUE,
+	{ "redis-password", "\\bredis-cli\\b(?:[^\\n]*?[ \\t](?:-a|--pass)"
+	    "(?:[ \\t]+|=)?" VALUE_OPT OR_SKIP_LINE, CHECK_VALUE,
 	    "\\bredis-cli\\b[^\\n]*[ \\t](?:-a|--pass)" },
 	/* A password fed to sudo -S: echo PW | sudo -S, printf '%s\\n' PW |
 	 * sudo -S, printf 'PW\\n' | sudo -S, sudo -S ... <<< PW. The detect
@@ -226,14 +244,14 @@ static const struct rule builtin[] = {
 	    "'([^'%\\\\\\n]+)(?:\\\\n)?'|\"([^\"%\\\\\\n]+)(?:\\\\n)?\"))"
 	    "[ \\t]*\\|[ \\t]*" SUDO_S, CHECK_VALUE,
 	    "\\b(?:echo|printf)\\b[^\\n]*" SUDO_S_DETECT },
-	{ "sudo-password", SUDO_S "(?:[^\\n|;&]|(?<=>)&)*?<<<[ \\t]*" VALUE,
+	{ "sudo-password", SUDO_S "(?:" HERE_STRING VALUE OR_SKIP("[^\\n|;&]"),
 	    CHECK_VALUE, SUDO_S_DETECT "[^\\n]*<<<" },
 	/* htpasswd -b FILE USER PASSWORD, -n (no file): -nb USER PASSWORD;
 	 * -b may stand among other flags (-bc, -Bb, -B -b -C 10). */
-	{ "htpasswd-password", "\\bhtpasswd(?=(?:" HTPASSWD_OPT ")*?[ \\t]+"
-	    "-[A-Za-z0-9]*b)(?|(?:" HTPASSWD_OPT ")*?[ \\t]+-[A-Za-z0-9]*n"
-	    "[A-Za-z0-9]*(?:" HTPASSWD_OPT ")*[ \\t]+" WORD "[ \\t]+" VALUE "|"
-	    "(?:" HTPASSWD_OPT ")+[ \\t]+" WORD "[ \\t]+" WORD "[ \\t]+" VALUE ")",
+	{ "htpasswd-password", "\\bhtpasswd(?=" HTPASSWD_OPTS(0) "?[ \\t]+"
+	    "-[A-Za-z0-9]*b)(?|" HTPASSWD_OPTS(0) "?[ \\t]+-[A-Za-z0-9]*n"
+	    "[A-Za-z0-9]*" HTPASSWD_OPTS(0) "[ \\t]+" WORD "[ \\t]+" VALUE "|"
+	    HTPASSWD_OPTS(1) "[ \\t]+" WORD "[ \\t]+" WORD "[ \\t]+" VALUE ")",
 	    CHECK_VALUE, "\\bhtpasswd[ \\t]+-" },
 	/* Passwords of the admin commands of an RHCSA persona: fed to
 	 * chpasswd as USER:PASSWORD (the first group from the colon on,
@@ -244,21 +262,26 @@ static const struct rule builtin[] = {
 	{ "chpasswd-password", "\\b(?:echo(?>[ \\t]+-[neE]+)*|printf)[ \\t]+"
 	    USER_PW "[ \\t]*\\|[ \\t]*" PIPE_SUDO "(?:[^\\s|;&]*/)?chpasswd"
 	    "(?![\\w.-])", CHECK_VALUE, "\\bchpasswd\\b" },
-	{ "chpasswd-password", "\\bchpasswd(?![\\w.-])" HERE_STRING
-	    "(?:\\$(?='))?" USER_PW, CHECK_VALUE, "\\bchpasswd\\b" },
+	{ "chpasswd-password", "\\bchpasswd(?![\\w.-])(?:" HERE_STRING
+	    "(?:\\$(?='))?" USER_PW OR_SKIP("[^\\n|;&]"), CHECK_VALUE,
+	    "\\bchpasswd\\b" },
 	/* chpasswd <<EOF, its USER:PASSWORD lines to the first without a
-	 * colon (the delimiter) taken from the first colon on. */
-	{ "chpasswd-password", "\\bchpasswd(?![\\w.-])[^\\n|;&]*?<<-?[ \\t]*"
+	 * colon (the delimiter) taken from the first colon on. A line's
+	 * rest is one repeat of a character (LINE_REST), not a group
+	 * repeated for each: one PCRE2 frame a line, not one a byte. */
+	{ "chpasswd-password", "\\bchpasswd(?![\\w.-])(?:[^\\n|;&]*?<<-?[ \\t]*"
 	    "(?:'\\w+'|\"\\w+\"|\\\\?\\w+)[^\\n]*?" NL "[ \\t]*[^\\s:'\"]+:"
-	    "((?:[^\\n\\\\]|\\\\(?!n))+(?:" NL "[ \\t]*[^\\s:'\"]+:"
-	    "(?:[^\\n\\\\]|\\\\(?!n))+)*)", CHECK_VALUE, "\\bchpasswd\\b" },
+	    "(" LINE_REST "(?:" NL "[ \\t]*[^\\s:'\"]+:" LINE_REST ")*)"
+	    OR_SKIP("[^\\n|;&]"),
+	    CHECK_VALUE, "\\bchpasswd\\b" },
 	{ "passwd-password", "\\b(?|echo(?>[ \\t]+-[neE]+)*[ \\t]+" VALUE "|"
 	    "printf[ \\t]+(?|(?:'%s(?:\\\\n)?'|\"%s(?:\\\\n)?\")[ \\t]+" VALUE "|"
 	    "'([^'%\\n]+?)(?:\\\\n)?'|\"([^\"%\\n]+?)(?:\\\\n)?\"))"
 	    "[ \\t]*\\|[ \\t]*" PIPE_SUDO "(?:[^\\s|;&]*/)?passwd(?![\\w.-])",
 	    CHECK_VALUE, "\\bpasswd\\b" },
-	{ "passwd-password", "\\bpasswd(?![\\w.-])" HERE_STRING "(?:\\$(?='))?"
-	    VALUE, CHECK_VALUE, "\\bpasswd\\b" },
+	{ "passwd-password", "\\bpasswd(?![\\w.-])(?:" HERE_STRING
+	    "(?:\\$(?='))?" VALUE OR_SKIP("[^\\n|;&]"), CHECK_VALUE,
+	    "\\bpasswd\\b" },
 	/* Wi-Fi: nmcli device wifi connect SSID password PW and nmcli dev
 	 * wifi hotspot ... password PW (nmcli takes any prefix of its
 	 * words: d w c); the secret properties of nmcli con add|modify,
@@ -268,8 +291,9 @@ static const struct rule builtin[] = {
 	 * line; 64 hex digits too: they are the key itself), also written
 	 * by printf 'psk=...\\n'. */
 	{ "wifi-password", "\\bnmcli(?>[ \\t]+-[\\w-]+(?:[ \\t]+[0-9]+)?)*"
-	    "[ \\t]+d[a-z]*[ \\t]+w[a-z]*[ \\t]+[ch][a-z]*[ \\t][^\\n|;&]*?"
-	    "(?<=[ \\t])password[ \\t]+" VALUE_OPT, CHECK_VALUE, "\\bnmcli\\b" },
+	    "[ \\t]+d[a-z]*[ \\t]+w[a-z]*[ \\t]+[ch][a-z]*[ \\t](?:[^\\n|;&]*?"
+	    "(?<=[ \\t])password[ \\t]+" VALUE_OPT OR_SKIP("[^\\n|;&]"),
+	    CHECK_VALUE, "\\bnmcli\\b" },
 	{ "wifi-password", "\\b(?:(?:wifi-sec|802-11-wireless-security)\\."
 	    "(?:psk|wep-key[0-3]|leap-password)|802-1x\\.(?:password|"
 	    "private-key-password))(?![\\w-])(?:[ \\t]*:)?[ \\t]+" VALUE_OPT,
@@ -279,7 +303,7 @@ static const struct rule builtin[] = {
 	    CHECK_VALUE, "\\bwpa_passphrase[ \\t]" },
 	{ "wifi-password", "(?:(?<![\\w.-])|(?<=\\\\n))(?:(?:wpa_)?psk|"
 	    "wep[-_]key[0-3])[ \\t]*=[ \\t]*" VALUE_QUOTED "((?:[^\\s'\"`,;&|)"
-	    "\\\\]|\\\\(?!n))+))", CHECK_VALUE,
+	    "\\\\]++|\\\\(?!n))+))", CHECK_VALUE,
 	    "(?:psk|wep[-_]key[0-3])[ \\t]*=" },
 	/* .netrc: "machine HOST login USER password PASSWORD", on one line
 	 * or several. */
@@ -303,8 +327,14 @@ static const struct rule builtin[] = {
 	    "(?:=>|:=|==|[=:])[ \\t]*" VALUE, CHECK_KEYWORD,
 	    "(?i)(?:pass|pwd|secret|token|api[_-]?key|access[_-]?key|"
 	    "auth[_-]?key|private[_-]?key)[\\w-]*[\"\']?[ \\t]*[=:]" },
-	{ "email", "\\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*"
-	    "\\.[A-Za-z]{2,}\\b", CHECK_EMAIL, NULL },
+	/* An address to RFC 5321's lengths: a local part of at most 64,
+	 * from its first character (not from every one of a long run),
+	 * and at most 10 labels of 63: a long run of dots is no address
+	 * and costs no PCRE2 frame a label. */
+	{ "email", "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@"
+	    "[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63}){0,8}\\.[A-Za-z]{2,63}\\b",
+	    CHECK_EMAIL, "\\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+"
+	    "(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}\\b" },
 };
 
 /*
@@ -378,9 +408,13 @@ static const char *const probe[] = {
 #undef SUDO_S
 #undef SUDO_S_DETECT
 #undef HTPASSWD_OPT
+#undef HTPASSWD_OPTS
+#undef LINE_REST
 #undef USER_PW
 #undef PIPE_SUDO
 #undef HERE_STRING
+#undef OR_SKIP
+#undef OR_SKIP_LINE
 #undef WORD
 #undef VALUE_QUOTED
 #undef NL
@@ -453,6 +487,7 @@ struct rules {
 	hs_database_t *db;
 	hs_scratch_t *scratch;
 	pcre2_match_data *md;
+	pcre2_match_context *mc;	/* the limits of a match */
 };
 
 /* A span of decoded text to replace. */
@@ -462,6 +497,21 @@ struct finding {
 				 * for a word of -w, KEY_RULE for a key */
 };
 #define KEY_RULE (SIZE_MAX / 2)
+#define UNSCANNED_RULE (KEY_RULE + 1)	/* a string PCRE2 could not finish */
+#define UNSCANNED_KIND "unscanned"
+
+/*
+ * The bounds of one PCRE2 match: its steps from one starting point
+ * (PCRE2's default, and 16 a byte of the text, as a rule may walk a
+ * long line once) and the memory of its backtracking frames. The rules
+ * are written so that no realistic text comes near them (a long line
+ * costs one frame, not one a byte); a text that does, on purpose or by
+ * a user's rule, is redacted whole rather than written unsearched or
+ * dropped.
+ */
+#define MATCH_LIMIT 10000000
+#define MATCH_LIMIT_PER_BYTE 16
+#define HEAP_LIMIT_KB (16 * 1024)
 
 /* The buffers of one nesting level of JSON inside strings. */
 struct level {
@@ -493,6 +543,8 @@ struct scrub {
 	size_t nfound;		/* findings in every record */
 	size_t nsecret;		/* findings of rules in the record (-d) */
 	struct tclog_buf fail;	/* why the record could not be searched */
+	struct tclog_buf unscanned;	/* why a string could not be: it is
+					 * then redacted whole */
 	struct tclog_buf key;	/* a member's key, decoded */
 	int status;
 };
@@ -853,8 +905,11 @@ load_rules(struct rules *r, const char *file, size_t limit)
 			    tclog_buf_str(&why));
 		ret = -1;
 	}
-	if (ret == 0 && (r->md = pcre2_match_data_create(2, NULL)) == NULL)
+	if (ret == 0 && ((r->md = pcre2_match_data_create(2, NULL)) == NULL ||
+	    (r->mc = pcre2_match_context_create(NULL)) == NULL))
 		errx(TCLOG_EXIT_FATAL, "out of memory");
+	if (ret == 0)
+		pcre2_set_heap_limit(r->mc, HEAP_LIMIT_KB);
 	if (ret == 0)
 		check_probes(r, nbuiltin);
 	free(lines);
@@ -874,6 +929,7 @@ free_rules(struct rules *r)
 	hs_free_scratch(r->scratch);
 	hs_free_database(r->db);
 	pcre2_match_data_free(r->md);
+	pcre2_match_context_free(r->mc);
 }
 
 /* ---- checks of a candidate ---- */
@@ -1247,19 +1303,21 @@ locate(struct scrub *s, size_t i, const char *text, size_t n)
 	struct rules *r = &s->rules;
 	PCRE2_SIZE off = 0, *ov = pcre2_get_ovector_pointer(r->md);
 
+	pcre2_set_match_limit(r->mc, n < (UINT32_MAX - MATCH_LIMIT) /
+	    MATCH_LIMIT_PER_BYTE ? (uint32_t)(MATCH_LIMIT +
+	    MATCH_LIMIT_PER_BYTE * n) : UINT32_MAX);
 	while (off <= n) {
 		int rc = pcre2_match(r->re[i], (PCRE2_SPTR)text, n, off, 0,
-		    r->md, NULL);
+		    r->md, r->mc);
 		size_t start = ov[0], end = ov[1];
 
 		if (rc == PCRE2_ERROR_NOMATCH)
 			break;
-		if (rc < 0) {	/* match limit: not searched */
+		if (rc < 0) {	/* a limit: not searched to its end */
 			PCRE2_UCHAR msg[256];
 
 			pcre2_get_error_message(rc, msg, sizeof(msg));
-			s->fail.len = 0;
-			tclog_buf_printf(&s->fail, "rule %s: %s",
+			tclog_buf_printf(&s->unscanned, "rule %s: %s",
 			    r->rule[i].kind, (char *)msg);
 			break;
 		}
@@ -1373,6 +1431,7 @@ find_all(struct scrub *s, const char *text, size_t n, bool keyed)
 
 	s->nfind = 0;
 	s->nhits = 0;
+	s->unscanned.len = 0;
 	if (s->rules.blind || n > UINT_MAX)	/* hs_scan takes an unsigned */
 		for (size_t i = 0; i < s->rules.n; i++)
 			on_hit((unsigned)i, 0, 0, 0, s);
@@ -1390,9 +1449,17 @@ find_all(struct scrub *s, const char *text, size_t n, bool keyed)
 			merge_findings(s, from);
 			key = false;
 		}
+		if (s->unscanned.len > 0)
+			continue;	/* the rest of s->hit is still cleared */
 		from = s->nfind;
 		locate(s, s->hits[i], text, n);
 		merge_findings(s, from);
+	}
+	if (s->unscanned.len > 0) {
+		/* What a rule could not search may hold anything. */
+		s->nfind = 0;
+		add_finding(s, 0, n, UNSCANNED_RULE);
+		return;
 	}
 	if (key) {
 		from = s->nfind;
@@ -1411,7 +1478,9 @@ finding_kind(const struct scrub *s, size_t rule)
 {
 	if (rule == KEY_RULE)
 		return KEY_KIND;
-	if (rule > KEY_RULE)
+	if (rule == UNSCANNED_RULE)
+		return UNSCANNED_KIND;
+	if (rule > UNSCANNED_RULE)
 		return "word";
 	return s->rules.rule[rule].kind;
 }
@@ -1460,7 +1529,7 @@ put_replaced(struct scrub *s, struct tclog_buf *out, const char *text,
 		const struct finding *f = &s->find[i];
 
 		tclog_buf_add(scratch, text + at, f->start - at);
-		if (f->rule > KEY_RULE) {
+		if (f->rule > UNSCANNED_RULE) {
 			const struct word *w = &s->word[SIZE_MAX - f->rule];
 
 			tclog_buf_add(scratch, w->repl, w->repl_len);
@@ -1520,10 +1589,17 @@ scrub_string(struct scrub *s, const char *raw, size_t n,
 	}
 	find_all(s, text, len, keyed);
 	if (out == NULL) {
+		if (s->unscanned.len > 0) {
+			tclog_diag(s->in.name, s->in.line, "%s in %s: redacted "
+			    "whole as " PLACEHOLDER UNSCANNED_KIND "]",
+			    tclog_buf_str(&s->unscanned),
+			    tclog_buf_str(&s->path));
+			tclog_status_raise(&s->status, TCLOG_EXIT_BAD);
+		}
 		if (s->list)
 			list_findings(s);
 		for (size_t i = 0; i < s->nfind; i++)
-			s->nsecret += s->find[i].rule <= KEY_RULE;
+			s->nsecret += s->find[i].rule <= UNSCANNED_RULE;
 		return s->nfind;
 	}
 	if (s->nfind == 0) {
@@ -1781,6 +1857,7 @@ finish(struct scrub *s)
 	tclog_buf_free(&s->path);
 	tclog_buf_free(&s->err);
 	tclog_buf_free(&s->fail);
+	tclog_buf_free(&s->unscanned);
 	tclog_buf_free(&s->key);
 	for (int i = 0; i <= DEPTH_MAX; i++)
 		if (s->level[i] != NULL) {
