@@ -53,7 +53,13 @@ enum check {
 	CHECK_KEYWORD,	/* CHECK_VALUE, and not only digits or a stopword */
 	CHECK_EMAIL,	/* not git@host: nor an image name@2x.png */
 	CHECK_DISCORD,	/* the first part is a user id in base64 */
-	CHECK_RANDOM	/* many different characters: no SK000... */
+	CHECK_RANDOM,	/* many different characters: no SK000... */
+	CHECK_TOKEN,	/* CHECK_RANDOM, and not a documented example
+			 * (AKIAIOSFODNN7EXAMPLE) nor ghp_XXXX... */
+	CHECK_PROSE,	/* a password stated in words: CHECK_KEYWORD,
+			 * and no word of the sentence */
+	CHECK_PGPASS,	/* a .pgpass line, not a MAC address */
+	CHECK_OPTION	/* CHECK_VALUE, and not podman's --secret NAME */
 };
 
 /* A rule: its kind (the placeholder's name), its expression (PCRE
@@ -78,8 +84,8 @@ struct rule {
 /* A value after a keyword or option: quoted, to the matching quote
  * (a passphrase with blanks), or a word. The first group is the value
  * either way (a branch reset); check_ok sees which by the byte before. */
-#define VALUE_QUOTED "(?|\"([^\"\\n]*)\"(?=[\\s,;:.)}\\]]|\\z)|" \
-	"'([^'\\n]*)'(?=[\\s,;:.)}\\]]|\\z)|"
+#define VALUE_QUOTED "(?|\"([^\"\\n]*)\"(?=[\\s,;:.)}\\]']|\\z)|" \
+	"'([^'\\n]*)'(?=[\\s,;:.)}\\]\"]|\\z)|"
 /* The first 4 characters of a Discord user id (17 to 20 digits) in
  * base64: every byte is an ASCII digit, 0x30 to 0x39. */
 #define DISCORD_ID "[MNO][DTjz][AEIMQUYcgk][w-z0-5]"
@@ -124,6 +130,14 @@ struct rule {
 #define OR_SKIP(gap) "|" gap "*+(*SKIP)(*FAIL))"
 #define OR_SKIP_LINE OR_SKIP("[^\\n]")
 #define VALUE VALUE_QUOTED "([^\\s'\"`,;&|)]+))"
+/* Passwords in prose: the words that name one, and the value, quoted
+ * ("", '', ``) or a word without the sentence's punctuation after it. */
+#define PROSE_KEY "(?:pass(?:word|phrase|wd|code)|pw|pin|api[ _-]?key|" \
+	"(?:access|secret)[ _-]?key|token|secret)"
+#define PROSE_VALUE "(?|\"([^\"\\n]+)\"|'([^'\\n]+)'|`([^`\\n]+)`|" \
+	"([^\\s'\"`,;)]+?)(?=[.?:,;!)]*+(?:\\s|\\z)))"
+/* An SQL string literal, '' or "" inside it: the first group. */
+#define SQL_STRING "(?|'((?:[^'\\n]++|'')+)'|\"((?:[^\"\\n]++|\"\")+)\")"
 #define VALUE_OPT VALUE_QUOTED "([^\\s'\"-][^\\s'\"]*))"
 static const struct rule builtin[] = {
 	/* The header, PEM headers (Proc-Type:), then lines of base64 to
@@ -139,24 +153,29 @@ static const struct rule builtin[] = {
 	    "[ \\t]*" B64 "+[ \\t]*\\z)",
 	    CHECK_NONE, "-----BEGIN[ A-Z0-9_-]*PRIVATE KEY" },
 	{ "aws-access-key-id", "\\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)"
-	    "[A-Z2-7]{16}\\b", CHECK_NONE,
+	    "[A-Z2-7]{16}\\b", CHECK_TOKEN,
 	    "\\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]" },
 	{ "aws-secret-key", "(?i)aws_?secret_?(?:access_?)?key[\"']?[ \\t]*"
-	    "[=:][ \\t]*[\"']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+]|\\z)",
-	    CHECK_NONE, "(?i)aws_?secret" },
+	    "(?:[=:][ \\t]*|[ \\t])[\"']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+]|\\z)",
+	    CHECK_TOKEN, "(?i)aws_?secret" },
+	/* A secret key beside its key id, without a name: CSV of the
+	 * console, aws configure's answers, s3fs's ID:SECRET. */
+	{ "aws-secret-key", "\\b(?:AKIA|ASIA)[A-Z2-7]{16}(?:[ \\t]*[,:;|][ \\t]*|"
+	    "\\s+)[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])", CHECK_TOKEN,
+	    "\\b(?:AKIA|ASIA)[A-Z2-7]{16}[^A-Za-z0-9]+[A-Za-z0-9/+]{40}" },
 	{ "github-token", "\\b(?:gh[pousr]_[0-9A-Za-z]{36,}|"
-	    "github_pat_\\w{60,})", CHECK_NONE,
+	    "github_pat_\\w{60,})", CHECK_TOKEN,
 	    "\\b(?:gh[pousr]_|github_pat_)" },
-	{ "gitlab-token", "\\bglpat-[\\w-]{20,}", CHECK_NONE,
+	{ "gitlab-token", "\\bglpat-[\\w-]{20,}", CHECK_TOKEN,
 	    "\\bglpat-" },
 	/* Slack's configuration tokens (gitleaks' slack-config-access-token
 	 * and slack-config-refresh-token: 163 and 146 characters after the
 	 * prefix); shorter ones are documentation placeholders
 	 * (xoxe.xoxp-1-RANDOMSTRINGHERE). */
 	{ "slack-config-token", "\\bxoxe(?:\\.xox[bp]-[0-9]-[A-Za-z0-9]{163,}|"
-	    "-[0-9]-[A-Za-z0-9]{146,})", CHECK_NONE,
+	    "-[0-9]-[A-Za-z0-9]{146,})", CHECK_TOKEN,
 	    "\\bxoxe(?:\\.xox[bp])?-[0-9]-[A-Za-z0-9]" },
-	{ "slack-token", "\\bxox[abprs]-[0-9A-Za-z-]{10,}", CHECK_NONE,
+	{ "slack-token", "\\bxox[abprs]-[0-9A-Za-z-]{10,}", CHECK_TOKEN,
 	    "\\bxox[abprs]-" },
 	{ "slack-webhook", "\\bhooks\\.slack\\.com/(?:services|workflows|triggers)"
 	    "/([A-Za-z0-9+/]{20,})", CHECK_NONE, "\\bhooks\\.slack\\.com/" },
@@ -176,24 +195,50 @@ static const struct rule builtin[] = {
 	{ "twilio-key", "\\bSK[0-9a-fA-F]{32}\\b", CHECK_RANDOM,
 	    "\\bSK[0-9a-fA-F]" },
 	{ "stripe-key", "\\b[rs]k_(?:live|prod)_[0-9A-Za-z]{10,}",
-	    CHECK_NONE,
+	    CHECK_TOKEN,
 	    "\\b[rs]k_(?:live|prod)_" },
-	{ "anthropic-key", "\\bsk-ant-[\\w-]{20,}", CHECK_NONE,
+	{ "anthropic-key", "\\bsk-ant-[\\w-]{20,}", CHECK_TOKEN,
 	    "\\bsk-ant-" },
 	{ "openai-key", "\\bsk-(?:proj-|svcacct-|admin-)?[\\w-]{20,}",
-	    CHECK_NONE, "\\bsk-[\\w-]" },
-	{ "huggingface-token", "\\bhf_[A-Za-z0-9]{30,}\\b", CHECK_NONE,
+	    CHECK_TOKEN, "\\bsk-[\\w-]" },
+	{ "huggingface-token", "\\bhf_[A-Za-z0-9]{30,}\\b", CHECK_TOKEN,
 	    "\\bhf_[A-Za-z0-9]" },
-	{ "google-api-key", "\\bAIza[\\w-]{35,}", CHECK_NONE, "\\bAIza" },
+	{ "google-api-key", "\\bAIza[\\w-]{35,}", CHECK_TOKEN, "\\bAIza" },
 	{ "google-oauth-token", "\\bya29\\.[\\w-]{20,}", CHECK_NONE,
 	    "\\bya29\\.[\\w-]" },
+	/* Tokens of gitleaks b58d3f1's rules telegram-bot-api-token (here
+	 * without the word telegram: a bot's URL holds none), shopify-*,
+	 * pypi-upload-token, digitalocean-*, mailgun-private-api-token
+	 * (without the word mailgun), vault-service-token and
+	 * vault-batch-token; Docker's personal access tokens (dckr_pat_,
+	 * Docker's documentation). */
+	{ "telegram-bot-token", "(?<![0-9])[0-9]{5,16}:A[\\w-]{34}(?![\\w-])",
+	    CHECK_TOKEN, "[0-9]{5}:A[\\w-]{34}" },
+	{ "shopify-token", "\\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\\b",
+	    CHECK_TOKEN, "\\bshp(?:at|ca|pa|ss)_" },
+	{ "pypi-token", "\\bpypi-AgEIcHlwaS5vcmc[\\w-]{50,}", CHECK_NONE,
+	    "\\bpypi-AgEIcHlwaS5vcmc" },
+	{ "docker-token", "\\bdckr_pat_[\\w-]{20,}", CHECK_TOKEN,
+	    "\\bdckr_pat_" },
+	{ "digitalocean-token", "\\bdo[opr]_v1_[a-f0-9]{64}\\b", CHECK_TOKEN,
+	    "\\bdo[opr]_v1_" },
+	{ "mailgun-key", "\\bkey-[a-f0-9]{32}\\b", CHECK_TOKEN,
+	    "\\bkey-[a-f0-9]{32}" },
+	{ "vault-token", "\\bhv[sb]\\.[\\w-]{24,}", CHECK_TOKEN,
+	    "\\bhv[sb]\\.[\\w-]" },
+	/* Datadog's API (32) and application (40) keys after a name that
+	 * says so (gitleaks' datadog-access-token). */
+	{ "datadog-key", "(?i)\\b(?:dd|datadog)[\\w.-]{0,20}?(?:api|app)"
+	    "(?:lication)?[_-]?key[\"']?[ \\t]*[=:][ \\t]*[\"']?"
+	    "([a-f0-9]{40}|[a-f0-9]{32})\\b", CHECK_TOKEN,
+	    "(?i)\\b(?:dd|datadog)[\\w.-]*(?:api|app)" },
 	{ "azure-storage-key", "(?i)\\b(?:AccountKey|SharedAccessKey)="
 	    "([A-Za-z0-9+/]{20,}={0,2})", CHECK_NONE,
 	    "(?i)\\b(?:AccountKey|SharedAccessKey)=" },
-	{ "npm-token", "\\bnpm_[A-Za-z0-9]{36}\\b", CHECK_NONE,
+	{ "npm-token", "\\bnpm_[A-Za-z0-9]{36}\\b", CHECK_TOKEN,
 	    "\\bnpm_[A-Za-z0-9]" },
 	{ "sendgrid-key", "\\bSG\\.[\\w-]{16,32}\\.[\\w-]{16,64}",
-	    CHECK_NONE,
+	    CHECK_TOKEN,
 	    "\\bSG\\.[\\w-]" },
 	{ "jwt", "\\beyJ[\\w-]{10,}\\.eyJ[\\w-]{10,}\\.[\\w-]*", CHECK_NONE,
 	    "\\beyJ[\\w-]+\\.eyJ" },
@@ -220,7 +265,9 @@ static const struct rule builtin[] = {
 	    "[\"']?[ \\t]*:[ \\t]*[\"']?([\\w.~+/=-]{8,})", CHECK_VALUE,
 	    "(?i)\\b(?:private-token|x-api-key|x-auth-token)" },
 	{ "curl-password", "\\bcurl\\b(?:[^\\n]*?[ \\t](?:-u|--user)"
-	    "(?:[ \\t]+|=)?['\"]?[^\\s:'\"]+:([^\\s'\"]+)" OR_SKIP_LINE,
+	    "(?:[ \\t]+|=)?(?|'[^'\\s:]+:([^'\\n]+)'|\"[^\"\\s:]+:([^\"\\n]+)\"|"
+	    "[^\\s:'\"]+:(?|'([^'\\n]*)'|\"([^\"\\n]*)\"|([^\\s'\"]+)))"
+	    OR_SKIP_LINE,
 	    CHECK_VALUE,
 	    "\\bcurl\\b[^\\n]*[ \\t](?:-u|--user)" },
 	{ "mysql-password", "\\b(?:mysql|mysqldump|mysqladmin|mariadb)\\b"
@@ -311,9 +358,82 @@ static const struct rule builtin[] = {
 	    "(?:login[ \\t]+\\S+\\s+)?password[ \\t]+(\\S+)", CHECK_VALUE,
 	    "\\b(?:machine|login)[ \\t]+\\S+\\s+(?:login[ \\t]+\\S+\\s+)?"
 	    "password[ \\t]" },
-	{ "password-option", "--(?:password|passwd|token|secret|api-key)"
-	    "(?:=|[ \\t]+)" VALUE_OPT, CHECK_VALUE,
-	    "--(?:password|passwd|token|secret|api-key)[= \\t]" },
+	{ "password-option", "--(?:password|passwd|passphrase|token|secret|"
+	    "api-key)(?:=|[ \\t]+)" VALUE_OPT, CHECK_OPTION,
+	    "--(?:password|passwd|passphrase|token|secret|api-key)[= \\t]" },
+	/* Options of admin tools, from their manuals: openssl's
+	 * -passin/-passout/-pass pass:SECRET, openssl passwd's password
+	 * (after -1, -5, -6, -apr1, -salt S...), openssl enc -k; ipmitool
+	 * -P; OpenLDAP's -w (ldappasswd's -s and -a too); Samba's
+	 * -U USER%SECRET; doctl's -t/--access-token; Poetry's
+	 * pypi-token.NAME and http-basic.NAME USER SECRET. */
+	{ "openssl-password", "(?<![\\w-])-(?:passin|passout|pass|password)"
+	    "[ \\t]+(?|'pass:([^'\\n]+)'|\"pass:([^\"\\n]+)\"|pass:([^\\s'\"]+))",
+	    CHECK_VALUE, "-pass[a-z]*[ \\t]+['\"]?pass:" },
+	{ "openssl-password", "\\bopenssl[ \\t]+passwd(?>[ \\t]+-(?:salt|in)"
+	    "[ \\t]+\\S+|[ \\t]+-[\\w-]+){0,8}[ \\t]+" VALUE_OPT, CHECK_VALUE,
+	    "\\bopenssl[ \\t]+passwd[ \\t]" },
+	{ "openssl-password", "\\bopenssl\\b(?:[^\\n]*?[ \\t]-k[ \\t]+" VALUE_OPT
+	    OR_SKIP_LINE, CHECK_VALUE, "\\bopenssl\\b[^\\n]*[ \\t]-k[ \\t]" },
+	{ "ipmitool-password", "\\bipmitool\\b(?:[^\\n]*?[ \\t]-P[ \\t]*"
+	    VALUE_OPT OR_SKIP_LINE, CHECK_VALUE,
+	    "\\bipmitool\\b[^\\n]*[ \\t]-P" },
+	{ "ldap-password", "\\bldap(?:search|modify|add|delete|passwd|whoami|"
+	    "compare|modrdn|exop|url)\\b(?:[^\\n]*?[ \\t]-w[ \\t]*" VALUE_OPT
+	    OR_SKIP_LINE, CHECK_VALUE, "\\bldap[a-z]+\\b[^\\n]*[ \\t]-w" },
+	{ "ldap-password", "\\bldappasswd\\b(?:[^\\n]*?[ \\t]-[as][ \\t]*"
+	    VALUE_OPT OR_SKIP_LINE, CHECK_VALUE,
+	    "\\bldappasswd\\b[^\\n]*[ \\t]-[as]" },
+	{ "smb-password", "(?<![\\w-])(?:-U|--user(?:name)?)(?:[ \\t]+|=)"
+	    "(?|'[^'\\s%]+%([^'\\n]+)'|\"[^\"\\s%]+%([^\"\\n]+)\"|"
+	    "[^\\s%'\"]+%([^\\s'\"]+))", CHECK_VALUE,
+	    "(?:-U|--user)[^\\n%]*%" },
+	{ "doctl-token", "\\bdoctl\\b(?:[^\\n]*?[ \\t](?:-t|--access-token)"
+	    "(?:[ \\t]+|=)" VALUE_OPT OR_SKIP_LINE, CHECK_VALUE,
+	    "\\bdoctl\\b[^\\n]*[ \\t](?:-t|--access-token)" },
+	{ "poetry-token", "\\bpoetry[ \\t]+config(?:[ \\t]+--[\\w-]+)*[ \\t]+"
+	    "(?|pypi-token\\.[\\w.-]+[ \\t]+" VALUE_OPT "|http-basic\\.[\\w.-]+"
+	    "[ \\t]+" WORD "[ \\t]+" VALUE_OPT ")", CHECK_VALUE,
+	    "\\bpoetry[ \\t]+config\\b" },
+	/* Configuration files: Redis's requirepass and masterauth (and
+	 * redis-server --requirepass), keepalived's auth_pass. */
+	{ "config-password", "(?:(?<![\\w-])|(?<=--))(?:requirepass|masterauth|"
+	    "auth_pass)[ \\t]+" VALUE, CHECK_KEYWORD,
+	    "(?:requirepass|masterauth|auth_pass)[ \\t]" },
+	/* expect: the send that answers a password prompt, on the line of
+	 * the expect or the next. */
+	{ "expect-password", "\\bexpect\\b(?:[^\\n]*?(?:assword|assphrase|PIN)"
+	    "[^\\n]*?(?:" NL "[ \\t]*)?\\bsend(?:[ \\t]+--)?[ \\t]+"
+	    "\"([^\"\\n]*?)(?:\\\\r|\\\\n)?\"" OR_SKIP_LINE, CHECK_VALUE,
+	    "\\bexpect\\b[^\\n]*(?:assword|assphrase|PIN)" },
+	/* Files whose format is the secret: ~/.pgpass lines
+	 * (HOST:PORT:DATABASE:USER:PASSWORD), s3fs's ID:SECRET written to
+	 * passwd-s3fs, Docker's config.json "auth" (base64 of
+	 * USER:PASSWORD), a kubeconfig's client-key-data. */
+	{ "pgpass-password", "(?:^|(?<=[\\s'\">])|(?<=\\\\n))(?:\\*|[\\w.-]*"
+	    "[A-Za-z.][\\w.-]*):(?:[0-9]{1,5}|\\*):(?:\\*|[A-Za-z_][\\w.$-]*):"
+	    "(?:\\*|[A-Za-z_][\\w.@$-]*):([^\\s:\\\\'\"]++(?:\\\\.[^\\s:\\\\'\"]*+)*+)"
+	    "(?=[ \\t]*(?:\\r?\\n|\\\\n|\\z|['\"]))", CHECK_PGPASS,
+	    ":(?:[0-9]+|\\*):[A-Za-z_*][^\\s:]*:[A-Za-z_*][^\\s:]*:[^\\s:]" },
+	{ "s3fs-password", "\\b(?:echo|printf)[ \\t]+['\"]?[\\w.-]+:"
+	    "([^\\s'\":]+)['\"]?[^\\n]*?passwd-s3fs", CHECK_VALUE,
+	    "passwd-s3fs" },
+	{ "docker-auth", "\"auth\"[ \\t]*:[ \\t]*\"([A-Za-z0-9+/]{8,}={0,2})\"",
+	    CHECK_TOKEN, "\"auth\"[ \\t]*:" },
+	{ "kubeconfig-key", "\\bclient-key-data[\"']?[ \\t]*:[ \\t]*[\"']?"
+	    "([A-Za-z0-9+/]{16,}={0,2})", CHECK_NONE, "\\bclient-key-data" },
+	/* SQL: MySQL's IDENTIFIED [WITH PLUGIN] BY 'SECRET' (CREATE USER,
+	 * ALTER USER, GRANT); PostgreSQL's CREATE|ALTER ROLE|USER ... [WITH]
+	 * [ENCRYPTED] PASSWORD 'SECRET'; SET PASSWORD [FOR U] = 'SECRET'
+	 * (or PASSWORD('SECRET')). A string literal, '' inside it. */
+	{ "sql-password", "(?i)\\bIDENTIFIED(?:[ \\t]+WITH[ \\t]+['\"`]?\\w+"
+	    "['\"`]?)?[ \\t]+(?:BY|AS)(?:[ \\t]+PASSWORD)?[ \\t]*" SQL_STRING,
+	    CHECK_VALUE, "(?i)\\bIDENTIFIED\\b" },
+	{ "sql-password", "(?i)\\b(?:(?:CREATE|ALTER)[ \\t]+(?:USER|ROLE)|"
+	    "SET[ \\t]+PASSWORD)\\b(?:[^;\\n]*?(?:\\bPASSWORD|=)[ \\t]*"
+	    "(?:PASSWORD[ \\t]*\\([ \\t]*)?" SQL_STRING OR_SKIP("[^;\\n]"),
+	    CHECK_VALUE, "(?i)\\b(?:(?:CREATE|ALTER)[ \\t]+(?:USER|ROLE)|"
+	    "SET[ \\t]+PASSWORD)\\b" },
 	/* PHP's define('DB_PASSWORD', '...') (wp-config.php) */
 	{ "secret", "(?i)\\bdefine\\([ \\t]*['\"]\\w*(?:pass(?:word|wd)?|pwd|"
 	    "secret|token|key|salt)['\"][ \\t]*,[ \\t]*" VALUE_QUOTED
@@ -331,6 +451,31 @@ static const struct rule builtin[] = {
 	 * from its first character (not from every one of a long run),
 	 * and at most 10 labels of 63: a long run of dots is no address
 	 * and costs no PCRE2 frame a label. */
+	/* A password stated in prose, by the user or the model, in the
+	 * phrasings of tclog-scrub(1): "the root password on srv-nfs is X",
+	 * "pw: X", "the password was changed to X", "set bob's password to
+	 * X", "use X as the password". check_prose judges the value as the
+	 * keyword rule does, and takes an unquoted word without a digit,
+	 * a sign or an inner capital for a word of the sentence. */
+	{ "prose-password", "(?i)\\b" PROSE_KEY "(?:[ \\t]+(?:for|on|of|at)"
+	    "[ \\t]+(?:the[ \\t]+)?[^\\s,;:]{1,64}(?:[ \\t]+(?:account|user|"
+	    "server|host|box|vm|db|database|machine|router|switch|wifi|"
+	    "network|instance|cluster|node))?)?(?:[ \\t]+(?:is|was|will[ \\t]+be|"
+	    "should[ \\t]+be|(?:has[ \\t]+been|was|is)[ \\t]+(?:set|changed|"
+	    "reset)[ \\t]+to|(?:set|changed|reset)[ \\t]+to)(?:[ \\t]+(?:now|"
+	    "still|just|simply|literally))?[ \\t]*:?[ \\t]+|[ \\t]*[:=][ \\t]*)"
+	    PROSE_VALUE, CHECK_PROSE,
+	    "(?i)(?:pass|pw|pin|key|token|secret)[^\\n]*(?:[:=]|[ \\t]"
+	    "(?:is|was|be|to)[ \\t])" },
+	{ "prose-password", "(?i)\\b(?:set|change|reset|update)[sd]?"
+	    "(?:[ \\t]+\\S+){0,4}?[ \\t]+" PROSE_KEY "[ \\t]+to[ \\t]+" PROSE_VALUE,
+	    CHECK_PROSE, "(?i)\\b(?:set|change|reset|update)[^\\n]*"
+	    "(?:pass|pw|pin|key|token|secret)[^\\n]*[ \\t]to[ \\t]" },
+	{ "prose-password", "(?i)\\buse[ \\t]+" PROSE_VALUE "[ \\t]+as[ \\t]+"
+	    "(?:(?:the|a|my|your|our|its|his|her|their)[ \\t]+)?(?:[\\w-]+"
+	    "[ \\t]+)?" PROSE_KEY "\\b", CHECK_PROSE,
+	    "(?i)\\buse[ \\t][^\\n]*[ \\t]as[ \\t][^\\n]*"
+	    "(?:pass|pw|pin|key|token|secret)" },
 	{ "email", "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@"
 	    "[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63}){0,8}\\.[A-Za-z]{2,63}\\b",
 	    CHECK_EMAIL, "\\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+"
@@ -350,6 +495,7 @@ static const char *const probe[] = {
 	"-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----",
 	"AKIAIOSFODNN7EXAMPLE",
 	"aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+	"AKIAZ3MHQ7VX2LNPR4TB,Wm8uJ0rT5qLx7ZcVb3Nd9Yk2Hf6Gs1Pa4Eo0Ri8T",
 	"ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij",
 	"glpat-ABCDEFGHIJKLMNOPQRST",
 	"xoxe-1-"
@@ -368,6 +514,14 @@ static const char *const probe[] = {
 	"hf_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefgh",
 	"AIzaSyABCDEFGHIJKLMNOPQRSTUVWXYZabcdefg",
 	"ya29.a0ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+	"https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ/getMe",
+	"shpat_0123456789abcdef0123456789abcdef",
+	"pypi-AgEIcHlwaS5vcmcCJDk4ZWY0YjFlLTk1ZGItNGQ2Ny1hYzI2LTlmNmE3ZDQ0ZWY1NwACKlsz",
+	"dckr_pat_2sX8uVqL0kR7cH1tZpW4yN6mBfE",
+	"dop_v1_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	"key-0123456789abcdef0123456789abcdef",
+	"hvs.CAESIJ3kZ8qT0LwXm2vR9yHcN5bE1uPaGfD7sKoVj4tW6nQ",
+	"DD_API_KEY=0123456789abcdef0123456789abcdef",
 	"AccountName=x;AccountKey=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123==;",
 	"npm_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij",
 	"SG.ABCDEFGHIJKLMNOPQRSTUV.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq",
@@ -397,8 +551,28 @@ static const char *const probe[] = {
 	"psk=Hunter2xy",
 	"machine api.example.org login bob password Hunter2",
 	"psql --password=Hunter2",
+	"openssl rsa -in k.pem -passin pass:Hunter2xy",
+	"openssl passwd -6 -salt xyz Hunter2xy",
+	"openssl enc -aes-256-cbc -k Hunter2xy -in f",
+	"ipmitool -I lanplus -H bmc -U admin -P Hunter2xy power status",
+	"ldapsearch -x -D cn=admin,dc=example -w Hunter2xy -b dc=example",
+	"ldappasswd -x -D cn=admin -W -s Hunter2xy uid=bob",
+	"smbclient //srv/share -U bob%Hunter2xy",
+	"doctl auth init -t dop_v1_abcdef",
+	"poetry config pypi-token.pypi pypi-Hunter2xy",
+	"requirepass Hunter2xy",
+	"expect \"Password:\"\nsend \"Hunter2xy\\r\"",
+	"db.example.org:5432:shop:bob:Hunter2xy",
+	"echo AKIAX:Hunter2xyZ > ~/.passwd-s3fs",
+	"{\"auths\":{\"r.io\":{\"auth\":\"Ym9iOkh1bnRlcjJ4eQ==\"}}}",
+	"client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQ==",
+	"CREATE USER 'bob'@'%' IDENTIFIED BY 'Hunter2xy';",
+	"CREATE ROLE bob WITH LOGIN PASSWORD 'Hunter2xy';",
 	"define('DB_PASSWORD', 'Hunter2');",
 	"DB_PASSWORD=Hunter2",
+	"the root password on srv-nfs is Hunter2xy",
+	"set the root password to Hunter2xy",
+	"use Hunter2xy as the password",
 	"From: Bob <bob.smith@example.com>",
 };
 #undef VALUE
@@ -417,6 +591,9 @@ static const char *const probe[] = {
 #undef OR_SKIP_LINE
 #undef WORD
 #undef VALUE_QUOTED
+#undef SQL_STRING
+#undef PROSE_KEY
+#undef PROSE_VALUE
 #undef NL
 #undef B64
 #undef EOL
@@ -429,7 +606,11 @@ static const char *const probe[] = {
 static const char *const secret_keys[] = {
 	"password", "passwd", "pwd", "secret", "token", "apikey",
 	"accesskey", "privatekey", "authkey", "credentials",
+	"clientkeydata",	/* kubeconfig */
 };
+/* Keys that name a secret only as a whole: Docker's config.json holds
+ * base64 of USER:PASSWORD under "auth". */
+static const char *const secret_whole_keys[] = { "auth" };
 
 /* Values that follow a keyword in everyday text and are no secret
  * ("passwd: files" in nsswitch.conf, "token: null"). */
@@ -1076,6 +1257,11 @@ is_reference(const char *s, size_t n, char quote)
 	}
 	if (stars == n || dots == n)
 		return true;	/* xxxx, ****, ...: masked */
+	/* AWS's documented examples: AKIAIOSFODNN7EXAMPLE,
+	 * wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY */
+	if ((n > 7 && memcmp(s + n - 7, "EXAMPLE", 7) == 0) ||
+	    (n > 10 && memcmp(s + n - 10, "EXAMPLEKEY", 10) == 0))
+		return true;
 	if (IN_LIST(stopwords, s, n))
 		return true;
 	for (size_t i = 0; i < sizeof(placeholder_starts) /
@@ -1155,7 +1341,9 @@ keyword_ok(const char *text, size_t n, size_t start, size_t end)
 		return false;
 	if (q)	/* a literal, unless the quote was another string's end */
 		return strchr(" \t),;+", s[0]) == NULL;
-	if (s[0] == '!' || s[0] == '@' || s[0] == '&' ||
+	/* a regular expression (sed 's/^api_key:.*\/.../') is code too */
+	if (s[0] == '!' || s[0] == '@' || s[0] == '&' || s[0] == '^' ||
+	    memmem(s, len, ".*", 2) != NULL ||
 	    memchr(s, '(', len) != NULL || memchr(s, '[', len) != NULL ||
 	    is_dotted_name(s, len) || IN_LIST(code_words, s, len))
 		return false;
@@ -1185,21 +1373,72 @@ keyword_ok(const char *text, size_t n, size_t start, size_t end)
 	return true;
 }
 
-static bool
-email_ok(const char *s, size_t n)
+/* The start of the line (or of the command in it) that holds at. */
+static size_t
+line_start(const char *text, size_t at)
 {
-	static const char *const images[] = { ".png", ".jpg", ".jpeg",
-	    ".gif", ".svg", ".webp" };
-	const char *at = memchr(s, '@', n);
+	while (at > 0 && text[at - 1] != '\n' &&
+	    !(at > 1 && text[at - 2] == '\\' && text[at - 1] == 'n'))
+		at--;
+	return at;
+}
+
+/* True when text[from, to) holds word as a whole word (any case). */
+static bool
+has_word(const char *text, size_t from, size_t to, const char *word)
+{
+	size_t k = strlen(word);
+
+	for (size_t i = from; i + k <= to; i++)
+		if (strncasecmp(text + i, word, k) == 0 &&
+		    (i == from || !(is_word_byte((unsigned char)text[i - 1]) ||
+		    text[i - 1] == '-' || text[i - 1] == '.')) &&
+		    (i + k == to || !(is_word_byte((unsigned char)text[i + k]) ||
+		    text[i + k] == '-')))
+			return true;
+	return false;
+}
+
+/*
+ * An e-mail address, not: git@host (an ssh user), an image name@2x.png,
+ * a systemd instance unit (getty@tty1.service), the USER@HOST of a URL
+ * (ssh://bob@host) or of a command that logs in or copies to a host
+ * (ssh, scp, rsync, sftp, ssh-copy-id, mosh, sshfs; a host followed by
+ * a colon: scp f bob@host:/tmp). -w takes those users and hosts out.
+ */
+static bool
+email_ok(const char *text, size_t n, size_t start, size_t end)
+{
+	static const char *const ends[] = { ".png", ".jpg", ".jpeg",
+	    ".gif", ".svg", ".webp", ".service", ".socket", ".target",
+	    ".timer", ".mount", ".automount", ".path", ".slice", ".scope",
+	    ".device", ".swap" };
+	static const char *const logins[] = { "ssh", "scp", "rsync", "sftp",
+	    "ssh-copy-id", "mosh", "sshfs", "autossh", "ssh-keyscan" };
+	const char *s = text + start, *at = memchr(s, '@', end - start);
+	size_t len = end - start, ls = line_start(text, start), from = ls;
 
 	if (at - s == 3 && memcmp(s, "git", 3) == 0)
 		return false;	/* git@github.com: an ssh user, not a person */
-	for (size_t i = 0; i < sizeof(images) / sizeof(images[0]); i++) {
-		size_t k = strlen(images[i]);
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		size_t k = strlen(ends[i]);
 
-		if (n > k && strncasecmp(s + n - k, images[i], k) == 0)
-			return false;	/* icon@2x.png */
+		if (len > k && strncasecmp(s + len - k, ends[i], k) == 0)
+			return false;	/* icon@2x.png, getty@tty1.service */
 	}
+	if (end < n && text[end] == ':' && end + 1 < n &&
+	    strchr(" \t\r\n", text[end + 1]) == NULL)
+		return false;	/* bob@host:/path */
+	if (start >= 3 && memcmp(text + start - 3, "://", 3) == 0 &&
+	    !(start >= 7 && strncasecmp(text + start - 7, "mailto:", 7) == 0))
+		return false;
+	/* the command of the address: after the last | ; & on its line */
+	for (size_t i = ls; i < start; i++)
+		if (strchr("|;&", text[i]) != NULL)
+			from = i + 1;
+	for (size_t i = 0; i < sizeof(logins) / sizeof(logins[0]); i++)
+		if (has_word(text, from, start, logins[i]))
+			return false;
 	return true;
 }
 
@@ -1247,6 +1486,125 @@ random_ok(const char *s, size_t n)
 	return distinct >= 10;
 }
 
+/* A token of a known format, not a documented example
+ * (AKIAIOSFODNN7EXAMPLE, wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY) nor a
+ * placeholder of few characters (ghp_XXXX..., sk_live_xxxx...). */
+static bool
+token_ok(const char *s, size_t n)
+{
+	return random_ok(s, n) && memmem(s, n, "EXAMPLE", 7) == NULL;
+}
+
+/* Words that follow "the password is" in a sentence and are none. */
+static const char *const prose_words[] = {
+	"wrong", "incorrect", "invalid", "correct", "right", "required",
+	"missing", "empty", "blank", "set", "unset", "not", "stored",
+	"saved", "hashed", "encrypted", "expired", "the", "too", "still",
+	"being", "case", "different", "same", "changed", "reset", "fine",
+	"shown", "visible", "needed", "long", "short", "weak", "strong",
+	"secure", "insecure", "unknown", "known", "from", "that", "this",
+	"your", "their", "also", "used", "working", "accepted", "rejected",
+	"locked", "disabled", "enabled", "generated", "random", "printed",
+	"displayed", "sent", "there", "here", "only", "just", "then",
+	"what", "which", "asked", "prompted", "read", "kept", "given",
+	"auto", "okay", "good", "valid", "updated", "removed", "deleted",
+	"passed", "loaded", "defined", "configured", "included", "provided",
+	"supplied", "specified", "rotated", "revoked", "cached", "ignored",
+	"authentication", "mandatory", "sensitive", "correctly", "now",
+	"foobared",
+};
+
+/* The text before start on its line holds a word of a password or PIN
+ * (not a token): digits alone are a secret after it. */
+static bool
+names_password(const char *text, size_t start)
+{
+	size_t from = line_start(text, start);
+
+	if (start - from > 120)
+		from = start - 120;
+	for (size_t i = from; i + 2 <= start; i++)
+		if (strncasecmp(text + i, "pass", 4) == 0 ||
+		    strncasecmp(text + i, "pin", 3) == 0 ||
+		    strncasecmp(text + i, "pw", 2) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A password stated in prose. Quoted (also in `backquotes`), it is one
+ * unless a reference, a placeholder or a word of prose_words. A bare
+ * word must read as one: a digit (digits alone only after a word of a
+ * password or PIN), a sign, or a capital inside (hunter2, S3cret!,
+ * MySecret); not code (cfg.password, getpass()); "the password is
+ * wrong" and "the token is stored in Vault" keep their words.
+ */
+static bool
+prose_ok(const char *text, size_t n, size_t start, size_t end)
+{
+	const char *s = text + start;
+	size_t len = end - start, digits = 0, signs = 0, inner = 0;
+	char q = start > 0 ? text[start - 1] : 0;
+
+	if (len < 4 || !value_ok(text, n, start, end) ||
+	    IN_LIST(prose_words, s, len))
+		return false;
+	for (size_t i = 0; i < len && digits == i; i++)
+		digits += is_digit(s[i]);
+	if (digits == len)	/* the PIN is 4821; not: the token is 4096 */
+		return names_password(text, start);
+	/* the keyword rule's judgement: code, references, a string's end */
+	if (!keyword_ok(text, n, start, end))
+		return false;
+	if ((q == '"' || q == '\'' || q == '`') && end < n && text[end] == q)
+		return true;
+	digits = 0;
+	for (size_t i = 0; i < len; i++) {
+		digits += is_digit(s[i]);
+		signs += strchr("!#$%^&*+=@~?/|\\<>", s[i]) != NULL;
+		inner += i > 0 && s[i] >= 'A' && s[i] <= 'Z' &&
+		    s[i - 1] >= 'a' && s[i - 1] <= 'z';
+	}
+	return digits > 0 || signs > 0 || inner > 0;
+}
+
+/* A .pgpass line, not a MAC address (aa:11:b2:c3:d4 has its shape). */
+static bool
+pgpass_ok(const char *text, size_t n, size_t start, size_t end)
+{
+	size_t i = start;
+
+	if (!value_ok(text, n, start, end))
+		return false;
+	while (i > 0 && strchr(" \t\r\n'\">", text[i - 1]) == NULL &&
+	    !(i > 1 && text[i - 2] == '\\' && text[i - 1] == 'n'))
+		i--;
+	for (; i < end; i++)
+		if (text[i] != ':' && !((text[i] >= '0' && text[i] <= '9') ||
+		    ((text[i] | 0x20) >= 'a' && (text[i] | 0x20) <= 'f')))
+			return true;
+	return false;
+}
+
+/* The value of an option: not podman's or docker's --secret NAME,
+ * which names a secret stored elsewhere. */
+static bool
+option_ok(const char *text, size_t n, size_t start, size_t end)
+{
+	size_t i = start, ls = line_start(text, start);
+
+	if (!value_ok(text, n, start, end))
+		return false;
+	while (i > ls && strchr(" \t='\"", text[i - 1]) != NULL)
+		i--;
+	if (i - ls < 8 || memcmp(text + i - 8, "--secret", 8) != 0)
+		return true;
+	return !(has_word(text, ls, i, "podman") ||
+	    has_word(text, ls, i, "docker") ||
+	    has_word(text, ls, i, "buildah") ||
+	    has_word(text, ls, i, "nerdctl"));
+}
+
 static bool
 check_ok(enum check check, const char *text, size_t n, size_t start,
     size_t end)
@@ -1257,11 +1615,19 @@ check_ok(enum check check, const char *text, size_t n, size_t start,
 	case CHECK_KEYWORD:
 		return keyword_ok(text, n, start, end);
 	case CHECK_EMAIL:
-		return email_ok(text + start, end - start);
+		return email_ok(text, n, start, end);
 	case CHECK_DISCORD:
 		return discord_ok(text + start, end - start);
 	case CHECK_RANDOM:
 		return random_ok(text + start, end - start);
+	case CHECK_TOKEN:
+		return token_ok(text + start, end - start);
+	case CHECK_PROSE:
+		return prose_ok(text, n, start, end);
+	case CHECK_PGPASS:
+		return pgpass_ok(text, n, start, end);
+	case CHECK_OPTION:
+		return option_ok(text, n, start, end);
 	default:
 		return true;
 	}
@@ -1337,6 +1703,10 @@ locate(struct scrub *s, size_t i, const char *text, size_t n)
 		    PLACEHOLDER_LEN) == NULL &&
 		    check_ok(r->rule[i].check, text, n, start, end))
 			add_finding(s, start, end, i);
+		else if (start > ov[0] && start < off)
+			/* A value taken for no secret may hold the next
+			 * keyword: sed 's/^api_key:.* /api_key: KEY/'. */
+			off = start;
 	}
 }
 
@@ -1411,8 +1781,12 @@ keyed_ok(struct scrub *s, const char *text, size_t n)
 {
 	size_t digits = 0;
 
+	/* A placeholder anywhere: a rule listed earlier (a webhook's path)
+	 * found its secret on the first run; taken whole now, a second
+	 * run would differ from the first. */
 	if (n == 0 || is_reference(text, n, '"') || text[0] == '/' ||
-	    text[0] == '~' || in_placeholder(text, n, 0))
+	    text[0] == '~' || memmem(text, n, PLACEHOLDER,
+	    PLACEHOLDER_LEN) != NULL)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		digits += text[i] >= '0' && text[i] <= '9';
@@ -1629,6 +2003,11 @@ key_is_secret(struct scrub *s, const char *key, size_t len)
 	}
 	if (n == sizeof(low))
 		return false;
+	for (size_t i = 0; i < sizeof(secret_whole_keys) /
+	    sizeof(secret_whole_keys[0]); i++)
+		if (n == strlen(secret_whole_keys[i]) &&
+		    memcmp(low, secret_whole_keys[i], n) == 0)
+			return true;
 	for (size_t i = 0; i < sizeof(secret_keys) / sizeof(secret_keys[0]);
 	    i++) {
 		size_t k = strlen(secret_keys[i]);
