@@ -316,8 +316,8 @@ static const struct rule builtin[] = {
 	 * colon (the delimiter) taken from the first colon on. A line's
 	 * rest is one repeat of a character (LINE_REST), not a group
 	 * repeated for each: one PCRE2 frame a line, not one a byte. */
-	{ "chpasswd-password", "\\bchpasswd(?![\\w.-])(?:[^\\n|;&]*?<<-?[ \\t]*"
-	    "(?:'\\w+'|\"\\w+\"|\\\\?\\w+)[^\\n]*?" NL "[ \\t]*[^\\s:'\"]+:"
+	{ "chpasswd-password", "\\bchpasswd(?![\\w.-])(?:(?>[^\\n|;&]*?<<-?[ \\t]*"
+	    "(?:'\\w+'|\"\\w+\"|\\\\?\\w+))[^\\n]*?" NL "[ \\t]*[^\\s:'\"]+:"
 	    "(" LINE_REST "(?:" NL "[ \\t]*[^\\s:'\"]+:" LINE_REST ")*)"
 	    OR_SKIP("[^\\n|;&]"),
 	    CHECK_VALUE, "\\bchpasswd\\b" },
@@ -402,8 +402,8 @@ static const struct rule builtin[] = {
 	    "(?:requirepass|masterauth|auth_pass)[ \\t]" },
 	/* expect: the send that answers a password prompt, on the line of
 	 * the expect or the next. */
-	{ "expect-password", "\\bexpect\\b(?:[^\\n]*?(?:assword|assphrase|PIN)"
-	    "[^\\n]*?(?:" NL "[ \\t]*)?\\bsend(?:[ \\t]+--)?[ \\t]+"
+	{ "expect-password", "\\bexpect\\b(?:(?>[^\\n]*?(?:assword|assphrase|"
+	    "PIN))[^\\n]*?(?:" NL "[ \\t]*)?\\bsend(?:[ \\t]+--)?[ \\t]+"
 	    "\"([^\"\\n]*?)(?:\\\\r|\\\\n)?\"" OR_SKIP_LINE, CHECK_VALUE,
 	    "\\bexpect\\b[^\\n]*(?:assword|assphrase|PIN)" },
 	/* Files whose format is the secret: ~/.pgpass lines
@@ -1373,11 +1373,16 @@ keyword_ok(const char *text, size_t n, size_t start, size_t end)
 	return true;
 }
 
-/* The start of the line (or of the command in it) that holds at. */
+/* The start of the line that holds at, or 256 bytes before at: the
+ * checks look back that far only, so that many candidates on one long
+ * line cost time linear in it. */
+#define LOOK_BACK 256
 static size_t
 line_start(const char *text, size_t at)
 {
-	while (at > 0 && text[at - 1] != '\n' &&
+	size_t stop = at > LOOK_BACK ? at - LOOK_BACK : 0;
+
+	while (at > stop && text[at - 1] != '\n' &&
 	    !(at > 1 && text[at - 2] == '\\' && text[at - 1] == 'n'))
 		at--;
 	return at;
@@ -1576,7 +1581,8 @@ pgpass_ok(const char *text, size_t n, size_t start, size_t end)
 
 	if (!value_ok(text, n, start, end))
 		return false;
-	while (i > 0 && strchr(" \t\r\n'\">", text[i - 1]) == NULL &&
+	while (i > 0 && start - i < LOOK_BACK &&
+	    strchr(" \t\r\n'\">", text[i - 1]) == NULL &&
 	    !(i > 1 && text[i - 2] == '\\' && text[i - 1] == 'n'))
 		i--;
 	for (; i < end; i++)
