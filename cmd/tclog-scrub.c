@@ -135,7 +135,7 @@ struct rule {
 #define PROSE_KEY "(?:pass(?:word|phrase|wd|code)|pw|pin|api[ _-]?key|" \
 	"(?:access|secret)[ _-]?key|token|secret)"
 #define PROSE_VALUE "(?|\"([^\"\\n]+)\"|'([^'\\n]+)'|`([^`\\n]+)`|" \
-	"([^\\s'\"`,;)]+?)(?=[.?:,;!)]*+(?:\\s|\\z)))"
+	"([^\\s'\"`,;)]+?)(?=[.?:,;)]*+(?:\\s|\\z)))"
 /* An SQL string literal, '' or "" inside it: the first group. */
 #define SQL_STRING "(?|'((?:[^'\\n]++|'')+)'|\"((?:[^\"\\n]++|\"\")+)\")"
 #define VALUE_OPT VALUE_QUOTED "([^\\s'\"-][^\\s'\"]*))"
@@ -429,11 +429,12 @@ static const struct rule builtin[] = {
 	{ "sql-password", "(?i)\\bIDENTIFIED(?:[ \\t]+WITH[ \\t]+['\"`]?\\w+"
 	    "['\"`]?)?[ \\t]+(?:BY|AS)(?:[ \\t]+PASSWORD)?[ \\t]*" SQL_STRING,
 	    CHECK_VALUE, "(?i)\\bIDENTIFIED\\b" },
-	{ "sql-password", "(?i)\\b(?:(?:CREATE|ALTER)[ \\t]+(?:USER|ROLE)|"
-	    "SET[ \\t]+PASSWORD)\\b(?:[^;\\n]*?(?:\\bPASSWORD|=)[ \\t]*"
+	{ "sql-password", "(?i)\\b(?:CREATE|ALTER)[ \\t]+(?:USER|ROLE)\\b"
+	    "(?:[^;\\n]*?\\bPASSWORD[ \\t]*" SQL_STRING OR_SKIP("[^;\\n]"),
+	    CHECK_VALUE, "(?i)\\b(?:CREATE|ALTER)[ \\t]+(?:USER|ROLE)\\b" },
+	{ "sql-password", "(?i)\\bSET[ \\t]+PASSWORD\\b(?:[^;\\n]*?=[ \\t]*"
 	    "(?:PASSWORD[ \\t]*\\([ \\t]*)?" SQL_STRING OR_SKIP("[^;\\n]"),
-	    CHECK_VALUE, "(?i)\\b(?:(?:CREATE|ALTER)[ \\t]+(?:USER|ROLE)|"
-	    "SET[ \\t]+PASSWORD)\\b" },
+	    CHECK_VALUE, "(?i)\\bSET[ \\t]+PASSWORD\\b" },
 	/* PHP's define('DB_PASSWORD', '...') (wp-config.php) */
 	{ "secret", "(?i)\\bdefine\\([ \\t]*['\"]\\w*(?:pass(?:word|wd)?|pwd|"
 	    "secret|token|key|salt)['\"][ \\t]*,[ \\t]*" VALUE_QUOTED
@@ -568,6 +569,7 @@ static const char *const probe[] = {
 	"client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQ==",
 	"CREATE USER 'bob'@'%' IDENTIFIED BY 'Hunter2xy';",
 	"CREATE ROLE bob WITH LOGIN PASSWORD 'Hunter2xy';",
+	"SET PASSWORD FOR 'bob'@'%' = 'Hunter2xy';",
 	"define('DB_PASSWORD', 'Hunter2');",
 	"DB_PASSWORD=Hunter2",
 	"the root password on srv-nfs is Hunter2xy",
@@ -619,6 +621,7 @@ static const char *const stopwords[] = {
 	"false", "required", "optional", "prompt", "stdin", "env", "yes",
 	"no", "undefined", "redacted", "hidden", "masked", "bearer",
 	"basic",
+	"all",	/* passwd: all authentication tokens updated successfully. */
 	/* placeholders of documentation and templates, whole values */
 	"changeme", "change_me", "change-me", "changeit", "placeholder",
 	"example", "dummy", "secret", "password", "token", "todo", "fixme",
@@ -1257,6 +1260,8 @@ is_reference(const char *s, size_t n, char quote)
 	}
 	if (stars == n || dots == n)
 		return true;	/* xxxx, ****, ...: masked */
+	if (stars >= 8 && 3 * stars >= 2 * n)
+		return true;	/* ghp_XXXX..., sk_live_xxxx...: a placeholder */
 	/* AWS's documented examples: AKIAIOSFODNN7EXAMPLE,
 	 * wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY */
 	if ((n > 7 && memcmp(s + n - 7, "EXAMPLE", 7) == 0) ||
@@ -1302,6 +1307,21 @@ value_ok(const char *text, size_t n, size_t start, size_t end)
 	return true;
 }
 
+/* An environment variable's name: capitals, digits and '_'. */
+static bool
+is_env_name(const char *s, size_t n)
+{
+	bool letter = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!(s[i] == '_' || is_digit(s[i]) || (s[i] >= 'A' &&
+		    s[i] <= 'Z')))
+			return false;
+		letter = letter || (s[i] >= 'A' && s[i] <= 'Z');
+	}
+	return letter;
+}
+
 /*
  * A value after a keyword: a secret only when it looks like a literal
  * one. Quoted, it is a string literal of code or config, a secret
@@ -1341,6 +1361,14 @@ keyword_ok(const char *text, size_t n, size_t start, size_t end)
 		return false;
 	if (q)	/* a literal, unless the quote was another string's end */
 		return strchr(" \t),;+", s[0]) == NULL;
+	/* A shell or environment assignment (VAULT_TOKEN=hvs.x,
+	 * DB_PASSWORD=word.word.word): NAME in capitals right before '=';
+	 * its value is a literal, dotted or not. */
+	if (start > 0 && text[start - 1] == '=' && nlen > 0 &&
+	    name + nlen == text + start - 1 && is_env_name(name, nlen) &&
+	    s[0] != '!' && memchr(s, '(', len) == NULL && memchr(s, '[',
+	    len) == NULL)
+		return true;
 	/* a regular expression (sed 's/^api_key:.*\/.../') is code too */
 	if (s[0] == '!' || s[0] == '@' || s[0] == '&' || s[0] == '^' ||
 	    memmem(s, len, ".*", 2) != NULL ||
@@ -1704,6 +1732,11 @@ locate(struct scrub *s, size_t i, const char *text, size_t n)
 		/* A value holding a placeholder lost, on the run that made
 		 * it, to the rule listed earlier (password="x ghp_..."): it
 		 * is not found on the next run either. */
+		/* The end of a sed expression: s/^api_key:.*\/api_key: KEY/ */
+		if (r->rule[i].check == CHECK_KEYWORD && end - start > 1 &&
+		    text[end - 1] == '/' && memchr(text + start, '/',
+		    end - start - 1) == NULL)
+			end--;
 		if (end > start && !in_placeholder(text, n, start) &&
 		    memmem(text + start, end - start, PLACEHOLDER,
 		    PLACEHOLDER_LEN) == NULL &&
