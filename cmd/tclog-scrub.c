@@ -622,6 +622,7 @@ static const char *const stopwords[] = {
 	"no", "undefined", "redacted", "hidden", "masked", "bearer",
 	"basic",
 	"all",	/* passwd: all authentication tokens updated successfully. */
+	"foobared",	/* redis.conf's example: # requirepass foobared */
 	/* placeholders of documentation and templates, whole values */
 	"changeme", "change_me", "change-me", "changeit", "placeholder",
 	"example", "dummy", "secret", "password", "token", "todo", "fixme",
@@ -1544,23 +1545,30 @@ static const char *const prose_words[] = {
 	"passed", "loaded", "defined", "configured", "included", "provided",
 	"supplied", "specified", "rotated", "revoked", "cached", "ignored",
 	"authentication", "mandatory", "sensitive", "correctly", "now",
-	"foobared",
 };
 
-/* The text before start on its line holds a word of a password or PIN
- * (not a token): digits alone are a secret after it. */
+/* The word nearest before start that names the secret names a
+ * password or PIN, not a token or key: digits alone are a secret after
+ * it (the PIN is 4821; not: the token is 4096). */
 static bool
 names_password(const char *text, size_t start)
 {
+	static const char *const yes[] = { "pass", "pin", "pw" };
+	static const char *const no[] = { "token", "key", "secret" };
 	size_t from = line_start(text, start);
 
-	if (start - from > 120)
-		from = start - 120;
-	for (size_t i = from; i + 2 <= start; i++)
-		if (strncasecmp(text + i, "pass", 4) == 0 ||
-		    strncasecmp(text + i, "pin", 3) == 0 ||
-		    strncasecmp(text + i, "pw", 2) == 0)
-			return true;
+	if (start - from > 64)
+		from = start - 64;
+	for (size_t i = start; i-- > from;) {
+		for (size_t k = 0; k < sizeof(yes) / sizeof(yes[0]); k++)
+			if (start - i >= strlen(yes[k]) && strncasecmp(text + i,
+			    yes[k], strlen(yes[k])) == 0)
+				return true;
+		for (size_t k = 0; k < sizeof(no) / sizeof(no[0]); k++)
+			if (start - i >= strlen(no[k]) && strncasecmp(text + i,
+			    no[k], strlen(no[k])) == 0)
+				return false;
+	}
 	return false;
 }
 
@@ -1723,6 +1731,14 @@ locate(struct scrub *s, size_t i, const char *text, size_t n)
 		}
 
 		off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+		if (in_placeholder(text, n, start)) {
+			/* a keyword inside [REDACTED:mysql-password] is
+			 * none: search on after the placeholder */
+			const char *close = memchr(text + start, ']', n - start);
+
+			off = close != NULL ? (size_t)(close - text) + 1 : n + 1;
+			continue;
+		}
 		if (r->grouped[i]) {
 			if (ov[2] == PCRE2_UNSET)
 				continue;
