@@ -8,6 +8,32 @@
 #   make fuzz       libFuzzer harnesses, FUZZ_SECONDS each (fuzz/)
 #   make install    PREFIX=/usr/local, DESTDIR for staging
 
+# What a fresh Debian machine needs, per target: tests/deps.sh installs
+# what is missing (as root) or names it. One package a line; each list
+# is defined here and nowhere else (tests/deps.test checks that every
+# header the build reads comes from a package of DEMO_DEPS).
+DEMO_DEPS = \
+	libyajl-dev \
+	libutf8proc-dev \
+	libvectorscan-dev \
+	libpcre2-dev \
+	libcurl4-openssl-dev \
+	pkg-config
+CHECK_DEPS = $(DEMO_DEPS) \
+	mandoc \
+	python3 \
+	python3-jinja2 \
+	time \
+	parallel
+CHECK_VALGRIND_DEPS = $(CHECK_DEPS) \
+	valgrind
+BENCH_DEPS = $(DEMO_DEPS) \
+	jq \
+	python3 \
+	yajl-tools
+FUZZ_DEPS = $(DEMO_DEPS) \
+	clang
+
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
@@ -19,20 +45,28 @@ CFLAGS ?= -O2
 WERROR ?=
 WARNINGS = -std=c11 -Wall -Wextra $(if $(filter-out 0,$(WERROR)),-Werror)
 CPPFLAGS += -D_GNU_SOURCE -Ilib
+# Every compile also writes the headers it read to BUILD/dep/ (-MD), where
+# tests/deps.test finds the Debian package of each header the build needs.
+# (Not included as make rules: a source moved away would break the build.)
+DEPFLAGS = -MD -MF $(BUILD)/dep/$(subst /,_,$(@:$(BUILD)/%=%)).d
 
-# yajl: through pkg-config when it knows it, else plainly.
+# Each library through pkg-config when it knows it, else plainly.
+# yajl (JSON) and utf8proc (the tokenizer's Unicode categories and NFC)
+# serve every program: LIB_CFLAGS and LIB_LIBS.
 YAJL_CFLAGS := $(shell pkg-config --cflags yajl 2>/dev/null)
 YAJL_LIBS := $(shell pkg-config --libs yajl 2>/dev/null || echo -lyajl)
-# utf8proc (the tokenizer's Unicode categories and NFC), the same way.
 UTF8PROC_CFLAGS := $(shell pkg-config --cflags libutf8proc 2>/dev/null)
 UTF8PROC_LIBS := $(shell pkg-config --libs libutf8proc 2>/dev/null || echo -lutf8proc)
-YAJL_CFLAGS += $(UTF8PROC_CFLAGS)
-YAJL_LIBS += $(UTF8PROC_LIBS)
+LIB_CFLAGS = $(YAJL_CFLAGS) $(UTF8PROC_CFLAGS)
+LIB_LIBS = $(YAJL_LIBS) $(UTF8PROC_LIBS)
 # tclog-scrub alone links the regular-expression engines: Vectorscan
 # finds which rules match, PCRE2 where (bench/README.md says why).
 REGEX_CFLAGS := $(shell pkg-config --cflags libhs libpcre2-8 2>/dev/null)
 REGEX_LIBS := $(shell pkg-config --libs libhs libpcre2-8 2>/dev/null || \
 	echo -lhs -lpcre2-8)
+# tclog-eval alone links libcurl (HTTP to the model's endpoint).
+CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
+CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 
 BUILD ?= build
 COMMANDS := $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
@@ -40,14 +74,12 @@ LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
 PROGS := $(addprefix $(BUILD)/bin/,$(COMMANDS))
 # Programs that only the tests use: built beside the commands, never
-# installed. test-gen is the bench's log generator (bench/gen.c).
+# installed. test-gen is the log generator of the tests and of the bench
+# (bench/gen.c).
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/bin/test-%,$(wildcard tests/tools/*.c)) \
 	$(BUILD)/bin/test-gen
-MANS := $(wildcard man/*.1 man/*.7)
-
-# What a fresh Debian machine needs for `make demo` and for `make check`.
-DEMO_DEPS = libyajl-dev libutf8proc-dev libvectorscan-dev libpcre2-dev pkg-config
-CHECK_DEPS = $(DEMO_DEPS) mandoc python3 python3-jinja2 parallel
+# The bench's own programs (bench/README.md).
+BENCH_TOOLS := $(addprefix $(BUILD)/bench/,floor parse measure)
 
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -g -O1
@@ -59,24 +91,25 @@ all: $(PROGS) $(TEST_TOOLS)
 
 # What everything in BUILD was compiled with: a change (WERROR, CFLAGS,
 # CC) rebuilds it all rather than mixing objects of two settings.
-FLAGS_LINE = $(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(LDFLAGS)
+FLAGS_LINE = $(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(DEPFLAGS) $(LIB_CFLAGS) \
+	$(LDFLAGS)
 $(BUILD)/flags: FORCE
 	@mkdir -p $(@D)
 	@echo '$(FLAGS_LINE)' | cmp -s - $@ || echo '$(FLAGS_LINE)' > $@
 FORCE:
 
 $(BUILD)/lib/%.o: lib/%.c lib/tclog.h $(BUILD)/flags
-	@mkdir -p $(@D)
-	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) -c -o $@ $<
+	@mkdir -p $(@D) $(BUILD)/dep
+	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(DEPFLAGS) $(LIB_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libtclog.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
 
 $(BUILD)/bin/%: cmd/%.c $(BUILD)/libtclog.a lib/tclog.h $(BUILD)/flags
-	@mkdir -p $(@D)
-	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(CMD_CFLAGS) \
-		$(LDFLAGS) -o $@ $< $(BUILD)/libtclog.a $(YAJL_LIBS) $(CMD_LIBS)
+	@mkdir -p $(@D) $(BUILD)/dep
+	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(DEPFLAGS) $(LIB_CFLAGS) $(CMD_CFLAGS) \
+		$(LDFLAGS) -o $@ $< $(BUILD)/libtclog.a $(LIB_LIBS) $(CMD_LIBS)
 
 # The Vectorscan database of tclog-scrub's built-in rules is compiled
 # once, here, by its own source built as a generator, not at every start.
@@ -85,25 +118,28 @@ $(BUILD)/bin/tclog-scrub: CMD_CFLAGS = $(REGEX_CFLAGS) -I$(BUILD)/gen \
 $(BUILD)/bin/tclog-scrub: CMD_LIBS = $(REGEX_LIBS)
 $(BUILD)/bin/tclog-scrub: $(BUILD)/gen/tclog-scrub-db.inc
 
+$(BUILD)/bin/tclog-eval: CMD_CFLAGS = $(CURL_CFLAGS)
+$(BUILD)/bin/tclog-eval: CMD_LIBS = $(CURL_LIBS)
+
 $(BUILD)/gen/tclog-scrub-db-gen: cmd/tclog-scrub.c $(BUILD)/libtclog.a \
 		lib/tclog.h $(BUILD)/flags
-	@mkdir -p $(@D)
-	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(REGEX_CFLAGS) \
+	@mkdir -p $(@D) $(BUILD)/dep
+	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(DEPFLAGS) $(LIB_CFLAGS) $(REGEX_CFLAGS) \
 		-Wno-unused-function -DTCLOG_SCRUB_DB_GEN $(LDFLAGS) -o $@ $< \
-		$(BUILD)/libtclog.a $(YAJL_LIBS) $(REGEX_LIBS)
+		$(BUILD)/libtclog.a $(LIB_LIBS) $(REGEX_LIBS)
 
 $(BUILD)/gen/tclog-scrub-db.inc: $(BUILD)/gen/tclog-scrub-db-gen
 	$< > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/bin/test-%: tests/tools/%.c $(BUILD)/libtclog.a lib/tclog.h $(BUILD)/flags
-	@mkdir -p $(@D)
-	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(LDFLAGS) \
-		-o $@ $< $(BUILD)/libtclog.a $(YAJL_LIBS)
+	@mkdir -p $(@D) $(BUILD)/dep
+	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(DEPFLAGS) $(LIB_CFLAGS) $(LDFLAGS) \
+		-o $@ $< $(BUILD)/libtclog.a $(LIB_LIBS)
 
 $(BUILD)/bin/test-gen: bench/gen.c $(BUILD)/libtclog.a lib/tclog.h $(BUILD)/flags
-	@mkdir -p $(@D)
-	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(LDFLAGS) \
-		-o $@ $< $(BUILD)/libtclog.a $(YAJL_LIBS)
+	@mkdir -p $(@D) $(BUILD)/dep
+	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(DEPFLAGS) $(LIB_CFLAGS) $(LDFLAGS) \
+		-o $@ $< $(BUILD)/libtclog.a $(LIB_LIBS)
 
 deps-demo:
 	@sh tests/deps.sh $(CC) $(DEMO_DEPS)
@@ -137,7 +173,7 @@ check: deps-check
 		--mode sanitize=$(BUILD)/sanitize/bin
 
 check-valgrind:
-	@sh tests/deps.sh $(CC) $(CHECK_DEPS) valgrind
+	@sh tests/deps.sh $(CC) $(CHECK_VALGRIND_DEPS)
 	@command -v valgrind >/dev/null || \
 		{ echo "make check-valgrind: valgrind is not installed" >&2; exit 2; }
 	@sh tests/deps-npm.sh $(BUILD)/npm
@@ -147,17 +183,14 @@ check-valgrind:
 
 test: check
 
-# bench/: a log generator, the bare yajl parse loop, the library's parse
-# loop and a timer; bench/run measures every built command against jq,
-# python3 and yajl (bench/README.md).
-DEMO_DEPS = libyajl-dev libvectorscan-dev libpcre2-dev pkg-config
-CHECK_DEPS = $(DEMO_DEPS) mandoc python3 python3-jinja2 parallel
-BENCH_TOOLS := $(addprefix $(BUILD)/bench/,gen floor parse measure)
-
+# bench/: the bare yajl parse loop, the library's parse loop and a timer
+# (BENCH_TOOLS), and the log generator built as test-gen; bench/run
+# measures every built command against jq, python3 and yajl
+# (bench/README.md).
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libtclog.a lib/tclog.h $(BUILD)/flags
-	@mkdir -p $(@D)
-	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(YAJL_CFLAGS) $(LDFLAGS) \
-		-o $@ $< $(BUILD)/libtclog.a $(YAJL_LIBS)
+	@mkdir -p $(@D) $(BUILD)/dep
+	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(DEPFLAGS) $(LIB_CFLAGS) $(LDFLAGS) \
+		-o $@ $< $(BUILD)/libtclog.a $(LIB_LIBS)
 
 deps-bench:
 	@sh tests/deps.sh $(CC) $(BENCH_DEPS)
@@ -175,7 +208,7 @@ FUZZ_HARNESSES ?=
 FUZZ_CC ?= clang
 
 deps-fuzz:
-	@sh tests/deps.sh $(FUZZ_CC) $(DEMO_DEPS) clang
+	@sh tests/deps.sh $(FUZZ_CC) $(FUZZ_DEPS)
 
 fuzz: deps-fuzz
 	@bash fuzz/run $(FUZZ_SECONDS) $(FUZZ_CC) $(BUILD)/fuzz $(FUZZ_HARNESSES)
@@ -194,3 +227,7 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD)
+
+# make -s print-DEMO_DEPS (or any variable): its value, for scripts.
+print-%: FORCE
+	@echo $($*)

@@ -29,6 +29,7 @@ struct cat {
 	struct tclog_keyset keys;	/* top-level keys of that record */
 	struct tclog_buf why;	/* why a callback stopped the parse */
 	unsigned long record_line;
+	size_t record_col;	/* the column of its '{' (from 0) */
 	size_t record_bytes;
 	unsigned long nrecord;	/* records written */
 	/* Records completed on the current line: written only once the
@@ -38,8 +39,9 @@ struct cat {
 	unsigned long *start_line;
 	size_t ndone, start_line_cap;
 	/* After an error inside an object, the lines up to the next one
-	 * that begins with '{' are the rest of that bad record: skipped,
-	 * so that none of its inner objects passes for a record. */
+	 * that starts a record (starts_record) are the rest of that bad
+	 * record: skipped, so that none of its inner objects passes for a
+	 * record. */
 	bool skipping;
 	unsigned long skip_first, skip_last;
 	struct tclog_review rv;	/* -p: the view */
@@ -239,6 +241,7 @@ on_start_map(void *ctx)
 
 	if (c->depth++ == 0) {
 		c->record_line = c->in.line;
+		c->record_col = yajl_get_bytes_consumed(c->parser) - 1;
 		tclog_keyset_clear(&c->keys);
 	}
 	return gen_status(c, yajl_gen_map_open(c->gen));
@@ -257,7 +260,7 @@ on_map_key(void *ctx, const unsigned char *key, size_t n)
 	    n)) {
 		c->why.len = 0;
 		tclog_buf_adds(&c->why, "duplicate key ");
-		tclog_json_put_string(&c->why, (const char *)key, n);
+		tclog_json_put_visible_string(&c->why, (const char *)key, n);
 		return 0;
 	}
 	return gen_status(c, yajl_gen_string(c->gen, key, n));
@@ -389,11 +392,27 @@ too_long(struct cat *c, unsigned long line)
 }
 
 /*
- * A line that begins with '{' while a record is open starts a new one
- * (pretty-printers indent nested objects): the open one was cut short,
- * as when a log read while its writer rewrote it is joined to the next
- * by cat(1). It is diagnosed and dropped wherever the cut fell, and the
- * line is read afresh.
+ * Whether a line starts a record while one is open (or being skipped):
+ * its first character other than a blank is '{', indented no deeper
+ * than the '{' of the open record. Pretty-printers indent nested
+ * objects deeper than the record's own brace; a log whose every line
+ * is indented (pasted, or quoted) has its records at the same depth.
+ */
+static bool
+starts_record(const struct cat *c, const char *text, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (text[i] == ' ' || text[i] == '\t'))
+		i++;
+	return i < len && text[i] == '{' && i <= c->record_col;
+}
+
+/*
+ * A line that starts a record while one is open: the open one was cut
+ * short, as when a log read while its writer rewrote it is joined to
+ * the next by cat(1). It is diagnosed and dropped wherever the cut
+ * fell, and the line is read afresh.
  */
 static void
 cut_short(struct cat *c)
@@ -415,13 +434,13 @@ parse_line(struct cat *c)
 	size_t col;
 
 	if (c->skipping) {
-		if (text[0] != '{') {
+		if (!starts_record(c, text, len)) {
 			skip_line(c);
 			return;
 		}
 		stop_skipping(c);
 	}
-	if (c->depth > 0 && text[0] == '{')
+	if (c->depth > 0 && starts_record(c, text, len))
 		cut_short(c);
 	if (c->parser == NULL) {
 		c->parser = yajl_alloc(&callbacks, NULL, c);
@@ -450,7 +469,13 @@ parse_line(struct cat *c)
 	 * ends with (a number) is seen now, not on a later line. */
 	if (st == yajl_status_ok && c->depth == 0)
 		st = yajl_complete_parse(c->parser);
-	if (st == yajl_status_ok && c->depth == 0 &&
+	if (st == yajl_status_ok &&
+	    (col = tclog_json_bad_space(text, len)) < len) {
+		c->text.len = 0;
+		tclog_buf_printf(&c->text, "invalid JSON at column %zu: %s",
+		    col + 1, TCLOG_BAD_SPACE(text[col]));
+		bad_record(c, c->in.line, "%s", tclog_buf_str(&c->text));
+	} else if (st == yajl_status_ok && c->depth == 0 &&
 	    (col = tclog_json_trailing(text, len, c->value_end)) < len) {
 		c->text.len = 0;
 		tclog_buf_printf(&c->text, "invalid JSON at column %zu: "
@@ -465,7 +490,10 @@ parse_line(struct cat *c)
 		/* A line of just "[" opens a pretty-printed array (jq -s):
 		 * its elements are the rest of the bad record too. */
 		tclog_json_trim(&text, &len);
-		c->skipping = c->skipping || (len == 1 && text[0] == '[');
+		if (!c->skipping && len == 1 && text[0] == '[') {
+			c->skipping = true;
+			c->record_col = (size_t)(text - c->in.text);
+		}
 	}
 	else {
 		col = yajl_get_bytes_consumed(c->parser);

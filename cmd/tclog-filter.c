@@ -55,6 +55,10 @@ struct filter {
 	bool only_unrated;	/* -U */
 	int new_format;		/* -n ONLY, -o NOT */
 	int reconstructed;	/* -X ONLY, -x NOT */
+	int tools_off;		/* -E ONLY, -e NOT */
+	bool held_out;		/* -H */
+	unsigned held_share;	/* -H: in hundredths of a percent */
+	const char *salt;	/* -H: "" when none */
 	int min_rating, max_rating;	/* -r, -R; 0 when not given */
 	const char *status, *model;	/* -s, -m */
 	const char **tools;	/* -t, any of them */
@@ -67,6 +71,7 @@ struct filter {
 	struct tclog_reader in;
 	struct tclog_record rec;
 	struct tclog_buf decoded;	/* a string value with escapes */
+	struct tclog_buf query;		/* -H: the record's user_query */
 	struct response resp;	/* -g */
 	unsigned long nselected;
 	int exit_status;
@@ -75,20 +80,24 @@ struct filter {
 /* The fields a selection may look at; NULL when the record lacks one. */
 struct fields {
 	const struct tclog_field *timestamp, *model, *user_query,
-	    *model_response, *tool_name, *status, *rating, *reconstructed;
+	    *model_response, *tool_name, *status, *rating, *reconstructed,
+	    *tools_enabled;
 };
 
-#define OPTIONS "cgnouUvxXr:R:s:t:m:a:b:L:"
+#define OPTIONS "ceEgnouUvxXr:R:s:t:m:a:b:H:L:"
 
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: tclog-filter [-cgnouUvxX] [-r min] [-R max] "
+	fprintf(fp, "usage: tclog-filter [-ceEgnouUvxX] [-r min] [-R max] "
 	    "[-s status] [-t tool] [-m model] [-a time] [-b time] "
-	    "[-L size] [file ...]\n");
+	    "[-H percent[:salt]] [-L size] [file ...]\n");
 	if (fp == stdout)
 		fprintf(fp,
 		    "  -c         write only the number of selected records\n"
+		    "  -e         drop records with tools_enabled false\n"
+		    "  -E         only records with tools_enabled false (the "
+		    "model saw no tools)\n"
 		    "  -g         select whole responses: a record when every "
 		    "record of its\n"
 		    "             response is selected (same user_query, "
@@ -115,6 +124,11 @@ usage(FILE *fp)
 		    "  -a time    timestamp at or after time (RFC 3339 or a "
 		    "date)\n"
 		    "  -b time    timestamp before time (RFC 3339 or a date)\n"
+		    "  -H percent[:salt]\n"
+		    "             the held-out part: records whose user_query "
+		    "falls in percent\n"
+		    "             (0-100) by a hash of it and salt; -v the "
+		    "rest\n"
 		    "  -L size    longest record accepted (k, M, G; default "
 		    "64M)\n");
 }
@@ -281,6 +295,8 @@ find_fields(const struct tclog_record *rec, struct fields *fs)
 		case 13:
 			if (tclog_field_is(f, "reconstructed"))
 				fs->reconstructed = f;
+			else if (tclog_field_is(f, "tools_enabled"))
+				fs->tools_enabled = f;
 			break;
 		case 14:
 			if (tclog_field_is(f, "model_response"))
@@ -351,6 +367,28 @@ record_time(struct filter *fl, const struct tclog_field *f,
 	return true;
 }
 
+/*
+ * -H: whether a query is held out. The hash is 64-bit FNV-1a (offset
+ * basis 14695981039346656037, prime 1099511628211) of the salt, a
+ * newline and the query (decoded, UTF-8); the query is held out when
+ * the hash modulo 10000 is below the share in hundredths of a percent.
+ * tclog-filter(1) documents this: it must never change, or a model
+ * trained on one split would be evaluated on queries it saw.
+ */
+static bool
+held_out(const struct filter *fl, const char *query, size_t len)
+{
+	uint64_t h = 14695981039346656037u;
+	const char *salt = fl->salt;
+
+	for (; *salt != '\0'; salt++)
+		h = (h ^ (unsigned char)*salt) * 1099511628211u;
+	h = (h ^ '\n') * 1099511628211u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)query[i]) * 1099511628211u;
+	return h % 10000 < fl->held_share;
+}
+
 /* Whether the record passes every test of the options (before -v). */
 static bool
 selected(struct filter *fl, const struct fields *fs, int rating,
@@ -398,6 +436,11 @@ selected(struct filter *fl, const struct fields *fs, int rating,
 		if (is_rec != (fl->reconstructed == ONLY))
 			return false;
 	}
+	if (fl->tools_off != ANY &&
+	    tclog_tools_off(fs->tools_enabled) != (fl->tools_off == ONLY))
+		return false;
+	if (fl->held_out && !held_out(fl, fl->query.data, fl->query.len))
+		return false;
 	return true;
 }
 
@@ -514,6 +557,19 @@ filter_record(struct filter *fl)
 		tclog_status_raise(&fl->exit_status, TCLOG_EXIT_BAD);
 		return;
 	}
+	/* -H splits by the query: an entry without one is on neither
+	 * side. */
+	if (fl->held_out) {
+		if (!is_nonempty_string(fs.user_query)) {
+			tclog_diag(fl->in.name, fl->in.line,
+			    "old-format entry, run tclog-upgrade first");
+			tclog_status_raise(&fl->exit_status, TCLOG_EXIT_BAD);
+			return;
+		}
+		fl->query.len = 0;
+		tclog_json_string(fs.user_query->value,
+		    fs.user_query->value_len, &fl->query);
+	}
 	if (fl->group)
 		group_record(fl, &fs, selected(fl, &fs, rating, &when));
 	else if (selected(fl, &fs, rating, &when) != fl->invert)
@@ -547,6 +603,40 @@ bad_usage(const char *fmt, ...)
 	return -1;
 }
 
+/* -H percent[:salt]: percent from 0 to 100 with at most two decimals,
+ * as hundredths of a percent; -1 when it is not one. */
+static int
+parse_share(struct filter *fl, char *arg)
+{
+	char *colon = strchr(arg, ':');
+	const char *p = arg, *end = colon != NULL ? colon : arg + strlen(arg);
+	unsigned long v = 0;
+	int decimals = -1;
+
+	if (p == end)
+		return -1;
+	for (; p < end; p++) {
+		if (*p == '.' && decimals < 0 && p > arg) {
+			decimals = 0;
+			continue;
+		}
+		if (*p < '0' || *p > '9' || decimals >= 2 || v > 100000)
+			return -1;
+		v = v * 10 + (unsigned long)(*p - '0');
+		if (decimals >= 0)
+			decimals++;
+	}
+	if (decimals == 0)	/* "10." */
+		return -1;
+	for (; decimals < 2; decimals = decimals < 0 ? 1 : decimals + 1)
+		v *= 10;
+	if (v > 10000)
+		return -1;
+	fl->held_share = (unsigned)v;
+	fl->salt = colon != NULL ? colon + 1 : "";
+	return 0;
+}
+
 /* -r and -R take one digit from 1 to 5. */
 static int
 parse_rating(const char *arg)
@@ -561,12 +651,26 @@ static int
 parse_options(struct filter *fl, int argc, char *argv[])
 {
 	bool newer = false, older = false, drop_rec = false, only_rec = false;
+	bool drop_off = false, only_off = false;
 	int ch;
 
 	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
 		switch (ch) {
 		case 'c':
 			fl->count = true;
+			break;
+		case 'e':
+			drop_off = true;
+			break;
+		case 'E':
+			only_off = true;
+			break;
+		case 'H':
+			if (parse_share(fl, optarg) != 0)
+				return bad_usage("-H: not a percentage from 0 to "
+				    "100 (at most two decimals), maybe followed "
+				    "by :salt: %s", optarg);
+			fl->held_out = true;
 			break;
 		case 'g':
 			fl->group = true;
@@ -638,10 +742,13 @@ parse_options(struct filter *fl, int argc, char *argv[])
 		return bad_usage("-n and -o exclude each other");
 	if (drop_rec && only_rec)
 		return bad_usage("-x and -X exclude each other");
+	if (drop_off && only_off)
+		return bad_usage("-e and -E exclude each other");
 	if (fl->only_unrated && (fl->min_rating > 0 || fl->max_rating > 0))
 		return bad_usage("-U excludes -r and -R");
 	fl->new_format = newer ? ONLY : older ? NOT : ANY;
 	fl->reconstructed = only_rec ? ONLY : drop_rec ? NOT : ANY;
+	fl->tools_off = only_off ? ONLY : drop_off ? NOT : ANY;
 	return optind;
 }
 
@@ -680,6 +787,7 @@ main(int argc, char *argv[])
 
 	tclog_record_free(&fl.rec);
 	tclog_buf_free(&fl.decoded);
+	tclog_buf_free(&fl.query);
 	tclog_response_free(&fl.resp.track);
 	tclog_buf_free(&fl.resp.held);
 	free(fl.tools);

@@ -18,6 +18,7 @@
 struct qwen {
 	struct tclog_writer w;		/* its unique is -u */
 	bool partial;			/* -P */
+	bool quiet;			/* -q: no summary */
 	/* examples left out for not being whole responses */
 	unsigned long missing, stray;
 	/* -T, -M: examples left out for being longer than max tokens */
@@ -30,12 +31,12 @@ struct qwen {
 	int status;
 };
 
-#define OPTIONS "f:knoPuS:s:t:T:M:O:L:"
+#define OPTIONS "f:kmnoPquS:s:t:T:M:O:L:"
 
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: tclog-qwen [-knoPu] [-f format] [-s text | -S file] "
+	fprintf(fp, "usage: tclog-qwen [-kmnoPqu] [-f format] [-s text | -S file] "
 	    "[-t tools.json] [-T tokenizer.json] [-M max] [-O size] [-L size] "
 	    "[file ...]\n");
 	if (fp == stdout)
@@ -47,14 +48,18 @@ usage(FILE *fp)
 		    "                 sharegpt-kto, sharegpt-dpo\n"
 		    "  -k             keep assistant content that is only the "
 		    "calls as JSON text\n"
+		    "  -m             preference data: keep responses to a "
+		    "query made up by\n"
+		    "                 tclog-upgrade\n"
 		    "  -o             add the tool results after the calls "
 		    "(not trl, sharegpt)\n"
 		    "  -n             end each example on the calls (the "
 		    "default)\n"
 		    "  -P             write partial responses too: the calls "
 		    "that have entries\n"
-		    "  -u             drop examples identical to an earlier "
-		    "one\n"
+		    "  -q             no summary on standard error\n"
+		    "  -u             leave out examples the same as an "
+		    "earlier one for the model\n"
 		    "  -s text        system prompt\n"
 		    "  -S file        system prompt read from file\n"
 		    "  -t tools.json  tool definitions (JSON array, OpenAI "
@@ -104,36 +109,91 @@ example_done(void *ctx, const struct tclog_example *ex)
 		tclog_writer_write(&q->w, ex);
 }
 
-/* One line on what was left out: no bad record, so no exit status. */
+/* Appends ", " before every item of the summary's list but the first. */
 static void
-report_left_out(const struct qwen *q)
+item(struct tclog_buf *b, bool *first, const char *fmt, unsigned long n,
+    const char *one, const char *many)
 {
-	unsigned long n = q->missing + q->stray;
+	tclog_buf_adds(b, *first ? "" : ", ");
+	*first = false;
+	tclog_buf_printf(b, fmt, n, n == 1 ? one : many);
+}
 
-	if (n == 0) {
-		if (q->too_long > 0)
-			fprintf(stderr, "tclog-qwen: left out %lu example%s "
-			    "over %lu tokens (-M)\n", q->too_long,
-			    q->too_long == 1 ? "" : "s", q->max_tokens);
-		return;
-	}
-	if (n == 1)
-		fprintf(stderr, "tclog-qwen: left out 1 example that is not a "
-		    "whole response (-P writes it):");
+/*
+ * One line on standard error at the end: what was written (a user
+ * checks it against wc -l), what was left out and why; when nothing was
+ * written, that it was not and why. No exit status: nothing was bad.
+ */
+static void
+summary(const struct qwen *q)
+{
+	const struct tclog_writer *w = &q->w;
+	const struct tclog_prefer_counts *pc = &w->pref;
+	const char *unit = pc->pairs ? "pair" : "example";
+	struct tclog_buf b = { 0 };
+	unsigned long partial = q->missing + q->stray;
+	bool first = true;
+
+	tclog_buf_printf(&b, "tclog-qwen: %s: ", w->format->name);
+	if (w->written > 0)
+		tclog_buf_printf(&b, "%lu %s%s written", w->written, unit,
+		    w->written == 1 ? "" : "s");
 	else
-		fprintf(stderr, "tclog-qwen: left out %lu examples that are not "
-		    "whole responses (-P writes them):", n);
-	if (q->missing > 0)
-		fprintf(stderr, " %lu response%s with calls that have no entry%s",
-		    q->missing, q->missing == 1 ? "" : "s",
-		    q->stray > 0 ? "," : "");
-	if (q->stray > 0)
-		fprintf(stderr, " %lu entr%s whose call is not among its "
-		    "response's calls", q->stray, q->stray == 1 ? "y" : "ies");
-	if (q->too_long > 0)
-		fprintf(stderr, "; and %lu more over %lu tokens (-M)", q->too_long,
-		    q->max_tokens);
-	fputc('\n', stderr);
+		tclog_buf_printf(&b, "no %ss written", unit);
+	if (pc->prompts > 0)
+		tclog_buf_printf(&b, " from %zu prompt%s", pc->prompts,
+		    pc->prompts == 1 ? "" : "s");
+	if (w->duplicates + partial + q->too_long + pc->contradicting +
+	    pc->made_up + pc->unrated + pc->middle > 0)
+		tclog_buf_adds(&b, w->written > 0 ? "; left out: " :
+		    ", all left out: ");
+	else if (w->written == 0 && pc->prompts == 0)
+		tclog_buf_adds(&b, ": nothing in the input made an example");
+	if (w->duplicates > 0)
+		item(&b, &first, "%lu%s identical to an earlier one (-u)",
+		    w->duplicates, "", "");
+	if (partial > 0) {
+		item(&b, &first, "%lu not whole response%s", partial,
+		    " (-P writes it:", "s (-P writes them:");
+		if (q->missing > 0)
+			tclog_buf_printf(&b, " %lu with calls that have no "
+			    "entry%s", q->missing, q->stray > 0 ? "," : "");
+		if (q->stray > 0)
+			tclog_buf_printf(&b, " %lu stray entr%s whose call is "
+			    "not among its response's", q->stray,
+			    q->stray == 1 ? "y" : "ies");
+		tclog_buf_addc(&b, ')');
+	}
+	if (q->too_long > 0) {
+		item(&b, &first, "%lu%s over ", q->too_long, "", "");
+		tclog_buf_printf(&b, "%lu tokens (-M)", q->max_tokens);
+	}
+	if (pc->contradicting > 0)
+		item(&b, &first, "%lu cop%s of an example rated 4-5 in one "
+		    "place and 1-2 in another", pc->contradicting, "y", "ies");
+	if (pc->made_up > 0)
+		item(&b, &first, "%lu response%s to a query made up by "
+		    "tclog-upgrade (-m keeps them)", pc->made_up, "", "s");
+	if (pc->unrated > 0)
+		item(&b, &first, "%lu response%s with an unrated entry",
+		    pc->unrated, "", "s");
+	if (pc->middle > 0)
+		item(&b, &first, "%lu response%s rated 3", pc->middle, "", "s");
+	if (pc->nopair > 0)
+		tclog_buf_printf(&b, "; %lu prompt%s without both a response "
+		    "rated 4 or 5 and one rated 1 or 2", pc->nopair,
+		    pc->nopair == 1 ? "" : "s");
+	if (pc->identical > 0)
+		tclog_buf_printf(&b, "; %lu prompt%s whose best and worst "
+		    "responses say the same", pc->identical,
+		    pc->identical == 1 ? "" : "s");
+	if (pc->made_up_kept > 0)
+		tclog_buf_printf(&b, "; %lu written rest%s on a query made up "
+		    "by tclog-upgrade (-m)", pc->made_up_kept,
+		    pc->made_up_kept == 1 ? "s" : "");
+	tclog_buf_addc(&b, '\n');
+	fwrite(b.data, 1, b.len, stderr);
+	tclog_buf_free(&b);
 }
 
 static void
@@ -181,6 +241,12 @@ main(int argc, char *argv[])
 			break;
 		case 'k':
 			q.xs.keep_json = true;
+			break;
+		case 'm':
+			q.w.made_up = true;
+			break;
+		case 'q':
+			q.quiet = true;
 			break;
 		case 'n':
 			q.w.results = false;
@@ -283,13 +349,14 @@ main(int argc, char *argv[])
 		convert_file(&q, in.fd, in.name, limit);
 	tclog_examples_end(&q.xs);
 	tclog_writer_finish(&q.w);
-	report_left_out(&q);
 
 	tclog_examples_free(&q.xs);
 	tclog_record_free(&q.rec);
 	tclog_prompt_free(&prompt);
 	tclog_tokenizer_free(q.tok);
 	tclog_buf_free(&q.text);
-	status = tclog_close_output();
+	/* after the output: a failed write is no example written */
+	if ((status = tclog_close_output()) == 0 && !q.quiet)
+		summary(&q);
 	return status > q.status ? status : q.status;
 }

@@ -2,16 +2,25 @@
  * tclog-rate - rate the entries of a log from the keyboard, after the
  * fact, and write the ratings into it.
  *
- * The log is read once to check it and to index its records: where each
- * begins, its length, its rating and a digest of what identifies it (its
- * timestamp, tool and arguments). A record is read again from the file
- * when it is shown, so memory is the index (48 bytes an entry) and one
- * record, never the log.
+ * The log is copied to a file of our own (unlinked), which the logger
+ * cannot rewrite, and the copy is indexed: where each record begins, its
+ * length, its rating and a digest of what identifies it (its timestamp,
+ * tool and arguments). A record is read again from the copy when it is
+ * shown, so memory is the index (56 bytes an entry) and one record,
+ * never the log.
  *
- * Saving reads the file as it is then (the logger rewrites it whole on
- * every call), gives each rating to the entry with the same identity,
- * and writes every other byte as it was to a temporary file in the same
- * directory, renamed over the log.
+ * The logger rewrites the log in place on every call (truncated, then
+ * written), and between rewrites the log only grows: a copy that lacks
+ * an entry indexed before, or holds a record cut short, is of a rewrite
+ * under way and is made again (acquire). When the log changed, the
+ * session goes on with a new copy, its ratings carried to the same
+ * entries.
+ *
+ * Saving copies the log as it is then, gives each rating to the entry
+ * with the same identity, and writes every other byte as it was to a
+ * temporary file in the same directory, renamed over the log. A write
+ * that the logger began on the file replaced is merged (save). Ratings
+ * that cannot be saved go to FILE.unsaved-ratings, never nowhere.
  */
 #include <err.h>
 #include <errno.h>
@@ -39,13 +48,20 @@ struct entry {
 	signed char rating;	/* in the file: 0 when unrated, else 1-5 */
 	signed char rated;	/* given in this session: 0 or 1-5 */
 	bool gone;		/* rated, but not in the file any more */
+	char *ident;		/* when rated: what identifies it (identity) */
 };
 
+/* The log as copied once: the entries are read from the copy, which the
+ * logger cannot rewrite. */
 struct index {
 	struct entry *e;
 	size_t n, cap;
-	struct stat st;		/* the file when indexed */
-	int fd;			/* open on it: records are read again */
+	int fd;			/* our copy (unlinked) */
+	int src;		/* the file copied, kept open */
+	struct stat src_st;	/* it before the copy */
+	unsigned long long size;	/* bytes copied */
+	bool stable;		/* it did not change while copied */
+	bool leased;		/* copied under a lease: stable for sure */
 };
 
 struct rate {
@@ -58,6 +74,12 @@ struct rate {
 	struct tclog_record rec;
 	struct tclog_review rv;
 	struct tclog_buf line, key, msg;
+	struct tclog_buf io, tmp;	/* copying; a temporary file's name */
+	struct tclog_buf unsaved;	/* lines of the side file to write */
+	struct tclog_buf gone;	/* "LINE RATING" of entries gone */
+	struct tclog_buf side;	/* the side file's name */
+	struct tclog_buf why;	/* why acquire() failed */
+	size_t nunsaved;
 	int tty;
 	struct termios saved;	/* the terminal as we found it */
 	bool raw;
@@ -282,35 +304,115 @@ read_key(struct rate *r, size_t nrated)
 	}
 }
 
-/* ---- the index ---- */
+/* ---- copies of the log ---- */
+
+/* How long a rewrite of the log is waited for, how long an empty log is
+ * given at the start to be written, how long after a rename a write
+ * that the logger began before it is looked for (with leases and
+ * without), how long saving goes on, in milliseconds. */
+enum { REWRITE_WAIT = 3000, EMPTY_WAIT = 500, LATE_WAIT = 10,
+	NOLEASE_WAIT = 200, SAVE_ROUNDS = 200, SAVE_WAIT = 30000 };
+/* Why a rewrite is given up: acquire() waited REWRITE_WAIT. */
+#define CUT_SHORT "the file stays cut short (a rewrite that never ends?)"
+
+static long long
+now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Sleeps ms milliseconds, Ctrl-C and the other signals let in. */
+static void
+pause_ms(struct rate *r, long ms)
+{
+	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+
+	wait_taking_signals(r, &t);
+}
+
+static bool
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;	/* not ctime: the
+							 * rename changes it */
+}
+
+static bool
+same_inode(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* A temporary file beside the log, or -1 with errno set. */
+static int
+make_temp(struct rate *r, struct tclog_buf *name)
+{
+	char *copy = strdup(r->path);
+
+	if (copy == NULL)
+		err(TCLOG_EXIT_FATAL, "out of memory");
+	name->len = 0;
+	tclog_buf_printf(name, "%s/.%s.rate-XXXXXX", r->dir, basename(copy));
+	free(copy);
+	return mkostemp((char *)tclog_buf_str(name), O_CLOEXEC);
+}
 
 static int
-cmp_key(const struct entry *a, const struct entry *b)
+write_all(int fd, const char *p, size_t n)
 {
-	for (int i = 0; i < 2; i++)
-		if (a->key[i] != b->key[i])
-			return a->key[i] < b->key[i] ? -1 : 1;
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
 	return 0;
 }
 
+/* Copies bytes [from, to) of fd to out; a file that ends before to is a
+ * read error (EIO: our own copy shrank). */
 static int
-cmp_place(const void *pa, const void *pb)
+copy_range(struct rate *r, int fd, int out, unsigned long long from,
+    unsigned long long to)
 {
-	const struct entry *a = *(const struct entry *const *)pa;
-	const struct entry *b = *(const struct entry *const *)pb;
-	int c = cmp_key(a, b);
+	tclog_buf_grow(&r->io, 1 << 16);
+	while (from < to) {
+		size_t want = to - from < (1 << 16) ? (size_t)(to - from) :
+		    (1 << 16);
+		ssize_t n = pread(fd, r->io.data, want, (off_t)from);
 
-	return c != 0 ? c : a < b ? -1 : a > b;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			errno = EIO;
+		if (n <= 0 || write_all(out, r->io.data, (size_t)n) != 0)
+			return -1;
+		from += (unsigned long long)n;
+	}
+	return 0;
 }
 
-static int
-cmp_occ(const void *pa, const void *pb)
+static void
+index_free(struct index *x)
 {
-	const struct entry *a = *(const struct entry *const *)pa;
-	const struct entry *b = *(const struct entry *const *)pb;
-	int c = cmp_key(a, b);
-
-	return c != 0 ? c : a->occ < b->occ ? -1 : a->occ > b->occ;
+	if (x->fd >= 0)
+		close(x->fd);
+	if (x->src >= 0)
+		close(x->src);
+	for (size_t i = 0; i < x->n; i++)
+		free(x->e[i].ident);
+	free(x->e);
+	*x = (struct index){ .fd = -1, .src = -1 };
 }
 
 /* The key of a parsed record: the raw text of the fields that tell one
@@ -333,21 +435,22 @@ record_key(struct rate *r, unsigned long long key[2])
 	tclog_digest(r->key.data, r->key.len, key);
 }
 
-/* Indexes the log open on fd; with quiet, bad records are counted but
- * not diagnosed. Returns the number of bad records, -1 on a read error. */
+/* Indexes the copy open on x->fd; with quiet, bad records are counted
+ * but not diagnosed. Returns the number of bad records, -1 on a read
+ * error. */
 static long
-index_file(struct rate *r, struct index *x, int fd, bool quiet)
+index_file(struct rate *r, struct index *x, bool quiet)
 {
 	struct tclog_reader in;
 	enum tclog_read_status st;
-	struct entry **by_key;
 	long bad = 0;
 
-	x->fd = fd;
+	for (size_t i = 0; i < x->n; i++)
+		free(x->e[i].ident);
 	x->n = 0;
-	if (fstat(fd, &x->st) != 0)
+	if (lseek(x->fd, 0, SEEK_SET) != 0)
 		return -1;
-	tclog_reader_init(&in, fd, r->name, r->limit);
+	tclog_reader_init(&in, x->fd, r->name, r->limit);
 	while ((st = tclog_reader_next(&in)) != TCLOG_READ_EOF) {
 		struct entry *e;
 		int rating = 0;
@@ -387,66 +490,287 @@ index_file(struct rate *r, struct index *x, int fd, bool quiet)
 		record_key(r, e->key);
 	}
 	tclog_reader_free(&in);
-	/* Entries with the same key (the same call twice at once) are told
-	 * apart by their order. */
-	by_key = tclog_xmalloc((x->n ? x->n : 1) * sizeof(*by_key));
-	for (size_t i = 0; i < x->n; i++)
-		by_key[i] = &x->e[i];
-	qsort(by_key, x->n, sizeof(*by_key), cmp_place);
-	for (size_t i = 1; i < x->n; i++)
-		if (cmp_key(by_key[i - 1], by_key[i]) == 0)
-			by_key[i]->occ = by_key[i - 1]->occ + 1;
-	free(by_key);
 	return bad;
 }
 
-/* Gives the session's ratings of from to the same entries of to; marks
- * those that have gone. Returns the place in to of from's entry at, or
- * of the first one after it still there (to->n when none is). */
-static size_t
-carry(struct index *from, struct index *to, size_t at)
+static int
+cmp_key(const struct entry *a, const struct entry *b)
 {
-	struct entry **by_key = tclog_xmalloc((to->n ? to->n : 1) *
-	    sizeof(*by_key));
-	size_t place = to->n;
-
-	for (size_t i = 0; i < to->n; i++)
-		by_key[i] = &to->e[i];
-	qsort(by_key, to->n, sizeof(*by_key), cmp_occ);
-	for (size_t i = 0; i < from->n; i++) {
-		struct entry *e = &from->e[i], **found;
-
-		found = bsearch(&e, by_key, to->n, sizeof(*by_key), cmp_occ);
-		e->gone = found == NULL && e->rated != 0;
-		if (found != NULL) {
-			(*found)->rated = e->rated;
-			if (i >= at && place == to->n)
-				place = (size_t)(*found - to->e);
-		}
-	}
-	free(by_key);
-	return place;
+	for (int i = 0; i < 2; i++)
+		if (a->key[i] != b->key[i])
+			return a->key[i] < b->key[i] ? -1 : 1;
+	return 0;
 }
 
-/* Reads entry e of x into r->line and parses it. False when it is not
- * there any more (the file was rewritten in place). */
+static int
+cmp_place(const void *pa, const void *pb)
+{
+	const struct entry *a = *(const struct entry *const *)pa;
+	const struct entry *b = *(const struct entry *const *)pb;
+	int c = cmp_key(a, b);
+
+	return c != 0 ? c : a < b ? -1 : a > b;
+}
+
+static int
+cmp_occ(const void *pa, const void *pb)
+{
+	const struct entry *a = *(const struct entry *const *)pa;
+	const struct entry *b = *(const struct entry *const *)pb;
+	int c = cmp_key(a, b);
+
+	return c != 0 ? c : a->occ < b->occ ? -1 : a->occ > b->occ;
+}
+
+/* x's entries sorted by key and occurrence, for find(); entries with
+ * the same key (the same call twice at once) are told apart by their
+ * order, counted here. */
+static struct entry **
+by_key(struct index *x)
+{
+	struct entry **s = tclog_xmalloc((x->n ? x->n : 1) * sizeof(*s));
+
+	for (size_t i = 0; i < x->n; i++)
+		s[i] = &x->e[i];
+	qsort(s, x->n, sizeof(*s), cmp_place);
+	for (size_t i = 0; i < x->n; i++)
+		s[i]->occ = i > 0 && cmp_key(s[i - 1], s[i]) == 0 ?
+		    s[i - 1]->occ + 1 : 0;
+	return s;
+}
+
+/* The entry of x (sorted as s) that is e, or NULL. */
+static struct entry *
+find(struct index *x, struct entry **s, const struct entry *e)
+{
+	struct entry **found = bsearch(&e, s, x->n, sizeof(*s), cmp_occ);
+
+	return found != NULL ? *found : NULL;
+}
+
+/* Copies the log open on src to a file of our own (unlinked: nothing is
+ * left behind), which the logger cannot rewrite, and indexes the copy
+ * quietly. Returns the number of bad records, -1 on an error (errno),
+ * -2 when a process has the log open for writing (unless force).
+ *
+ * The copy is made holding a read lease on the log when one can be had
+ * (fcntl(2)): it cannot while a process has the log open for writing,
+ * as the logger has while it rewrites it, and while it is held a
+ * process that opens the log to write it waits, truncation included.
+ * So a copy made under the lease is the log between two rewrites,
+ * whole: stable. Without leases (another owner, a file system without
+ * them), a copy is stable when the file looked the same before and
+ * after it. */
+static long
+copy_log(struct rate *r, struct index *x, int src, bool force)
+{
+	struct stat after;
+	unsigned long long n = 0;
+	bool lease;
+	int why, e;
+
+	x->src = src;
+	lease = fcntl(src, F_SETLEASE, F_RDLCK) == 0;
+	why = errno;
+	if (!lease && why == EAGAIN && !force)
+		return -2;
+	if ((x->fd = make_temp(r, &r->tmp)) != -1)
+		unlink(r->tmp.data);
+	if (x->fd == -1 || fstat(src, &x->src_st) != 0)
+		n = ~0ULL;
+	tclog_buf_grow(&r->io, 1 << 16);
+	while (n != ~0ULL) {
+		ssize_t got = pread(src, r->io.data, 1 << 16, (off_t)n);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got == 0)
+			break;
+		if (got < 0 || write_all(x->fd, r->io.data, (size_t)got) != 0)
+			n = ~0ULL;
+		else
+			n += (unsigned long long)got;
+	}
+	if (n != ~0ULL && fstat(src, &after) != 0)
+		n = ~0ULL;
+	e = errno;
+	if (lease)	/* a writer that waits for it goes on */
+		fcntl(src, F_SETLEASE, F_UNLCK);
+	errno = e;
+	if (n == ~0ULL)
+		return -1;
+	/* a file that changed while it was copied may be cut anywhere */
+	x->size = n;
+	x->leased = lease;
+	x->stable = (lease || why != EAGAIN) &&
+	    same_file(&x->src_st, &after) &&
+	    n == (unsigned long long)after.st_size;
+	return index_file(r, x, true);
+}
+
+/* Opens the log by its name, never blocking (a FIFO put in its place). */
+static int
+open_log(struct rate *r)
+{
+	struct stat st;
+	int fd = open(r->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -2;
+	}
+	return fd;
+}
+
+/* Whether the copy x may stand for the log. The logger rewrites the log
+ * in place (truncated, then written), and between rewrites the log only
+ * grows: a copy with a bad record, or one of a file that ref knew which
+ * lacks some of ref's entries, is of a rewrite under way, never the log.
+ * Without ref (the start), a copy that changed while it was copied, or
+ * of an empty file, is waited for a while. */
+static bool
+acceptable(struct index *x, struct index *ref, const struct stat *ref_file,
+    long bad, bool patient)
+{
+	struct entry **s;
+	bool ok = true;
+
+	if (bad != 0)
+		return false;
+	if (ref == NULL)
+		return !patient || (x->stable && x->size > 0);
+	if (!same_inode(&x->src_st, ref_file))
+		return true;	/* put in its place by a rename: whole */
+	s = by_key(x);
+	free(by_key(ref));	/* their occurrences */
+	for (size_t i = 0; ok && i < ref->n; i++)
+		ok = find(x, s, &ref->e[i]) != NULL;
+	free(s);
+	return ok;
+}
+
+/*
+ * Copies the log (src, or the file at its path when src is -1) until a
+ * copy is acceptable(), waiting longer each time, at most REWRITE_WAIT
+ * after the first try (EMPTY_WAIT for an empty file at the start).
+ * Returns 1 with x set; 0 when the wait ends or the log cannot be read
+ * or copied, with r->why saying why; -1 at the start when the file stays
+ * the same and holds bad records (x holds the copy, for their
+ * diagnostics).
+ */
+static int
+acquire(struct rate *r, struct index *x, int src, struct index *ref,
+    const struct stat *ref_file)
+{
+	long long start = now_ms(), bad_since = -1;
+	struct stat bad_st = { 0 };
+	long wait = 1;
+
+	for (;;) {
+		long long waited;
+		long bad = 0;
+		int fd;
+
+		index_free(x);
+		r->why.len = 0;
+		fd = src >= 0 ? dup(src) : open_log(r);
+		if (fd == -2) {
+			tclog_buf_adds(&r->why, "not a regular file any more");
+			return 0;
+		}
+		if (fd == -1 && errno != ENOENT) {
+			tclog_buf_printf(&r->why, "%s", strerror(errno));
+			return 0;
+		}
+		waited = now_ms() - start;
+		/* being written: looked at again soon, as it may be for a
+		 * moment only between two rewrites; copied all the same
+		 * when that never comes */
+		if (fd >= 0 && (bad = copy_log(r, x, fd, waited >=
+		    REWRITE_WAIT)) == -2) {
+			pause_ms(r, 1);
+			continue;
+		}
+		if (bad < 0) {
+			tclog_buf_printf(&r->why, "cannot copy it into %s: %s",
+			    r->dir, strerror(errno));
+			return 0;
+		}
+		if (fd >= 0) {
+			/* bad records at the start: in a copy made under a
+			 * lease, or else in a file that stays the same for
+			 * a while (a writer may be stalled mid-write) */
+			if (ref == NULL && bad > 0 && x->stable &&
+			    (x->leased || (bad_since >= 0 && same_file(&bad_st,
+			    &x->src_st) && waited - bad_since >= 100)))
+				return -1;
+			if (ref == NULL && bad > 0 && x->stable &&
+			    (bad_since < 0 || !same_file(&bad_st, &x->src_st))) {
+				bad_since = waited;
+				bad_st = x->src_st;
+			}
+			if (acceptable(x, ref, ref_file, bad, ref == NULL &&
+			    waited < (x->size == 0 ? EMPTY_WAIT :
+			    REWRITE_WAIT)))
+				return 1;
+		}
+		if (waited >= REWRITE_WAIT) {
+			tclog_buf_adds(&r->why, fd >= 0 ? CUT_SHORT :
+			    "it is gone");
+			return ref == NULL && fd >= 0 ? -1 : 0;
+		}
+		pause_ms(r, wait);
+		if (wait < 100)
+			wait *= 2;
+	}
+}
+
+/* ---- ratings ---- */
+
+/* Reads entry e of x into r->line and parses it: false when it cannot
+ * be (x is our own copy: it does not change). */
 static bool
 read_entry(struct rate *r, struct index *x, const struct entry *e)
 {
-	unsigned long long key[2];
 	ssize_t n;
 
 	r->line.len = 0;
 	tclog_buf_grow(&r->line, e->len + 1);
 	n = pread(x->fd, r->line.data, e->len, (off_t)e->off);
-	if (n < 0)
-		err(TCLOG_EXIT_FATAL, "%s: read error", r->name);
-	if ((size_t)n != e->len || tclog_record_parse(&r->rec, r->line.data,
+	if (n < 0 || (size_t)n != e->len || tclog_record_parse(&r->rec, r->line.data,
 	    e->len, false) != 0)
 		return false;
 	r->line.len = e->len;
-	record_key(r, key);
-	return key[0] == e->key[0] && key[1] == e->key[1];
+	return true;
+}
+
+/* What tells the parsed record from others, as a line of the file of
+ * unsaved ratings says it, without the rating: a JSON object begun. */
+static char *
+identity(struct rate *r)
+{
+	static const char *const field[] = { "timestamp", "tool_name",
+	    "arguments" };
+	char *s;
+
+	r->key.len = 0;
+	for (size_t i = 0; i < 3; i++) {
+		const struct tclog_field *f = tclog_record_get(&r->rec,
+		    field[i]);
+
+		if (f == NULL)
+			continue;
+		tclog_buf_printf(&r->key, "%s\"%s\":", r->key.len ? "," : "{",
+		    field[i]);
+		tclog_buf_add(&r->key, f->value, f->value_len);
+	}
+	if (r->key.len == 0)
+		tclog_buf_addc(&r->key, '{');
+	s = tclog_xmalloc(r->key.len + 1);
+	memcpy(s, r->key.data, r->key.len);
+	s[r->key.len] = '\0';
+	return s;
 }
 
 static size_t
@@ -459,215 +783,523 @@ count_rated(const struct index *x)
 	return n;
 }
 
+/* Keeps the rating of e, which is not in the file, for the file of
+ * unsaved ratings; with gone, reports it at the end as lost from the
+ * log. */
 static void
-report_gone(struct rate *r, const struct index *x)
+keep_unsaved(struct rate *r, const struct entry *e, bool gone)
 {
-	for (size_t i = 0; i < x->n; i++)
-		if (x->e[i].gone) {
-			tclog_diag(r->name, x->e[i].line, "the entry rated %d "
-			    "is no longer in the file: rating not saved",
-			    x->e[i].rated);
-			tclog_status_raise(&r->status, TCLOG_EXIT_BAD);
-		}
+	const char *id = e->ident != NULL ? e->ident : "{";
+
+	tclog_buf_printf(&r->unsaved, "%s%s\"rating\":%d}\n", id,
+	    strcmp(id, "{") ? "," : "", e->rated);
+	r->nunsaved++;
+	if (gone) {
+		tclog_buf_printf(&r->gone, "%lu %d\n", e->line, e->rated);
+		tclog_status_raise(&r->status, TCLOG_EXIT_BAD);
+	}
 }
 
-/* Indexes the file as it is now: the logger may be writing it, so a bad
- * record is given a moment to be completed. Returns false when it stays
- * bad. */
-static bool
-reindex(struct rate *r, struct index *x)
+/* Gives the session's ratings of from to the same entries of to (with
+ * move, their identities too: to replaces from); from's entries not in
+ * to are marked gone. Returns the place in to of from's entry at, or of
+ * the first one after it still there (to->n when none is). */
+static size_t
+carry(struct index *from, struct index *to, size_t at, bool move)
 {
-	for (int tries = 0; tries < 20; tries++) {
-		int fd = open(r->path, O_RDONLY | O_CLOEXEC);
-		long bad;
+	struct entry **s = by_key(to);
+	size_t place = to->n;
 
-		if (fd == -1)
-			err(TCLOG_EXIT_FATAL, "%s", r->name);
-		bad = index_file(r, x, fd, true);
-		if (bad < 0)
-			err(TCLOG_EXIT_FATAL, "%s: read error", r->name);
-		if (bad == 0)
-			return true;
-		close(fd);
-		/* Ctrl-C here still ends it, nothing saved */
-		wait_taking_signals(r, &(struct timespec){ 0,
-		    100 * 1000 * 1000 });
+	free(by_key(from));	/* their occurrences */
+	for (size_t i = 0; i < from->n; i++) {
+		struct entry *e = &from->e[i], *found = find(to, s, e);
+
+		e->gone = found == NULL && e->rated != 0;
+		if (found != NULL) {
+			found->rated = e->rated;
+			if (move) {
+				found->ident = e->ident;
+				e->ident = NULL;
+			}
+			if (i >= at && place == to->n)
+				place = (size_t)(found - to->e);
+		}
 	}
-	return false;
+	free(s);
+	return place;
+}
+
+/* The side file: the ratings not in the log, one JSON object a line
+ * holding the entry's timestamp, tool_name and arguments as the log has
+ * them, and the rating. */
+static const char *
+unsaved_name(struct rate *r)
+{
+	r->side.len = 0;
+	tclog_buf_printf(&r->side, "%s.unsaved-ratings", r->name);
+	return tclog_buf_str(&r->side);
+}
+
+/* Appends the ratings kept to the side file; when it cannot be written,
+ * says them on standard error instead. */
+static bool
+write_unsaved(struct rate *r)
+{
+	const char *name = unsaved_name(r);
+	int fd = open(name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	bool ok = fd >= 0 && write_all(fd, r->unsaved.data,
+	    r->unsaved.len) == 0 && fsync(fd) == 0;
+
+	if (fd >= 0 && close(fd) != 0)
+		ok = false;
+	if (!ok) {
+		warn("%s: cannot write the ratings not saved to %s; they are",
+		    r->name, name);
+		fwrite(r->unsaved.data, 1, r->unsaved.len, stderr);
+	}
+	return ok;
+}
+
+/* Writes the ratings kept to the side file and reports those whose
+ * entry left the log; false when they could not be written (they are
+ * then on standard error). */
+static bool
+report_gone(struct rate *r)
+{
+	const char *p = tclog_buf_str(&r->gone);
+	bool written;
+
+	if (r->nunsaved == 0)
+		return true;
+	written = write_unsaved(r);
+	while (*p != '\0') {
+		unsigned long line = strtoul(p, (char **)&p, 10);
+		long rating = strtol(p, (char **)&p, 10);
+
+		tclog_diag(r->name, line, "the entry rated %ld is no longer "
+		    "in the file: rating %s%s", rating, written ? "written "
+		    "to " : "not saved (see above)", written ? r->side.data :
+		    "");
+		p++;
+	}
+	r->unsaved.len = r->gone.len = r->nunsaved = 0;
+	return written;
+}
+
+/* Ends the command without replacing the log (or, with saved, after
+ * replacing it but unsure that it stayed so): every rating of the
+ * session is written to the side file and named there. */
+static void
+give_up(struct rate *r, const char *why, bool saved)
+{
+	size_t n = 0;
+	bool written;
+
+	term_restore(r);
+	for (size_t i = 0; i < r->idx.n; i++)
+		if (r->idx.e[i].rated != 0) {
+			keep_unsaved(r, &r->idx.e[i], false);
+			n++;
+		}
+	written = report_gone(r);
+	if (n == 0)
+		errx(TCLOG_EXIT_FATAL, "%s: %s", r->name, why);
+	errx(TCLOG_EXIT_FATAL, "%s: %s: %zu rating%s %s; %s%s", r->name,
+	    why, n, n == 1 ? "" : "s", saved ? "saved, but the file was "
+	    "rewritten since" : "not saved in it", written ? "written to " :
+	    "listed above", written ? r->side.data : "");
+}
+
+/* Reads the log again as it is now, when it changed since it was
+ * indexed, waiting for a rewrite under way to end: the session goes on
+ * with the new index, its ratings given to the same entries. Returns
+ * the new place of entry i. */
+static size_t
+refresh(struct rate *r, size_t i)
+{
+	struct index now = { .fd = -1, .src = -1 };
+	struct stat st;
+
+	/* unchanged since it was copied whole */
+	if (stat(r->path, &st) == 0 && same_file(&st, &r->idx.src_st) &&
+	    r->idx.size == (unsigned long long)st.st_size)
+		return i;
+	if (acquire(r, &now, -1, &r->idx, &r->idx.src_st) != 1) {
+		index_free(&now);
+		give_up(r, tclog_buf_str(&r->why), false);
+	}
+	i = carry(&r->idx, &now, i, true);
+	for (size_t j = 0; j < r->idx.n; j++)
+		if (r->idx.e[j].gone)
+			keep_unsaved(r, &r->idx.e[j], true);
+	index_free(&r->idx);
+	r->idx = now;
+	return i;
 }
 
 /* ---- saving ---- */
-
-/* Copies bytes [from, to) of fd, or up to its end when to is ~0. */
-static int
-copy_range(int fd, int out, unsigned long long from, unsigned long long to)
-{
-	char buf[1 << 16];
-
-	while (from < to) {
-		size_t want = to - from < sizeof(buf) ? (size_t)(to - from) :
-		    sizeof(buf);
-		ssize_t n = pread(fd, buf, want, (off_t)from);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			return to == ~0ULL ? 0 : -1;
-		for (ssize_t done = 0; done < n;) {
-			ssize_t w = write(out, buf + done, (size_t)(n - done));
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0)
-				return -1;
-			done += w;
-		}
-		from += (unsigned long long)n;
-	}
-	return 0;
-}
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /* Writes record e of x with its "rating" member set, every other byte
  * as it was (tclog_record_set_rating). */
 static int
 write_rated(struct rate *r, struct index *x, struct entry *e, int out)
 {
-	if (!read_entry(r, x, e))
+	if (!read_entry(r, x, e)) {
+		errno = EIO;
 		return -1;
+	}
 	r->msg.len = 0;
 	tclog_record_set_rating(&r->rec, e->rated, &r->msg);
 	return write_all(out, r->msg.data, r->msg.len);
 }
 
-static bool
-same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-	    a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
+/* An entry of a late write (see save), put in the new file after the
+ * line of the entry before it. */
+struct insert {
+	unsigned long long at;	/* where, in the copy of the log */
+	const struct entry *e;	/* the entry, in the late copy */
+	bool nl;		/* a line end goes first */
+};
 
-/* A temporary file beside the log, or -1 with errno set. */
 static int
-make_temp(struct rate *r, struct tclog_buf *name)
+cmp_insert(const void *pa, const void *pb)
 {
-	char *copy = strdup(r->path);
+	const struct insert *a = pa, *b = pb;
 
-	if (copy == NULL)
-		err(TCLOG_EXIT_FATAL, "out of memory");
-	name->len = 0;
-	tclog_buf_printf(name, "%s/.%s.rate-XXXXXX", r->dir, basename(copy));
-	free(copy);
-	return mkostemp((char *)tclog_buf_str(name), O_CLOEXEC);
+	if (a->at != b->at)
+		return a->at < b->at ? -1 : 1;
+	return a->e < b->e ? -1 : a->e > b->e;
 }
 
-/* Writes the file as it is now with the session's ratings in it. */
+/* Where the line of e ends in x, its line end included; *nl when it has
+ * none (the last line). */
+static unsigned long long
+line_end(struct index *x, const struct entry *e, bool *nl)
+{
+	unsigned long long at = e->off + e->len;
+	char c[2];
+	ssize_t n = pread(x->fd, c, 2, (off_t)at);
+
+	*nl = false;
+	if (n >= 1 && c[0] == '\n')
+		return at + 1;
+	if (n == 2 && c[0] == '\r' && c[1] == '\n')
+		return at + 2;
+	*nl = true;
+	return at;
+}
+
+/* The entries of late (a write that reached a file we replaced) that
+ * base lacks, each placed after the one before it in late; late's
+ * ratings of entries base has unrated, and the session did not rate,
+ * are given to them. */
+static struct insert *
+merge_late(struct index *base, struct index *late, size_t *nins)
+{
+	struct entry **s = by_key(base);
+	struct insert *ins = tclog_xmalloc((late->n ? late->n : 1) *
+	    sizeof(*ins));
+	unsigned long long at = base->n ? base->e[0].off : 0;
+	bool nl = false;
+
+	free(by_key(late));
+	*nins = 0;
+	for (size_t i = 0; i < late->n; i++) {
+		struct entry *e = &late->e[i], *found = find(base, s, e);
+
+		if (found == NULL) {
+			ins[(*nins)++] = (struct insert){ at, e, nl };
+			nl = false;
+			continue;
+		}
+		if (found->rated == 0 && found->rating == 0 && e->rating != 0)
+			found->rated = e->rating;
+		at = line_end(base, found, &nl);
+	}
+	free(s);
+	qsort(ins, *nins, sizeof(*ins), cmp_insert);
+	return ins;
+}
+
+/* Writes base, with its entries' ratings set and late's entries put in,
+ * to out. */
+static int
+write_log(struct rate *r, struct index *base, struct index *late,
+    struct insert *ins, size_t nins, int out)
+{
+	unsigned long long pos = 0;
+	size_t k = 0;
+
+	for (size_t i = 0; i <= base->n; i++) {
+		struct entry *e = i < base->n ? &base->e[i] : NULL;
+
+		for (; k < nins && (e == NULL || ins[k].at <= e->off); k++) {
+			const struct entry *l = ins[k].e;
+
+			if (copy_range(r, base->fd, out, pos, ins[k].at) != 0 ||
+			    (ins[k].nl && write_all(out, "\n", 1) != 0) ||
+			    copy_range(r, late->fd, out, l->off, l->off +
+			    l->len) != 0 || write_all(out, "\n", 1) != 0)
+				return -1;
+			pos = ins[k].at;
+		}
+		if (e == NULL || e->rated == 0 || e->rated == e->rating)
+			continue;
+		if (copy_range(r, base->fd, out, pos, e->off) != 0 ||
+		    write_rated(r, base, e, out) != 0)
+			return -1;
+		pos = e->off + e->len;
+	}
+	return copy_range(r, base->fd, out, pos, base->size);
+}
+
+/* Waits while some process holds the file open on fd open for writing:
+ * a logger that opened it before it was replaced may write to it still.
+ * A read lease cannot be had then (fcntl(2)). False where leases cannot
+ * be had at all (another owner, a file system without them). */
+static bool
+wait_for_writers(struct rate *r, int fd)
+{
+	long long start = now_ms();
+	long wait = 1;
+
+	while (fcntl(fd, F_SETLEASE, F_RDLCK) != 0) {
+		if (errno != EAGAIN)
+			return false;
+		if (now_ms() - start >= REWRITE_WAIT)
+			return true;
+		pause_ms(r, wait);
+		if (wait < 100)
+			wait *= 2;
+	}
+	fcntl(fd, F_SETLEASE, F_UNLCK);
+	return true;
+}
+
+/* Writes the new log beside it and renames it over it; sets *made to
+ * the new file as it was written. False, with r->why set, when it
+ * cannot: the log is left as it was. */
+static bool
+replace(struct rate *r, struct index *base, struct index *late,
+    struct insert *ins, size_t nins, struct stat *made)
+{
+	int out = make_temp(r, &r->tmp), dir, e;
+	bool ok;
+
+	r->why.len = 0;
+	if (out < 0) {
+		tclog_buf_printf(&r->why, "cannot write a file in %s: %s",
+		    r->dir, strerror(errno));
+		return false;
+	}
+	/* the log's mode, and owner when we may */
+	ok = fchmod(out, base->src_st.st_mode & 07777) == 0;
+	if (fchown(out, base->src_st.st_uid, base->src_st.st_gid) != 0)
+		errno = 0;
+	ok = ok && write_log(r, base, late, ins, nins, out) == 0 &&
+	    fsync(out) == 0 && fstat(out, made) == 0;
+	e = errno;
+	if (close(out) != 0 && ok) {
+		ok = false;
+		e = errno;
+	}
+	if (ok && rename(r->tmp.data, r->path) != 0) {
+		e = errno;
+		unlink(r->tmp.data);
+		tclog_buf_printf(&r->why, "cannot replace it: %s",
+		    strerror(e));
+		return false;
+	}
+	if (!ok) {
+		unlink(r->tmp.data);
+		tclog_buf_printf(&r->why, "cannot write %s: %s", r->tmp.data,
+		    strerror(e));
+		return false;
+	}
+	if ((dir = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(dir);
+		close(dir);
+	}
+	return true;
+}
+
+/*
+ * Appends the entries of late that base lacks to the log as it is now,
+ * in place, holding a write lease on it: while it is held, no process
+ * has the log open, and the logger's next open waits for it to end, and
+ * then opens this file, which holds them (no rename, no write that goes
+ * astray). Where leases cannot be had, the next round of save() puts
+ * them in by a rename instead.
+ */
+static void
+append_late(struct rate *r, struct index *base, struct index *late)
+{
+	struct entry **s = by_key(base);
+	long long start = now_ms();
+	long wait = 1;
+	bool ok;
+	char last = '\n';
+	struct stat st;
+	size_t n = 0;
+	int fd = -1;
+
+	free(by_key(late));
+	for (size_t i = 0; i < late->n; i++)
+		n += find(base, s, &late->e[i]) == NULL;
+	if (n == 0 || (fd = open(r->path, O_RDWR | O_APPEND | O_NONBLOCK |
+	    O_CLOEXEC)) < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		free(s);
+		return;
+	}
+	while (fcntl(fd, F_SETLEASE, F_WRLCK) != 0) {
+		if (errno != EAGAIN || now_ms() - start >= REWRITE_WAIT) {
+			close(fd);
+			free(s);
+			return;
+		}
+		pause_ms(r, wait);
+		if (wait < 8)
+			wait *= 2;
+	}
+	if (fstat(fd, &st) != 0)
+		st.st_size = -1;
+	ok = st.st_size == 0 || (st.st_size > 0 && pread(fd, &last, 1,
+	    st.st_size - 1) == 1);
+	if (ok && last != '\n')
+		ok = write_all(fd, "\n", 1) == 0;
+	for (size_t i = 0; ok && i < late->n; i++) {
+		const struct entry *e = &late->e[i];
+
+		if (find(base, s, e) != NULL)
+			continue;
+		ok = copy_range(r, late->fd, fd, e->off, e->off + e->len) == 0 &&
+		    write_all(fd, "\n", 1) == 0;
+	}
+	if (ok)
+		ok = fdatasync(fd) == 0;
+	/* if not, the log as it was, not a line cut short: the next
+	 * round of save() puts them in by a rename */
+	if (!ok && st.st_size >= 0)
+		(void)!ftruncate(fd, st.st_size);
+	fcntl(fd, F_SETLEASE, F_UNLCK);
+	close(fd);
+	free(s);
+}
+
+/* Saving gives up with entries the logger wrote to a replaced file, not
+ * yet in the log (without leases): they are put in once more, unchecked,
+ * rather than left out for sure. */
+static void
+last_merge(struct rate *r, struct index *late, struct index *ref,
+    const struct stat *ref_file)
+{
+	struct index base = { .fd = -1, .src = -1 };
+	struct tclog_buf why = r->why;
+	struct insert *ins;
+	struct stat made;
+	size_t nins;
+
+	r->why = (struct tclog_buf){ 0 };
+	if (acquire(r, &base, -1, ref, ref_file) == 1) {
+		carry(&r->idx, &base, 0, false);
+		ins = merge_late(&base, late, &nins);
+		if (nins > 0)
+			(void)replace(r, &base, late, ins, nins, &made);
+		free(ins);
+	}
+	index_free(&base);
+	tclog_buf_free(&r->why);
+	r->why = why;
+}
+
+/*
+ * Writes the log as it is now with the session's ratings in it. The
+ * logger may have opened the log just before the rename and write to it
+ * after: the replaced file stays open, and a write that reached it after
+ * it was copied (before or after the rename) is merged into the log,
+ * which is saved again; so is a rewrite of the new log that lacks the
+ * ratings. Done when a copy of the log needs nothing more.
+ */
 static void
 save(struct rate *r)
 {
-	struct index now = { 0 };
-	struct tclog_buf tmp = { 0 };
+	struct index base = { .fd = -1, .src = -1 },
+	    late = { .fd = -1, .src = -1 }, prev = { .fd = -1, .src = -1 };
+	struct index *ref = &r->idx;
+	struct stat ref_file = r->idx.src_st, st;
 	size_t nrated = count_rated(&r->idx), saved = 0;
-	int out = -1, tries;
-	struct stat st;
+	bool renamed = false, done = false;
+	long long start = now_ms();
+	int round;
 
-	if (nrated == 0) {
-		free(now.e);
+	if (nrated == 0)
 		return;
-	}
-	for (tries = 0; tries < 10; tries++) {
-		unsigned long long pos = 0;
-		bool ok = true;
+	for (round = 0; round < SAVE_ROUNDS &&
+	    now_ms() - start < SAVE_WAIT; round++) {
+		struct insert *ins = NULL;
+		size_t nins = 0;
+		bool need = false;
 
-		if (!reindex(r, &now))
+		if (acquire(r, &base, -1, ref, &ref_file) != 1)
 			break;
-		carry(&r->idx, &now, 0);
-		if ((out = make_temp(r, &tmp)) == -1)
-			err(TCLOG_EXIT_FATAL, "%s: cannot write a file in %s",
-			    r->name, r->dir);
-		/* the log's mode, and owner when we may */
-		if (fchmod(out, now.st.st_mode & 07777) != 0)
-			ok = false;
-		if (fchown(out, now.st.st_uid, now.st.st_gid) != 0)
-			errno = 0;
-		saved = 0;
-		for (size_t i = 0; ok && i < now.n; i++) {
-			struct entry *e = &now.e[i];
-
-			if (e->rated == 0)
-				continue;
-			ok = copy_range(now.fd, out, pos, e->off) == 0 &&
-			    write_rated(r, &now, e, out) == 0;
-			pos = e->off + e->len;
-			saved++;
+		carry(&r->idx, &base, 0, false);
+		saved = count_rated(&base);	/* the session's */
+		if (late.n > 0)
+			ins = merge_late(&base, &late, &nins);
+		for (size_t i = 0; i < base.n; i++)
+			need |= base.e[i].rated != 0 &&
+			    base.e[i].rated != base.e[i].rating;
+		if (!need && nins == 0) {
+			free(ins);
+			done = true;
+			break;
 		}
-		ok = ok && copy_range(now.fd, out, pos, ~0ULL) == 0 &&
-		    fsync(out) == 0;
-		if (close(out) != 0)
-			ok = false;
-		if (!ok) {
-			int e = errno;
-
-			unlink(tmp.data);
-			errno = e;
-			err(TCLOG_EXIT_FATAL, "%s: cannot write %s", r->name,
-			    tmp.data);
+		if (!replace(r, &base, &late, ins, nins, &ref_file)) {
+			free(ins);
+			break;
 		}
-		/* Rewritten meanwhile: once more, with what it holds now. */
-		if (stat(r->path, &st) != 0 || !same_file(&st, &now.st) ||
-		    fstat(now.fd, &st) != 0 || !same_file(&st, &now.st)) {
-			unlink(tmp.data);
-			close(now.fd);
-			continue;
-		}
-		if (rename(tmp.data, r->path) != 0) {
-			int e = errno;
-
-			unlink(tmp.data);
-			errno = e;
-			err(TCLOG_EXIT_FATAL, "%s: cannot replace it", r->name);
-		}
-		r->in_file = true;
-		if ((out = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-			fsync(out);
-			close(out);
-		}
-		close(now.fd);
-		report_gone(r, &r->idx);
-		r->msg.len = 0;
-		tclog_buf_printf(&r->msg, "%zu rating%s saved in %s\n", saved,
-		    saved == 1 ? "" : "s", r->name);
-		term_write(r, r->msg.data, r->msg.len);
-		free(now.e);
-		tclog_buf_free(&tmp);
-		return;
+		free(ins);
+		renamed = r->in_file = true;
+		/* a write the logger began on the file replaced: without
+		 * leases, its truncation is looked for a while longer */
+		pause_ms(r, LATE_WAIT);
+		if (!wait_for_writers(r, base.src))
+			pause_ms(r, NOLEASE_WAIT - LATE_WAIT);
+		index_free(&late);
+		if (fstat(base.src, &st) == 0 &&
+		    !same_file(&st, &base.src_st) &&
+		    acquire(r, &late, base.src, &base, &base.src_st) != 1)
+			index_free(&late);
+		r->why.len = 0;
+		if (late.n > 0)
+			append_late(r, &base, &late);
+		/* the next round checks the new file against what it was
+		 * made of */
+		index_free(&prev);
+		prev = base;
+		base = (struct index){ .fd = -1, .src = -1 };
+		ref = &prev;
 	}
-	/* Said entry by entry, so that they can be given again. */
+	if (!done && late.n > 0)
+		last_merge(r, &late, ref, &ref_file);
+	index_free(&late);
+	index_free(&prev);
+	if (!done) {
+		index_free(&base);
+		give_up(r, r->why.len > 0 ? tclog_buf_str(&r->why) :
+		    "the file keeps being rewritten", renamed);
+	}
 	for (size_t i = 0; i < r->idx.n; i++)
-		if (r->idx.e[i].rated != 0)
-			tclog_diag(r->name, r->idx.e[i].line, "rating %d not "
-			    "saved", r->idx.e[i].rated);
-	errx(TCLOG_EXIT_FATAL, "%s: the file keeps changing or holds a bad "
-	    "record: %zu rating%s not saved", r->name, nrated,
-	    nrated == 1 ? "" : "s");
+		if (r->idx.e[i].gone)
+			keep_unsaved(r, &r->idx.e[i], true);
+	index_free(&base);
+	report_gone(r);
+	r->msg.len = 0;
+	tclog_buf_printf(&r->msg, "%zu rating%s saved in %s\n", saved,
+	    saved == 1 ? "" : "s", r->name);
+	term_write(r, r->msg.data, r->msg.len);
 }
 
 /* ---- the session ---- */
@@ -697,31 +1329,20 @@ static const char keys_help[] =
     "  Ctrl-C quits and saves nothing\n";
 
 /* Shows entry i, reading the file again first when the logger has
- * rewritten it in place. Returns the entry's place (it may move). */
+ * rewritten it. Returns the entry's place (it may move), -1 when no
+ * entry is left to show. */
 static long
 show(struct rate *r, long i)
 {
-	struct entry *e = &r->idx.e[i];
+	struct entry *e;
 	size_t k = 0, nwanted = 0;
 
-	if (!read_entry(r, &r->idx, e)) {
-		struct index now = { 0 };
-
-		if (!reindex(r, &now))
-			errx(TCLOG_EXIT_FATAL, "%s: rewritten into something "
-			    "that is not a log: ratings not saved", r->name);
-		i = (long)carry(&r->idx, &now, (size_t)i);
-		report_gone(r, &r->idx);
-		close(r->idx.fd);
-		free(r->idx.e);
-		r->idx = now;
-		if ((i = next_wanted(r, i, 1)) < 0)
-			return -1;
-		e = &r->idx.e[i];
-		if (!read_entry(r, &r->idx, e))
-			errx(TCLOG_EXIT_FATAL, "%s: keeps changing: ratings not "
-			    "saved", r->name);
-	}
+	i = (long)refresh(r, (size_t)i);
+	if ((i = next_wanted(r, i, 1)) < 0)
+		return -1;
+	e = &r->idx.e[i];
+	if (!read_entry(r, &r->idx, e))
+		give_up(r, "its copy cannot be read again", false);
 	for (size_t j = 0; j < r->idx.n; j++) {
 		nwanted += wanted(r, &r->idx.e[j]);
 		if (j == (size_t)i)
@@ -729,8 +1350,7 @@ show(struct rate *r, long i)
 	}
 	if (tclog_review_entry(&r->rv, r->line.data, r->line.len,
 	    (unsigned long)i + 1, r->name, e->line) != 0)
-		errx(TCLOG_EXIT_FATAL, "%s:%lu: cannot reread the record",
-		    r->name, e->line);
+		give_up(r, "its copy cannot be read again", false);
 	term_write(r, r->rv.view.data, r->rv.view.len);
 	r->msg.len = 0;
 	tclog_buf_printf(&r->msg, "[%zu/%zu] ", k, nwanted);
@@ -740,6 +1360,20 @@ show(struct rate *r, long i)
 	    "? keys: ");
 	term_write(r, r->msg.data, r->msg.len);
 	return i;
+}
+
+/* After the last entry: the entries the logger added meanwhile are
+ * next. */
+static long
+more(struct rate *r)
+{
+	size_t n = r->idx.n, at = refresh(r, n > 0 ? n - 1 : 0);
+
+	if (n == 0)
+		at = 0;
+	else if (at < r->idx.n)
+		at++;
+	return next_wanted(r, (long)at, 1);
 }
 
 /* The session; returns when the ratings are to be saved. */
@@ -760,15 +1394,20 @@ session(struct rate *r)
 			errx(TCLOG_EXIT_FATAL, "%s: the terminal has gone: "
 			    "ratings not saved", r->name);
 		case '1': case '2': case '3': case '4': case '5':
+			/* r->rec is still the entry shown */
+			if (r->idx.e[i].ident == NULL)
+				r->idx.e[i].ident = identity(r);
 			r->idx.e[i].rated = (signed char)(key - '0');
 			r->msg.len = 0;
 			tclog_buf_printf(&r->msg, "rated %c\n\n", key);
 			term_write(r, r->msg.data, r->msg.len);
-			i = next_wanted(r, i + 1, 1);
+			if ((i = next_wanted(r, i + 1, 1)) < 0)
+				i = more(r);
 			break;
 		case 's':
 			term_puts(r, "skipped\n\n");
-			i = next_wanted(r, i + 1, 1);
+			if ((i = next_wanted(r, i + 1, 1)) < 0)
+				i = more(r);
 			break;
 		case 'b':
 			if ((j = next_wanted(r, i - 1, -1)) < 0)
@@ -797,17 +1436,15 @@ session(struct rate *r)
 /* Checks that the log can be replaced: a regular file that may be
  * written, in a directory where a file can be made. */
 static void
-check_replaceable(struct rate *r)
+check_replaceable(struct rate *r, const struct stat *st)
 {
 	struct tclog_buf tmp = { 0 };
 	char *copy;
 	int fd;
 
-	if (!S_ISREG(r->idx.st.st_mode))
-		errx(TCLOG_EXIT_FATAL, "%s: not a regular file", r->name);
 	/* root may write anything: a file without write permission is
 	 * still one its owner does not want changed */
-	if (access(r->path, W_OK) != 0 || (r->idx.st.st_mode & 0222) == 0)
+	if (access(r->path, W_OK) != 0 || (st->st_mode & 0222) == 0)
 		errx(TCLOG_EXIT_FATAL, "%s: not writable: nothing rated, the "
 		    "file is left as it is (chmod u+w makes it writable)",
 		    r->name);
@@ -828,11 +1465,16 @@ check_replaceable(struct rate *r)
 int
 main(int argc, char *argv[])
 {
-	struct rate r = { .limit = TCLOG_DEFAULT_LIMIT, .tty = -1 };
+	struct rate r = { .limit = TCLOG_DEFAULT_LIMIT, .tty = -1,
+	    .idx = { .fd = -1, .src = -1 } };
+	struct stat st;
 	long bad;
 	int ch, fd;
 
 	tclog_start();
+	/* a lease (save) broken by another process's open signals SIGIO;
+	 * the lease is polled, not waited for */
+	signal(SIGIO, SIG_IGN);
 	if (tclog_help_requested(argc, argv, OPTIONS)) {
 		usage(stdout);
 		return tclog_close_output();
@@ -867,16 +1509,27 @@ main(int argc, char *argv[])
 
 	tclog_record_init(&r.rec);
 	tclog_review_init(&r.rv);
+	/* never blocking in open: a FIFO is refused, not waited on */
 	if ((r.path = realpath(r.name, NULL)) == NULL ||
-	    (fd = open(r.path, O_RDONLY | O_CLOEXEC)) == -1)
+	    (fd = open_log(&r)) == -1)
 		err(TCLOG_EXIT_FATAL, "%s", r.name);
-	if ((bad = index_file(&r, &r.idx, fd, false)) < 0)
-		err(TCLOG_EXIT_FATAL, "%s: read error", r.name);
-	if (bad > 0)
+	if (fd == -2)
+		errx(TCLOG_EXIT_FATAL, "%s: not a regular file: nothing rated",
+		    r.name);
+	if (fstat(fd, &st) != 0)
+		err(TCLOG_EXIT_FATAL, "%s", r.name);
+	close(fd);
+	check_replaceable(&r, &st);
+	switch (acquire(&r, &r.idx, -1, NULL, NULL)) {
+	case 0:
+		errx(TCLOG_EXIT_FATAL, "%s: %s", r.name, tclog_buf_str(&r.why));
+	case -1:
+		if ((bad = index_file(&r, &r.idx, false)) < 0)
+			err(TCLOG_EXIT_FATAL, "%s: read error", r.name);
 		errx(TCLOG_EXIT_FATAL, "%s: %ld bad record%s: nothing rated, "
 		    "the file is left as it is", r.name, bad,
 		    bad == 1 ? "" : "s");
-	check_replaceable(&r);
+	}
 	term_open(&r);
 	if (next_wanted(&r, 0, 1) < 0) {
 		term_restore(&r);
@@ -890,10 +1543,10 @@ main(int argc, char *argv[])
 			    "is\n");
 		save(&r);
 	}
+	report_gone(&r);	/* the ratings of entries gone, if save() has not */
 	restore_at_exit = NULL;
 	close(r.tty);
-	close(r.idx.fd);
-	free(r.idx.e);
+	index_free(&r.idx);
 	free(r.path);
 	free(r.dir);
 	tclog_record_free(&r.rec);
@@ -901,5 +1554,11 @@ main(int argc, char *argv[])
 	tclog_buf_free(&r.line);
 	tclog_buf_free(&r.key);
 	tclog_buf_free(&r.msg);
+	tclog_buf_free(&r.io);
+	tclog_buf_free(&r.tmp);
+	tclog_buf_free(&r.unsaved);
+	tclog_buf_free(&r.gone);
+	tclog_buf_free(&r.side);
+	tclog_buf_free(&r.why);
 	return r.status;
 }

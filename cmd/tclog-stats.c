@@ -21,12 +21,41 @@
 
 #include "tclog.h"
 
-/* Counts by name (status, tool, model), in order of first sight. */
-struct tally {
-	struct tclog_keyset keys;
-	unsigned long *count;
-	size_t cap;
+/*
+ * Counts by name (status, tool, model) in bounded memory: at most
+ * TALLY_MAX names, each kept to its first NAME_KEEP bytes and known by
+ * the digest of the whole. While a log has no more distinct names the
+ * counts are exact. Past that, Space-Saving (Metwally, Agrawal and El
+ * Abbadi, 2005): a new name takes the place of the least counted one and
+ * its count plus one, so any name in more than 1/TALLY_MAX of the
+ * entries is kept and each count is at most that many too high; the
+ * counts still add up to the entries.
+ */
+#define TALLY_MAX 1000
+#define NAME_KEEP 128		/* bytes; a longer name is cut, "..." added */
+#define TALLY_SHOWN 12		/* names on the screen and in -j; then one
+				 * count for the others */
+#define NAME_COLUMNS 64		/* a longer name is cut on the screen */
+
+struct counter {
+	unsigned long long digest[2];
+	char *name;		/* its first NAME_KEEP bytes at most */
+	size_t len;
+	bool cut;
+	unsigned long n;
+	unsigned long err;	/* n was at most this much when it came */
+	size_t heap;		/* its place in the heap */
 };
+
+struct tally {
+	struct counter *c;	/* TALLY_MAX, allocated at the first name */
+	size_t n;		/* in use */
+	size_t *heap;		/* counters by count, the least first */
+	size_t *slot;		/* hash table: counter + 1; 0 empty */
+	bool approximate;	/* a name was ever let go */
+};
+
+#define TALLY_SLOTS 2048	/* a power of two, over twice TALLY_MAX */
 
 /* How many examples have each token length: exact percentiles without
  * keeping one number per example. */
@@ -49,11 +78,19 @@ struct stats {
 
 	/* what was seen */
 	unsigned long entries, new_entries, old_entries, made_up, bad;
+	unsigned long tools_off;	/* entries with tools_enabled false */
 	struct tally status, tool, model;
 	unsigned long rating[6];	/* [0]: unrated */
 	unsigned long whole, missing, stray, examples;
 	unsigned long *calls;		/* whole responses by number of calls */
 	size_t ncalls;
+
+	/* conflicts among the examples: digests of the distinct examples,
+	 * prompts and (prompt, model output) pairs; of the examples rated
+	 * good, bad, and both */
+	struct tclog_digestset answers, prompts, several, rated_good, rated_bad,
+	    both;
+	unsigned long nseveral, nboth;
 
 	/* tokens of the examples (-T) */
 	struct lengths lengths;
@@ -100,32 +137,148 @@ usage(FILE *fp)
 /* ---- counting ---- */
 
 static void
+heap_swap(struct tally *t, size_t i, size_t j)
+{
+	size_t a = t->heap[i], b = t->heap[j];
+
+	t->heap[i] = b;
+	t->heap[j] = a;
+	t->c[b].heap = i;
+	t->c[a].heap = j;
+}
+
+/* The counter at heap place i grew: move it down below smaller ones. */
+static void
+heap_down(struct tally *t, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < t->n && t->c[t->heap[l]].n < t->c[t->heap[m]].n)
+			m = l;
+		if (r < t->n && t->c[t->heap[r]].n < t->c[t->heap[m]].n)
+			m = r;
+		if (m == i)
+			return;
+		heap_swap(t, i, m);
+		i = m;
+	}
+}
+
+/* A new counter at heap place i (count 1): up above larger ones. */
+static void
+heap_up(struct tally *t, size_t i)
+{
+	while (i > 0 && t->c[t->heap[(i - 1) / 2]].n > t->c[t->heap[i]].n) {
+		heap_swap(t, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static size_t
+slot_of(const struct tally *t, const unsigned long long d[2])
+{
+	size_t i = (size_t)d[0] & (TALLY_SLOTS - 1);
+
+	while (t->slot[i] != 0 && memcmp(t->c[t->slot[i] - 1].digest, d,
+	    sizeof(t->c[0].digest)) != 0)
+		i = (i + 1) & (TALLY_SLOTS - 1);
+	return i;
+}
+
+/* Takes slot i out of the table, moving back those it displaced. */
+static void
+slot_remove(struct tally *t, size_t i)
+{
+	size_t j = i;
+
+	t->slot[i] = 0;
+	for (;;) {
+		size_t home;
+
+		j = (j + 1) & (TALLY_SLOTS - 1);
+		if (t->slot[j] == 0)
+			return;
+		home = (size_t)t->c[t->slot[j] - 1].digest[0] &
+		    (TALLY_SLOTS - 1);
+		/* j's entry may fill the hole at i when its home is not in
+		 * the cyclic range (i, j] */
+		if ((j > i && (home <= i || home > j)) ||
+		    (j < i && home <= i && home > j)) {
+			t->slot[i] = t->slot[j];
+			t->slot[j] = 0;
+			i = j;
+		}
+	}
+}
+
+static void
 tally_add(struct tally *t, const char *s, size_t n)
 {
-	size_t i;
+	unsigned long long d[2];
+	struct counter *c;
+	size_t i, keep;
 
-	tclog_keyset_add(&t->keys, s, n);
-	i = tclog_keyset_find(&t->keys, s, n);
-	if (i >= t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 16;
-
-		t->count = tclog_xrealloc(t->count, cap * sizeof *t->count);
-		memset(t->count + t->cap, 0, (cap - t->cap) * sizeof *t->count);
-		t->cap = cap;
+	if (t->c == NULL) {
+		t->c = tclog_xmalloc(TALLY_MAX * sizeof(*t->c));
+		t->heap = tclog_xmalloc(TALLY_MAX * sizeof(*t->heap));
+		t->slot = tclog_xmalloc(TALLY_SLOTS * sizeof(*t->slot));
+		memset(t->slot, 0, TALLY_SLOTS * sizeof(*t->slot));
 	}
-	t->count[i]++;
+	tclog_digest(s, n, d);
+	i = slot_of(t, d);
+	if (t->slot[i] != 0) {
+		c = &t->c[t->slot[i] - 1];
+		c->n++;
+		heap_down(t, c->heap);
+		return;
+	}
+	if (t->n < TALLY_MAX) {
+		c = &t->c[t->n];
+		c->name = tclog_xmalloc(NAME_KEEP);
+		c->heap = t->n;
+		c->n = c->err = 0;
+		t->heap[t->n++] = (size_t)(c - t->c);
+	} else {
+		/* the least counted name goes; the new one inherits its count */
+		c = &t->c[t->heap[0]];
+		slot_remove(t, slot_of(t, c->digest));
+		i = slot_of(t, d);
+		c->err = c->n;
+		t->approximate = true;
+	}
+	memcpy(c->digest, d, sizeof(c->digest));
+	keep = n;
+	if (keep > NAME_KEEP) {	/* at a character's start */
+		keep = NAME_KEEP;
+		while (keep > 0 && ((unsigned char)s[keep] & 0xc0) == 0x80)
+			keep--;
+	}
+	memcpy(c->name, s, keep);
+	c->len = keep;
+	c->cut = keep < n;
+	c->n++;
+	t->slot[i] = (size_t)(c - t->c) + 1;
+	if (c->n == 1)
+		heap_up(t, c->heap);
+	else
+		heap_down(t, c->heap);
 }
 
 static void
 tally_free(struct tally *t)
 {
-	tclog_keyset_free(&t->keys);
-	free(t->count);
+	for (size_t i = 0; i < t->n; i++)
+		free(t->c[i].name);
+	free(t->c);
+	free(t->heap);
+	free(t->slot);
 }
 
 struct row {
 	const char *name;
 	size_t len;
+	bool cut;
 	unsigned long n;
 };
 
@@ -138,21 +291,39 @@ by_count(const void *a, const void *b)
 
 	if (x->n != y->n)
 		return x->n > y->n ? -1 : 1;
-	if ((c = memcmp(x->name, y->name, n)) != 0)
+	if (n > 0 && (c = memcmp(x->name, y->name, n)) != 0)
 		return c;
 	return x->len < y->len ? -1 : x->len > y->len;
 }
 
-/* The rows of a tally, most frequent first (then by name). */
+/*
+ * The rows of a tally, most frequent first (then by name): at most
+ * TALLY_SHOWN, *nrow of them; *others the entries of the other names
+ * and *nothers how many names they are (exact unless t->approximate).
+ * Once names were let go, only those surely more frequent than any that
+ * went are rows (what they had for sure, n - err, is over the least
+ * count): the others' counts are mostly what they inherited.
+ */
 static struct row *
-tally_rows(const struct tally *t)
+tally_rows(const struct tally *t, size_t *nrow, unsigned long *others,
+    size_t *nothers)
 {
-	struct row *r = tclog_xmalloc((t->keys.n + 1) * sizeof *r);
+	struct row *r = tclog_xmalloc((t->n + 1) * sizeof *r);
+	unsigned long least = t->n > 0 ? t->c[t->heap[0]].n : 0;
+	size_t n = 0;
 
-	for (size_t i = 0; i < t->keys.n; i++)
-		r[i] = (struct row){tclog_keyset_key(&t->keys, i),
-		    t->keys.len[i], t->count[i]};
-	qsort(r, t->keys.n, sizeof *r, by_count);
+	*others = 0;
+	for (size_t i = 0; i < t->n; i++)
+		if (!t->approximate || t->c[i].n - t->c[i].err > least)
+			r[n++] = (struct row){t->c[i].name, t->c[i].len,
+			    t->c[i].cut, t->c[i].n};
+		else
+			*others += t->c[i].n;
+	qsort(r, n, sizeof *r, by_count);
+	*nrow = n < TALLY_SHOWN ? n : TALLY_SHOWN;
+	for (size_t i = *nrow; i < n; i++)
+		*others += r[i].n;
+	*nothers = t->n - *nrow;
 	return r;
 }
 
@@ -231,6 +402,36 @@ count_tokens(struct stats *st, const struct tclog_example *ex)
 		st->over++;
 }
 
+/*
+ * What tclog-qwen's output would teach in contradiction: a prompt given
+ * two distinct model outputs (the supervised data teaches both), and an
+ * example rated 4-5 in one place and 1-2 in another (kto leaves it out;
+ * as kto does, responses to made-up queries and unrated ones aside).
+ */
+static void
+conflicts(struct stats *st, const struct tclog_example *ex)
+{
+	unsigned long long d[2], prompt[2], output[2], pair[4];
+	bool good;
+
+	tclog_example_digest(&st->prompt, ex, st->results, &st->text, d, prompt,
+	    output);
+	memcpy(pair, prompt, sizeof prompt);
+	memcpy(pair + 2, output, sizeof output);
+	if (tclog_digestset_add(&st->answers, pair, sizeof pair) &&
+	    !tclog_digestset_put(&st->prompts, prompt) &&
+	    tclog_digestset_put(&st->several, prompt))
+		st->nseveral++;
+	if (ex->made_up_query || ex->unrated || ex->min_rating == 0 ||
+	    ex->min_rating == 3)
+		return;
+	good = ex->min_rating >= 4;
+	tclog_digestset_put(good ? &st->rated_good : &st->rated_bad, d);
+	if (tclog_digestset_has(good ? &st->rated_bad : &st->rated_good, d) &&
+	    tclog_digestset_put(&st->both, d))
+		st->nboth++;
+}
+
 /* The -f text line of an example that -u keeps. */
 static void
 kept(void *ctx, const char *line, size_t len)
@@ -266,6 +467,7 @@ example_done(void *ctx, const struct tclog_example *ex)
 	}
 	if (!st->partial && !tclog_example_whole(ex))
 		return;
+	conflicts(st, ex);
 	if (st->w.unique) {
 		st->kept = false;
 		tclog_writer_write(&st->w, ex);
@@ -283,6 +485,7 @@ static void
 entry(struct stats *st)
 {
 	const struct tclog_field *f;
+	const char *why;
 	int rating, before = 0;
 	bool is_new;
 
@@ -305,6 +508,12 @@ entry(struct stats *st)
 			return;
 		}
 		st->new_entries++;
+	} else if ((why = tclog_upgrade_refusal(&st->rec)) != NULL) {
+		/* not an old entry tclog-upgrade repairs: bad, as there */
+		tclog_diag(st->in.name, st->in.line, "%s", why);
+		st->bad++;
+		tclog_status_raise(&st->status_code, TCLOG_EXIT_BAD);
+		return;
 	} else
 		st->old_entries++;
 	st->entries++;
@@ -319,6 +528,8 @@ entry(struct stats *st)
 	if (f != NULL && (tclog_made_up(f->value, f->value_len) &
 	    TCLOG_MADE_UP_QUERY))
 		st->made_up++;
+	if (tclog_tools_off(tclog_record_get(&st->rec, "tools_enabled")))
+		st->tools_off++;
 }
 
 static void
@@ -458,6 +669,26 @@ columns(const char *s, size_t n)
 	return w;
 }
 
+/* The bytes of the characters of s that fit in max columns. */
+static size_t
+fitting(const char *s, size_t n, size_t max)
+{
+	size_t used = 0, w = 0;
+
+	while (used < n) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)
+		    s + used, (utf8proc_ssize_t)(n - used), &cp);
+
+		if (k <= 0)
+			k = 1;
+		if ((w += columns(s + used, (size_t)k)) > max)
+			break;
+		used += (size_t)k;
+	}
+	return used;
+}
+
 static void
 new_line(struct tclog_buf *o, size_t *col)
 {
@@ -488,30 +719,57 @@ put_wrapped(struct tclog_buf *o, size_t *col, const char *s, size_t n)
 	}
 }
 
-/* "label  name n, name n": names as a terminal may show them
- * (tclog_visible), a value that does not fit on the line on the next. */
+/* One item of a tally line. */
+static void
+put_item(struct tclog_buf *o, size_t *col, const struct tclog_buf *item,
+    bool first)
+{
+	if (!first && *col + 1 + columns(item->data, item->len) > WIDTH)
+		new_line(o, col);
+	else {
+		tclog_buf_addc(o, ' ');
+		(*col)++;
+	}
+	put_wrapped(o, col, item->data, item->len);
+}
+
+/* "label  name n, name n, (k others) n": names as a terminal may show
+ * them (tclog_visible), a value that does not fit on the line on the
+ * next; counts past TALLY_MAX names marked "~", approximate. */
 static void
 put_tally(struct tclog_buf *o, const char *label, const struct tally *t,
     struct tclog_buf *item)
 {
-	struct row *r = tally_rows(t);
-	size_t col = VALUES - 1;
+	const char *approx = t->approximate ? "~" : "";
+	unsigned long others;
+	size_t nrow, nothers, col = VALUES - 1;
+	struct row *r = tally_rows(t, &nrow, &others, &nothers);
 
 	tclog_buf_printf(o, "%-*s", VALUES - 1, label);
-	if (t->keys.n == 0)
+	if (nrow == 0 && nothers == 0)
 		tclog_buf_adds(o, " -");
-	for (size_t i = 0; i < t->keys.n; i++) {
+	for (size_t i = 0; i < nrow; i++) {
+		bool cut = r[i].cut;
+
 		item->len = 0;
 		tclog_visible(item, r[i].name, r[i].len, NULL);
-		tclog_buf_printf(item, " %lu%s", r[i].n,
-		    i + 1 < t->keys.n ? "," : "");
-		if (i > 0 && col + 1 + columns(item->data, item->len) > WIDTH)
-			new_line(o, &col);
-		else {
-			tclog_buf_addc(o, ' ');
-			col++;
+		if (columns(item->data, item->len) > NAME_COLUMNS) {
+			item->len = fitting(item->data, item->len,
+			    NAME_COLUMNS - 3);
+			cut = true;
 		}
-		put_wrapped(o, &col, item->data, item->len);
+		tclog_buf_printf(item, "%s %s%lu%s", cut ? "..." : "",
+		    approx, r[i].n, i + 1 < nrow || nothers > 0 ? "," : "");
+		put_item(o, &col, item, i == 0);
+	}
+	if (nothers > 0) {
+		item->len = 0;
+		if (t->approximate)
+			tclog_buf_printf(item, "(others) ~%lu", others);
+		else
+			tclog_buf_printf(item, "(%zu others) %lu", nothers,
+			    others);
+		put_item(o, &col, item, nrow == 0);
 	}
 	tclog_buf_addc(o, '\n');
 	free(r);
@@ -538,8 +796,8 @@ put_screen(struct stats *st, struct tclog_buf *o)
 	    "4", "5" };
 
 	tclog_buf_printf(o, "%-12s %lu (new %lu, old %lu; made-up queries "
-	    "%lu)\n", "entries", st->entries, st->new_entries, st->old_entries,
-	    st->made_up);
+	    "%lu; without tools %lu)\n", "entries", st->entries,
+	    st->new_entries, st->old_entries, st->made_up, st->tools_off);
 	tclog_buf_printf(o, "%-12s %lu\n", "bad records", st->bad);
 	put_tally(o, "status", &st->status, &st->name);
 	put_tally(o, "tool", &st->tool, &st->name);
@@ -568,7 +826,10 @@ put_screen(struct stats *st, struct tclog_buf *o)
 	if (st->w.unique)
 		tclog_buf_printf(o, " (and %lu identical to an earlier one, "
 		    "left out: -u)", st->w.duplicates);
-	tclog_buf_addc(o, '\n');
+	tclog_buf_printf(o, "\n%-12s %lu prompt%s with several distinct "
+	    "responses, %lu example%s rated both 4-5 and 1-2\n", "conflicts",
+	    st->nseveral, st->nseveral == 1 ? "" : "s", st->nboth,
+	    st->nboth == 1 ? "" : "s");
 	if (st->tok == NULL)
 		return;
 
@@ -617,19 +878,45 @@ put_screen(struct stats *st, struct tclog_buf *o)
 
 /* ---- -j ---- */
 
+/* The names of the screen and their counts; name... when cut. */
 static void
-json_tally(struct tclog_buf *o, const char *key, const struct tally *t)
+json_tally(struct tclog_buf *o, const char *key, const struct tally *t,
+    struct tclog_buf *name)
 {
-	struct row *r = tally_rows(t);
+	unsigned long others;
+	size_t nrow, nothers;
+	struct row *r = tally_rows(t, &nrow, &others, &nothers);
 
 	tclog_buf_printf(o, ",\"%s\":{", key);
-	for (size_t i = 0; i < t->keys.n; i++) {
+	for (size_t i = 0; i < nrow; i++) {
 		if (i)
 			tclog_buf_addc(o, ',');
-		tclog_json_put_string(o, r[i].name, r[i].len);
+		name->len = 0;
+		tclog_buf_add(name, r[i].name, r[i].len);
+		if (r[i].cut)
+			tclog_buf_adds(name, "...");
+		tclog_json_put_string(o, name->data, name->len);
 		tclog_buf_printf(o, ":%lu", r[i].n);
 	}
 	tclog_buf_addc(o, '}');
+	free(r);
+}
+
+/* The rest of a tally, as the screen's "(k others) n". */
+static void
+json_others(struct tclog_buf *o, const char *key, const struct tally *t)
+{
+	unsigned long others;
+	size_t nrow, nothers;
+	struct row *r = tally_rows(t, &nrow, &others, &nothers);
+
+	tclog_buf_printf(o, "\"%s\":{\"names\":", key);
+	if (t->approximate)
+		tclog_buf_adds(o, "null");
+	else
+		tclog_buf_printf(o, "%zu", nothers);
+	tclog_buf_printf(o, ",\"entries\":%lu,\"approximate\":%s}", others,
+	    t->approximate ? "true" : "false");
 	free(r);
 }
 
@@ -637,11 +924,24 @@ static void
 put_json(struct stats *st, struct tclog_buf *o)
 {
 	tclog_buf_printf(o, "{\"entries\":%lu,\"new\":%lu,\"old\":%lu,"
-	    "\"made_up\":%lu,\"bad\":%lu", st->entries, st->new_entries,
-	    st->old_entries, st->made_up, st->bad);
-	json_tally(o, "status", &st->status);
-	json_tally(o, "tool", &st->tool);
-	json_tally(o, "model", &st->model);
+	    "\"made_up\":%lu,\"tools_off\":%lu,\"bad\":%lu", st->entries,
+	    st->new_entries, st->old_entries, st->made_up, st->tools_off,
+	    st->bad);
+	json_tally(o, "status", &st->status, &st->name);
+	json_tally(o, "tool", &st->tool, &st->name);
+	json_tally(o, "model", &st->model, &st->name);
+	/* only when some tally has more names than it lists */
+	if (st->status.n > TALLY_SHOWN || st->tool.n > TALLY_SHOWN ||
+	    st->model.n > TALLY_SHOWN || st->status.approximate ||
+	    st->tool.approximate || st->model.approximate) {
+		tclog_buf_adds(o, ",\"others\":{");
+		json_others(o, "status", &st->status);
+		tclog_buf_addc(o, ',');
+		json_others(o, "tool", &st->tool);
+		tclog_buf_addc(o, ',');
+		json_others(o, "model", &st->model);
+		tclog_buf_addc(o, '}');
+	}
 	tclog_buf_printf(o, ",\"rating\":{\"1\":%lu,\"2\":%lu,\"3\":%lu,"
 	    "\"4\":%lu,\"5\":%lu,\"unrated\":%lu}", st->rating[1],
 	    st->rating[2], st->rating[3], st->rating[4], st->rating[5],
@@ -655,6 +955,8 @@ put_json(struct stats *st, struct tclog_buf *o)
 		tclog_buf_printf(o, ",\"duplicates\":%lu", st->w.duplicates);
 	else
 		tclog_buf_adds(o, ",\"duplicates\":null");
+	tclog_buf_printf(o, ",\"conflicts\":{\"prompts_with_several_responses\":"
+	    "%lu,\"examples_rated_both\":%lu}", st->nseveral, st->nboth);
 	if (st->tok != NULL) {
 		struct summary s;
 		unsigned long count[NBUCKET];
@@ -818,6 +1120,12 @@ main(int argc, char *argv[])
 	tally_free(&st.tool);
 	tally_free(&st.model);
 	free(st.calls);
+	tclog_digestset_free(&st.answers);
+	tclog_digestset_free(&st.prompts);
+	tclog_digestset_free(&st.several);
+	tclog_digestset_free(&st.rated_good);
+	tclog_digestset_free(&st.rated_bad);
+	tclog_digestset_free(&st.both);
 	free(st.lengths.len);
 	free(st.lengths.n);
 	status = tclog_close_output();

@@ -385,22 +385,12 @@ write_upgraded(struct upgrade *u, unsigned made_up)
 	tclog_write(u->out.data, u->out.len);
 }
 
-/* Absent, null or a string: the values the logger can have written. */
-static bool
-string_or_null(const struct tclog_field *f)
-{
-	enum tclog_json_type type;
-
-	if (f == NULL)
-		return true;
-	type = tclog_json_type(f->value, f->value_len);
-	return type == TCLOG_JSON_STRING || type == TCLOG_JSON_NULL;
-}
 
 static void
 upgrade_record(struct upgrade *u)
 {
 	const struct tclog_field *tool, *query, *response, *mark;
+	const char *refusal;
 	unsigned made_up;
 	const char *name = u->in.name;
 	unsigned long line = u->in.line;
@@ -418,23 +408,14 @@ upgrade_record(struct upgrade *u)
 		tclog_status_raise(&u->status, TCLOG_EXIT_BAD);
 		return;
 	}
-	tool = tclog_record_get(&u->rec, "tool_name");
-	if (tool == NULL || tclog_json_type(tool->value, tool->value_len) !=
-	    TCLOG_JSON_STRING) {
-		tclog_diag(name, line, tool == NULL ? "no tool_name" :
-		    "tool_name is not a string");
+	if ((refusal = tclog_upgrade_refusal(&u->rec)) != NULL) {
+		tclog_diag(name, line, "%s", refusal);
 		tclog_status_raise(&u->status, TCLOG_EXIT_BAD);
 		return;
 	}
+	tool = tclog_record_get(&u->rec, "tool_name");
 	query = tclog_record_get(&u->rec, "user_query");
 	response = tclog_record_get(&u->rec, "model_response");
-	if (!string_or_null(query) || !string_or_null(response)) {
-		/* Not the logger's: replacing it would lose data. */
-		tclog_diag(name, line, "%s is not a string",
-		    string_or_null(query) ? "model_response" : "user_query");
-		tclog_status_raise(&u->status, TCLOG_EXIT_BAD);
-		return;
-	}
 	if (tclog_field_filled(query) && tclog_field_filled(response)) {
 		if (!u->count_only) {
 			tclog_write(u->in.text, u->in.len);

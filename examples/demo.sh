@@ -31,9 +31,10 @@ if [ -x "$bin/tclog-rate" ] && [ -x "$bin/tclog-upgrade" ] &&
 	step "tclog-upgrade < $log | tclog-qwen -f kto -t examples/tools.json | wc -l"
 fi
 if [ -x "$bin/tclog-upgrade" ] && [ -x "$bin/tclog-stats" ]; then
-	tok=../shared/reference/tokenizer/qwen2.5-tokenizer.json
-	if [ -f "$tok" ]; then
-		step "tclog-upgrade < $log | tclog-stats -T $tok -M 100"
+	# the Qwen2.5 tokenizer.json of the tests (tests/data/README.md)
+	tok=${bin%/bin}/tokenizer
+	if mkdir -p "$tok" && sh tests/data/tokenizer.sh "$tok"; then
+		step "tclog-upgrade < $log | tclog-stats -T $tok/qwen2.5-tokenizer.json -M 100"
 	else
 		step "tclog-upgrade < $log | tclog-stats"
 	fi

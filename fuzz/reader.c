@@ -35,10 +35,6 @@ model(const uint8_t *data, size_t size, size_t limit, struct expect *out)
 	size_t n = 0, start = 0;
 	unsigned long line = 0;
 
-	/* A byte order mark at the start is no part of the first line (nor
-	 * the start of one, when the input ends inside it). */
-	if (memcmp(data, "\xef\xbb\xbf", size < 3 ? size : 3) == 0)
-		start = size < 3 ? size : 3;
 	while (start < size) {
 		const uint8_t *nl = memchr(data + start, '\n', size - start);
 		size_t end = nl ? (size_t)(nl - data) : size;
@@ -48,6 +44,12 @@ model(const uint8_t *data, size_t size, size_t limit, struct expect *out)
 		line++;
 		if (len > 0 && data[start + len - 1] == '\r')
 			len--;
+		/* a whole byte order mark that starts a line is no part of
+		 * it, wherever the line falls (logs joined with cat) */
+		if (len >= 3 && memcmp(data + start, "\xef\xbb\xbf", 3) == 0) {
+			start += 3;
+			len -= 3;
+		}
 		for (size_t i = 0; i < len; i++)
 			if (data[start + i] != ' ' && data[start + i] != '\t' &&
 			    data[start + i] != '\r')

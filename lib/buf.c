@@ -36,7 +36,7 @@ tclog_buf_grow(struct tclog_buf *b, size_t extra)
 	need = b->len + extra + 1;	/* room for tclog_buf_str's NUL */
 	if (need <= b->cap)
 		return;
-	cap = b->cap ? b->cap : 256;
+	cap = b->cap ? b->cap : 32;
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
 	b->data = tclog_xrealloc(b->data, cap);

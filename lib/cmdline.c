@@ -57,6 +57,13 @@ tclog_parse_size(const char *arg, size_t *size)
 bool
 tclog_help_requested(int argc, char *argv[], const char *optstring)
 {
+	char *slash;
+
+	/* getopt names argv[0] in its messages: the command's name, as
+	 * err(3) gives it, not the path it was run by */
+	if (argc > 0 && (slash = strrchr(argv[0], '/')) != NULL &&
+	    slash[1] != '\0')
+		argv[0] = slash + 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -91,8 +98,10 @@ tclog_option_limit(const char *arg, size_t *limit)
 int
 tclog_option_tokens(const char *arg, size_t *max)
 {
-	/* counted in unsigned long, as the commands report them */
-	if (tclog_parse_size(arg, max) == 0 && *max <= ULONG_MAX)
+	/* digits only: a count of tokens has no k, M or G (-L's sizes);
+	 * counted in unsigned long, as the commands report them */
+	if (arg[strspn(arg, "0123456789")] == '\0' &&
+	    tclog_parse_size(arg, max) == 0 && *max <= ULONG_MAX)
 		return 0;
 	warnx("-M: not a number of tokens >= 1: %s", arg);
 	return -1;

@@ -79,23 +79,40 @@ tclog_digest(const void *p, size_t n, unsigned long long d[2])
 }
 
 bool
-tclog_digestset_add(struct tclog_digestset *s, const void *p, size_t n)
+tclog_digestset_put(struct tclog_digestset *s, const unsigned long long d[2])
 {
-	unsigned long long d[2], *at;
-	uint64_t a, b;
+	unsigned long long *at;
 
-	tclog_digest(p, n, d);
-	a = d[0];
-	b = d[1];
 	if (2 * (s->n + 1) > s->nslot)
 		grow(s);
-	at = find(s->slot, s->nslot, a, b);
+	at = find(s->slot, s->nslot, d[0], d[1]);
 	if ((at[0] | at[1]) != 0)
 		return false;
-	at[0] = a;
-	at[1] = b;
+	at[0] = d[0];
+	at[1] = d[1];
 	s->n++;
 	return true;
+}
+
+bool
+tclog_digestset_has(const struct tclog_digestset *s,
+    const unsigned long long d[2])
+{
+	unsigned long long *at;
+
+	if (s->nslot == 0)
+		return false;
+	at = find(s->slot, s->nslot, d[0], d[1]);
+	return (at[0] | at[1]) != 0;
+}
+
+bool
+tclog_digestset_add(struct tclog_digestset *s, const void *p, size_t n)
+{
+	unsigned long long d[2];
+
+	tclog_digest(p, n, d);
+	return tclog_digestset_put(s, d);
 }
 
 void

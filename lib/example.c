@@ -113,7 +113,8 @@ is_json_containers(const char *s, size_t n)
 	if (st == yajl_status_ok)
 		st = yajl_complete_parse(h);
 	yajl_free(h);
-	return st == yajl_status_ok && tclog_json_trailing(s, n, ctx.end) == n;
+	return st == yajl_status_ok && tclog_json_bad_space(s, n) == n &&
+	    tclog_json_trailing(s, n, ctx.end) == n;
 }
 
 static bool
@@ -262,22 +263,44 @@ entry_result(struct tclog_buf *r, const struct tclog_field *status,
 
 /* A result over max bytes keeps its head and tail, max in all, with one
  * line between them saying how much was cut (unless that line would be
- * no shorter); both cuts fall on UTF-8 character boundaries. */
+ * no shorter). Each cut moves inwards to a line boundary within max / 8
+ * bytes, so that whole lines are kept; else it falls on a UTF-8
+ * character boundary. */
 static void
 cut_result(struct tclog_buf *r, size_t max)
 {
-	size_t head = max / 2, tail = r->len - (max - head), cut;
+	size_t head = max / 2, tail, cut, near = max / 8, i;
 	char note[64];
 	int n;
 
 	if (max == 0 || r->len <= max)
 		return;
-	while (head > 0 && ((unsigned char)r->data[head] & 0xc0) == 0x80)
-		head--;
-	while (tail < r->len && ((unsigned char)r->data[tail] & 0xc0) == 0x80)
-		tail++;
+	tail = r->len - (max - head);
+	for (i = head; i > 0 && head - i <= near; i--)
+		if (r->data[i - 1] == '\n')
+			break;
+	if (i > 0 && head - i <= near)
+		head = i;	/* just past a newline */
+	else
+		while (head > 0 && ((unsigned char)r->data[head] & 0xc0) ==
+		    0x80)
+			head--;
+	for (i = tail; i < r->len && i - tail < near; i++)
+		if (r->data[i] == '\n')
+			break;
+	if (i > tail && i < r->len && i - tail < near)
+		tail = i + 1;	/* the line after the newline */
+	else if (tail > 0 && r->data[tail - 1] == '\n')
+		;	/* at a line's start already */
+	else
+		while (tail < r->len &&
+		    ((unsigned char)r->data[tail] & 0xc0) == 0x80)
+			tail++;
 	cut = tail - head;
-	n = snprintf(note, sizeof note, "\n[... %zu bytes cut ...]\n", cut);
+	/* the note is a line of its own: no newline before it when the
+	 * head ends one */
+	n = snprintf(note, sizeof note, "%s[... %zu bytes cut ...]\n",
+	    head > 0 && r->data[head - 1] == '\n' ? "" : "\n", cut);
 	if ((size_t)n >= cut)	/* the note would be as long as the cut */
 		return;
 	memmove(r->data + head + (size_t)n, r->data + tail, r->len - tail);
@@ -345,6 +368,8 @@ log_call(struct tclog_examples *xs, size_t i, const char *file,
 	ex->nlogged++;
 	if (xs->made_up)
 		ex->made_up_query = true;
+	if (xs->tools_off)
+		ex->tools_off = true;
 	if (xs->rating == 0)
 		ex->unrated = true;
 	else if (ex->min_rating == 0 || xs->rating < ex->min_rating)
@@ -403,6 +428,7 @@ start_example(struct tclog_examples *xs, const struct tclog_field *query,
 	ex->min_rating = 0;
 	ex->unrated = false;
 	ex->made_up_query = false;
+	ex->tools_off = false;
 	ex->query.len = 0;
 	tclog_json_string(query->value, query->value_len, &ex->query);
 	ex->content.len = 0;
@@ -467,7 +493,9 @@ tclog_examples_entry(struct tclog_examples *xs,
 	if (query == NULL || response == NULL ||
 	    tclog_json_is_empty_string(query->value, query->value_len) ||
 	    tclog_json_is_empty_string(response->value, response->value_len)) {
-		bad_record(file, line, status,
+		const char *refusal = tclog_upgrade_refusal(rec);
+
+		bad_record(file, line, status, refusal != NULL ? refusal :
 		    "old-format entry, run tclog-upgrade first");
 		return;
 	}
@@ -503,6 +531,8 @@ tclog_examples_entry(struct tclog_examples *xs,
 	mark = tclog_record_get(rec, "reconstructed");
 	xs->made_up = mark != NULL && (tclog_made_up(mark->value,
 	    mark->value_len) & TCLOG_MADE_UP_QUERY);
+	xs->tools_off = tclog_tools_off(tclog_record_get(rec,
+	    "tools_enabled"));
 
 	switch (tclog_response_entry(&xs->resp, rec)) {
 	case TCLOG_RESPONSE_BAD:

@@ -174,6 +174,13 @@ tclog_prompt_options(struct tclog_prompt *p, const char *system_text,
 	return 0;
 }
 
+bool
+tclog_prompt_tools_for(const struct tclog_prompt *p,
+    const struct tclog_example *ex)
+{
+	return p->has_tools && !ex->tools_off;
+}
+
 /* ---- pieces the writers share ---- */
 
 static void
@@ -291,7 +298,7 @@ write_messages(struct tclog_writer *w, const struct tclog_example *ex,
 		tclog_buf_addc(b, '}');
 	}
 	tclog_buf_addc(b, ']');
-	if (p->has_tools) {
+	if (tclog_prompt_tools_for(p, ex)) {
 		tclog_buf_adds(b, ",\"tools\":");
 		if (hf)
 			put_tools_string(w);
@@ -327,7 +334,7 @@ write_trl(struct tclog_writer *w, const struct tclog_example *ex)
 	tclog_buf_adds(b, "],\"completion\":[");
 	put_assistant(b, ex, false);
 	tclog_buf_addc(b, ']');
-	if (w->prompt->has_tools) {
+	if (tclog_prompt_tools_for(w->prompt, ex)) {
 		tclog_buf_adds(b, ",\"tools\":");
 		put_tools_string(w);
 	}
@@ -342,7 +349,7 @@ write_swift(struct tclog_writer *w, const struct tclog_example *ex)
 	struct tclog_buf *b = &w->line;
 
 	tclog_buf_addc(b, '{');
-	if (p->has_tools) {
+	if (tclog_prompt_tools_for(p, ex)) {
 		tclog_buf_adds(b, "\"tools\":");
 		put_tools_string(w);
 		tclog_buf_addc(b, ',');
@@ -438,7 +445,7 @@ write_sharegpt(struct tclog_writer *w, const struct tclog_example *ex)
 	else
 		tclog_buf_adds(b, "\"\"");
 	tclog_buf_adds(b, ",\"tools\":");
-	if (p->has_tools)
+	if (tclog_prompt_tools_for(p, ex))
 		put_tools_string(w);
 	else
 		tclog_buf_adds(b, "\"\"");
@@ -448,7 +455,7 @@ write_sharegpt(struct tclog_writer *w, const struct tclog_example *ex)
 
 /* The Qwen2.5 chat template by hand: the system turn, with the tools. */
 static void
-text_system(const struct tclog_prompt *p, struct tclog_buf *t)
+text_system(const struct tclog_prompt *p, bool tools, struct tclog_buf *t)
 {
 	struct tclog_json_iter it;
 	const char *tool;
@@ -460,7 +467,7 @@ text_system(const struct tclog_prompt *p, struct tclog_buf *t)
 		tclog_buf_add(t, p->system.data, p->system.len);
 	else
 		tclog_buf_adds(t, default_system);
-	if (p->has_tools) {
+	if (tools) {
 		tclog_json_iter_init(&it, p->tools.data, p->tools.len);
 		while (tclog_json_next_element(&it, &tool, &len)) {
 			if (!any_tool)
@@ -484,19 +491,30 @@ text_system(const struct tclog_prompt *p, struct tclog_buf *t)
 }
 
 void
-tclog_example_text(const struct tclog_prompt *p,
-    const struct tclog_example *ex, bool results, struct tclog_buf *t,
-    size_t *completion, size_t *completion_end)
+tclog_prompt_text(const struct tclog_prompt *p, const char *query,
+    size_t len, bool tools, struct tclog_buf *t)
 {
-	size_t start = t->len;
-
-	text_system(p, t);
+	text_system(p, tools && p->has_tools, t);
 	tclog_buf_adds(t, "<|im_start|>user\n");
-	tclog_buf_add(t, ex->query.data, ex->query.len);
+	tclog_buf_add(t, query, len);
 	/* The template opens the assistant's turn with "assistant" and
 	 * writes "\n" before its content and before each call: the prompt
 	 * rendered with add_generation_prompt ends at that "\n". */
 	tclog_buf_adds(t, "<|im_end|>\n<|im_start|>assistant\n");
+}
+
+/* The rendering of tclog_example_text; as_key: arguments that are no
+ * JSON (which -f text never takes, -f openai does) follow a \x01 as
+ * they are, where a JSON rendering cannot have that byte. */
+static void
+render(const struct tclog_prompt *p, const struct tclog_example *ex,
+    bool results, struct tclog_buf *t, size_t *completion,
+    size_t *completion_end, bool as_key)
+{
+	size_t start = t->len;
+
+	tclog_prompt_text(p, ex->query.data, ex->query.len,
+	    tclog_prompt_tools_for(p, ex), t);
 	if (completion != NULL)
 		*completion = t->len - start;
 	tclog_buf_add(t, ex->content.data, ex->content.len);
@@ -510,8 +528,12 @@ tclog_example_text(const struct tclog_prompt *p,
 		n++;
 		tclog_buf_add(t, c->name.data, c->name.len);
 		tclog_buf_adds(t, "\", \"arguments\": ");
-		tclog_json_write(t, c->args.data, c->args.len,
-		    TCLOG_JSON_PYTHON);
+		if (as_key && !c->args_json) {
+			tclog_buf_addc(t, '\x01');
+			tclog_buf_add(t, c->args.data, c->args.len);
+		} else
+			tclog_json_write(t, c->args.data, c->args.len,
+			    TCLOG_JSON_PYTHON);
 		tclog_buf_adds(t, "}\n</tool_call>");
 	}
 	tclog_buf_adds(t, "<|im_end|>\n");
@@ -528,6 +550,32 @@ tclog_example_text(const struct tclog_prompt *p,
 			}
 		tclog_buf_adds(t, "<|im_end|>\n");
 	}
+}
+
+void
+tclog_example_text(const struct tclog_prompt *p,
+    const struct tclog_example *ex, bool results, struct tclog_buf *t,
+    size_t *completion, size_t *completion_end)
+{
+	render(p, ex, results, t, completion, completion_end, false);
+}
+
+void
+tclog_example_digest(const struct tclog_prompt *p,
+    const struct tclog_example *ex, bool results, struct tclog_buf *scratch,
+    unsigned long long d[2], unsigned long long prompt[2],
+    unsigned long long output[2])
+{
+	size_t completion, end;
+
+	scratch->len = 0;
+	render(p, ex, results, scratch, &completion, &end, true);
+	tclog_digest(scratch->data, scratch->len, d);
+	if (prompt != NULL)
+		tclog_digest(scratch->data, completion, prompt);
+	if (output != NULL)
+		tclog_digest(scratch->data + completion, end - completion,
+		    output);
 }
 
 /* The Qwen2.5 chat template applied, as transformers renders it for the
@@ -574,21 +622,36 @@ tclog_format_find(const char *name)
 	return NULL;
 }
 
+bool
+tclog_writer_unique(struct tclog_writer *w, const struct tclog_example *ex)
+{
+	unsigned long long d[2];
+
+	if (!w->unique)
+		return true;
+	tclog_example_digest(w->prompt, ex, w->results, &w->key, d, NULL,
+	    NULL);
+	if (tclog_digestset_put(&w->seen, d))
+		return true;
+	w->duplicates++;
+	return false;
+}
+
 void
 tclog_writer_write(struct tclog_writer *w, const struct tclog_example *ex)
 {
 	w->line.len = 0;
+	/* the preference forms judge first, then ask tclog_writer_unique */
+	if (w->format->finish == NULL && !tclog_writer_unique(w, ex))
+		return;
 	w->format->write(w, ex);
 }
 
 void
 tclog_writer_emit(struct tclog_writer *w)
 {
-	if (w->unique && !tclog_digestset_add(&w->seen, w->line.data,
-	    w->line.len))
-		w->duplicates++;
-	else
-		w->emit(w->ctx, w->line.data, w->line.len);
+	w->written++;
+	w->emit(w->ctx, w->line.data, w->line.len);
 	w->line.len = 0;
 }
 
@@ -600,5 +663,6 @@ tclog_writer_finish(struct tclog_writer *w)
 	tclog_buf_free(&w->line);
 	tclog_buf_free(&w->nested);
 	tclog_buf_free(&w->text);
+	tclog_buf_free(&w->key);
 	tclog_digestset_free(&w->seen);
 }

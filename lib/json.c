@@ -85,7 +85,7 @@ tclog_json_excerpt(struct tclog_buf *b, const char *value, size_t len)
 		    0x80)
 			shown--;
 	}
-	tclog_buf_add(b, value, shown);
+	tclog_visible(b, value, shown, NULL);
 	if (shown < len)
 		tclog_buf_adds(b, "...");
 }
@@ -218,6 +218,11 @@ tclog_json_check(const char *text, size_t len, bool want_object,
 	yajl_free(h);
 	if (st != yajl_status_ok)
 		return -1;
+	if ((i = tclog_json_bad_space(text, len)) < len) {
+		tclog_buf_adds(err, TCLOG_BAD_SPACE(text[i]));
+		return -1;
+	}
+	i = 0;
 	while (i < len && tclog_json_is_space(text[i]))
 		i++;
 	if (want_object && (i == len || text[i] != '{')) {
@@ -230,6 +235,17 @@ tclog_json_check(const char *text, size_t len, bool want_object,
 		return -1;
 	}
 	return 0;
+}
+
+size_t
+tclog_json_bad_space(const char *text, size_t len)
+{
+	const char *f = memchr(text, '\f', len);
+	const char *v = memchr(text, '\v', f != NULL ? (size_t)(f - text) :
+	    len);
+
+	return v != NULL ? (size_t)(v - text) : f != NULL ?
+	    (size_t)(f - text) : len;
 }
 
 size_t
@@ -447,6 +463,16 @@ tclog_json_put_go_string(struct tclog_buf *b, const char *s, size_t n)
 	put_string(b, s, n, true);
 }
 
+void
+tclog_json_put_visible_string(struct tclog_buf *b, const char *s, size_t n)
+{
+	struct tclog_buf json = { 0 };
+
+	put_string(&json, s, n, false);
+	tclog_visible(b, json.data, json.len, NULL);
+	tclog_buf_free(&json);
+}
+
 /* Compares two strings by their decoded contents. */
 static bool
 string_equal(const char *a, size_t alen, const char *b, size_t blen)
@@ -586,4 +612,94 @@ bool
 tclog_json_equal(const char *a, size_t alen, const char *b, size_t blen)
 {
 	return json_equal(a, alen, b, blen, 0);
+}
+
+/* ---- a hash that agrees with tclog_json_equal ---- */
+
+static uint64_t
+hash_mix(uint64_t h)
+{
+	/* the finaliser of MurmurHash3: every input bit moves every output bit */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdu;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53u;
+	return h ^ (h >> 33);
+}
+
+static uint64_t
+hash_bytes(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+
+	for (size_t i = 0; i < n; i++)	/* FNV-1a */
+		h = (h ^ s[i]) * 0x100000001b3u;
+	return hash_mix(h ^ n);
+}
+
+/* A string's hash by its decoded contents, as string_equal compares. */
+static uint64_t
+hash_string(uint64_t h, const char *s, size_t n, struct tclog_buf *scratch)
+{
+	if (memchr(s, '\\', n) == NULL)
+		return hash_bytes(h, s + 1, n - 2);
+	scratch->len = 0;
+	tclog_json_string(s, n, scratch);
+	return hash_bytes(h, scratch->data, scratch->len);
+}
+
+static uint64_t
+json_hash(const char *v, size_t len, int depth, struct tclog_buf *scratch)
+{
+	enum tclog_json_type type = tclog_json_type(v, len);
+	uint64_t h = 0xcbf29ce484222325u + (uint64_t)type;
+	struct tclog_json_iter it;
+	const char *k, *e;
+	size_t klen, elen;
+	double d;
+
+	if (depth > TCLOG_JSON_EQUAL_DEPTH)	/* compared as text there */
+		return hash_bytes(h, v, len);
+	switch (type) {
+	case TCLOG_JSON_STRING:
+		return hash_string(h, v, len, scratch);
+	case TCLOG_JSON_NUMBER:
+		d = number_value(v, len, scratch);
+		if (d == 0)
+			d = 0;	/* -0 == 0 */
+		return hash_bytes(h, &d, sizeof(d));
+	case TCLOG_JSON_ARRAY:	/* in order */
+		tclog_json_iter_init(&it, v, len);
+		while (tclog_json_next_element(&it, &e, &elen))
+			h = hash_mix(h + json_hash(e, elen, depth + 1, scratch));
+		return h;
+	case TCLOG_JSON_OBJECT:
+		/* In any order: a sum. An object with a repeated key equals
+		 * only its own text, which hashes the same anyway. */
+		tclog_json_iter_init(&it, v, len);
+		while (tclog_json_next_member(&it, &k, &klen, &e, &elen))
+			h += hash_mix(hash_string(0, k, klen, scratch) ^
+			    json_hash(e, elen, depth + 1, scratch));
+		return hash_mix(h);
+	default:
+		return hash_bytes(h, v, len);
+	}
+}
+
+unsigned long long
+tclog_json_hash(const char *value, size_t len)
+{
+	struct tclog_buf scratch = { 0 };
+	uint64_t h;
+
+	tclog_json_trim(&value, &len);
+	h = json_hash(value, len, 0, &scratch);
+	tclog_buf_free(&scratch);
+	return h;
+}
+
+unsigned long long
+tclog_hash_bytes(const void *p, size_t n)
+{
+	return hash_bytes(0xcbf29ce484222325u, p, n);
 }

@@ -9,11 +9,18 @@
  * as that trainer's supervised form does, and follows it when it
  * changes. The forms are a table: where the prompt, the response and the
  * rejected response go, and the label's name.
+ *
+ * KTO leaves out every copy of an example (tclog_example_digest) that
+ * is labelled both good and bad: which copies those are is known at the
+ * end only, so its lines wait in a temporary file (in TMPDIR, else
+ * /tmp, unlinked at once) and memory holds two digests per distinct
+ * example.
  */
 #include <err.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tclog.h"
 
@@ -82,10 +89,18 @@ struct pref {
 	struct tclog_keyset prompts;
 	struct sides *sides;
 	size_t cap;
-	struct tclog_buf line, rejected;
-	/* the summary: written counts the lines -u did not drop, made_up
-	 * those of them that rest on a made-up query */
-	unsigned long written, made_up, middle, unrated, identical, nopair;
+	struct tclog_buf line, rejected, key;
+	/* KTO: the lines held, each after a struct held; the examples
+	 * labelled good and bad */
+	FILE *held;
+	struct tclog_digestset good, bad;
+};
+
+/* What precedes a KTO line in the temporary file. */
+struct held {
+	unsigned long long d[2];	/* the example's digest */
+	size_t len;			/* the line's */
+	bool made_up;			/* it rests on a made-up query */
 };
 
 static void
@@ -116,6 +131,7 @@ pref_state(struct tclog_writer *w)
 	p->base.results = false;	/* the response is the model's turn */
 	p->base.emit = capture;
 	p->base.ctx = p;
+	w->pref.pairs = p->form->kind == PREF_DPO;
 	return p;
 }
 
@@ -207,7 +223,7 @@ put_side(struct tclog_buf *b, const struct pref *p, const struct side *s)
  * response where they go; rejected (a response, or NULL) and the label
  * (KTO: label is "true" or "false") added.
  */
-static bool
+static void
 rearrange(struct tclog_writer *w, struct pref *p, const char *line,
     size_t len, const struct tclog_buf *rejected, const char *label)
 {
@@ -217,7 +233,6 @@ rearrange(struct tclog_writer *w, struct pref *p, const char *line,
 	const char *k, *v;
 	size_t klen, vlen, user = split(p, line, len);
 	bool first = true;
-	unsigned long duplicates = w->duplicates;
 
 	tclog_buf_addc(b, '{');
 	tclog_json_iter_init(&it, line, len);
@@ -248,17 +263,19 @@ rearrange(struct tclog_writer *w, struct pref *p, const char *line,
 	if (label != NULL)
 		tclog_buf_printf(b, ",\"%s\":%s", f->label, label);
 	tclog_buf_addc(b, '}');
-	tclog_writer_emit(w);
-	return w->duplicates == duplicates;	/* else -u dropped it */
 }
 
 /* Whether the response can be judged: every entry rated. (Only whole
  * responses come here, unless tclog-qwen -P asks for the others.) */
 static bool
-judged(struct pref *p, const struct tclog_example *ex)
+judged(struct tclog_writer *w, const struct tclog_example *ex)
 {
+	if (ex->made_up_query && !w->made_up) {
+		w->pref.made_up++;
+		return false;
+	}
 	if (ex->unrated || ex->min_rating == 0) {
-		p->unrated++;
+		w->pref.unrated++;
 		return false;
 	}
 	return true;
@@ -333,12 +350,19 @@ side_said(const struct side *s, size_t *len)
 /* DPO: keeps the best and the worst response to each prompt so far; an
  * earlier one stays on a tie. */
 static void
-dpo_add(struct pref *p, const struct tclog_example *ex)
+dpo_add(struct tclog_writer *w, struct pref *p,
+    const struct tclog_example *ex)
 {
 	int r = ex->min_rating;
 	struct sides *ss;
 
-	if (tclog_keyset_add(&p->prompts, ex->query.data, ex->query.len) &&
+	/* The prompt: the query, and whether the tools are shown (the
+	 * system prompt is the same for all), as one byte first. */
+	p->key.len = 0;
+	tclog_buf_addc(&p->key, tclog_prompt_tools_for(w->prompt, ex) ?
+	    't' : 'n');
+	tclog_buf_add(&p->key, ex->query.data, ex->query.len);
+	if (tclog_keyset_add(&p->prompts, p->key.data, p->key.len) &&
 	    p->prompts.n > p->cap) {
 		size_t cap = p->cap ? 2 * p->cap : 64;
 
@@ -347,8 +371,8 @@ dpo_add(struct pref *p, const struct tclog_example *ex)
 		    sizeof(*p->sides));
 		p->cap = cap;
 	}
-	ss = &p->sides[tclog_keyset_find(&p->prompts, ex->query.data,
-	    ex->query.len)];
+	ss = &p->sides[tclog_keyset_find(&p->prompts, p->key.data,
+	    p->key.len)];
 	if (ss->best.rating != 0 && r <= ss->best.rating &&
 	    r >= ss->worst.rating)
 		return;
@@ -369,74 +393,105 @@ dpo_add(struct pref *p, const struct tclog_example *ex)
 	}
 }
 
+/* Writes n bytes to the temporary file; a failure is fatal. */
+static void
+held_write(FILE *f, const void *data, size_t n)
+{
+	if (n > 0 && fwrite(data, 1, n, f) != n)
+		err(TCLOG_EXIT_FATAL, "temporary file");
+}
+
+/* The temporary file of the KTO lines: in TMPDIR or /tmp, unlinked at
+ * once, so that nothing is left behind whatever happens. */
+static FILE *
+held_open(void)
+{
+	const char *dir = getenv("TMPDIR");
+	struct tclog_buf path = { 0 };
+	FILE *f;
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	tclog_buf_printf(&path, "%s/tclog-qwen.XXXXXX", dir);
+	if ((fd = mkstemp((char *)tclog_buf_str(&path))) == -1)
+		err(TCLOG_EXIT_FATAL, "%s", path.data);
+	unlink(path.data);
+	if ((f = fdopen(fd, "w+")) == NULL)
+		err(TCLOG_EXIT_FATAL, "%s", path.data);
+	tclog_buf_free(&path);
+	return f;
+}
+
 /* KTO: each response judged good (4, 5) or bad (1, 2), by its lowest
- * rated entry, and written; one rated 3 says neither. DPO: see
- * dpo_add and tclog_prefer_finish. */
+ * rated entry, and held until the end; one rated 3 says neither. DPO:
+ * see dpo_add and tclog_prefer_finish. */
 void
 tclog_prefer_write(struct tclog_writer *w, const struct tclog_example *ex)
 {
 	struct pref *p = pref_state(w);
+	struct held h;
+	bool good = ex->min_rating >= 4;
 
-	if (!judged(p, ex))
+	if (!judged(w, ex))
 		return;
 	if (p->form->kind == PREF_DPO) {
-		dpo_add(p, ex);
+		dpo_add(w, p, ex);
 		return;
 	}
 	if (ex->min_rating == 3) {
-		p->middle++;
+		w->pref.middle++;
 		return;
 	}
+	memset(&h, 0, sizeof h);	/* padding too: it is written */
+	h.made_up = ex->made_up_query;
+	tclog_example_digest(w->prompt, ex, false, &p->key, h.d, NULL, NULL);
+	tclog_digestset_put(good ? &p->good : &p->bad, h.d);
 	tclog_writer_write(&p->base, ex);
-	if (rearrange(w, p, p->got.data, p->got.len, NULL,
-	    ex->min_rating >= 4 ? "true" : "false")) {
-		p->written++;
-		p->made_up += ex->made_up_query;
-	}
+	w->line.len = 0;
+	rearrange(w, p, p->got.data, p->got.len, NULL, good ? "true" :
+	    "false");
+	if (p->held == NULL)
+		p->held = held_open();
+	h.len = w->line.len;
+	held_write(p->held, &h, sizeof h);
+	held_write(p->held, w->line.data, w->line.len);
+	w->line.len = 0;
 }
 
-/* One line on standard error: what was written (after -u: a user
- * checks it against wc -l), what rests on made-up queries, what was
- * left out and why. */
+/* KTO at the end: the lines held, but for those of an example labelled
+ * both ways, and with -u those of an example written already. */
 static void
-summary(const struct tclog_writer *w, const struct pref *p)
+kto_finish(struct tclog_writer *w, struct pref *p)
 {
-	const struct pref_form *f = p->form;
-	unsigned long out = p->unrated + p->middle;
+	struct held h;
 
-	fprintf(stderr, "%s: %s: %lu %s%s", program_invocation_short_name,
-	    f->name, p->written, f->kind == PREF_KTO ? "example" : "pair",
-	    p->written == 1 ? "" : "s");
-	if (f->kind == PREF_DPO)
-		fprintf(stderr, " from %zu prompt%s", p->prompts.n,
-		    p->prompts.n == 1 ? "" : "s");
-	if (w->unique)
-		fprintf(stderr, " (and %lu identical to an earlier one, left "
-		    "out: -u)", w->duplicates);
-	if (p->made_up > 0)
-		fprintf(stderr, "; %lu of them rest%s on a query made up by "
-		    "tclog-upgrade (tclog-filter -x leaves such entries out)",
-		    p->made_up, p->made_up == 1 ? "s" : "");
-	if (out > 0) {
-		const char *sep = "";
-
-		fprintf(stderr, "; %lu response%s left out (", out,
-		    out == 1 ? "" : "s");
-		if (p->unrated > 0)
-			fprintf(stderr, "%s%lu with an unrated entry", sep,
-			    p->unrated), sep = ", ";
-		if (p->middle > 0)
-			fprintf(stderr, "%s%lu rated 3", sep, p->middle);
-		fputc(')', stderr);
+	if (p->held == NULL)
+		return;
+	if (fflush(p->held) == EOF || fseek(p->held, 0, SEEK_SET) != 0)
+		err(TCLOG_EXIT_FATAL, "temporary file");
+	while (fread(&h, sizeof h, 1, p->held) == 1) {
+		w->line.len = 0;
+		tclog_buf_grow(&w->line, h.len);
+		if (h.len > 0 && fread(w->line.data, 1, h.len, p->held) !=
+		    h.len)
+			errx(TCLOG_EXIT_FATAL, "temporary file: cut short");
+		w->line.len = h.len;
+		if (tclog_digestset_has(&p->good, h.d) &&
+		    tclog_digestset_has(&p->bad, h.d))
+			w->pref.contradicting++;
+		else if (w->unique && !tclog_digestset_put(&w->seen, h.d))
+			w->duplicates++;
+		else {
+			w->pref.made_up_kept += h.made_up;
+			tclog_writer_emit(w);
+		}
 	}
-	if (p->nopair > 0)
-		fprintf(stderr, "; %lu prompt%s without both a response rated "
-		    "4 or 5 and one rated 1 or 2", p->nopair,
-		    p->nopair == 1 ? "" : "s");
-	if (p->identical > 0)
-		fprintf(stderr, "; %lu prompt%s whose best and worst responses "
-		    "say the same", p->identical, p->identical == 1 ? "" : "s");
-	fputc('\n', stderr);
+	if (ferror(p->held))
+		err(TCLOG_EXIT_FATAL, "temporary file");
+	w->line.len = 0;
+	fclose(p->held);
+	p->held = NULL;
 }
 
 /*
@@ -455,8 +510,9 @@ write_pair(struct tclog_writer *w, struct pref *p, size_t i,
 	bool first = true;
 
 	/* borrowed, never written */
-	ex.query.data = (char *)tclog_keyset_key(&p->prompts, i);
-	ex.query.len = p->prompts.len[i];
+	ex.query.data = (char *)tclog_keyset_key(&p->prompts, i) + 1;
+	ex.query.len = p->prompts.len[i] - 1;
+	ex.tools_off = tclog_keyset_key(&p->prompts, i)[0] == 'n';
 	tclog_writer_write(&p->base, &ex);
 	user = split(p, p->got.data, p->got.len);
 	p->line.len = 0;
@@ -486,10 +542,10 @@ write_pair(struct tclog_writer *w, struct pref *p, size_t i,
 	tclog_buf_addc(&p->line, '}');
 	p->rejected.len = 0;
 	put_side(&p->rejected, p, worst);
-	if (rearrange(w, p, p->line.data, p->line.len, &p->rejected, NULL)) {
-		p->written++;
-		p->made_up += best->made_up || worst->made_up;
-	}
+	w->line.len = 0;
+	rearrange(w, p, p->line.data, p->line.len, &p->rejected, NULL);
+	w->pref.made_up_kept += best->made_up || worst->made_up;
+	tclog_writer_emit(w);
 }
 
 /* DPO writes its pairs at the end, in the order the prompts came. */
@@ -506,16 +562,20 @@ tclog_prefer_finish(struct tclog_writer *w)
 
 		/* (while same, both have the one rating: no pair) */
 		if (ss->best.rating < 4 || ss->worst.rating > 2)
-			p->nopair++;
+			w->pref.nopair++;
 		else if (tclog_json_equal(bsaid, blen, wsaid, wlen))
-			p->identical++;
+			w->pref.identical++;
 		else
 			write_pair(w, p, i, &ss->best, &ss->worst);
 		free(ss->best.data);
 		free(ss->worst.data);
 	}
-	summary(w, p);
+	w->pref.prompts = p->prompts.n;
+	kto_finish(w, p);
 	tclog_writer_finish(&p->base);
+	tclog_digestset_free(&p->good);
+	tclog_digestset_free(&p->bad);
+	tclog_buf_free(&p->key);
 	tclog_keyset_free(&p->prompts);
 	tclog_buf_free(&p->got);
 	tclog_buf_free(&p->said);

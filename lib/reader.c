@@ -108,22 +108,17 @@ blank(const char *s, size_t n)
 	return true;
 }
 
-/* Skips a byte order mark at the start of the input; false when more
- * input is needed to tell. */
-static bool
-skip_bom(struct tclog_reader *r)
+/*
+ * The length of the byte order mark that starts a line of n bytes at s:
+ * 3, or 0. Not only at the start of the input: logs joined with cat(1)
+ * carry theirs to the start of a line inside, and a block of GNU
+ * parallel --pipepart may begin at any line, so every line is read the
+ * same way wherever it falls.
+ */
+static size_t
+bom(const char *s, size_t n)
 {
-	size_t avail = r->tail - r->head, n = avail < 3 ? avail : 3;
-
-	if (r->buf == NULL || memcmp(r->buf + r->head, TCLOG_BOM, n) != 0) {
-		r->bom_checked = true;	/* not one */
-		return true;
-	}
-	if (n < 3 && !r->eof)
-		return false;
-	r->head += n;
-	r->bom_checked = true;
-	return true;
+	return n >= 3 && memcmp(s, TCLOG_BOM, 3) == 0 ? 3 : 0;
 }
 
 enum tclog_read_status
@@ -131,22 +126,20 @@ tclog_reader_next(struct tclog_reader *r)
 {
 	if (r->buf == NULL && fill(r) < 0)	/* the first read */
 		return TCLOG_READ_ERROR;
-	while (!r->bom_checked && !skip_bom(r))
-		if (fill(r) < 0)
-			return TCLOG_READ_ERROR;
 	for (;;) {
 		/* no arithmetic on the NULL buffer of a reader never filled */
 		char *start = r->buf != NULL ? r->buf + r->head : NULL;
 		size_t avail = r->tail - r->head;
 		char *nl = avail > r->scanned ?
 		    memchr(start + r->scanned, '\n', avail - r->scanned) : NULL;
-		size_t len;
+		size_t len, n;
 
 		if (nl == NULL && !r->eof) {
 			r->scanned = avail;
 			/* One more than the limit: room for a CR that a
-			 * following LF would drop. */
-			if (avail > r->limit && avail - r->limit > 1) {
+			 * following LF would drop (and a mark, dropped). */
+			if (avail > r->limit && avail - r->limit > 1 +
+			    bom(start, avail)) {
 				r->line = r->next_line++;
 				r->scanned = 0;
 				if (skip_line(r) < 0)
@@ -163,11 +156,14 @@ tclog_reader_next(struct tclog_reader *r)
 		r->scanned = 0;
 		r->line = r->next_line++;
 		r->unterminated = nl == NULL;
-		r->offset = r->base + r->head;
 		len = nl != NULL ? (size_t)(nl - start) : avail;
 		r->head += nl != NULL ? len + 1 : len;
 		if (len > 0 && start[len - 1] == '\r')
 			len--;
+		n = bom(start, len);
+		start += n;
+		len -= n;
+		r->offset = r->base + (size_t)(start - r->buf);
 		/* the limit first: a long line is too long even when blank,
 		 * as it is when found before its end arrives */
 		if (len > r->limit)

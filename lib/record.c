@@ -122,7 +122,8 @@ on_map_key(void *ctx, const unsigned char *key, size_t len)
 
 	if (!tclog_keyset_add(&rec->keys, (const char *)key, len)) {
 		tclog_buf_adds(&rec->errbuf, "duplicate key ");
-		tclog_json_put_string(&rec->errbuf, (const char *)key, len);
+		tclog_json_put_visible_string(&rec->errbuf, (const char *)key,
+		    len);
 		rec->dup = true;
 		return 0;
 	}
@@ -230,6 +231,9 @@ tclog_record_parse(struct tclog_record *rec, const char *text, size_t len,
 	} else if (st != yajl_status_ok) {
 		if (!tclog_nul_tail(text, len, &rec->errbuf))
 			yajl_failure(rec, h, at_end, unterminated);
+	} else if ((bad = tclog_json_bad_space(text, len)) < len) {
+		tclog_buf_printf(&rec->errbuf, "invalid JSON at column %zu: %s",
+		    bad + 1, TCLOG_BAD_SPACE(text[bad]));
 	} else if (!rec->is_object) {
 		tclog_buf_adds(&rec->errbuf, "not a JSON object");
 	} else if ((bad = tclog_json_trailing(text, len, rec->end)) < len) {
@@ -345,4 +349,33 @@ tclog_made_up(const char *value, size_t len)
 			made_up |= TCLOG_MADE_UP_RESPONSE;
 	}
 	return made_up;
+}
+
+/* Absent, null or a string: the values the logger can have written. */
+static bool
+string_or_null(const struct tclog_field *f)
+{
+	enum tclog_json_type type;
+
+	if (f == NULL)
+		return true;
+	type = tclog_json_type(f->value, f->value_len);
+	return type == TCLOG_JSON_STRING || type == TCLOG_JSON_NULL;
+}
+
+const char *
+tclog_upgrade_refusal(const struct tclog_record *rec)
+{
+	const struct tclog_field *tool = tclog_record_get(rec, "tool_name");
+
+	if (tool == NULL)
+		return "no tool_name";
+	if (tclog_json_type(tool->value, tool->value_len) != TCLOG_JSON_STRING)
+		return "tool_name is not a string";
+	/* Not the logger's: replacing it would lose data. */
+	if (!string_or_null(tclog_record_get(rec, "user_query")))
+		return "user_query is not a string";
+	if (!string_or_null(tclog_record_get(rec, "model_response")))
+		return "model_response is not a string";
+	return NULL;
 }

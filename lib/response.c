@@ -36,20 +36,153 @@ new_call(struct tclog_response *r)
 	return c;
 }
 
+/*
+ * The index of a response's calls, built once it has more than
+ * INDEX_FROM of them: an open-addressed table of the distinct hashes
+ * of name and arguments, each slot the chain of the calls of that hash
+ * in the response's order. Equal calls hash alike (tclog_json_hash), so
+ * the entry's call is found in its chain; the chain's head moves past
+ * the calls taken, which come first among equal ones.
+ */
+#define INDEX_FROM 16
+
+struct tclog_response_slot {
+	unsigned long long hash;
+	size_t head, tail;	/* calls (index + 1) */
+	unsigned gen;
+};
+
+static unsigned long long
+call_hash(const char *name, size_t name_len, const char *args,
+    size_t args_len, bool args_json)
+{
+	unsigned long long h = args_json ? tclog_json_hash(args, args_len) :
+	    tclog_hash_bytes(args, args_len);
+
+	return h * 31 + tclog_hash_bytes(name, name_len);
+}
+
+/* The slot of hash h: its own, or the empty one where it would go. */
+static struct tclog_response_slot *
+find_slot(const struct tclog_response *r, unsigned long long h)
+{
+	size_t mask = r->nslot - 1, i = (size_t)h & mask;
+
+	while (r->slot[i].gen == r->gen && r->slot[i].hash != h)
+		i = (i + 1) & mask;
+	return &r->slot[i];
+}
+
+/* Adds call i, whose hash is set, to the chain of its hash. */
+static void
+index_add(struct tclog_response *r, size_t i)
+{
+	struct tclog_response_call *c = &r->call[i];
+	struct tclog_response_slot *s;
+
+	if (2 * (r->nused + 1) > r->nslot) {	/* at most half full */
+		size_t n = r->nslot ? 2 * r->nslot : 64;
+
+		free(r->slot);
+		r->slot = tclog_xmalloc(n * sizeof(*r->slot));
+		memset(r->slot, 0, n * sizeof(*r->slot));
+		r->nslot = n;
+		r->nused = 0;
+		r->gen = 1;
+		for (size_t j = 0; j < i; j++)
+			index_add(r, j);
+	}
+	c->next = 0;
+	s = find_slot(r, c->hash);
+	if (s->gen != r->gen) {
+		s->gen = r->gen;
+		s->hash = c->hash;
+		s->head = s->tail = i + 1;
+		r->nused++;
+	} else {
+		r->call[s->tail - 1].next = i + 1;
+		s->tail = i + 1;
+	}
+}
+
+/* A new response: its index empty, without clearing the table. */
+static void
+index_reset(struct tclog_response *r)
+{
+	r->indexed = false;
+	r->nused = 0;
+	if (++r->gen == 0) {
+		if (r->slot != NULL)
+			memset(r->slot, 0, r->nslot * sizeof(*r->slot));
+		r->gen = 1;
+	}
+}
+
+static void
+set_hash(struct tclog_response_call *c)
+{
+	c->hash = call_hash(c->name.data, c->name.len, c->args.data,
+	    c->args.len, c->args_json);
+}
+
+/* Call i was added to the response: the entry's (hash: its hash, from
+ * find_call), or one the response lists (NULL). */
+static void
+index_call(struct tclog_response *r, size_t i, const unsigned long long *hash)
+{
+	if (r->indexed) {
+		if (hash != NULL)
+			r->call[i].hash = *hash;
+		else
+			set_hash(&r->call[i]);
+		index_add(r, i);
+	} else if (r->ncall > INDEX_FROM) {
+		r->indexed = true;
+		for (size_t j = 0; j < r->ncall; j++) {
+			set_hash(&r->call[j]);
+			index_add(r, j);
+		}
+	}
+}
+
+static bool
+is_entry_call(const struct tclog_response *r,
+    const struct tclog_response_call *c)
+{
+	return tclog_call_same(c->name.data, c->name.len, c->args.data,
+	    c->args.len, c->args_json, r->name.data, r->name.len,
+	    r->args.data, r->args.len, r->args_json);
+}
+
 /* The entry's call among the response's: the first one not taken (a
  * response that lists its calls), or any (one that does not); -1. */
 static long
-find_call(const struct tclog_response *r, bool taken_too)
+find_call(struct tclog_response *r, bool taken_too)
 {
-	for (size_t i = 0; i < r->ncall; i++) {
-		const struct tclog_response_call *c = &r->call[i];
+	struct tclog_response_slot *s;
 
-		if ((taken_too || !c->taken) && tclog_call_same(c->name.data,
-		    c->name.len, c->args.data, c->args.len, c->args_json,
-		    r->name.data, r->name.len, r->args.data, r->args.len,
-		    r->args_json))
-			return (long)i;
+	if (!r->indexed) {
+		for (size_t i = 0; i < r->ncall; i++)
+			if ((taken_too || !r->call[i].taken) &&
+			    is_entry_call(r, &r->call[i]))
+				return (long)i;
+		return -1;
 	}
+	if (!r->hashed) {
+		r->entry_hash = call_hash(r->name.data, r->name.len,
+		    r->args.data, r->args.len, r->args_json);
+		r->hashed = true;
+	}
+	s = find_slot(r, r->entry_hash);
+	if (s->gen != r->gen)
+		return -1;
+	if (!taken_too)
+		while (s->head != 0 && r->call[s->head - 1].taken)
+			s->head = r->call[s->head - 1].next;
+	for (size_t i = s->head; i != 0; i = r->call[i - 1].next)
+		if ((taken_too || !r->call[i - 1].taken) &&
+		    is_entry_call(r, &r->call[i - 1]))
+			return (long)(i - 1);
 	return -1;
 }
 
@@ -235,6 +368,9 @@ start(struct tclog_response *r, const struct tclog_field *query,
 	    r->content.len, add_block_call, r))
 		r->ncall = 0;
 	r->listed = r->ncall > 0;
+	index_reset(r);
+	if (r->ncall > 0)
+		index_call(r, r->ncall - 1, NULL);
 }
 
 /* Marks the entry's call taken: call i of a response that lists its
@@ -250,6 +386,7 @@ take(struct tclog_response *r, long i)
 		tclog_buf_add(&c->args, r->args.data, r->args.len);
 		c->args_json = r->args_json;
 		i = (long)r->ncall - 1;
+		index_call(r, (size_t)i, r->hashed ? &r->entry_hash : NULL);
 	}
 	r->call[i].taken = true;
 	r->ntaken++;
@@ -269,6 +406,7 @@ tclog_response_entry(struct tclog_response *r,
 	size_t calls_len = 0;
 	long i;
 
+	r->hashed = false;
 	r->name.len = 0;
 	if (tool != NULL && tclog_json_string(tool->value, tool->value_len,
 	    &r->name) != 0)
@@ -328,6 +466,7 @@ tclog_response_free(struct tclog_response *r)
 		tclog_buf_free(&r->call[i].args);
 	}
 	free(r->call);
+	free(r->slot);
 	tclog_buf_free(&r->query);
 	tclog_buf_free(&r->text);
 	tclog_buf_free(&r->model);

@@ -9,7 +9,8 @@
  *   cmdline.c    command-line plumbing: option values, --help, the
  *                input operands, files that options name
  *                (tclog_help_requested, tclog_inputs_*, tclog_read_text)
- *   utf8.c       strict UTF-8 (tclog_utf8_invalid)
+ *   utf8.c       strict UTF-8 (tclog_utf8_invalid), text made safe
+ *                for a terminal (tclog_visible)
  *   json.c       small tools for JSON text already validated by yajl:
  *                decoding, walking, comparing, escaping (tclog_json_*)
  *   jsonout.c    JSON written again, compact or as Python writes it
@@ -21,21 +22,30 @@
  *                building a tree (tclog_record_*)
  *   message.c    the calls of a chat message's tool_calls
  *                (tclog_tool_calls_*)
- *   review.c     the review view of an entry, for people, and text
- *                made safe for a terminal (tclog_review_*, tclog_visible)
+ *   review.c     the review view of an entry, for people
+ *                (tclog_review_*)
  *   response.c   where one model response ends (tclog_response_*)
  *   example.c    fine-tuning examples gathered from entries and the
  *                call-pairing rule (tclog_examples_*, tclog_call_*)
  *   format.c     the prompt, the Qwen2.5 template's rendering and the
  *                output formats (tclog_prompt_*, tclog_example_text,
- *                tclog_formats, tclog_writer_*)
+ *                tclog_example_digest, tclog_formats, tclog_writer_*)
  *   prefer.c     the preference formats, kto and dpo (tclog_prefer_*)
  *   tokenizer.c  the tokenizer of a Hugging Face tokenizer.json
  *                (tclog_tokenizer_*)
+ *   eval.c       a served model's calls scored against the logged
+ *                ones (tclog_completion_*, tclog_eval_*, tclog_sign_test)
  * The exit statuses and the default -L come first: every file uses them.
  *
- * Memory: every structure grows to the size of the largest record seen
- * and is reused; nothing grows with the number of records.
+ * Memory: the buffers grow to the size of the largest record (or, where
+ * entries are gathered into examples, response) seen and are reused.
+ * What grows with the input is kept by four commands, by design, each
+ * documented in its manual: tclog-qwen (-u: a digest per distinct
+ * example, tclog_keyset; -f dpo and its forms: the best and worst
+ * response per distinct prompt), tclog-stats (-u as tclog-qwen's; -T:
+ * a count per distinct token length), tclog-rate (an index of the
+ * entries of the file it rates) and tclog-eval (-c: the results of the
+ * earlier run, 24 bytes each).
  */
 
 #ifndef TCLOG_H
@@ -125,7 +135,9 @@ int tclog_parse_size(const char *arg, size_t *size);
  *	}
  *
  * optstring is getopt's, so that an option's value (-s --help) is not
- * taken for the request.
+ * taken for the request. Called first, before getopt, it also makes
+ * argv[0] its last component, so that getopt's messages name the
+ * command (tclog-cat: invalid option -- 'z'), not the path it was run by.
  */
 bool tclog_help_requested(int argc, char *argv[], const char *optstring);
 /* -L size: sets *limit, or diagnoses "-L: not ...: arg" and returns -1
@@ -193,6 +205,13 @@ int tclog_read_text(const char *path, struct tclog_buf *b, size_t limit);
  * 3629: no overlong forms, no surrogates, nothing past U+10FFFF), or len
  * when it all is. yajl accepts some such bytes; tclog refuses them. */
 size_t tclog_utf8_invalid(const char *text, size_t len);
+/* Appends text from a log as a terminal may show it (the review view and
+ * every diagnostic that quotes a log): control characters as ^X, C1
+ * controls and bidirectional overrides and isolates as <U+XXXX>. With an
+ * indent, a newline starts a line that begins with it (a last newline is
+ * dropped) and a tab stays; with NULL, they are ^J and ^I: one line. */
+void tclog_visible(struct tclog_buf *b, const char *s, size_t n,
+    const char *indent);
 
 /* ---- lib/json.c: JSON text already validated by yajl ---- */
 
@@ -225,9 +244,18 @@ int tclog_json_integer(const char *value, size_t len, long long *n);
 
 /* Appends the raw text of a value as a diagnostic shows it: past
  * TCLOG_EXCERPT_MAX bytes cut short, at a UTF-8 character boundary, and
- * "..." added. */
+ * "..." added; made visible as tclog_visible does. */
 #define TCLOG_EXCERPT_MAX 40
 void tclog_json_excerpt(struct tclog_buf *b, const char *value, size_t len);
+
+/* yajl's lexer takes \f and \v for white space; JSON (RFC 8259) does
+ * not, and tclog refuses them. In text that yajl accepted (which has no
+ * raw control character inside a string) the offset of the first one,
+ * or len when there is none; TCLOG_BAD_SPACE(c) says what it is. */
+size_t tclog_json_bad_space(const char *text, size_t len);
+#define TCLOG_BAD_SPACE(c) ((c) == '\f' ? \
+	"lexical error: a form feed is not JSON white space" : \
+	"lexical error: a vertical tab is not JSON white space")
 
 /* Checks that text is one JSON value; with want_object, one object.
  * Returns 0, or -1 with a message in err (replaced). */
@@ -275,10 +303,19 @@ bool tclog_json_key_is(const char *key, size_t len, const char *name);
 #define TCLOG_JSON_EQUAL_DEPTH 256
 bool tclog_json_equal(const char *a, size_t alen, const char *b,
     size_t blen);
+/* A 64-bit hash of a validated JSON value, the same for any two values
+ * tclog_json_equal finds equal (so a table can find equal values). */
+unsigned long long tclog_json_hash(const char *value, size_t len);
+/* A 64-bit hash of bytes. */
+unsigned long long tclog_hash_bytes(const void *p, size_t n);
 
 /* Appends s as a JSON string with quotes: \" \\ \b \f \n \r \t, other
  * control characters as \u00xx, everything else (UTF-8) as it is. */
 void tclog_json_put_string(struct tclog_buf *b, const char *s, size_t n);
+/* The same, as a diagnostic quotes a key of a log: C1 controls and
+ * bidirectional overrides then shown as tclog_visible shows them. */
+void tclog_json_put_visible_string(struct tclog_buf *b, const char *s,
+    size_t n);
 /* The same, as Go's encoding/json writes valid UTF-8 (the logger's way,
  * Go 1.22 on: \b and \f as such): also <, >, & and U+2028, U+2029 as
  * \u escapes. s must be valid UTF-8 (Go would write U+FFFD for the rest). */
@@ -319,6 +356,12 @@ struct tclog_digestset {
 /* Adds the digest of p; returns false when it was already there. */
 bool tclog_digestset_add(struct tclog_digestset *s, const void *p,
     size_t n);
+/* Adds the digest d (from tclog_digest); false when it was there. */
+bool tclog_digestset_put(struct tclog_digestset *s,
+    const unsigned long long d[2]);
+/* Whether the digest d is in the set. */
+bool tclog_digestset_has(const struct tclog_digestset *s,
+    const unsigned long long d[2]);
 void tclog_digestset_free(struct tclog_digestset *s);
 
 /* ---- lib/keyset.c: a set of keys, to find duplicates ---- */
@@ -351,8 +394,9 @@ enum tclog_read_status {
 
 /*
  * Reads lines from a file descriptor into one growing buffer. A UTF-8
- * byte order mark at the start of the input is skipped (a file saved on
- * Windows). A line ends at LF; a CR before it is dropped; a last line
+ * byte order mark at the start of a line is dropped (a file saved on
+ * Windows, or such files joined with cat: the same at the start of the
+ * input and inside it). A line ends at LF; a CR before it is dropped; a last line
  * without LF is still a line. Lines holding only white space are
  * skipped. A line longer than the limit is never stored whole: it is
  * skipped up to its newline and reported as TCLOG_READ_TOO_LONG. Before
@@ -365,7 +409,8 @@ struct tclog_reader {
 	const char *text;	/* that line, without its line end */
 	size_t len;
 	bool unterminated;	/* it was the last line and had no LF */
-	unsigned long long offset;	/* where that line begins in the input */
+	unsigned long long offset;	/* where text begins in the input (past
+					 * a byte order mark) */
 	unsigned long too_long;	/* records tclog_reader_record skipped */
 
 	/* private */
@@ -375,7 +420,7 @@ struct tclog_reader {
 	char *buf;
 	size_t cap, head, tail, scanned;
 	unsigned long next_line;
-	bool eof, bom_checked;
+	bool eof;
 };
 
 void tclog_reader_init(struct tclog_reader *r, int fd, const char *name,
@@ -494,6 +539,19 @@ tclog_record_rating(const struct tclog_record *rec, struct tclog_buf *why)
 #define TCLOG_MADE_UP_QUERY	1u	/* user_query */
 #define TCLOG_MADE_UP_RESPONSE	2u	/* model_response */
 unsigned tclog_made_up(const char *value, size_t len);
+/* Whether the entry ran without tool definitions: its "tools_enabled"
+ * (f, or NULL) is false. Absent or anything else: the tools were on. */
+static inline bool
+tclog_tools_off(const struct tclog_field *f)
+{
+	return f != NULL && f->value_len == 5 &&
+	    memcmp(f->value, "false", 5) == 0;
+}
+/* Why tclog-upgrade refuses to repair the entry rec (no tool_name, or
+ * one that is no string; a user_query or model_response neither a
+ * string nor null: not the logger's), or NULL when it does not. The
+ * commands that send old entries to tclog-upgrade ask here first. */
+const char *tclog_upgrade_refusal(const struct tclog_record *rec);
 
 /* ---- lib/message.c: a chat message's tool calls ---- */
 
@@ -567,12 +625,6 @@ bool tclog_review_wants_colour(int fd);
 int tclog_review_entry(struct tclog_review *rv, const char *text, size_t len,
     unsigned long number, const char *name, unsigned long line);
 void tclog_review_free(struct tclog_review *rv);
-/* Appends text from a log as a terminal may show it: control characters
- * as ^X, C1 controls and bidirectional overrides as <U+XXXX>. With an
- * indent, a newline starts a line that begins with it (a last newline is
- * dropped) and a tab stays; with NULL, they are ^J and ^I: one line. */
-void tclog_visible(struct tclog_buf *b, const char *s, size_t n,
-    const char *indent);
 
 /* ---- lib/response.c: where one model response ends ---- */
 
@@ -590,7 +642,13 @@ struct tclog_response_call {
 	struct tclog_buf args;	/* as tclog_call_args gives them */
 	bool args_json;
 	bool taken;		/* an entry of the response executed it */
+
+	/* private: the index of a response with many calls */
+	unsigned long long hash;	/* of its name and arguments */
+	size_t next;		/* the next call of that hash (index + 1) */
 };
+
+struct tclog_response_slot;
 
 enum tclog_response_step {
 	TCLOG_RESPONSE_SAME,	/* the entry joins the response being read */
@@ -631,6 +689,13 @@ struct tclog_response {
 	bool open, has_model;
 	struct tclog_buf query, text, model, decoded, err;
 	size_t call_cap, ntaken;
+	/* Past a few calls they are found by their hash (tclog_json_hash
+	 * of the arguments): a response of n calls costs O(n), not n^2. */
+	struct tclog_response_slot *slot;
+	size_t nslot, nused;
+	unsigned gen;		/* a slot of another generation is empty */
+	bool indexed, hashed;
+	unsigned long long entry_hash;	/* the entry's call, once hashed */
 };
 
 /* Whether the parsed record rec (a log entry) continues the response. */
@@ -702,6 +767,8 @@ struct tclog_example {
 	bool unrated;		/* some entry has no rating */
 	bool made_up_query;	/* some entry's user_query was made up by
 				 * tclog-upgrade (its "reconstructed") */
+	bool tools_off;		/* some entry has "tools_enabled": false:
+				 * the model saw no tool definitions */
 	bool bad;		/* private: diagnosed, not delivered */
 	size_t call_cap;	/* private */
 };
@@ -748,7 +815,7 @@ struct tclog_examples {
 	unsigned long bad_line;
 	struct tclog_buf result, err;
 	int rating;
-	bool made_up;
+	bool made_up, tools_off;
 };
 
 void tclog_examples_init(struct tclog_examples *xs);
@@ -784,6 +851,18 @@ int tclog_prompt_system_file(struct tclog_prompt *p, const char *path,
 int tclog_prompt_tools(struct tclog_prompt *p, const char *path,
     size_t limit);
 void tclog_prompt_free(struct tclog_prompt *p);
+/* Whether the example is shown the tools: -t gave them and none of its
+ * entries says "tools_enabled": false (the model then saw none, and an
+ * example shows the prompt it saw). Every format asks this. */
+bool tclog_prompt_tools_for(const struct tclog_prompt *p,
+    const struct tclog_example *ex);
+/* The Qwen2.5 template's rendering of the prompt of query (UTF-8) with
+ * add_generation_prompt, appended to out: the system turn (with p's tools
+ * when tools is true and -t gave some), the user's turn, and the opening
+ * of the assistant's. Pass tclog_prompt_tools_for(p, ex) as tools for an
+ * example's prompt, or !tclog_tools_off(field) for an entry's. */
+void tclog_prompt_text(const struct tclog_prompt *p, const char *query,
+    size_t len, bool tools, struct tclog_buf *out);
 /* The prompt of the options -s, -S and -t (NULL when not given), the log
  * being the operands argv: 0; -1 after a diagnostic when -s and -S are
  * both given or standard input is asked for twice (a usage error); -2
@@ -806,6 +885,19 @@ int tclog_prompt_options(struct tclog_prompt *p, const char *system_text,
 void tclog_example_text(const struct tclog_prompt *p,
     const struct tclog_example *ex, bool results, struct tclog_buf *out,
     size_t *completion, size_t *completion_end);
+/*
+ * What makes two examples the same (-u, and kto's contradictions): the
+ * digest d of their tclog_example_text, with the same prompt and
+ * results. Call ids, the arguments' white space and key order, and how
+ * a format writes them play no part. Arguments that are no JSON (only
+ * the openai form takes them) count as their text. prompt and output,
+ * when not NULL, get the digests of the prompt's rendering and of the
+ * model's output (the turn training teaches). scratch is replaced.
+ */
+void tclog_example_digest(const struct tclog_prompt *p,
+    const struct tclog_example *ex, bool results, struct tclog_buf *scratch,
+    unsigned long long d[2], unsigned long long prompt[2],
+    unsigned long long output[2]);
 
 /*
  * The output formats, one table entry each. A writer gets
@@ -834,27 +926,49 @@ extern const struct tclog_format tclog_formats[];
 /* The format called name, or NULL. */
 const struct tclog_format *tclog_format_find(const char *name);
 
+/* What the preference forms left out, and why (prefer.c), for the
+ * command's summary. */
+struct tclog_prefer_counts {
+	bool pairs;		/* DPO: what is written is pairs */
+	size_t prompts;		/* DPO: the distinct prompts */
+	unsigned long made_up;	/* responses on a made-up query left out */
+	unsigned long made_up_kept;	/* -m: written lines resting on one */
+	unsigned long contradicting;	/* KTO: copies rated both ways */
+	unsigned long unrated, middle;	/* responses unrated, rated 3 */
+	unsigned long nopair, identical;	/* DPO: prompts without a pair */
+};
+
 struct tclog_writer {
 	const struct tclog_format *format;
 	const struct tclog_prompt *prompt;
 	bool results;		/* write the tool results (-o) */
-	bool unique;		/* drop a line identical to an earlier one
-				 * (-u): emit never sees it */
+	bool unique;		/* leave out an example the same as an
+				 * earlier one (-u, tclog_example_digest) */
+	bool made_up;		/* preference forms: keep responses to a
+				 * query made up by tclog-upgrade (-m) */
 	/* receives each line, without its newline */
 	void (*emit)(void *ctx, const char *line, size_t len);
 	void *ctx;
 	void *state;		/* the format's own: NULL until it sets it;
 				 * its finish hook frees it */
-	struct tclog_digestset seen;	/* the lines of unique */
-	unsigned long duplicates;	/* the lines unique dropped */
-	struct tclog_buf line, nested, text;	/* scratch */
+	struct tclog_digestset seen;	/* the examples of unique */
+	unsigned long written;		/* the lines emitted */
+	unsigned long duplicates;	/* the examples unique left out */
+	struct tclog_prefer_counts pref;	/* set by a preference form */
+	struct tclog_buf line, nested, text, key;	/* scratch */
 };
 
+/* Writes the example, unless unique has seen it (formats without a
+ * finish hook; the others call tclog_writer_unique when they decide). */
 void tclog_writer_write(struct tclog_writer *w,
+    const struct tclog_example *ex);
+/* With unique: false, counted in duplicates, when the example is the
+ * same as one seen before; else true (and it is seen now). */
+bool tclog_writer_unique(struct tclog_writer *w,
     const struct tclog_example *ex);
 /* Ends the input: the format's finish hook; frees the scratch. */
 void tclog_writer_finish(struct tclog_writer *w);
-/* Emits w->line, unless unique has seen it, and empties it. */
+/* Emits w->line (counted in written) and empties it. */
 void tclog_writer_emit(struct tclog_writer *w);
 
 /* ---- lib/prefer.c: the preference formats ---- */
@@ -899,5 +1013,75 @@ size_t tclog_tokenizer_encode(struct tclog_tokenizer *t, const char *text,
 size_t tclog_tokenizer_count(struct tclog_tokenizer *t, const char *text,
     size_t len);
 void tclog_tokens_free(struct tclog_tokens *tk);
+
+/* ---- lib/eval.c: a served model's calls scored (tclog-eval) ---- */
+
+/* The result of an example, best first; the order is the comparison's
+ * (error apart: it says nothing of the model). */
+enum tclog_eval_result {
+	TCLOG_EVAL_EXACT,	/* the logged calls, as a multiset */
+	TCLOG_EVAL_SAME_TOOLS,	/* the same names, some arguments differ */
+	TCLOG_EVAL_WRONG_TOOL,	/* calls, but other names */
+	TCLOG_EVAL_NO_CALL,	/* an answer without calls */
+	TCLOG_EVAL_ERROR,	/* no usable answer */
+	TCLOG_EVAL_NRESULT
+};
+/* "exact", "same-tools", "wrong-tool", "no-call", "error" */
+extern const char *const tclog_eval_names[TCLOG_EVAL_NRESULT];
+/* The result a raw JSON string names, or -1. */
+int tclog_eval_result_find(const char *value, size_t len);
+
+/* A call: its name decoded, its arguments as tclog_call_args gives them. */
+struct tclog_eval_call {
+	struct tclog_buf name, args;
+	bool args_json;
+};
+struct tclog_eval_calls {
+	struct tclog_eval_call *call;
+	size_t n, cap;
+};
+void tclog_eval_calls_clear(struct tclog_eval_calls *c);
+/* A new call at the end, empty. */
+struct tclog_eval_call *tclog_eval_calls_add(struct tclog_eval_calls *c);
+void tclog_eval_calls_free(struct tclog_eval_calls *c);
+/* Appends [{"name":...,"arguments":...},...]: arguments that are JSON as
+ * a value, the others as a string. */
+void tclog_eval_calls_write(struct tclog_buf *b,
+    const struct tclog_eval_calls *c);
+
+/* The answer of an OpenAI-style chat completions endpoint. */
+struct tclog_completion {
+	struct tclog_eval_calls calls;	/* choices[0].message's calls */
+	const char *usage;	/* its "usage" object (raw, in the body), or
+				 * NULL */
+	size_t usage_len;
+
+	/* private */
+	struct tclog_buf content, scratch;
+};
+/* The calls of body: those of tool_calls, or when there are none the
+ * content's <tool_call> blocks (tclog_tool_call_blocks), as a server
+ * without a tool-call parser leaves them. No calls is no error. Returns
+ * 0, or -1 with the reason appended to why when body is no chat
+ * completion (no JSON object, no choices[0].message). */
+int tclog_completion_parse(struct tclog_completion *c, const char *body,
+    size_t len, struct tclog_buf *why);
+/* Appends ": " and the message of an error body ({"error": {"message":
+ * ...}} or {"error": ...}), as a diagnostic shows a value; nothing when
+ * body says nothing of the kind. */
+void tclog_completion_error(const char *body, size_t len,
+    struct tclog_buf *out);
+void tclog_completion_free(struct tclog_completion *c);
+
+/* The result of got against expected (never TCLOG_EVAL_ERROR). Names
+ * equal and arguments JSON-equal (tclog_json_equal); arguments that are
+ * not JSON equal nothing. */
+enum tclog_eval_result tclog_eval_score(const struct tclog_eval_calls *expected,
+    const struct tclog_eval_calls *got);
+
+/* The one-sided sign test: the chance of at least better successes in
+ * better + worse fair coin tosses, from the binomial (exact but for
+ * floating point). 1 when better is 0. */
+double tclog_sign_test(unsigned long better, unsigned long worse);
 
 #endif

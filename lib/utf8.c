@@ -11,6 +11,9 @@
  * characters is checked in one loop before going back to the words.
  * bench/README.md has the numbers; test-utf8-check compares this with a
  * character-by-character reference.
+ *
+ * Then tclog_visible: log text as a terminal may show it, for the review
+ * view and for diagnostics that quote a log.
  */
 #include <stdint.h>
 #include <string.h>
@@ -93,4 +96,56 @@ tclog_utf8_invalid(const char *text, size_t len)
 		} while (i < len && s[i] >= 0x80);
 	}
 	return len;
+}
+
+/* ---- text made safe for a terminal ---- */
+
+/*
+ * The length of the UTF-8 character at s (n bytes left) when it is one
+ * that drives a terminal or reorders what it shows: a C1 control
+ * (U+0080-U+009F: CSI, OSC) or a bidirectional override or isolate
+ * (U+202A-U+202E, U+2066-U+2069); else 0. *cp is set to it.
+ */
+static size_t
+hidden_char(const unsigned char *s, size_t n, unsigned *cp)
+{
+	if (n >= 2 && s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) {
+		*cp = s[1];
+		return 2;
+	}
+	if (n >= 3 && s[0] == 0xe2 && ((s[1] == 0x80 && s[2] >= 0xaa &&
+	    s[2] <= 0xae) || (s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9))) {
+		*cp = 0x2000u | ((s[1] & 0x3fu) << 6) | (s[2] & 0x3fu);
+		return 3;
+	}
+	return 0;
+}
+
+/* Control characters shown as ^X and those of hidden_char as <U+XXXX>,
+ * so that a log cannot drive the terminal or reorder what it shows. */
+void
+tclog_visible(struct tclog_buf *b, const char *s, size_t n,
+    const char *indent)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		unsigned cp;
+		size_t len;
+
+		if (c >= 0xc2 && (len = hidden_char((const unsigned char *)s +
+		    i, n - i, &cp)) > 0) {
+			tclog_buf_printf(b, "<U+%04X>", cp);
+			i += len - 1;
+		} else if (indent != NULL && c == '\n' && i + 1 < n) {
+			tclog_buf_addc(b, '\n');
+			tclog_buf_adds(b, indent);
+		} else if (indent != NULL && (c == '\n' || c == '\t')) {
+			if (c == '\t')
+				tclog_buf_addc(b, '\t');
+		} else if (c < 0x20 || c == 0x7f) {
+			tclog_buf_addc(b, '^');
+			tclog_buf_addc(b, c == 0x7f ? '?' : (char)(c + '@'));
+		} else
+			tclog_buf_addc(b, (char)c);
+	}
 }

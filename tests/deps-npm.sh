@@ -18,10 +18,11 @@ fi
 if [ "$(id -u)" = 0 ] && command -v npm >/dev/null 2>&1 &&
     command -v node >/dev/null 2>&1; then
 	echo "tclog: installing $pkg (npm) into $dir"
-	mkdir -p "$dir" &&
-	    npm install --silent --no-audit --no-fund --prefix "$dir" "$pkg" \
-	    >/dev/null 2>&1 && exit 0
-	echo "tclog: npm install $pkg failed (offline?): tokenizer tests will be skipped" >&2
+	log=$(mkdir -p "$dir" && npm install --no-audit --no-fund \
+	    --prefix "$dir" "$pkg" 2>&1) && exit 0
+	# npm's reason: offline, a registry it cannot trust, ...
+	why=$(printf '%s\n' "$log" | sed -n 's/^npm ERR! \(code\|request to\) //p' | head -2 | tr '\n' ' ')
+	echo "tclog: npm install $pkg failed (${why% }): tokenizer tests will be skipped" >&2
 	exit 0
 fi
 echo "tclog: $pkg not installed (needs node and npm): tokenizer tests will be skipped" >&2

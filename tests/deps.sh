@@ -28,6 +28,9 @@ for pkg in "$@"; do
 		python3 -c 'import jinja2' >/dev/null 2>&1 ||
 		    /usr/bin/python3 -c 'import jinja2' >/dev/null 2>&1 ||
 		    missing="$missing $pkg" ;;
+	*-dev)	# any other library: Debian's word for it
+		dpkg-query -W -f '${Status}' "$pkg" 2>/dev/null |
+		    grep -q ' installed$' || missing="$missing $pkg" ;;
 	*)
 		command -v "${pkg#python3-}" >/dev/null 2>&1 ||
 		    missing="$missing $pkg" ;;
@@ -42,8 +45,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	exit 0
 fi
 case $missing in
-*libyajl-dev*|*libvectorscan-dev*|*libpcre2-dev*)
-	echo "tclog: headers not found: install$missing (Debian, Ubuntu; elsewhere yajl-devel, vectorscan or hyperscan, pcre2)" >&2
+*-dev*)	# a library the build needs
+	echo "tclog: headers not found: install$missing (Debian, Ubuntu; elsewhere yajl-devel, utf8proc-devel, vectorscan or hyperscan, pcre2-devel)" >&2
 	exit 2 ;;
 esac
 echo "tclog: not installed (tests that need them will be skipped):$missing" >&2

@@ -24,11 +24,13 @@ COMMANDS = {  # how each command is run on a log of good entries
     "tclog-cat": [],
     "tclog-filter": [],
     "tclog-upgrade": [],
-    "tclog-qwen": ["-f", "openai"],
+    "tclog-qwen": ["-q", "-f", "openai"],	# -q: diagnostics only
     "tclog-stats": ["-j"],
 }
 # not filters: tclog-rate reads keys from a terminal (rate-session.test)
-NOT_FILTERS = {"tclog-rate"}
+# tclog-eval asks an HTTP endpoint for every example (tests/eval/ runs it
+# against a stand-in server; tests/eval/results has -L)
+NOT_FILTERS = {"tclog-rate", "tclog-eval"}
 # Commands that write one summary at the end instead of a line per
 # record: their output is compared without the count of bad records, a
 # record they may take or refuse only has to leave valid JSON, and the

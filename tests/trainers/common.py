@@ -3,7 +3,7 @@
 Each test re-expresses, in its own Python, how one trainer loads and
 renders a tclog-qwen format, and compares the text it would train on
 with what transformers renders for the same example with the Qwen2.5
-chat template (../shared/reference/qwen2.5_chat_template.jinja through
+chat template (tests/data/qwen2.5_chat_template.jinja through
 Jinja2, set up as transformers sets it up). This module holds the
 reference side: the template, the logs (examples/tool_calls.log and the
 real log after tclog-upgrade, and generated ones), the option sets, and
@@ -17,10 +17,10 @@ import subprocess
 import sys
 import tempfile
 
-REFERENCE = "../shared/reference"
-TEMPLATE = REFERENCE + "/qwen2.5_chat_template.jinja"
-TRAINING_TEMPLATE = REFERENCE + "/trl-qwen2.5-training.jinja"
-REAL_LOG = "../shared/data/tinypenguin-tool_calls.log"
+DATA = "tests/data"
+TEMPLATE = DATA + "/qwen2.5_chat_template.jinja"
+TRAINING_TEMPLATE = DATA + "/trl-qwen2.5-training.jinja"
+REAL_LOG = DATA + "/tinypenguin-tool_calls.log"
 DEFAULT_SYSTEM = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant."
 
 
@@ -31,9 +31,6 @@ def skip(reason):
 
 def require():
     """Skips the test (exit 77) when what it needs is absent."""
-    for path in (TEMPLATE, TRAINING_TEMPLATE, REAL_LOG):
-        if not os.path.exists(path):
-            skip("no %s (the shared reference material is absent)" % path)
     try:
         import jinja2  # noqa: F401
     except ImportError:
@@ -120,7 +117,7 @@ def documented(t, fmt):
     a check of a re-expressed trainer on a conversation tclog-qwen
     never writes."""
     rows = dict(l.rstrip("\n").split("\t", 1)
-                for l in open(REFERENCE + "/formats-examples.tsv", encoding="utf-8"))
+                for l in open(DATA + "/formats-examples.tsv", encoding="utf-8"))
     hf = json.loads(rows["hf_trl"])
     return json.loads(rows[fmt]), t.render(hf["messages"], hf_tools(hf))
 
@@ -274,7 +271,7 @@ class Inputs:
         self.system = os.path.join(self.dir, "system.txt")
         with open(self.system, "w") as f:
             f.write("You are an RHCSA administrator.\nUse tools \"wisely\" — 日本語.\n")
-        self.tools = REFERENCE + "/tinypenguin-tools.json"
+        self.tools = "examples/tools.json"
         self.empty_tools = os.path.join(self.dir, "empty-tools.json")
         with open(self.empty_tools, "w") as f:
             f.write("[]\n")
