@@ -76,6 +76,13 @@ struct rule {
 				 * expression that matches wherever re does */
 };
 
+/* The kinds whose matches may start a line before their detection ends
+ * (a key's lines, a here-document, expect's send on the next line, a
+ * secret key on the line after its id). */
+static const char *const spanning_kinds[] = { "private-key",
+    "aws-secret-key", "netrc-password", "chpasswd-password",
+    "expect-password" };
+
 /* A line break, written or escaped (echo "...\\n..."); base64; a
  * line's end. */
 #define NL "(?:\\r?\\n|\\\\n)"
@@ -665,6 +672,9 @@ struct rules {
 	char *text;		/* the rules file, names and expressions */
 	pcre2_code **re;
 	bool *grouped;		/* has a capture group */
+	bool *spans;		/* a match may start on a line before the
+				 * one where its detection ends (a user's
+				 * rule: its own expression) */
 	bool blind;		/* Vectorscan missed a probe: PCRE2 alone */
 	size_t key_rank;	/* the first "secret" rule: a keyed string
 				 * ranks there (KEY_KIND) */
@@ -697,6 +707,7 @@ struct finding {
 #define MATCH_LIMIT 10000000
 #define MATCH_LIMIT_PER_BYTE 16
 #define HEAP_LIMIT_KB (16 * 1024)
+#define SUBJECT_PAD 64		/* zeros after the text PCRE2 reads */
 
 /* The buffers of one nesting level of JSON inside strings. */
 struct level {
@@ -725,6 +736,9 @@ struct scrub {
 	unsigned char *hit;	/* rules Vectorscan matched in a string */
 	size_t *hits;		/* their indexes */
 	size_t nhits;
+	size_t *first_end, *last_end;	/* where Vectorscan's matches of
+					 * each rule ended, first and last */
+	struct tclog_buf subject;	/* the text PCRE2 reads, padded */
 	size_t nfound;		/* findings in every record */
 	size_t nsecret;		/* findings of rules in the record (-d) */
 	struct tclog_buf fail;	/* why the record could not be searched */
@@ -806,15 +820,16 @@ compile_rule(struct rules *r, size_t i, struct tclog_buf *why)
 	int code;
 
 	r->re[i] = pcre2_compile((PCRE2_SPTR)r->rule[i].re,
-	    PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
+	    PCRE2_ZERO_TERMINATED, PCRE2_USE_OFFSET_LIMIT, &code, &off, NULL);
 	if (r->re[i] == NULL) {
 		pcre2_get_error_message(code, msg, sizeof(msg));
 		tclog_buf_printf(why, "%s at offset %zu", (char *)msg,
 		    (size_t)off);
 		return -1;
 	}
-	/* No JIT: PCRE2 runs on a few strings in a thousand, and its JIT
-	 * code reads past the end of the text, which valgrind reports. */
+	/* The JIT (3x faster on a log dense with secrets) reads a little
+	 * past the end of the text: locate's text is a padded copy. */
+	pcre2_jit_compile(r->re[i], PCRE2_JIT_COMPLETE);
 	pcre2_pattern_info(r->re[i], PCRE2_INFO_CAPTURECOUNT, &groups);
 	r->grouped[i] = groups > 0;
 	return 0;
@@ -836,7 +851,7 @@ compile_db(struct rules *r, size_t *bad, struct tclog_buf *why)
 		hs_expr_info_t *info = NULL;
 
 		re[i] = r->rule[i].detect ? r->rule[i].detect : r->rule[i].re;
-		flags[i] = HS_FLAG_SINGLEMATCH;	/* a hit is all we need */
+		flags[i] = 0;	/* every end: where PCRE2 need look */
 		ids[i] = (unsigned)i;
 		/* Most strings of an entry are short (status, ids, names):
 		 * those no rule can match are not scanned. */
@@ -1030,12 +1045,9 @@ check_probes(struct rules *r, size_t nbuiltin)
 			    r->scratch, on_probe, hit) != HS_SUCCESS || !hit[i])
 				r->blind = true;
 		}
-	if (r->blind) {
+	if (r->blind)
 		warnx("Vectorscan misses matches on this machine: every rule "
 		    "runs with PCRE2 (slower)");
-		for (size_t i = 0; i < r->n; i++)	/* 3x faster then */
-			pcre2_jit_compile(r->re[i], PCRE2_JIT_COMPLETE);
-	}
 	free(hit);
 	tclog_buf_free(&text);
 }
@@ -1064,6 +1076,14 @@ load_rules(struct rules *r, const char *file, size_t limit)
 	}
 	r->re = tclog_xmalloc(r->n * sizeof(*r->re));
 	r->grouped = tclog_xmalloc(r->n * sizeof(*r->grouped));
+	r->spans = tclog_xmalloc(r->n * sizeof(*r->spans));
+	for (size_t i = 0; i < r->n; i++) {
+		r->spans[i] = i >= nbuiltin;
+		for (size_t k = 0; k < sizeof(spanning_kinds) /
+		    sizeof(spanning_kinds[0]); k++)
+			r->spans[i] |= strcmp(r->rule[i].kind,
+			    spanning_kinds[k]) == 0;
+	}
 	memset(r->re, 0, r->n * sizeof(*r->re));
 	for (size_t i = 0; i < r->n && ret == 0; i++)
 		if (compile_rule(r, i, &why) != 0) {
@@ -1109,6 +1129,7 @@ free_rules(struct rules *r)
 		pcre2_code_free(r->re[i]);
 	free(r->re);
 	free(r->grouped);
+	free(r->spans);
 	free(r->rule);
 	free(r->text);
 	hs_free_scratch(r->scratch);
@@ -1695,12 +1716,13 @@ on_hit(unsigned id, unsigned long long from, unsigned long long to,
 	struct scrub *s = ctx;
 
 	(void)from;
-	(void)to;
 	(void)flags;
 	if (!s->hit[id]) {
 		s->hit[id] = 1;
 		s->hits[s->nhits++] = id;
-	}
+		s->first_end[id] = s->last_end[id] = (size_t)to;
+	} else if (to > s->last_end[id])
+		s->last_end[id] = (size_t)to;
 	return 0;
 }
 
@@ -1711,13 +1733,32 @@ locate(struct scrub *s, size_t i, const char *text, size_t n)
 	struct rules *r = &s->rules;
 	PCRE2_SIZE off = 0, *ov = pcre2_get_ovector_pointer(r->md);
 
+	/* A match starts at most where the rule's last detection ended,
+	 * and not before the line where the first ended (unless it
+	 * spans lines): on a long text, PCRE2 looks only there. */
+	if (!r->spans[i]) {
+		const char *nl = memrchr(text, '\n', s->first_end[i]);
+
+		off = nl != NULL ? (size_t)(nl - text) + 1 : 0;
+	}
+	pcre2_set_offset_limit(r->mc, s->last_end[i]);
+
 	pcre2_set_match_limit(r->mc, n < (UINT32_MAX - MATCH_LIMIT) /
 	    MATCH_LIMIT_PER_BYTE ? (uint32_t)(MATCH_LIMIT +
 	    MATCH_LIMIT_PER_BYTE * n) : UINT32_MAX);
 	while (off <= n) {
 		int rc = pcre2_match(r->re[i], (PCRE2_SPTR)text, n, off, 0,
 		    r->md, r->mc);
-		size_t start = ov[0], end = ov[1];
+		size_t start, end;
+
+		/* The JIT's stack and step count are not the interpreter's:
+		 * its limits are those of the interpreter, asked again. */
+		if (rc == PCRE2_ERROR_JIT_STACKLIMIT ||
+		    rc == PCRE2_ERROR_MATCHLIMIT)
+			rc = pcre2_match(r->re[i], (PCRE2_SPTR)text, n, off,
+			    PCRE2_NO_JIT, r->md, r->mc);
+		start = ov[0];
+		end = ov[1];
 
 		if (rc == PCRE2_ERROR_NOMATCH)
 			break;
@@ -1861,15 +1902,28 @@ find_all(struct scrub *s, const char *text, size_t n, bool keyed)
 	s->nfind = 0;
 	s->nhits = 0;
 	s->unscanned.len = 0;
-	if (s->rules.blind || n > UINT_MAX)	/* hs_scan takes an unsigned */
-		for (size_t i = 0; i < s->rules.n; i++)
+	if (s->rules.blind || n > UINT_MAX) {	/* hs_scan: an unsigned */
+		for (size_t i = 0; i < s->rules.n; i++) {
 			on_hit((unsigned)i, 0, 0, 0, s);
+			s->first_end[i] = 0;
+			s->last_end[i] = n;
+		}
+	}
 	else if (n >= s->rules.min_width && n > 0 && hs_scan(s->rules.db,
 	    text, (unsigned)n, 0,
 	    s->rules.scratch, on_hit, s) != HS_SUCCESS)
 		errx(TCLOG_EXIT_FATAL, "Vectorscan failed");
 	if (s->nhits > 1)
 		qsort(s->hits, s->nhits, sizeof(*s->hits), by_index);
+	if (s->nhits > 0) {
+		/* PCRE2's JIT reads past the end of its text (harmless, but
+		 * valgrind says so): it reads a copy with zeros after it. */
+		s->subject.len = 0;
+		tclog_buf_add(&s->subject, text, n);
+		tclog_buf_grow(&s->subject, SUBJECT_PAD);
+		memset(s->subject.data + n, 0, SUBJECT_PAD);
+		text = s->subject.data;
+	}
 	for (size_t i = 0; i < s->nhits; i++) {
 		s->hit[s->hits[i]] = 0;
 		if (key && s->hits[i] >= s->rules.key_rank) {
@@ -2285,6 +2339,9 @@ finish(struct scrub *s)
 	free(s->merge);
 	free(s->hit);
 	free(s->hits);
+	free(s->first_end);
+	free(s->last_end);
+	tclog_buf_free(&s->subject);
 	free_rules(&s->rules);
 	tclog_record_free(&s->rec);
 	tclog_buf_free(&s->out);
@@ -2367,6 +2424,8 @@ main(int argc, char *argv[])
 	s.hit = tclog_xmalloc(s.rules.n);
 	memset(s.hit, 0, s.rules.n);
 	s.hits = tclog_xmalloc(s.rules.n * sizeof(*s.hits));
+	s.first_end = tclog_xmalloc(s.rules.n * sizeof(*s.first_end));
+	s.last_end = tclog_xmalloc(s.rules.n * sizeof(*s.last_end));
 
 	tclog_inputs_init(&in, argc, argv);
 	while (tclog_inputs_next(&in, &s.status))
