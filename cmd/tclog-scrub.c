@@ -136,7 +136,7 @@ static const char *const spanning_kinds[] = { "private-key",
  */
 #define OR_SKIP(gap) "|" gap "*+(*SKIP)(*FAIL))"
 #define OR_SKIP_LINE OR_SKIP("[^\\n]")
-#define VALUE VALUE_QUOTED "([^\\s'\"`,;&|)]+))"
+#define VALUE VALUE_QUOTED "((?:[^\\s'\"`,;&|)\\\\]++|\\\\(?!n))+))"
 /* Passwords in prose: the words that name one, and the value, quoted
  * ("", '', ``) or a word without the sentence's punctuation after it. */
 #define PROSE_KEY "(?:pass(?:word|phrase|wd|code)|pw|pin|api[ _-]?key|" \
@@ -450,10 +450,11 @@ static const struct rule builtin[] = {
 	/* A name ending in a keyword (DB_PASS, SECRET_KEY_BASE), then = :
 	 * := => == and a value; check_keyword tells code from secrets. */
 	{ "secret", "(?i)(?:password|passwd|passphrase|pwd|(?<![a-z])pass|"
+	    "(?<=[_-])pw|"
 	    "secret|token|api[_-]?key|access[_-]?key|auth[_-]?key|"
 	    "private[_-]?key)(?:[_-]?key)?(?:[_-]?base)?[\"']?[ \\t]*"
 	    "(?:=>|:=|==|[=:])[ \\t]*" VALUE, CHECK_KEYWORD,
-	    "(?i)(?:pass|pwd|secret|token|api[_-]?key|access[_-]?key|"
+	    "(?i)(?:pass|pw|secret|token|api[_-]?key|access[_-]?key|"
 	    "auth[_-]?key|private[_-]?key)[\\w-]*[\"\']?[ \\t]*[=:]" },
 	/* An address to RFC 5321's lengths: a local part of at most 64,
 	 * from its first character (not from every one of a long run),
@@ -466,11 +467,13 @@ static const struct rule builtin[] = {
 	 * keyword rule does, and takes an unquoted word without a digit,
 	 * a sign or an inner capital for a word of the sentence. */
 	{ "prose-password", "(?i)\\b" PROSE_KEY "(?:[ \\t]+(?:for|on|of|at)"
-	    "[ \\t]+(?:the[ \\t]+)?[^\\s,;:]{1,64}(?:[ \\t]+(?:account|user|"
+	    "[ \\t]+(?:the[ \\t]+)?[^\\s,;:]{1,64}(?:(?=(?:[ \\t]+[^\\s,;:]{1,64}){1,2}"
+	    "[ \\t]+(?:is|was|has)[ \\t])(?:[ \\t]+[^\\s,;:]{1,64}){1,2}?)?"
+	    "(?:[ \\t]+(?:account|user|"
 	    "server|host|box|vm|db|database|machine|router|switch|wifi|"
-	    "network|instance|cluster|node))?)?(?:[ \\t]+(?:is|was|will[ \\t]+be|"
-	    "should[ \\t]+be|(?:has[ \\t]+been|was|is)[ \\t]+(?:set|changed|"
-	    "reset)[ \\t]+to|(?:set|changed|reset)[ \\t]+to)(?:[ \\t]+(?:now|"
+	    "network|instance|cluster|node))?)?(?:[ \\t]+(?:(?:has[ \\t]+been|was|is)"
+	    "[ \\t]+(?:set|changed|reset)[ \\t]+to|is|was|will[ \\t]+be|"
+	    "should[ \\t]+be|(?:set|changed|reset)[ \\t]+to)(?:[ \\t]+(?:now|"
 	    "still|just|simply|literally))?[ \\t]*:?[ \\t]+|[ \\t]*[:=][ \\t]*)"
 	    PROSE_VALUE, CHECK_PROSE,
 	    "(?i)(?:pass|pw|pin|key|token|secret)[^\\n]*(?:[:=]|[ \\t]"
@@ -484,6 +487,12 @@ static const struct rule builtin[] = {
 	    "[ \\t]+)?" PROSE_KEY "\\b", CHECK_PROSE,
 	    "(?i)\\buse[ \\t][^\\n]*[ \\t]as[ \\t][^\\n]*"
 	    "(?:pass|pw|pin|key|token|secret)" },
+	/* "user shop with password Sh0p-db-24", "passphrase X": a password
+	 * word, a blank and the value; the detection asks for a digit or a
+	 * sign in its first word, check_prose for a value that reads as one */
+	{ "prose-password", "(?i)\\b(?:pass(?:word|phrase)|pw|pin)[ \\t]+"
+	    PROSE_VALUE, CHECK_PROSE, "(?i)\\b(?:pass(?:word|phrase)|pw|pin)"
+	    "[ \\t]+['\"`]?[^\\s'\"`]*[0-9!#$%&*+=@~?]" },
 	{ "email", "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@"
 	    "[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63}){0,8}\\.[A-Za-z]{2,63}\\b",
 	    CHECK_EMAIL, "\\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+"
@@ -582,6 +591,7 @@ static const char *const probe[] = {
 	"the root password on srv-nfs is Hunter2xy",
 	"set the root password to Hunter2xy",
 	"use Hunter2xy as the password",
+	"a new role with password Hunter2xy",
 	"From: Bob <bob.smith@example.com>",
 };
 #undef VALUE
@@ -630,6 +640,7 @@ static const char *const stopwords[] = {
 	"basic",
 	"all",	/* passwd: all authentication tokens updated successfully. */
 	"foobared",	/* redis.conf's example: # requirepass foobared */
+	"retype",	/* passwd on a pipe: New password: Retype new password: */
 	/* placeholders of documentation and templates, whole values */
 	"changeme", "change_me", "change-me", "changeit", "placeholder",
 	"example", "dummy", "secret", "password", "token", "todo", "fixme",
@@ -1383,6 +1394,12 @@ keyword_ok(const char *text, size_t n, size_t start, size_t end)
 		return false;
 	if (q)	/* a literal, unless the quote was another string's end */
 		return strchr(" \t),;+", s[0]) == NULL;
+	/* a label (password: passwd:), a comparison (password == confirm) */
+	for (k = start; k > 0 && (text[k - 1] == ' ' || text[k - 1] == '\t');)
+		k--;
+	if (s[len - 1] == ':' || (k >= 2 && text[k - 1] == '=' &&
+	    strchr("=!", text[k - 2]) != NULL))
+		return false;
 	/* A shell or environment assignment (VAULT_TOKEN=hvs.x,
 	 * DB_PASSWORD=word.word.word): NAME in capitals right before '=';
 	 * its value is a literal, dotted or not. */
