@@ -109,6 +109,42 @@ put_replaced(struct scrub *s, struct tclog_buf *out, const char *text,
 static size_t scrub_value(struct scrub *, const char *, size_t,
     struct tclog_buf *, int, bool);
 
+/* Keeps the findings of a string of the counting walk. */
+static void
+keep(struct scrub *s)
+{
+	if (s->ncounts == s->counts_cap) {
+		s->counts_cap = s->counts_cap ? 2 * s->counts_cap : 64;
+		s->counts = tclog_xrealloc(s->counts, s->counts_cap *
+		    sizeof(*s->counts));
+	}
+	s->counts[s->ncounts++] = s->nfind;
+	if (s->nkept + s->nfind > s->kept_cap) {
+		while (s->nkept + s->nfind > s->kept_cap)
+			s->kept_cap = s->kept_cap ? 2 * s->kept_cap : 64;
+		s->kept = tclog_xrealloc(s->kept, s->kept_cap *
+		    sizeof(*s->kept));
+	}
+	memcpy(s->kept + s->nkept, s->find, s->nfind * sizeof(*s->find));
+	s->nkept += s->nfind;
+}
+
+/* The writing walk visits the strings in the counting walk's order:
+ * each string's findings are those kept, not searched for again. */
+static void
+recall(struct scrub *s)
+{
+	size_t n = s->counts[s->counts_at++];
+
+	if (n > s->find_cap) {
+		s->find_cap = n;
+		s->find = tclog_xrealloc(s->find, n * sizeof(*s->find));
+	}
+	memcpy(s->find, s->kept + s->kept_at, n * sizeof(*s->find));
+	s->kept_at += n;
+	s->nfind = n;
+}
+
 /* A string value: its JSON walked when it holds some, else its text
  * searched. Appends the value scrubbed; returns the findings. */
 static size_t
@@ -146,7 +182,12 @@ scrub_string(struct scrub *s, const char *raw, size_t n,
 		    &lv->text);
 		return found;
 	}
-	find_all(s, text, len, keyed);
+	if (out != NULL)
+		recall(s);
+	else {
+		find_all(s, text, len, keyed);
+		keep(s);
+	}
 	if (out == NULL) {
 		if (s->unscanned.len > 0) {
 			tclog_diag(s->in.name, s->in.line, "%s in %s: redacted "
@@ -317,6 +358,7 @@ scrub_record(struct scrub *s)
 	s->path.len = 0;
 	s->fail.len = 0;
 	s->nsecret = 0;
+	s->nkept = s->ncounts = 0;
 	found = scrub_value(s, text, n, NULL, 0, false);
 	if (s->fail.len > 0) {
 		tclog_diag(s->in.name, s->in.line, "%s",
@@ -331,6 +373,7 @@ scrub_record(struct scrub *s)
 		tclog_write(s->in.text, s->in.len);
 	else {
 		s->out.len = 0;
+		s->kept_at = s->counts_at = 0;
 		scrub_value(s, text, n, &s->out, 0, false);
 		tclog_write(s->out.data, s->out.len);
 	}
@@ -417,6 +460,8 @@ finish(struct scrub *s)
 	free(s->hits);
 	free(s->first_end);
 	free(s->last_end);
+	free(s->kept);
+	free(s->counts);
 	tclog_buf_free(&s->subject);
 	free_rules(&s->rules);
 	tclog_record_free(&s->rec);
