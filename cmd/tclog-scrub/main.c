@@ -109,42 +109,6 @@ put_replaced(struct scrub *s, struct tclog_buf *out, const char *text,
 static size_t scrub_value(struct scrub *, const char *, size_t,
     struct tclog_buf *, int, bool);
 
-/* Keeps the findings of a string of the counting walk. */
-static void
-keep(struct scrub *s)
-{
-	if (s->ncounts == s->counts_cap) {
-		s->counts_cap = s->counts_cap ? 2 * s->counts_cap : 64;
-		s->counts = tclog_xrealloc(s->counts, s->counts_cap *
-		    sizeof(*s->counts));
-	}
-	s->counts[s->ncounts++] = s->nfind;
-	if (s->nkept + s->nfind > s->kept_cap) {
-		while (s->nkept + s->nfind > s->kept_cap)
-			s->kept_cap = s->kept_cap ? 2 * s->kept_cap : 64;
-		s->kept = tclog_xrealloc(s->kept, s->kept_cap *
-		    sizeof(*s->kept));
-	}
-	memcpy(s->kept + s->nkept, s->find, s->nfind * sizeof(*s->find));
-	s->nkept += s->nfind;
-}
-
-/* The writing walk visits the strings in the counting walk's order:
- * each string's findings are those kept, not searched for again. */
-static void
-recall(struct scrub *s)
-{
-	size_t n = s->counts[s->counts_at++];
-
-	if (n > s->find_cap) {
-		s->find_cap = n;
-		s->find = tclog_xrealloc(s->find, n * sizeof(*s->find));
-	}
-	memcpy(s->find, s->kept + s->kept_at, n * sizeof(*s->find));
-	s->kept_at += n;
-	s->nfind = n;
-}
-
 /* A string value: its JSON walked when it holds some, else its text
  * searched. Appends the value scrubbed; returns the findings. */
 static size_t
@@ -182,26 +146,19 @@ scrub_string(struct scrub *s, const char *raw, size_t n,
 		    &lv->text);
 		return found;
 	}
-	if (out != NULL)
-		recall(s);
-	else {
-		find_all(s, text, len, keyed);
-		keep(s);
+	find_all(s, text, len, keyed);
+	if (s->unscanned.len > 0) {
+		tclog_diag(s->in.name, s->in.line, "%s in %s: redacted whole "
+		    "as " PLACEHOLDER UNSCANNED_KIND "]",
+		    tclog_buf_str(&s->unscanned), tclog_buf_str(&s->path));
+		tclog_status_raise(&s->status, TCLOG_EXIT_BAD);
 	}
-	if (out == NULL) {
-		if (s->unscanned.len > 0) {
-			tclog_diag(s->in.name, s->in.line, "%s in %s: redacted "
-			    "whole as " PLACEHOLDER UNSCANNED_KIND "]",
-			    tclog_buf_str(&s->unscanned),
-			    tclog_buf_str(&s->path));
-			tclog_status_raise(&s->status, TCLOG_EXIT_BAD);
-		}
-		if (s->list)
-			list_findings(s);
-		for (size_t i = 0; i < s->nfind; i++)
-			s->nsecret += s->find[i].rule <= UNSCANNED_RULE;
+	if (s->list)
+		list_findings(s);
+	for (size_t i = 0; i < s->nfind; i++)
+		s->nsecret += s->find[i].rule <= UNSCANNED_RULE;
+	if (out == NULL)
 		return s->nfind;
-	}
 	if (s->nfind == 0) {
 		tclog_buf_add(out, raw, n);
 		return 0;
@@ -254,9 +211,9 @@ path_key(struct scrub *s, const char *key, size_t len)
 }
 
 /* A JSON value, validated: appends it scrubbed to out, the text between
- * its parts copied as written. Returns the findings. With out NULL it
- * only counts them (and lists them for -l): most records have none, and
- * are written as they came without being copied first. */
+ * its parts copied as written. Returns the findings (and lists them for
+ * -l, where out is NULL). One walk: a record with findings was walked
+ * twice, to count and to write, and each string searched twice. */
 static size_t
 scrub_value(struct scrub *s, const char *v, size_t n, struct tclog_buf *out,
     int depth, bool keyed)
@@ -358,8 +315,10 @@ scrub_record(struct scrub *s)
 	s->path.len = 0;
 	s->fail.len = 0;
 	s->nsecret = 0;
-	s->nkept = s->ncounts = 0;
-	found = scrub_value(s, text, n, NULL, 0, false);
+	/* One walk finds, counts and writes (-l: finds and lists): a
+	 * record with nothing found is then written as it came. */
+	s->out.len = 0;
+	found = scrub_value(s, text, n, s->list ? NULL : &s->out, 0, false);
 	if (s->fail.len > 0) {
 		tclog_diag(s->in.name, s->in.line, "%s",
 		    tclog_buf_str(&s->fail));
@@ -371,12 +330,8 @@ scrub_record(struct scrub *s)
 		return;
 	if (found == 0)
 		tclog_write(s->in.text, s->in.len);
-	else {
-		s->out.len = 0;
-		s->kept_at = s->counts_at = 0;
-		scrub_value(s, text, n, &s->out, 0, false);
+	else
 		tclog_write(s->out.data, s->out.len);
-	}
 	tclog_write("\n", 1);
 }
 
@@ -460,8 +415,6 @@ finish(struct scrub *s)
 	free(s->hits);
 	free(s->first_end);
 	free(s->last_end);
-	free(s->kept);
-	free(s->counts);
 	tclog_buf_free(&s->subject);
 	free_rules(&s->rules);
 	tclog_record_free(&s->rec);

@@ -160,12 +160,6 @@ struct scrub {
 	struct tclog_buf unscanned;	/* why a string could not be: it is
 					 * then redacted whole */
 	struct tclog_buf key;	/* a member's key, decoded */
-	struct finding *kept;	/* the findings of the counting walk of a
-				 * record, string after string, for the
-				 * writing walk (which does not search) */
-	size_t nkept, kept_cap, kept_at;
-	size_t *counts;		/* how many of them each string had */
-	size_t ncounts, counts_cap, counts_at;
 	int status;
 };
 
