@@ -507,9 +507,10 @@ const struct rule builtin[] = {
 	    "(?:pass|pw|pin|key|token|secret)",
 	    "use Hunter2xy as the password" },
 	/* "user shop with password Sh0p-db-24", "passphrase X": a password
-	 * word, a blank and the value; the detection asks for a digit or a
-	 * sign in its first word, check_prose for a value that reads as one */
-	{ "prose-password", "(?i)\\b(?:pass(?:word|phrase)|pw|pin)[ \\t]+"
+	 * word (not $PW, a shell variable, nor a name's end), a blank and
+	 * the value; the detection asks for a digit or a sign in its first
+	 * word, check_prose for a value that reads as one */
+	{ "prose-password", "(?i)(?<![$\\w.-])(?:pass(?:word|phrase)|pw|pin)[ \\t]+"
 	    PROSE_VALUE, CHECK_PROSE, "(?i)\\b(?:pass(?:word|phrase)|pw|pin)"
 	    "[ \\t]+['\"`]?[^\\s'\"`]*[0-9!#$%&*+=@~?]",
 	    "a new role with password Hunter2xy" },
