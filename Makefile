@@ -23,6 +23,7 @@ CHECK_DEPS = $(DEMO_DEPS) \
 	mandoc \
 	python3 \
 	python3-jinja2 \
+	time \
 	parallel
 CHECK_VALGRIND_DEPS = $(CHECK_DEPS) \
 	valgrind
@@ -68,7 +69,10 @@ CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
 CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 
 BUILD ?= build
-COMMANDS := $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
+# A command is one file, cmd/NAME.c, or one folder, cmd/NAME/ (as
+# OpenBSD's usr.bin/sort), whose files are compiled apart and linked.
+COMMANDS := $(patsubst cmd/%.c,%,$(wildcard cmd/*.c)) \
+	$(patsubst cmd/%/,%,$(wildcard cmd/*/))
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
 PROGS := $(addprefix $(BUILD)/bin/,$(COMMANDS))
@@ -110,25 +114,42 @@ $(BUILD)/bin/%: cmd/%.c $(BUILD)/libtclog.a lib/tclog.h $(BUILD)/flags
 	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(DEPFLAGS) $(LIB_CFLAGS) $(CMD_CFLAGS) \
 		$(LDFLAGS) -o $@ $< $(BUILD)/libtclog.a $(LIB_LIBS) $(CMD_LIBS)
 
-# The Vectorscan database of tclog-scrub's built-in rules is compiled
-# once, here, by its own source built as a generator, not at every start.
-$(BUILD)/bin/tclog-scrub: CMD_CFLAGS = $(REGEX_CFLAGS) -I$(BUILD)/gen \
-	-DTCLOG_SCRUB_DB
-$(BUILD)/bin/tclog-scrub: CMD_LIBS = $(REGEX_LIBS)
-$(BUILD)/bin/tclog-scrub: $(BUILD)/gen/tclog-scrub-db.inc
+# tclog-scrub is a folder: each file an object (its headers listed by
+# -MD, with -MP so that a header removed breaks nothing), the program
+# their link. The Vectorscan database of its built-in rules is compiled
+# once, here, by its own generator (dbgen.c), not at every start;
+# engine.c includes it.
+SCRUB_SRC := $(filter-out cmd/tclog-scrub/dbgen.c,$(wildcard cmd/tclog-scrub/*.c))
+SCRUB_OBJ := $(patsubst cmd/%.c,$(BUILD)/cmd/%.o,$(SCRUB_SRC))
+SCRUB_GEN_OBJ := $(patsubst cmd/tclog-scrub/%.c,$(BUILD)/gen/%.o, \
+	$(filter-out cmd/tclog-scrub/main.c,$(wildcard cmd/tclog-scrub/*.c)))
+-include $(wildcard $(BUILD)/dep/cmd_tclog-scrub_*.d $(BUILD)/dep/gen_*.o.d)
 
-$(BUILD)/bin/tclog-eval: CMD_CFLAGS = $(CURL_CFLAGS)
-$(BUILD)/bin/tclog-eval: CMD_LIBS = $(CURL_LIBS)
-
-$(BUILD)/gen/tclog-scrub-db-gen: cmd/tclog-scrub.c $(BUILD)/libtclog.a \
-		lib/tclog.h $(BUILD)/flags
+$(BUILD)/cmd/tclog-scrub/%.o: cmd/tclog-scrub/%.c $(BUILD)/flags
 	@mkdir -p $(@D) $(BUILD)/dep
-	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(DEPFLAGS) $(LIB_CFLAGS) $(REGEX_CFLAGS) \
-		-Wno-unused-function -DTCLOG_SCRUB_DB_GEN $(LDFLAGS) -o $@ $< \
-		$(BUILD)/libtclog.a $(LIB_LIBS) $(REGEX_LIBS)
+	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(DEPFLAGS) -MP $(LIB_CFLAGS) \
+		$(REGEX_CFLAGS) -I$(BUILD)/gen -DTCLOG_SCRUB_DB -c -o $@ $<
+$(BUILD)/cmd/tclog-scrub/engine.o: $(BUILD)/gen/tclog-scrub-db.inc
+
+$(BUILD)/bin/tclog-scrub: $(SCRUB_OBJ) $(BUILD)/libtclog.a $(BUILD)/flags
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SCRUB_OBJ) $(BUILD)/libtclog.a \
+		$(LIB_LIBS) $(REGEX_LIBS)
+
+$(BUILD)/gen/%.o: cmd/tclog-scrub/%.c $(BUILD)/flags
+	@mkdir -p $(@D) $(BUILD)/dep
+	$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(DEPFLAGS) -MP $(LIB_CFLAGS) \
+		$(REGEX_CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/tclog-scrub-db-gen: $(SCRUB_GEN_OBJ) $(BUILD)/libtclog.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SCRUB_GEN_OBJ) $(BUILD)/libtclog.a \
+		$(LIB_LIBS) $(REGEX_LIBS)
 
 $(BUILD)/gen/tclog-scrub-db.inc: $(BUILD)/gen/tclog-scrub-db-gen
 	$< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bin/tclog-eval: CMD_CFLAGS = $(CURL_CFLAGS)
+$(BUILD)/bin/tclog-eval: CMD_LIBS = $(CURL_LIBS)
 
 $(BUILD)/bin/test-%: tests/tools/%.c $(BUILD)/libtclog.a lib/tclog.h $(BUILD)/flags
 	@mkdir -p $(@D) $(BUILD)/dep

@@ -1,0 +1,510 @@
+/*
+ * tclog-scrub: the walk of each record (every string, the JSON inside
+ * strings, a secret's key), the output and the options. See scrub.h.
+ */
+#include "scrub.h"
+
+#define OPTIONS "df:lL:w:"
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: tclog-scrub [-dl] [-f rules] "
+	    "[-w word=replacement]... [-L size] [file ...]\n");
+	if (fp == stdout)
+		fprintf(fp,
+		    "  -d       drop every entry in which a rule found something\n"
+		    "  -f rules add the rules of a file: KIND<TAB>REGEX lines\n"
+		    "  -l       list the findings as FILE:LINE: kind in field\n"
+		    "  -L size  longest record accepted (k, M, G; default 64M)\n"
+		    "  -w word=replacement\n"
+		    "           replace a whole word everywhere\n");
+}
+
+/* Keys that name a secret, compared with the end of a key in lower case
+ * without '_', '-' and '.': "DB_PASSWORD", "clientSecret". */
+static const char *const secret_keys[] = {
+	"password", "passwd", "pwd", "secret", "token", "apikey",
+	"accesskey", "privatekey", "authkey", "credentials",
+	"clientkeydata",	/* kubeconfig */
+};
+/* Keys that name a secret only as a whole: Docker's config.json holds
+ * base64 of USER:PASSWORD under "auth". */
+static const char *const secret_whole_keys[] = { "auth" };
+
+static const char *
+finding_kind(const struct scrub *s, size_t rule)
+{
+	if (rule == KEY_RULE)
+		return KEY_KIND;
+	if (rule == UNSCANNED_RULE)
+		return UNSCANNED_KIND;
+	if (rule > UNSCANNED_RULE)
+		return "word";
+	return s->rules.rule[rule].kind;
+}
+
+/* -l: one line for each finding of the string at s->path. */
+static void
+list_findings(struct scrub *s)
+{
+	struct tclog_buf line = { 0 };
+
+	for (size_t i = 0; i < s->nfind; i++) {
+		line.len = 0;
+		tclog_buf_printf(&line, "%s:%lu: %s in %s\n", s->in.name,
+		    s->in.line, finding_kind(s, s->find[i].rule),
+		    tclog_buf_str(&s->path));
+		tclog_write(line.data, line.len);
+	}
+	tclog_buf_free(&line);
+}
+
+/* ---- the walk ---- */
+
+static struct level *
+level(struct scrub *s, int depth)
+{
+	if (s->level[depth] == NULL) {
+		s->level[depth] = tclog_xmalloc(sizeof(struct level));
+		memset(s->level[depth], 0, sizeof(struct level));
+	}
+	return s->level[depth];
+}
+
+/* Appends text, its findings replaced, as a JSON string: in Go's style
+ * (<, >, & as \u003c...) unless the string had them as they are. */
+static void
+put_replaced(struct scrub *s, struct tclog_buf *out, const char *text,
+    size_t n, const char *raw, size_t raw_len, struct tclog_buf *scratch)
+{
+	size_t at = 0;
+	bool go = memchr(raw, '<', raw_len) == NULL &&
+	    memchr(raw, '>', raw_len) == NULL &&
+	    memchr(raw, '&', raw_len) == NULL;
+
+	scratch->len = 0;
+	for (size_t i = 0; i < s->nfind; i++) {
+		const struct finding *f = &s->find[i];
+
+		tclog_buf_add(scratch, text + at, f->start - at);
+		if (f->rule > UNSCANNED_RULE) {
+			const struct word *w = &s->word[SIZE_MAX - f->rule];
+
+			tclog_buf_add(scratch, w->repl, w->repl_len);
+		} else {
+			tclog_buf_adds(scratch, PLACEHOLDER);
+			tclog_buf_adds(scratch, finding_kind(s, f->rule));
+			tclog_buf_addc(scratch, ']');
+		}
+		at = f->end;
+	}
+	tclog_buf_add(scratch, text + at, n - at);
+	if (go)
+		tclog_json_put_go_string(out, scratch->data, scratch->len);
+	else
+		tclog_json_put_string(out, scratch->data, scratch->len);
+}
+
+static size_t scrub_value(struct scrub *, const char *, size_t,
+    struct tclog_buf *, int, bool);
+
+/* A string value: its JSON walked when it holds some, else its text
+ * searched. Appends the value scrubbed; returns the findings. */
+static size_t
+scrub_string(struct scrub *s, const char *raw, size_t n,
+    struct tclog_buf *out, int depth, bool keyed)
+{
+	struct level *lv = level(s, depth);
+	const char *text = raw + 1, *j;
+	size_t len = n - 2, jlen, found;
+
+	if (memchr(text, '\\', len) != NULL) {
+		lv->decoded.len = 0;
+		tclog_json_string(raw, n, &lv->decoded);
+		text = lv->decoded.data;
+		len = lv->decoded.len;
+	}
+	j = text;
+	jlen = len;
+	tclog_json_trim(&j, &jlen);
+	if (jlen > 1 && (*j == '{' || *j == '[') && depth < DEPTH_MAX &&
+	    tclog_json_check(j, jlen, false, &s->err) == 0) {
+		if (out == NULL)
+			return scrub_value(s, j, jlen, NULL, depth + 1, false);
+		lv->json.len = 0;
+		tclog_buf_add(&lv->json, text, (size_t)(j - text));
+		found = scrub_value(s, j, jlen, &lv->json, depth + 1, false);
+		if (found == 0) {
+			tclog_buf_add(out, raw, n);
+			return 0;
+		}
+		tclog_buf_add(&lv->json, j + jlen, len - (size_t)(j - text) -
+		    jlen);
+		s->nfind = 0;
+		put_replaced(s, out, lv->json.data, lv->json.len, raw, n,
+		    &lv->text);
+		return found;
+	}
+	find_all(s, text, len, keyed);
+	if (s->unscanned.len > 0) {
+		tclog_diag(s->in.name, s->in.line, "%s in %s: redacted whole "
+		    "as " PLACEHOLDER UNSCANNED_KIND "]",
+		    tclog_buf_str(&s->unscanned), tclog_buf_str(&s->path));
+		tclog_status_raise(&s->status, TCLOG_EXIT_BAD);
+	}
+	if (s->list)
+		list_findings(s);
+	for (size_t i = 0; i < s->nfind; i++)
+		s->nsecret += s->find[i].rule <= UNSCANNED_RULE;
+	if (out == NULL)
+		return s->nfind;
+	if (s->nfind == 0) {
+		tclog_buf_add(out, raw, n);
+		return 0;
+	}
+	found = s->nfind;
+	put_replaced(s, out, text, len, raw, n, &lv->text);
+	return found;
+}
+
+/* True when a raw member key names a secret (secret_keys). */
+static bool
+key_is_secret(struct scrub *s, const char *key, size_t len)
+{
+	char low[64];
+	size_t n = 0;
+
+	s->key.len = 0;
+	tclog_json_string(key, len, &s->key);
+	for (size_t i = 0; i < s->key.len && n < sizeof(low); i++) {
+		char c = s->key.data[i];
+
+		if (c == '_' || c == '-' || c == '.')
+			continue;
+		low[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	if (n == sizeof(low))
+		return false;
+	for (size_t i = 0; i < sizeof(secret_whole_keys) /
+	    sizeof(secret_whole_keys[0]); i++)
+		if (n == strlen(secret_whole_keys[i]) &&
+		    memcmp(low, secret_whole_keys[i], n) == 0)
+			return true;
+	for (size_t i = 0; i < sizeof(secret_keys) / sizeof(secret_keys[0]);
+	    i++) {
+		size_t k = strlen(secret_keys[i]);
+
+		if (n >= k && memcmp(low + n - k, secret_keys[i], k) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Appends the decoded key to s->path: ".key" (no dot first). */
+static void
+path_key(struct scrub *s, const char *key, size_t len)
+{
+	if (s->path.len > 0)
+		tclog_buf_addc(&s->path, '.');
+	tclog_json_string(key, len, &s->path);
+}
+
+/* A JSON value, validated: appends it scrubbed to out, the text between
+ * its parts copied as written. Returns the findings (and lists them for
+ * -l, where out is NULL). One walk: a record with findings was walked
+ * twice, to count and to write, and each string searched twice. */
+static size_t
+scrub_value(struct scrub *s, const char *v, size_t n, struct tclog_buf *out,
+    int depth, bool keyed)
+{
+	struct tclog_json_iter it;
+	const char *k, *e, *copied = v;
+	size_t klen, elen, found = 0, mark = s->path.len, index = 0;
+	enum tclog_json_type type = tclog_json_type(v, n);
+
+	if (depth >= DEPTH_MAX) {
+		s->fail.len = 0;
+		tclog_buf_printf(&s->fail, "nested deeper than %d levels",
+		    DEPTH_MAX);
+		return 0;
+	}
+	if (type == TCLOG_JSON_STRING)
+		return scrub_string(s, v, n, out, depth, keyed);
+	if (type != TCLOG_JSON_OBJECT && type != TCLOG_JSON_ARRAY) {
+		if (out != NULL)
+			tclog_buf_add(out, v, n);
+		return 0;
+	}
+	tclog_json_iter_init(&it, v, n);
+	for (;;) {
+		bool secret = false;
+
+		if (type == TCLOG_JSON_OBJECT) {
+			if (!tclog_json_next_member(&it, &k, &klen, &e, &elen))
+				break;
+			path_key(s, k, klen);
+			secret = tclog_json_type(e, elen) == TCLOG_JSON_STRING &&
+			    key_is_secret(s, k, klen);
+		} else {
+			if (!tclog_json_next_element(&it, &e, &elen))
+				break;
+			tclog_buf_printf(&s->path, "[%zu]", index++);
+		}
+		if (out != NULL)
+			tclog_buf_add(out, copied, (size_t)(e - copied));
+		found += scrub_value(s, e, elen, out, depth + 1, secret);
+		copied = e + elen;
+		s->path.len = mark;
+		if (s->fail.len > 0)
+			return 0;
+	}
+	if (out != NULL)
+		tclog_buf_add(out, copied, (size_t)(v + n - copied));
+	return found;
+}
+
+/* The bad rating's diagnostic, in the words of every command, but a
+ * string, array or object is not shown: it may hold a secret, and the
+ * scrubber prints none. */
+static void
+rating_diag(struct scrub *s)
+{
+	const struct tclog_field *f = tclog_record_get(&s->rec, "rating");
+	const char *what = NULL;
+
+	switch (tclog_json_type(f->value, f->value_len)) {
+	case TCLOG_JSON_STRING:
+		what = "a string";
+		break;
+	case TCLOG_JSON_ARRAY:
+		what = "an array";
+		break;
+	case TCLOG_JSON_OBJECT:
+		what = "an object";
+		break;
+	default:
+		break;
+	}
+	if (what != NULL)
+		tclog_diag(s->in.name, s->in.line, "rating (%s, not shown) is "
+		    "not an integer from 0 to 5", what);
+	else
+		tclog_diag(s->in.name, s->in.line, "%s",
+		    tclog_buf_str(&s->err));
+}
+
+static void
+scrub_record(struct scrub *s)
+{
+	const char *text = s->in.text;
+	size_t n = s->in.len, found;
+
+	if (tclog_record_parse(&s->rec, text, n, s->in.unterminated) != 0) {
+		tclog_diag(s->in.name, s->in.line, "%s", s->rec.error);
+		tclog_status_raise(&s->status, TCLOG_EXIT_BAD);
+		return;
+	}
+	/* bad in every command (tclog(7)), so not copied as an entry */
+	if (tclog_record_rating(&s->rec, &s->err) == TCLOG_RATING_BAD) {
+		rating_diag(s);
+		tclog_status_raise(&s->status, TCLOG_EXIT_BAD);
+		return;
+	}
+	tclog_json_trim(&text, &n);
+	s->path.len = 0;
+	s->fail.len = 0;
+	s->nsecret = 0;
+	/* One walk finds, counts and writes (-l: finds and lists): a
+	 * record with nothing found is then written as it came. */
+	s->out.len = 0;
+	found = scrub_value(s, text, n, s->list ? NULL : &s->out, 0, false);
+	if (s->fail.len > 0) {
+		tclog_diag(s->in.name, s->in.line, "%s",
+		    tclog_buf_str(&s->fail));
+		tclog_status_raise(&s->status, TCLOG_EXIT_BAD);
+		return;
+	}
+	s->nfound += found;
+	if (s->list || (s->nsecret > 0 && s->drop))
+		return;
+	if (found == 0)
+		tclog_write(s->in.text, s->in.len);
+	else
+		tclog_write(s->out.data, s->out.len);
+	tclog_write("\n", 1);
+}
+
+static void
+scrub_file(struct scrub *s, int fd, const char *name)
+{
+	tclog_reader_init(&s->in, fd, name, s->limit);
+	while (tclog_reader_record(&s->in, &s->status))
+		scrub_record(s);
+	tclog_reader_free(&s->in);
+}
+
+/* ---- options ---- */
+
+/* True when text holds word as a whole word. */
+static bool
+holds_word(const char *text, size_t n, const char *word, size_t len)
+{
+	for (const char *p = text; (p = memmem(p, n - (size_t)(p - text),
+	    word, len)) != NULL; p++)
+		if (whole_word(text, n, (size_t)(p - text), len))
+			return true;
+	return false;
+}
+
+/* Adds a word=replacement of -w; -1 after a diagnostic. */
+static int
+add_word(struct scrub *s, char *arg)
+{
+	char *eq = strchr(arg, '=');
+	struct word w;
+
+	if (eq == NULL || eq == arg) {
+		warnx("-w: not word=replacement: %s", arg);
+		return -1;
+	}
+	w = (struct word){ arg, eq + 1, (size_t)(eq - arg), strlen(eq + 1) };
+	if (tclog_utf8_invalid(arg, strlen(arg)) < strlen(arg)) {
+		warnx("-w: not UTF-8: %s", arg);
+		return -1;
+	}
+	/* Replaced again on a second run, the output would not settle. */
+	if (holds_word(w.repl, w.repl_len, w.word, w.word_len)) {
+		warnx("-w: the replacement holds the word: %s", arg);
+		return -1;
+	}
+	*eq = '\0';
+	s->word[s->nword++] = w;
+	return 0;
+}
+
+/* The same across pairs: with cal=bob and bob=cal, a second run would
+ * undo the first. -1 after a diagnostic naming both. */
+static int
+check_words(const struct scrub *s)
+{
+	for (size_t i = 0; i < s->nword; i++)
+		for (size_t j = 0; j < s->nword; j++) {
+			const struct word *a = &s->word[i], *b = &s->word[j];
+
+			if (i != j && holds_word(a->repl, a->repl_len,
+			    b->word, b->word_len)) {
+				warnx("-w: the replacement of %s=%s holds the "
+				    "word of %s=%s", a->word, a->repl, b->word,
+				    b->repl);
+				return -1;
+			}
+		}
+	return 0;
+}
+
+static int
+finish(struct scrub *s)
+{
+	int status;
+
+	free(s->word);
+	free(s->find);
+	free(s->merge);
+	free(s->hit);
+	free(s->hits);
+	free(s->first_end);
+	free(s->last_end);
+	tclog_buf_free(&s->subject);
+	free_rules(&s->rules);
+	tclog_record_free(&s->rec);
+	tclog_buf_free(&s->out);
+	tclog_buf_free(&s->path);
+	tclog_buf_free(&s->err);
+	tclog_buf_free(&s->fail);
+	tclog_buf_free(&s->unscanned);
+	tclog_buf_free(&s->key);
+	for (int i = 0; i <= DEPTH_MAX; i++)
+		if (s->level[i] != NULL) {
+			tclog_buf_free(&s->level[i]->decoded);
+			tclog_buf_free(&s->level[i]->json);
+			tclog_buf_free(&s->level[i]->text);
+			free(s->level[i]);
+		}
+	status = tclog_close_output();
+	return status > s->status ? status : s->status;
+}
+
+static int
+usage_error(struct scrub *s)
+{
+	usage(stderr);
+	tclog_status_raise(&s->status, TCLOG_EXIT_FATAL);
+	return finish(s);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct scrub s = { .limit = TCLOG_DEFAULT_LIMIT };
+	struct tclog_inputs in;
+	const char *rules_file = NULL;
+	int ch;
+
+	tclog_start();
+	tclog_record_init(&s.rec);
+	hs_set_allocator(aligned_alloc64, free);
+	if (tclog_help_requested(argc, argv, OPTIONS)) {
+		usage(stdout);
+		return finish(&s);
+	}
+	s.word = tclog_xmalloc((size_t)argc * sizeof(*s.word));
+	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
+		switch (ch) {
+		case 'd':
+			s.drop = true;
+			break;
+		case 'f':
+			rules_file = optarg;	/* the last one counts */
+			break;
+		case 'l':
+			s.list = true;
+			break;
+		case 'L':
+			if (tclog_option_limit(optarg, &s.limit) != 0)
+				return usage_error(&s);
+			break;
+		case 'w':
+			if (add_word(&s, optarg) != 0)
+				return usage_error(&s);
+			break;
+		default:
+			return usage_error(&s);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (check_words(&s) != 0)
+		return usage_error(&s);
+	if (rules_file != NULL &&
+	    tclog_inputs_leave_stdin('f', rules_file, argc, argv) != 0)
+		return usage_error(&s);
+	if (load_rules(&s.rules, rules_file, s.limit) != 0) {
+		tclog_status_raise(&s.status, TCLOG_EXIT_FATAL);
+		return finish(&s);
+	}
+	s.hit = tclog_xmalloc(s.rules.n);
+	memset(s.hit, 0, s.rules.n);
+	s.hits = tclog_xmalloc(s.rules.n * sizeof(*s.hits));
+	s.first_end = tclog_xmalloc(s.rules.n * sizeof(*s.first_end));
+	s.last_end = tclog_xmalloc(s.rules.n * sizeof(*s.last_end));
+
+	tclog_inputs_init(&in, argc, argv);
+	while (tclog_inputs_next(&in, &s.status))
+		scrub_file(&s, in.fd, in.name);
+	/* -l is a check: anything found makes the log not clean. */
+	if (s.list && s.nfound > 0)
+		tclog_status_raise(&s.status, TCLOG_EXIT_BAD);
+	return finish(&s);
+}
