@@ -31,10 +31,7 @@
 void
 add_rule(struct rules *r, const char *kind, const char *re, enum check check)
 {
-	if (r->n == r->cap) {
-		r->cap = r->cap ? 2 * r->cap : 32;
-		r->rule = tclog_xrealloc(r->rule, r->cap * sizeof(*r->rule));
-	}
+	r->rule = tclog_grow(r->rule, &r->cap, r->n + 1, sizeof(*r->rule));
 	r->rule[r->n++] = (struct rule){ kind, re, check, NULL, NULL };
 }
 
@@ -69,9 +66,9 @@ compile_rule(struct rules *r, size_t i, struct tclog_buf *why)
 int
 compile_db(struct rules *r, size_t *bad, struct tclog_buf *why)
 {
-	const char **re = tclog_xmalloc(r->n * sizeof(*re));
-	unsigned *flags = tclog_xmalloc(r->n * sizeof(*flags));
-	unsigned *ids = tclog_xmalloc(r->n * sizeof(*ids));
+	const char **re = tclog_xreallocarray(NULL, r->n, sizeof(*re));
+	unsigned *flags = tclog_xreallocarray(NULL, r->n, sizeof(*flags));
+	unsigned *ids = tclog_xreallocarray(NULL, r->n, sizeof(*ids));
 	hs_compile_error_t *ce = NULL;
 	int ret = 0;
 
@@ -216,9 +213,9 @@ read_rules(struct rules *r, const char *path, size_t limit,
 			break;
 		}
 		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			at = tclog_xrealloc(at, cap * sizeof(*at));
-			*lines = tclog_xrealloc(*lines, cap * sizeof(**lines));
+			at = tclog_grow(at, &cap, n + 1, sizeof(*at));
+			*lines = tclog_xreallocarray(*lines, cap,
+			    sizeof(**lines));
 		}
 		at[n].kind = text.len;
 		tclog_buf_add(&text, line, kind_len);
@@ -301,9 +298,9 @@ load_rules(struct rules *r, const char *file, size_t limit)
 		free(lines);
 		return -1;
 	}
-	r->re = tclog_xmalloc(r->n * sizeof(*r->re));
-	r->grouped = tclog_xmalloc(r->n * sizeof(*r->grouped));
-	r->spans = tclog_xmalloc(r->n * sizeof(*r->spans));
+	r->re = tclog_xreallocarray(NULL, r->n, sizeof(*r->re));
+	r->grouped = tclog_xreallocarray(NULL, r->n, sizeof(*r->grouped));
+	r->spans = tclog_xreallocarray(NULL, r->n, sizeof(*r->spans));
 	for (size_t i = 0; i < r->n; i++) {
 		r->spans[i] = i >= nbuiltin || rule_spans(r->rule[i].kind);
 	}
@@ -364,11 +361,8 @@ free_rules(struct rules *r)
 static void
 add_finding(struct scrub *s, size_t start, size_t end, size_t rule)
 {
-	if (s->nfind == s->find_cap) {
-		s->find_cap = s->find_cap ? 2 * s->find_cap : 16;
-		s->find = tclog_xrealloc(s->find, s->find_cap *
-		    sizeof(*s->find));
-	}
+	s->find = tclog_grow(s->find, &s->find_cap, s->nfind + 1,
+	    sizeof(*s->find));
 	s->find[s->nfind++] = (struct finding){ start, end, rule };
 }
 
@@ -514,7 +508,7 @@ merge_findings(struct scrub *s, size_t from)
 		return;
 	if (s->merge_cap < kept) {
 		s->merge_cap = s->find_cap;
-		s->merge = tclog_xrealloc(s->merge, s->merge_cap *
+		s->merge = tclog_xreallocarray(s->merge, s->merge_cap,
 		    sizeof(*s->merge));
 	}
 	while (a < from || b < kept)

@@ -66,8 +66,7 @@ static struct level *
 level(struct scrub *s, int depth)
 {
 	if (s->level[depth] == NULL) {
-		s->level[depth] = tclog_xmalloc(sizeof(struct level));
-		memset(s->level[depth], 0, sizeof(struct level));
+		s->level[depth] = tclog_xcalloc(1, sizeof(struct level));
 	}
 	return s->level[depth];
 }
@@ -458,7 +457,7 @@ main(int argc, char *argv[])
 		usage(stdout);
 		return finish(&s);
 	}
-	s.word = tclog_xmalloc((size_t)argc * sizeof(*s.word));
+	s.word = tclog_xreallocarray(NULL, (size_t)argc, sizeof(*s.word));
 	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -496,9 +495,11 @@ main(int argc, char *argv[])
 	}
 	s.hit = tclog_xmalloc(s.rules.n);
 	memset(s.hit, 0, s.rules.n);
-	s.hits = tclog_xmalloc(s.rules.n * sizeof(*s.hits));
-	s.first_end = tclog_xmalloc(s.rules.n * sizeof(*s.first_end));
-	s.last_end = tclog_xmalloc(s.rules.n * sizeof(*s.last_end));
+	s.hits = tclog_xreallocarray(NULL, s.rules.n, sizeof(*s.hits));
+	s.first_end = tclog_xreallocarray(NULL, s.rules.n,
+	    sizeof(*s.first_end));
+	s.last_end = tclog_xreallocarray(NULL, s.rules.n,
+	    sizeof(*s.last_end));
 
 	tclog_inputs_init(&in, argc, argv);
 	while (tclog_inputs_next(&in, &s.status))
