@@ -5,20 +5,21 @@
 cc=$1
 shift
 missing=
+# Whether the compiler finds a library's header (headers installed by
+# hand, not by dpkg, count too).
+has_header() {
+	printf '%b\n' "$1" | $cc -E -x c - >/dev/null 2>&1
+}
 for pkg in "$@"; do
 	case $pkg in
-	libyajl-dev)
-		printf '#include <yajl/yajl_parse.h>\n' |
-		    $cc -E -x c - >/dev/null 2>&1 || missing="$missing $pkg" ;;
-	libutf8proc-dev)
-		printf '#include <utf8proc.h>\n' |
-		    $cc -E -x c - >/dev/null 2>&1 || missing="$missing $pkg" ;;
-	libvectorscan-dev)
-		printf '#include <hs/hs.h>\n' |
-		    $cc -E -x c - >/dev/null 2>&1 || missing="$missing $pkg" ;;
-	libpcre2-dev)
-		printf '#define PCRE2_CODE_UNIT_WIDTH 8\n#include <pcre2.h>\n' |
-		    $cc -E -x c - >/dev/null 2>&1 || missing="$missing $pkg" ;;
+	libyajl-dev) has_header '#include <yajl/yajl_parse.h>' ||
+		missing="$missing $pkg" ;;
+	libutf8proc-dev) has_header '#include <utf8proc.h>' ||
+		missing="$missing $pkg" ;;
+	libvectorscan-dev) has_header '#include <hs/hs.h>' ||
+		missing="$missing $pkg" ;;
+	libpcre2-dev) has_header '#define PCRE2_CODE_UNIT_WIDTH 8\n#include <pcre2.h>' ||
+		missing="$missing $pkg" ;;
 	yajl-tools)
 		command -v json_reformat >/dev/null 2>&1 || missing="$missing $pkg" ;;
 	parallel)	# GNU parallel; moreutils has a parallel of its own
