@@ -265,9 +265,7 @@ tally_free(struct tally *t)
 {
 	for (size_t i = 0; i < t->n; i++)
 		free(t->c[i].name);
-	free(t->c);
-	free(t->heap);
-	free(t->slot);
+	TCLOG_FREE_ALL(t->c, t->heap, t->slot);
 }
 
 struct row {

@@ -556,8 +556,7 @@ object_equal(const char *a, size_t alen, const char *b, size_t blen,
 done:
 	tclog_keyset_free(&keys);
 	tclog_buf_free(&key);
-	free(value);
-	free(value_len);
+	TCLOG_FREE_ALL(value, value_len);
 	return equal;
 }
 

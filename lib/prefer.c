@@ -520,13 +520,7 @@ tclog_prefer_finish(struct tclog_writer *w)
 	tclog_digestset_free(&p->bad);
 	tclog_buf_free(&p->key);
 	tclog_keyset_free(&p->prompts);
-	tclog_buf_free(&p->got);
-	tclog_buf_free(&p->said);
-	tclog_buf_free(&p->line);
-	tclog_buf_free(&p->rejected);
-	free(p->sides);
-	free(p->turn);
-	free(p->turn_len);
-	free(p);
+	TCLOG_BUFS_FREE(&p->got, &p->said, &p->line, &p->rejected);
+	TCLOG_FREE_ALL(p->sides, p->turn, p->turn_len, p);
 	w->state = NULL;
 }

@@ -407,27 +407,17 @@ finish(struct scrub *s)
 {
 	int status;
 
-	free(s->word);
-	free(s->find);
-	free(s->merge);
-	free(s->hit);
-	free(s->hits);
-	free(s->first_end);
-	free(s->last_end);
 	tclog_buf_free(&s->subject);
+	TCLOG_FREE_ALL(s->word, s->find, s->merge, s->hit, s->hits,
+	    s->first_end, s->last_end);
 	free_rules(&s->rules);
 	tclog_record_free(&s->rec);
-	tclog_buf_free(&s->out);
-	tclog_buf_free(&s->path);
-	tclog_buf_free(&s->err);
-	tclog_buf_free(&s->fail);
-	tclog_buf_free(&s->unscanned);
-	tclog_buf_free(&s->key);
+	TCLOG_BUFS_FREE(&s->out, &s->path, &s->err, &s->fail, &s->unscanned,
+	    &s->key);
 	for (int i = 0; i <= DEPTH_MAX; i++)
 		if (s->level[i] != NULL) {
-			tclog_buf_free(&s->level[i]->decoded);
-			tclog_buf_free(&s->level[i]->json);
-			tclog_buf_free(&s->level[i]->text);
+			TCLOG_BUFS_FREE(&s->level[i]->decoded,
+			    &s->level[i]->json, &s->level[i]->text);
 			free(s->level[i]);
 		}
 	status = tclog_close_output();
