@@ -8,7 +8,7 @@
  * Each section below is one file of lib/, each after those it builds on:
  *   buf.c        memory: allocation checked for overflow, arrays
  *                that grow, byte buffers (tclog_x*, tclog_grow,
- *                tclog_buf_*)
+ *                tclog_buf_*, TCLOG_BUFS_FREE)
  *   output.c     diagnostics and checked output (tclog_diag,
  *                tclog_write, tclog_close_output, tclog_finish_output)
  *   cmdline.c    command-line plumbing: option values, --help, the
@@ -21,7 +21,8 @@
  *                decoding, walking, comparing, escaping (tclog_json_*)
  *   jsonout.c    JSON written again, compact or as Python writes it
  *   digest.c     recognising repeats by a 128-bit digest (tclog_digest*)
- *   reader.c     the record reader for JSON lines (tclog_reader_*)
+ *   reader.c     the record reader for JSON lines (tclog_reader_*), and
+ *                the rules files of -q and -f (tclog_rules_*)
  *   record.c     a SAX-style record parser over yajl that hands back
  *                the raw text of every top-level field without
  *                building a tree (tclog_record_*)
