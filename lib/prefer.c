@@ -357,8 +357,10 @@ held_open(void)
 	if (dir == NULL || *dir == '\0')
 		dir = "/tmp";
 	tclog_buf_printf(&path, "%s/tclog-qwen.XXXXXX", dir);
+	/* the directory is the user's setting: name it */
 	if ((fd = mkstemp((char *)tclog_buf_str(&path))) == -1)
-		err(TCLOG_EXIT_FATAL, "%s", path.data);
+		err(TCLOG_EXIT_FATAL, "%s%s: cannot make a temporary file",
+		    dir == getenv("TMPDIR") ? "TMPDIR=" : "", dir);
 	unlink(path.data);
 	if ((f = fdopen(fd, "w+")) == NULL)
 		err(TCLOG_EXIT_FATAL, "%s", path.data);
