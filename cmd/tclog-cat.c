@@ -599,8 +599,7 @@ main(int argc, char *argv[])
 	tclog_keyset_free(&c.keys);
 	tclog_buf_free(&c.why);
 	tclog_review_free(&c.rv);
-	tclog_buf_free(&c.text);
-	tclog_buf_free(&c.done);
+	TCLOG_BUFS_FREE(&c.text, &c.done);
 	free(c.start_line);
 	return status;
 }

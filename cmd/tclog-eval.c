@@ -288,9 +288,8 @@ summary_free(struct summary *s)
 {
 	tclog_keyset_free(&s->tools);
 	tclog_keyset_free(&s->seen);
-	free(s->by_tool);
-	free(s->hist);
 	tclog_buf_free(&s->name);
+	TCLOG_FREE_ALL(s->by_tool, s->hist);
 }
 
 /* Counts the example under each tool its expected calls name, once. */
@@ -1526,11 +1525,8 @@ eval_free(struct eval *e)
 		if (j->state == JOB_RUNNING)
 			curl_multi_remove_handle(e->multi, j->curl);
 		curl_easy_cleanup(j->curl);
-		tclog_buf_free(&j->request);
-		tclog_buf_free(&j->body);
-		tclog_buf_free(&j->query);
-		tclog_buf_free(&j->why);
-		tclog_buf_free(&j->out);
+		TCLOG_BUFS_FREE(&j->request, &j->body, &j->query, &j->why,
+		    &j->out);
 		tclog_eval_calls_free(&j->expected);
 	}
 	free(e->job);
@@ -1549,9 +1545,7 @@ eval_free(struct eval *e)
 	summary_free(&e->sum);
 	compare_free(&e->compare);
 	tclog_exopts_free(&e->o);
-	tclog_buf_free(&e->tools);
-	tclog_buf_free(&e->scratch);
-	tclog_buf_free(&e->url);
+	TCLOG_BUFS_FREE(&e->tools, &e->scratch, &e->url);
 	for (int i = 0; i < 2; i++)
 		if (e->sigpipe[i] != -1)
 			close(e->sigpipe[i]);

@@ -1551,15 +1551,8 @@ rate_free(struct rate *r)
 	free(r->dir);
 	tclog_record_free(&r->rec);
 	tclog_review_free(&r->rv);
-	tclog_buf_free(&r->line);
-	tclog_buf_free(&r->key);
-	tclog_buf_free(&r->msg);
-	tclog_buf_free(&r->io);
-	tclog_buf_free(&r->tmp);
-	tclog_buf_free(&r->unsaved);
-	tclog_buf_free(&r->gone);
-	tclog_buf_free(&r->side);
-	tclog_buf_free(&r->why);
+	TCLOG_BUFS_FREE(&r->line, &r->key, &r->msg, &r->io, &r->tmp,
+	    &r->unsaved, &r->gone, &r->side, &r->why);
 }
 
 int

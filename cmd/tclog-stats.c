@@ -265,9 +265,7 @@ tally_free(struct tally *t)
 {
 	for (size_t i = 0; i < t->n; i++)
 		free(t->c[i].name);
-	free(t->c);
-	free(t->heap);
-	free(t->slot);
+	TCLOG_FREE_ALL(t->c, t->heap, t->slot);
 }
 
 struct row {
@@ -1013,6 +1011,26 @@ run(struct stats *st, int argc, char *argv[])
 	return tclog_finish_output(st->status_code);
 }
 
+static void
+stats_free(struct stats *st)
+{
+	tclog_examples_free(&st->xs);
+	tclog_entries_free(&st->es);
+	tclog_exopts_free(&st->o);
+	tclog_tokens_free(&st->tokens);
+	TCLOG_BUFS_FREE(&st->text, &st->name);
+	tally_free(&st->status);
+	tally_free(&st->tool);
+	tally_free(&st->model);
+	tclog_digestset_free(&st->answers);
+	tclog_digestset_free(&st->prompts);
+	tclog_digestset_free(&st->several);
+	tclog_digestset_free(&st->rated_good);
+	tclog_digestset_free(&st->rated_bad);
+	tclog_digestset_free(&st->both);
+	TCLOG_FREE_ALL(st->calls, st->lengths.len, st->lengths.n);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1025,23 +1043,6 @@ main(int argc, char *argv[])
 		status = tclog_options_failed(first, usage);
 	else
 		status = run(&st, argc - first, argv + first);
-	tclog_examples_free(&st.xs);
-	tclog_entries_free(&st.es);
-	tclog_exopts_free(&st.o);
-	tclog_tokens_free(&st.tokens);
-	tclog_buf_free(&st.text);
-	tclog_buf_free(&st.name);
-	tally_free(&st.status);
-	tally_free(&st.tool);
-	tally_free(&st.model);
-	free(st.calls);
-	tclog_digestset_free(&st.answers);
-	tclog_digestset_free(&st.prompts);
-	tclog_digestset_free(&st.several);
-	tclog_digestset_free(&st.rated_good);
-	tclog_digestset_free(&st.rated_bad);
-	tclog_digestset_free(&st.both);
-	free(st.lengths.len);
-	free(st.lengths.n);
+	stats_free(&st);
 	return status;
 }

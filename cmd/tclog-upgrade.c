@@ -78,55 +78,40 @@ is_blank(char c)
 static int
 read_rules(struct rules *r, const char *path, size_t limit)
 {
-	struct tclog_reader in;
-	const char *name = tclog_input_name(path), *tab;
-	int fd = tclog_open_input(path), ret = 0;
-	bool failed;
+	struct tclog_rules_file f;
 
-	if (fd == -1)
+	if (tclog_rules_open(&f, path, limit, "WORD", "QUERY") != 0)
 		return -1;
-	tclog_reader_init(&in, fd, name, limit);
-	while (tclog_reader_rule(&in, &tab, &failed)) {
-		const char *line = in.text, *why = NULL;
-		size_t i, word_len, query_len;
+	while (tclog_rules_next(&f)) {
+		size_t i;
 		struct rule *rule;
 
-		word_len = tab ? (size_t)(tab - line) : 0;
-		query_len = tab ? in.len - word_len - 1 : 0;
-		for (i = 0; i < word_len && !is_blank(line[i]); i++)
+		for (i = 0; i < f.key_len && !is_blank(f.key[i]); i++)
 			;
-		if (tab == NULL)
-			why = "no tab between WORD and QUERY";
-		else if (word_len == 0)
-			why = "empty WORD";
-		else if (i < word_len)
-			why = "white space in WORD";
-		else if (query_len == 0)
-			why = "empty QUERY";
+		if (f.key_len == 0)
+			tclog_rules_bad(&f, "empty WORD");
+		else if (i < f.key_len)
+			tclog_rules_bad(&f, "white space in WORD");
+		else if (f.value_len == 0)
+			tclog_rules_bad(&f, "empty QUERY");
 		/* The query goes into JSON output: it must be UTF-8. */
-		else if (tclog_utf8_invalid(tab + 1, query_len) < query_len)
-			why = "QUERY is not UTF-8";
-		if (why != NULL) {
-			tclog_diag(name, in.line, "malformed rule: %s", why);
-			ret = -1;
-			break;
+		else if (tclog_utf8_invalid(f.value, f.value_len) <
+		    f.value_len)
+			tclog_rules_bad(&f, "QUERY is not UTF-8");
+		else {
+			r->rule = tclog_grow(r->rule, &r->cap, r->n + 1,
+			    sizeof(*r->rule));
+			rule = &r->rule[r->n++];
+			rule->word = r->text.len;
+			rule->word_len = f.key_len;
+			tclog_buf_add(&r->text, f.key, f.key_len);
+			rule->query = r->text.len;
+			tclog_json_put_go_string(&r->text, f.value,
+			    f.value_len);
+			rule->query_len = r->text.len - rule->query;
 		}
-		r->rule = tclog_grow(r->rule, &r->cap, r->n + 1,
-		    sizeof(*r->rule));
-		rule = &r->rule[r->n];
-		rule->word = r->text.len;
-		rule->word_len = word_len;
-		tclog_buf_add(&r->text, line, word_len);
-		rule->query = r->text.len;
-		tclog_json_put_go_string(&r->text, tab + 1, query_len);
-		rule->query_len = r->text.len - rule->query;
-		r->n++;
 	}
-	if (failed)
-		ret = -1;
-	tclog_reader_free(&in);
-	tclog_close_input(path, fd);
-	return ret;
+	return tclog_rules_close(&f);
 }
 
 /* The encoded query of the user's rule for word, or NULL. A word
@@ -517,15 +502,8 @@ main(int argc, char *argv[])
 	else
 		status = run(&u, argc - first, argv + first);
 	tclog_entries_free(&u.es);
-	tclog_buf_free(&u.out);
-	tclog_buf_free(&u.tool);
-	tclog_buf_free(&u.args);
-	tclog_buf_free(&u.word);
-	tclog_buf_free(&u.text);
-	tclog_buf_free(&u.query);
-	tclog_buf_free(&u.response);
-	tclog_buf_free(&u.err);
-	tclog_buf_free(&u.rules.text);
+	TCLOG_BUFS_FREE(&u.out, &u.tool, &u.args, &u.word, &u.text, &u.query,
+	    &u.response, &u.err, &u.rules.text);
 	free(u.rules.rule);
 	return status;
 }

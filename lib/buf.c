@@ -155,3 +155,17 @@ tclog_buf_free(struct tclog_buf *b)
 	b->data = NULL;
 	b->len = b->cap = 0;
 }
+
+void
+tclog_bufs_free(struct tclog_buf *const *b, size_t n)
+{
+	while (n-- > 0)
+		tclog_buf_free(*b++);
+}
+
+void
+tclog_free_all(void *const *p, size_t n)
+{
+	while (n-- > 0)
+		free(*p++);
+}

@@ -9,29 +9,19 @@
 
 #include "internal.h"
 
-static uint64_t
-mix(uint64_t x)		/* the splitmix64 finaliser */
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9u;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebu;
-	return x ^ (x >> 31);
-}
-
 /* One 64-bit hash; two seeds give two independent halves. */
 static uint64_t
 hash64(const unsigned char *p, size_t n, uint64_t seed)
 {
-	uint64_t h = mix(seed ^ (uint64_t)n), w;
+	uint64_t h = tclog_mix64(seed ^ (uint64_t)n), w;
 
 	for (; n >= 8; p += 8, n -= 8) {
 		memcpy(&w, p, 8);
-		h = mix(h ^ w ^ seed) + (h << 7);
+		h = tclog_mix64(h ^ w ^ seed) + (h << 7);
 	}
 	w = 0;
 	memcpy(&w, p, n);
-	return mix(h ^ w ^ (seed + n));
+	return tclog_mix64(h ^ w ^ (seed + n));
 }
 
 static unsigned long long *

@@ -522,14 +522,11 @@ tclog_examples_free(struct tclog_examples *xs)
 	struct tclog_example *ex = &xs->ex;
 
 	for (size_t i = 0; i < ex->call_cap; i++) {
-		tclog_buf_free(&ex->call[i].id);
-		tclog_buf_free(&ex->call[i].name);
-		tclog_buf_free(&ex->call[i].args);
-		tclog_buf_free(&ex->call[i].result);
+		TCLOG_BUFS_FREE(&ex->call[i].id, &ex->call[i].name,
+		    &ex->call[i].args, &ex->call[i].result);
 	}
+	TCLOG_BUFS_FREE(&ex->query, &ex->content);
 	free(ex->call);
-	tclog_buf_free(&ex->query);
-	tclog_buf_free(&ex->content);
 	tclog_response_free(&xs->resp);
 	tclog_buf_free(&xs->result);
 	tclog_buf_free(&xs->err);

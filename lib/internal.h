@@ -10,7 +10,23 @@
 #ifndef TCLOG_INTERNAL_H
 #define TCLOG_INTERNAL_H
 
+#include <stdint.h>
+
 #include "tclog.h"
+
+/* ---- inline, no file's ---- */
+
+/* A 64-bit finaliser (splitmix64's): every input bit moves every output
+ * bit. The hashes of lib/json.c and lib/digest.c end with it. */
+static inline uint64_t
+tclog_mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9u;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebu;
+	return x ^ (x >> 31);
+}
 
 /* ---- lib/cmdline.c: options, --help, input operands ---- */
 

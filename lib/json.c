@@ -556,8 +556,7 @@ object_equal(const char *a, size_t alen, const char *b, size_t blen,
 done:
 	tclog_keyset_free(&keys);
 	tclog_buf_free(&key);
-	free(value);
-	free(value_len);
+	TCLOG_FREE_ALL(value, value_len);
 	return equal;
 }
 
@@ -632,24 +631,13 @@ tclog_json_member(const char *obj, size_t len, const char *key,
 /* ---- a hash that agrees with tclog_json_equal ---- */
 
 static uint64_t
-hash_mix(uint64_t h)
-{
-	/* the finaliser of MurmurHash3: every input bit moves every output bit */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdu;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53u;
-	return h ^ (h >> 33);
-}
-
-static uint64_t
 hash_bytes(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *s = p;
 
 	for (size_t i = 0; i < n; i++)	/* FNV-1a */
 		h = (h ^ s[i]) * 0x100000001b3u;
-	return hash_mix(h ^ n);
+	return tclog_mix64(h ^ n);
 }
 
 /* A string's hash by its decoded contents, as string_equal compares. */
@@ -686,16 +674,17 @@ json_hash(const char *v, size_t len, int depth, struct tclog_buf *scratch)
 	case TCLOG_JSON_ARRAY:	/* in order */
 		tclog_json_iter_init(&it, v, len);
 		while (tclog_json_next_element(&it, &e, &elen))
-			h = hash_mix(h + json_hash(e, elen, depth + 1, scratch));
+			h = tclog_mix64(h + json_hash(e, elen, depth + 1,
+			    scratch));
 		return h;
 	case TCLOG_JSON_OBJECT:
 		/* In any order: a sum. An object with a repeated key equals
 		 * only its own text, which hashes the same anyway. */
 		tclog_json_iter_init(&it, v, len);
 		while (tclog_json_next_member(&it, &k, &klen, &e, &elen))
-			h += hash_mix(hash_string(0, k, klen, scratch) ^
+			h += tclog_mix64(hash_string(0, k, klen, scratch) ^
 			    json_hash(e, elen, depth + 1, scratch));
-		return hash_mix(h);
+		return tclog_mix64(h);
 	default:
 		return hash_bytes(h, v, len);
 	}

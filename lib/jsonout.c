@@ -243,9 +243,8 @@ merge_repeated_keys(struct member *m, size_t n)
 		}
 		i = j;
 	}
-	free(order);
-	free(off);
 	tclog_buf_free(&names);
+	TCLOG_FREE_ALL(order, off);
 }
 
 static void

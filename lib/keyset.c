@@ -110,8 +110,6 @@ void
 tclog_keyset_free(struct tclog_keyset *s)
 {
 	tclog_buf_free(&s->names);
-	free(s->off);
-	free(s->len);
-	free(s->slot);
+	TCLOG_FREE_ALL(s->off, s->len, s->slot);
 	memset(s, 0, sizeof(*s));
 }

@@ -357,8 +357,10 @@ held_open(void)
 	if (dir == NULL || *dir == '\0')
 		dir = "/tmp";
 	tclog_buf_printf(&path, "%s/tclog-qwen.XXXXXX", dir);
+	/* the directory is the user's setting: name it */
 	if ((fd = mkstemp((char *)tclog_buf_str(&path))) == -1)
-		err(TCLOG_EXIT_FATAL, "%s", path.data);
+		err(TCLOG_EXIT_FATAL, "%s%s: cannot make a temporary file",
+		    dir == getenv("TMPDIR") ? "TMPDIR=" : "", dir);
 	unlink(path.data);
 	if ((f = fdopen(fd, "w+")) == NULL)
 		err(TCLOG_EXIT_FATAL, "%s", path.data);
@@ -520,13 +522,7 @@ tclog_prefer_finish(struct tclog_writer *w)
 	tclog_digestset_free(&p->bad);
 	tclog_buf_free(&p->key);
 	tclog_keyset_free(&p->prompts);
-	tclog_buf_free(&p->got);
-	tclog_buf_free(&p->said);
-	tclog_buf_free(&p->line);
-	tclog_buf_free(&p->rejected);
-	free(p->sides);
-	free(p->turn);
-	free(p->turn_len);
-	free(p);
+	TCLOG_BUFS_FREE(&p->got, &p->said, &p->line, &p->rejected);
+	TCLOG_FREE_ALL(p->sides, p->turn, p->turn_len, p);
 	w->state = NULL;
 }

@@ -172,37 +172,6 @@ tclog_reader_next(struct tclog_reader *r)
 }
 
 bool
-tclog_reader_rule(struct tclog_reader *r, const char **tab, bool *failed)
-{
-	*failed = false;
-	for (;;) {
-		size_t i = 0;
-
-		switch (tclog_reader_next(r)) {
-		case TCLOG_READ_RECORD:
-			break;
-		case TCLOG_READ_TOO_LONG:
-			tclog_diag(r->name, r->line, "malformed rule: longer "
-			    "than the -L limit (%zu bytes)", r->limit);
-			*failed = true;
-			return false;
-		case TCLOG_READ_ERROR:
-			warn("%s: read error", r->name);
-			*failed = true;
-			return false;
-		case TCLOG_READ_EOF:
-			return false;
-		}
-		while (i < r->len && tclog_json_is_space(r->text[i]))
-			i++;
-		if (i == r->len || r->text[i] == '#')
-			continue;	/* blank, or a comment */
-		*tab = memchr(r->text, '\t', r->len);
-		return true;
-	}
-}
-
-bool
 tclog_reader_record(struct tclog_reader *r, int *status)
 {
 	for (;;)
@@ -241,4 +210,86 @@ tclog_nul_tail(const char *text, size_t len, struct tclog_buf *out)
 		    "column %zu: the end of a file cut while it was written", n,
 		    len - n + 1);
 	return true;
+}
+
+/* ---- rules files ---- */
+
+int
+tclog_rules_open(struct tclog_rules_file *f, const char *path, size_t limit,
+    const char *key_name, const char *value_name)
+{
+	*f = (struct tclog_rules_file){ .path = path, .key_name = key_name,
+	    .value_name = value_name };
+	f->fd = tclog_open_input(path);
+	if (f->fd == -1)
+		return -1;
+	tclog_reader_init(&f->in, f->fd, tclog_input_name(path), limit);
+	return 0;
+}
+
+void
+tclog_rules_bad(struct tclog_rules_file *f, const char *why)
+{
+	tclog_diag(f->in.name, f->in.line, "malformed rule: %s", why);
+	f->failed = true;
+}
+
+/* The next line that is not blank or a comment, or false. */
+static bool
+next_rule_line(struct tclog_rules_file *f)
+{
+	struct tclog_reader *r = &f->in;
+
+	for (;;) {
+		size_t i = 0;
+
+		switch (tclog_reader_next(r)) {
+		case TCLOG_READ_RECORD:
+			break;
+		case TCLOG_READ_TOO_LONG:
+			tclog_diag(r->name, r->line, "malformed rule: longer "
+			    "than the -L limit (%zu bytes)", r->limit);
+			f->failed = true;
+			return false;
+		case TCLOG_READ_ERROR:
+			warn("%s: read error", r->name);
+			f->failed = true;
+			return false;
+		case TCLOG_READ_EOF:
+			return false;
+		}
+		while (i < r->len && tclog_json_is_space(r->text[i]))
+			i++;
+		if (i < r->len && r->text[i] != '#')
+			return true;
+	}
+}
+
+bool
+tclog_rules_next(struct tclog_rules_file *f)
+{
+	const char *tab;
+
+	if (f->failed || !next_rule_line(f))
+		return false;
+	tab = memchr(f->in.text, '\t', f->in.len);
+	if (tab == NULL) {
+		tclog_diag(f->in.name, f->in.line, "malformed rule: no tab "
+		    "between %s and %s", f->key_name, f->value_name);
+		f->failed = true;
+		return false;
+	}
+	f->key = f->in.text;
+	f->key_len = (size_t)(tab - f->in.text);
+	f->value = tab + 1;
+	f->value_len = f->in.len - f->key_len - 1;
+	return true;
+}
+
+int
+tclog_rules_close(struct tclog_rules_file *f)
+{
+	tclog_reader_free(&f->in);
+	tclog_close_input(f->path, f->fd);
+	return f->failed ? -1 : 0;
 }

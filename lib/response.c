@@ -454,18 +454,10 @@ void
 tclog_response_free(struct tclog_response *r)
 {
 	for (size_t i = 0; i < r->call_cap; i++) {
-		tclog_buf_free(&r->call[i].id);
-		tclog_buf_free(&r->call[i].name);
-		tclog_buf_free(&r->call[i].args);
+		TCLOG_BUFS_FREE(&r->call[i].id, &r->call[i].name,
+		    &r->call[i].args);
 	}
-	free(r->call);
-	free(r->slot);
-	tclog_buf_free(&r->query);
-	tclog_buf_free(&r->text);
-	tclog_buf_free(&r->model);
-	tclog_buf_free(&r->decoded);
-	tclog_buf_free(&r->content);
-	tclog_buf_free(&r->name);
-	tclog_buf_free(&r->args);
-	tclog_buf_free(&r->err);
+	TCLOG_BUFS_FREE(&r->query, &r->text, &r->model, &r->decoded,
+	    &r->content, &r->name, &r->args, &r->err);
+	TCLOG_FREE_ALL(r->call, r->slot);
 }

@@ -26,12 +26,8 @@ void
 tclog_review_free(struct tclog_review *c)
 {
 	tclog_record_free(&c->rec);
-	tclog_buf_free(&c->view);
-	tclog_buf_free(&c->text);
-	tclog_buf_free(&c->entry_name);
-	tclog_buf_free(&c->entry_args);
-	tclog_buf_free(&c->call_name);
-	tclog_buf_free(&c->call_args);
+	TCLOG_BUFS_FREE(&c->view, &c->text, &c->entry_name, &c->entry_args,
+	    &c->call_name, &c->call_args);
 }
 
 /* Appends text as tclog_visible shows it, each line after the first

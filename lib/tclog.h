@@ -8,7 +8,7 @@
  * Each section below is one file of lib/, each after those it builds on:
  *   buf.c        memory: allocation checked for overflow, arrays
  *                that grow, byte buffers (tclog_x*, tclog_grow,
- *                tclog_buf_*)
+ *                tclog_buf_*, TCLOG_BUFS_FREE)
  *   output.c     diagnostics and checked output (tclog_diag,
  *                tclog_write, tclog_close_output, tclog_finish_output)
  *   cmdline.c    command-line plumbing: option values, --help, the
@@ -21,7 +21,8 @@
  *                decoding, walking, comparing, escaping (tclog_json_*)
  *   jsonout.c    JSON written again, compact or as Python writes it
  *   digest.c     recognising repeats by a 128-bit digest (tclog_digest*)
- *   reader.c     the record reader for JSON lines (tclog_reader_*)
+ *   reader.c     the record reader for JSON lines (tclog_reader_*), and
+ *                the rules files of -q and -f (tclog_rules_*)
  *   record.c     a SAX-style record parser over yajl that hands back
  *                the raw text of every top-level field without
  *                building a tree (tclog_record_*)
@@ -130,6 +131,19 @@ void tclog_buf_printf(struct tclog_buf *b, const char *fmt, ...)
 /* Make data a NUL-terminated string (the NUL is not counted in len). */
 const char *tclog_buf_str(struct tclog_buf *b);
 void tclog_buf_free(struct tclog_buf *b);
+/*
+ * A structure's teardown, one line for its many buffers and pointers:
+ *	TCLOG_BUFS_FREE(&r->query, &r->text, &r->err);
+ *	TCLOG_FREE_ALL(r->call, r->slot);
+ */
+void tclog_bufs_free(struct tclog_buf *const *b, size_t n);
+void tclog_free_all(void *const *p, size_t n);
+#define TCLOG_BUFS_FREE(...) tclog_bufs_free( \
+	(struct tclog_buf *const[]){ __VA_ARGS__ }, \
+	sizeof((struct tclog_buf *const[]){ __VA_ARGS__ }) / \
+	sizeof(struct tclog_buf *))
+#define TCLOG_FREE_ALL(...) tclog_free_all((void *const[]){ __VA_ARGS__ }, \
+	sizeof((void *const[]){ __VA_ARGS__ }) / sizeof(void *))
 
 /* ---- lib/output.c: diagnostics and checked output ---- */
 
@@ -472,20 +486,49 @@ enum tclog_read_status tclog_reader_next(struct tclog_reader *r);
  * read error reported (*status raised to 2). True with r->text and r->len
  * set; false at the end of input or after a read error. */
 bool tclog_reader_record(struct tclog_reader *r, int *status);
-/* The next rule of a rules file of WORD<TAB>REST lines (tclog-upgrade
- * -q, tclog-scrub -f): blank lines and lines whose first character other
- * than white space is '#' are passed over. True with r->text, r->len set
- * and *tab at the line's first tab, or NULL; false at the end, or with
- * *failed set after a diagnostic (a read error, a line over the limit:
- * a malformed rule). */
-bool tclog_reader_rule(struct tclog_reader *r, const char **tab,
-    bool *failed);
 /* Releases the buffer; does not close the descriptor. */
 void tclog_reader_free(struct tclog_reader *r);
 /* When text (a bad record) ends in NUL bytes, as a file cut while it was
  * written does (its unwritten end reads as zeros), appends a message
  * saying so to out and returns true; else false. */
 bool tclog_nul_tail(const char *text, size_t len, struct tclog_buf *out);
+
+/*
+ * A rules file of KEY<TAB>VALUE lines (tclog-upgrade -q, tclog-scrub -f),
+ * read a rule at a time. Blank lines and lines whose first character
+ * other than white space is '#' are passed over; a line without a tab,
+ * one over the limit or a read error is diagnosed ("FILE:LINE: malformed
+ * rule: ...") and ends the reading.
+ *
+ *	if (tclog_rules_open(&f, path, limit, "WORD", "QUERY") != 0)
+ *		return -1;
+ *	while (tclog_rules_next(&f))
+ *		if (f.value_len == 0)
+ *			tclog_rules_bad(&f, "empty QUERY");
+ *		else
+ *			...
+ *	return tclog_rules_close(&f);
+ */
+struct tclog_rules_file {
+	struct tclog_reader in;	/* in.line, in.text and in.len: the line */
+	const char *key, *value;	/* the rule read last */
+	size_t key_len, value_len;
+
+	/* private */
+	const char *path, *key_name, *value_name;
+	int fd;
+	bool failed;
+};
+
+/* -1 when path cannot be opened (diagnosed), else 0. */
+int tclog_rules_open(struct tclog_rules_file *f, const char *path,
+    size_t limit, const char *key_name, const char *value_name);
+/* True with the next rule; false at the end or after a diagnostic. */
+bool tclog_rules_next(struct tclog_rules_file *f);
+/* Diagnoses the rule read last as malformed and ends the reading. */
+void tclog_rules_bad(struct tclog_rules_file *f, const char *why);
+/* Closes the file: -1 when anything in it was diagnosed, else 0. */
+int tclog_rules_close(struct tclog_rules_file *f);
 
 /* A UTF-8 byte order mark, which Windows editors put first in a file. */
 #define TCLOG_BOM "\xef\xbb\xbf"

@@ -505,9 +505,7 @@ load_merges(struct tclog_tokenizer *t, const char *merges, size_t len,
 	}
 	rc = 0;
 out:
-	tclog_buf_free(&a);
-	tclog_buf_free(&b);
-	tclog_buf_free(&ab);
+	TCLOG_BUFS_FREE(&a, &b, &ab);
 	return rc;
 }
 
@@ -728,16 +726,9 @@ tclog_tokenizer_free(struct tclog_tokenizer *t)
 	if (t->cache != NULL)
 		for (size_t i = 0; i < CACHE_SLOTS; i++)
 			free(t->cache[i].word);
-	free(t->cache);
-	free(t->tok_len);
-	free(t->voff);
-	free(t->vslot);
-	tclog_buf_free(&t->vbytes);
-	free(t->merge);
-	free(t->sym);
-	free(t->heap);
-	tclog_buf_free(&t->norm);
-	free(t);
+	TCLOG_BUFS_FREE(&t->vbytes, &t->norm);
+	TCLOG_FREE_ALL(t->cache, t->tok_len, t->voff, t->vslot, t->merge,
+	    t->sym, t->heap, t);
 }
 
 /* ---- output ---- */

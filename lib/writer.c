@@ -43,9 +43,6 @@ tclog_writer_finish(struct tclog_writer *w)
 {
 	if (w->format->finish != NULL)
 		w->format->finish(w);
-	tclog_buf_free(&w->line);
-	tclog_buf_free(&w->nested);
-	tclog_buf_free(&w->text);
-	tclog_buf_free(&w->key);
+	TCLOG_BUFS_FREE(&w->line, &w->nested, &w->text, &w->key);
 	tclog_digestset_free(&w->seen);
 }

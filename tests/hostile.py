@@ -343,7 +343,7 @@ def main():
         # A million records in the plain build, where it shows speed and
         # flat memory; the sanitizers (ten times slower: 30 s of make
         # check) and valgrind see the same paths with fewer.
-        case_million(cmd, argv, 20000 if valgrind else 100000
+        case_million(cmd, argv, 5000 if valgrind else 100000
                      if os.environ.get("TCLOG_MODE") == "sanitize" else 1000000)
         case_nul(cmd, argv)
         case_utf8(cmd, argv)

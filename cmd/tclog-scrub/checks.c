@@ -605,32 +605,32 @@ option_ok(const char *text, size_t n, size_t start, size_t end)
 	    has_word(text, ls, i, "nerdctl"));
 }
 
+/* Each check: of the value in its text, or of the value alone. */
+static const struct {
+	bool (*in_text)(const char *text, size_t n, size_t start, size_t end);
+	bool (*alone)(const char *s, size_t n);
+} checks[] = {
+	[CHECK_NONE] = { NULL, NULL },
+	[CHECK_VALUE] = { value_ok, NULL },
+	[CHECK_KEYWORD] = { keyword_ok, NULL },
+	[CHECK_EMAIL] = { email_ok, NULL },
+	[CHECK_DISCORD] = { NULL, discord_ok },
+	[CHECK_RANDOM] = { NULL, random_ok },
+	[CHECK_TOKEN] = { NULL, token_ok },
+	[CHECK_PROSE] = { prose_ok, NULL },
+	[CHECK_PGPASS] = { pgpass_ok, NULL },
+	[CHECK_OPTION] = { option_ok, NULL },
+};
+
 bool
 check_ok(enum check check, const char *text, size_t n, size_t start,
     size_t end)
 {
-	switch (check) {
-	case CHECK_VALUE:
-		return value_ok(text, n, start, end);
-	case CHECK_KEYWORD:
-		return keyword_ok(text, n, start, end);
-	case CHECK_EMAIL:
-		return email_ok(text, n, start, end);
-	case CHECK_DISCORD:
-		return discord_ok(text + start, end - start);
-	case CHECK_RANDOM:
-		return random_ok(text + start, end - start);
-	case CHECK_TOKEN:
-		return token_ok(text + start, end - start);
-	case CHECK_PROSE:
-		return prose_ok(text, n, start, end);
-	case CHECK_PGPASS:
-		return pgpass_ok(text, n, start, end);
-	case CHECK_OPTION:
-		return option_ok(text, n, start, end);
-	default:
-		return true;
-	}
+	if (checks[check].in_text != NULL)
+		return checks[check].in_text(text, n, start, end);
+	if (checks[check].alone != NULL)
+		return checks[check].alone(text + start, end - start);
+	return true;
 }
 
 /* ---- finding ---- */

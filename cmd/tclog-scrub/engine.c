@@ -100,9 +100,7 @@ compile_db(struct rules *r, size_t *bad, struct tclog_buf *why)
 		ret = -1;
 	} else if (hs_alloc_scratch(r->db, &r->scratch) != HS_SUCCESS)
 		errx(TCLOG_EXIT_FATAL, "out of memory");
-	free(re);
-	free(flags);
-	free(ids);
+	TCLOG_FREE_ALL(re, flags, ids);
 	return ret;
 }
 
@@ -181,54 +179,40 @@ static int
 read_rules(struct rules *r, const char *path, size_t limit,
     unsigned long **lines)
 {
-	struct tclog_reader in;
+	struct tclog_rules_file f;
 	struct tclog_buf text = { 0 };
 	struct {
 		size_t kind, re;
 	} *at = NULL;
 	size_t n = 0, cap = 0;
-	const char *name = tclog_input_name(path), *tab;
-	int fd = tclog_open_input(path), ret = 0;
-	bool failed;
+	int ret;
 
-	if (fd == -1)
+	if (tclog_rules_open(&f, path, limit, "KIND", "REGEX") != 0)
 		return -1;
-	tclog_reader_init(&in, fd, name, limit);
-	while (tclog_reader_rule(&in, &tab, &failed)) {
-		const char *line = in.text, *why = NULL;
-		size_t kind_len;
-
-		kind_len = tab ? (size_t)(tab - line) : 0;
-		if (tab == NULL)
-			why = "no tab between KIND and REGEX";
-		else if (!kind_ok(line, kind_len))
-			why = "KIND is not 1 to 64 letters, digits, '_', '-', '.'";
-		else if (tab + 1 == line + in.len)
-			why = "empty REGEX";
-		else if (memchr(line, '\0', in.len) != NULL)
-			why = "a NUL byte";
-		if (why != NULL) {
-			tclog_diag(name, in.line, "malformed rule: %s", why);
-			ret = -1;
-			break;
+	while (tclog_rules_next(&f)) {
+		if (!kind_ok(f.key, f.key_len))
+			tclog_rules_bad(&f, "KIND is not 1 to 64 letters, "
+			    "digits, '_', '-', '.'");
+		else if (f.value_len == 0)
+			tclog_rules_bad(&f, "empty REGEX");
+		else if (memchr(f.in.text, '\0', f.in.len) != NULL)
+			tclog_rules_bad(&f, "a NUL byte");
+		else {
+			if (n == cap) {
+				at = tclog_grow(at, &cap, n + 1, sizeof(*at));
+				*lines = tclog_xreallocarray(*lines, cap,
+				    sizeof(**lines));
+			}
+			at[n].kind = text.len;
+			tclog_buf_add(&text, f.key, f.key_len);
+			tclog_buf_addc(&text, '\0');
+			at[n].re = text.len;
+			tclog_buf_add(&text, f.value, f.value_len);
+			tclog_buf_addc(&text, '\0');
+			(*lines)[n++] = f.in.line;
 		}
-		if (n == cap) {
-			at = tclog_grow(at, &cap, n + 1, sizeof(*at));
-			*lines = tclog_xreallocarray(*lines, cap,
-			    sizeof(**lines));
-		}
-		at[n].kind = text.len;
-		tclog_buf_add(&text, line, kind_len);
-		tclog_buf_addc(&text, '\0');
-		at[n].re = text.len;
-		tclog_buf_add(&text, tab + 1, in.len - kind_len - 1);
-		tclog_buf_addc(&text, '\0');
-		(*lines)[n++] = in.line;
 	}
-	if (failed)
-		ret = -1;
-	tclog_reader_free(&in);
-	tclog_close_input(path, fd);
+	ret = tclog_rules_close(&f);
 	r->text = text.data;	/* pointers into it are taken once it is whole */
 	for (size_t i = 0; i < n; i++)
 		add_rule(r, text.data + at[i].kind, text.data + at[i].re,
@@ -347,11 +331,7 @@ free_rules(struct rules *r)
 {
 	for (size_t i = 0; r->re != NULL && i < r->n; i++)
 		pcre2_code_free(r->re[i]);
-	free(r->re);
-	free(r->grouped);
-	free(r->spans);
-	free(r->rule);
-	free(r->text);
+	TCLOG_FREE_ALL(r->re, r->grouped, r->spans, r->rule, r->text);
 	hs_free_scratch(r->scratch);
 	hs_free_database(r->db);
 	pcre2_match_data_free(r->md);

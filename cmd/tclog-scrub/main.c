@@ -402,110 +402,93 @@ check_words(const struct scrub *s)
 	return 0;
 }
 
-static int
-finish(struct scrub *s)
+static void
+scrub_free(struct scrub *s)
 {
-	int status;
-
-	free(s->word);
-	free(s->find);
-	free(s->merge);
-	free(s->hit);
-	free(s->hits);
-	free(s->first_end);
-	free(s->last_end);
 	tclog_buf_free(&s->subject);
+	TCLOG_FREE_ALL(s->word, s->find, s->merge, s->hit, s->hits,
+	    s->first_end, s->last_end);
 	free_rules(&s->rules);
 	tclog_record_free(&s->rec);
-	tclog_buf_free(&s->out);
-	tclog_buf_free(&s->path);
-	tclog_buf_free(&s->err);
-	tclog_buf_free(&s->fail);
-	tclog_buf_free(&s->unscanned);
-	tclog_buf_free(&s->key);
+	TCLOG_BUFS_FREE(&s->out, &s->path, &s->err, &s->fail, &s->unscanned,
+	    &s->key);
 	for (int i = 0; i <= DEPTH_MAX; i++)
 		if (s->level[i] != NULL) {
-			tclog_buf_free(&s->level[i]->decoded);
-			tclog_buf_free(&s->level[i]->json);
-			tclog_buf_free(&s->level[i]->text);
+			TCLOG_BUFS_FREE(&s->level[i]->decoded,
+			    &s->level[i]->json, &s->level[i]->text);
 			free(s->level[i]);
 		}
-	status = tclog_close_output();
-	return status > s->status ? status : s->status;
+}
+
+/* Sets s up from the options: optind, or TCLOG_OPT_* (diagnosed). */
+static int
+options(struct scrub *s, int argc, char *argv[])
+{
+	int ch;
+
+	if (tclog_help_requested(argc, argv, OPTIONS))
+		return TCLOG_OPT_HELP;
+	s->word = tclog_xreallocarray(NULL, (size_t)argc, sizeof(*s->word));
+	while ((ch = tclog_getopt(argc, argv, OPTIONS, &s->limit)) >= 0) {
+		switch (ch) {
+		case 'd':
+			s->drop = true;
+			break;
+		case 'f':
+			s->rules_file = optarg;
+			break;
+		case 'l':
+			s->list = true;
+			break;
+		case 'w':
+			if (add_word(s, optarg) != 0)
+				return TCLOG_OPT_USAGE;
+			break;
+		}
+	}
+	if (ch == TCLOG_OPT_USAGE || check_words(s) != 0)
+		return TCLOG_OPT_USAGE;
+	if (s->rules_file != NULL && tclog_inputs_leave_stdin('f',
+	    s->rules_file, argc - optind, argv + optind) != 0)
+		return TCLOG_OPT_USAGE;
+	return optind;
 }
 
 static int
-usage_error(struct scrub *s)
+run(struct scrub *s, int argc, char *argv[])
 {
-	usage(stderr);
-	tclog_status_raise(&s->status, TCLOG_EXIT_FATAL);
-	return finish(s);
+	struct tclog_inputs in;
+
+	if (load_rules(&s->rules, s->rules_file, s->limit) != 0)
+		return tclog_finish_output(TCLOG_EXIT_FATAL);
+	s->hit = tclog_xcalloc(s->rules.n, 1);
+	s->hits = tclog_xreallocarray(NULL, s->rules.n, sizeof(*s->hits));
+	s->first_end = tclog_xreallocarray(NULL, s->rules.n,
+	    sizeof(*s->first_end));
+	s->last_end = tclog_xreallocarray(NULL, s->rules.n,
+	    sizeof(*s->last_end));
+	tclog_inputs_init(&in, argc, argv);
+	while (tclog_inputs_next(&in, &s->status))
+		scrub_file(s, in.fd, in.name);
+	/* -l is a check: anything found makes the log not clean. */
+	if (s->list && s->nfound > 0)
+		tclog_status_raise(&s->status, TCLOG_EXIT_BAD);
+	return tclog_finish_output(s->status);
 }
 
 int
 main(int argc, char *argv[])
 {
 	struct scrub s = { .limit = TCLOG_DEFAULT_LIMIT };
-	struct tclog_inputs in;
-	const char *rules_file = NULL;
-	int ch;
+	int first, status;
 
 	tclog_start();
 	tclog_record_init(&s.rec);
 	hs_set_allocator(aligned_alloc64, free);
-	if (tclog_help_requested(argc, argv, OPTIONS)) {
-		usage(stdout);
-		return finish(&s);
-	}
-	s.word = tclog_xreallocarray(NULL, (size_t)argc, sizeof(*s.word));
-	while ((ch = getopt(argc, argv, OPTIONS)) != -1) {
-		switch (ch) {
-		case 'd':
-			s.drop = true;
-			break;
-		case 'f':
-			rules_file = optarg;	/* the last one counts */
-			break;
-		case 'l':
-			s.list = true;
-			break;
-		case 'L':
-			if (tclog_option_limit(optarg, &s.limit) != 0)
-				return usage_error(&s);
-			break;
-		case 'w':
-			if (add_word(&s, optarg) != 0)
-				return usage_error(&s);
-			break;
-		default:
-			return usage_error(&s);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-
-	if (check_words(&s) != 0)
-		return usage_error(&s);
-	if (rules_file != NULL &&
-	    tclog_inputs_leave_stdin('f', rules_file, argc, argv) != 0)
-		return usage_error(&s);
-	if (load_rules(&s.rules, rules_file, s.limit) != 0) {
-		tclog_status_raise(&s.status, TCLOG_EXIT_FATAL);
-		return finish(&s);
-	}
-	s.hit = tclog_xmalloc(s.rules.n);
-	memset(s.hit, 0, s.rules.n);
-	s.hits = tclog_xreallocarray(NULL, s.rules.n, sizeof(*s.hits));
-	s.first_end = tclog_xreallocarray(NULL, s.rules.n,
-	    sizeof(*s.first_end));
-	s.last_end = tclog_xreallocarray(NULL, s.rules.n,
-	    sizeof(*s.last_end));
-
-	tclog_inputs_init(&in, argc, argv);
-	while (tclog_inputs_next(&in, &s.status))
-		scrub_file(&s, in.fd, in.name);
-	/* -l is a check: anything found makes the log not clean. */
-	if (s.list && s.nfound > 0)
-		tclog_status_raise(&s.status, TCLOG_EXIT_BAD);
-	return finish(&s);
+	if ((first = options(&s, argc, argv)) < 0)
+		status = tclog_options_failed(first, usage);
+	else
+		status = run(&s, argc - first, argv + first);
+	scrub_free(&s);
+	return status;
 }

@@ -134,6 +134,7 @@ struct level {
 struct scrub {
 	bool drop;		/* -d */
 	bool list;		/* -l */
+	const char *rules_file;	/* -f: the last one counts */
 	size_t limit;		/* -L */
 	struct word *word;	/* -w */
 	size_t nword;

@@ -34,14 +34,6 @@ fcntl(int fd, int cmd, ...)
 	return call("fcntl", fd, cmd, arg);
 }
 
-int
-fcntl64(int fd, int cmd, ...)
-{
-	va_list ap;
-	void *arg;
-
-	va_start(ap, cmd);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	return call("fcntl64", fd, cmd, arg);
-}
+/* The large-file name (callers built with _FILE_OFFSET_BITS=64): on a
+ * 64-bit system the same call. */
+int fcntl64(int fd, int cmd, ...) __attribute__((alias("fcntl")));
