@@ -402,13 +402,88 @@ summary_text(const struct eval *e, struct tclog_buf *b)
 /* The comparison's share of -J, when -c. */
 static void compare_json(const struct compare *c, struct tclog_buf *b);
 
-/* -J: one JSON object, written beside the file and renamed over it. */
+/* Writes all of p to fd: 0, or -1 with errno set. */
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * -J's file. A regular file (or a symbolic link to one: its target) is
+ * replaced whole: written beside it and renamed over it, so that a
+ * reader never sees half of it. Anything else that exists (a device, a
+ * FIFO, /dev/stderr) cannot be renamed over: it is written in place.
+ * 0, or -1 after a diagnostic.
+ */
+static int
+json_file_write(const char *path, const char *p, size_t n)
+{
+	struct tclog_buf tmp = { 0 };
+	struct stat st;
+	char *target = NULL;
+	int fd, ok;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if ((fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)) == -1) {
+			warn("-J: %s", path);
+			return -1;
+		}
+		if (write_all(fd, p, n) != 0) {
+			warn("-J: %s", path);
+			close(fd);
+			return -1;
+		}
+		if (close(fd) != 0) {
+			warn("-J: %s", path);
+			return -1;
+		}
+		return 0;
+	}
+	/* a link to a regular file: the file it names is replaced */
+	if (stat(path, &st) == 0 && (target = realpath(path, NULL)) == NULL) {
+		warn("-J: %s", path);
+		return -1;
+	}
+	tclog_buf_printf(&tmp, "%s.XXXXXX", target != NULL ? target : path);
+	if ((fd = mkstemp(tmp.data)) == -1) {
+		warn("-J: %s", path);
+		free(target);
+		tclog_buf_free(&tmp);
+		return -1;
+	}
+	ok = fchmod(fd, 0644) == 0 && write_all(fd, p, n) == 0;
+	ok = close(fd) == 0 && ok;
+	if (!ok || rename(tmp.data, target != NULL ? target : path) != 0) {
+		warn("-J: %s", path);
+		unlink(tmp.data);
+		ok = 0;
+	}
+	free(target);
+	tclog_buf_free(&tmp);
+	return ok ? 0 : -1;
+}
+
+/* -J: one JSON object. */
 static int
 summary_json(const struct eval *e, const char *path)
 {
 	const struct summary *s = &e->sum;
-	struct tclog_buf b = { 0 }, tmp = { 0 };
-	int fd, ok;
+	struct tclog_buf b = { 0 };
+	int ok;
 
 	tclog_buf_printf(&b, "{\"examples\":%lu,\"results\":{", s->n);
 	for (int r = 0; r < TCLOG_EVAL_NRESULT; r++)
@@ -436,23 +511,8 @@ summary_json(const struct eval *e, const char *path)
 		compare_json(e->cmp, &b);
 	tclog_buf_adds(&b, "}\n");
 
-	tclog_buf_printf(&tmp, "%s.XXXXXX", path);
-	if ((fd = mkstemp(tmp.data)) == -1) {
-		warn("-J: %s", path);
-		tclog_buf_free(&b);
-		tclog_buf_free(&tmp);
-		return -1;
-	}
-	ok = fchmod(fd, 0644) == 0 &&
-	    write(fd, b.data, b.len) == (ssize_t)b.len;
-	ok = close(fd) == 0 && ok;
-	if (!ok || rename(tmp.data, path) != 0) {
-		warn("-J: %s", path);
-		unlink(tmp.data);
-		ok = 0;
-	}
+	ok = json_file_write(path, b.data, b.len) == 0;
 	tclog_buf_free(&b);
-	tclog_buf_free(&tmp);
 	return ok ? 0 : -1;
 }
 
