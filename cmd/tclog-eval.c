@@ -1408,6 +1408,57 @@ parse_number(const char *arg, long max, long *n)
 	    -1 : 0;
 }
 
+/*
+ * -e's URL, to chat/completions: the path goes on with
+ * /chat/completions, its query kept after it (Azure's ?api-version=).
+ * A fragment is never sent to a server: a URL with one is refused, as a
+ * mistake. libcurl starts here, for its URL parser. 0, or TCLOG_OPT_*
+ * (diagnosed).
+ */
+static int
+endpoint(struct eval *e)
+{
+	CURLU *u = NULL;
+	CURLUcode uc;
+	char *part = NULL;
+	size_t n;
+	int why = 0;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		errx(TCLOG_EXIT_FATAL, "libcurl cannot start");
+	e->curl = true;
+	if ((u = curl_url()) == NULL)
+		errx(TCLOG_EXIT_FATAL, "libcurl cannot start");
+	if ((uc = curl_url_set(u, CURLUPART_URL, e->url_base, 0)) != CURLUE_OK) {
+		why = tclog_usage_error("-e: not a valid URL (%s): %s",
+		    curl_url_strerror(uc), e->url_base);
+		goto done;
+	}
+	if (curl_url_get(u, CURLUPART_FRAGMENT, &part, 0) == CURLUE_OK) {
+		why = tclog_usage_error("-e: a URL with a fragment (#%s): "
+		    "it is not sent to the server", part);
+		goto done;
+	}
+	if (curl_url_get(u, CURLUPART_PATH, &part, 0) != CURLUE_OK)
+		errx(TCLOG_EXIT_FATAL, "libcurl cannot read -e's URL");
+	e->scratch.len = 0;
+	tclog_buf_adds(&e->scratch, part);
+	curl_free(part);
+	part = NULL;
+	for (n = e->scratch.len; n > 0 && e->scratch.data[n - 1] == '/'; n--)
+		continue;
+	e->scratch.len = n;
+	tclog_buf_adds(&e->scratch, "/chat/completions");
+	if (curl_url_set(u, CURLUPART_PATH, tclog_buf_str(&e->scratch), 0) !=
+	    CURLUE_OK || curl_url_get(u, CURLUPART_URL, &part, 0) != CURLUE_OK)
+		errx(TCLOG_EXIT_FATAL, "libcurl cannot make -e's URL");
+	tclog_buf_adds(&e->url, part);
+done:
+	curl_free(part);
+	curl_url_cleanup(u);
+	return why;
+}
+
 /* The options taken together, and -s -S -t read (argv: the operands):
  * 0, or TCLOG_OPT_* (diagnosed). */
 static int
@@ -1419,6 +1470,8 @@ checks(struct eval *e, int argc, char *argv[])
 	    strncasecmp(e->url_base, "https://", 8) != 0)
 		return tclog_usage_error("-e: not an http:// or https:// "
 		    "URL: %s", e->url_base);
+	if ((why = endpoint(e)) != 0)
+		return why;
 	if (e->model != NULL && tclog_utf8_invalid(e->model,
 	    strlen(e->model)) != strlen(e->model)) {
 		warnx("-m: not valid UTF-8");
@@ -1479,7 +1532,7 @@ options(struct eval *e, int argc, char *argv[])
 	return optind;
 }
 
-/* libcurl, the URL, the window of -j + 2 jobs, and Ctrl-C's pipe. */
+/* libcurl's handles, the window of -j + 2 jobs, and Ctrl-C's pipe. */
 static void
 requests_start(struct eval *e)
 {
@@ -1487,9 +1540,6 @@ requests_start(struct eval *e)
 	struct sigaction sa;
 	const char *key;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		errx(TCLOG_EXIT_FATAL, "libcurl cannot start");
-	e->curl = true;
 	e->multi = curl_multi_init();
 	/* at most -j connections: -j answers at a time, reused */
 	curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
@@ -1504,10 +1554,6 @@ requests_start(struct eval *e)
 		memset(auth.data, 0, auth.len);
 		tclog_buf_free(&auth);
 	}
-	tclog_buf_adds(&e->url, e->url_base);
-	while (e->url.len > 0 && e->url.data[e->url.len - 1] == '/')
-		e->url.len--;
-	tclog_buf_adds(&e->url, "/chat/completions");
 	e->ring = e->jobs + 2;
 	e->job = tclog_xcalloc(e->ring, sizeof(*e->job));
 	for (size_t i = 0; i < e->ring; i++)
@@ -1595,7 +1641,8 @@ eval_free(struct eval *e)
 	}
 	free(e->job);
 	if (e->curl) {
-		curl_multi_cleanup(e->multi);
+		if (e->multi != NULL)
+			curl_multi_cleanup(e->multi);
 		curl_slist_free_all(e->headers);
 		curl_global_cleanup();
 	}
