@@ -205,6 +205,7 @@ struct eval {
 	CURLM *multi;
 	struct curl_slist *headers;
 	struct tclog_buf url;	/* -e's, to chat/completions */
+	struct tclog_buf url_shown;	/* the same, its password masked */
 	struct job *job;
 	size_t ring, head, njobs;
 	unsigned running;
@@ -1418,7 +1419,7 @@ parse_number(const char *arg, long max, long *n)
 static int
 endpoint(struct eval *e)
 {
-	CURLU *u = NULL;
+	CURLU *u = NULL, *shown = NULL;
 	CURLUcode uc;
 	char *part = NULL;
 	size_t n;
@@ -1453,8 +1454,22 @@ endpoint(struct eval *e)
 	    CURLUE_OK || curl_url_get(u, CURLUPART_URL, &part, 0) != CURLUE_OK)
 		errx(TCLOG_EXIT_FATAL, "libcurl cannot make -e's URL");
 	tclog_buf_adds(&e->url, part);
+	curl_free(part);
+	part = NULL;
+	/* what diagnostics show: no password */
+	if ((shown = curl_url_dup(u)) == NULL)
+		errx(TCLOG_EXIT_FATAL, "libcurl cannot start");
+	if (curl_url_get(shown, CURLUPART_PASSWORD, &part, 0) == CURLUE_OK &&
+	    curl_url_set(shown, CURLUPART_PASSWORD, "***", 0) != CURLUE_OK)
+		errx(TCLOG_EXIT_FATAL, "libcurl cannot make -e's URL");
+	curl_free(part);
+	part = NULL;
+	if (curl_url_get(shown, CURLUPART_URL, &part, 0) != CURLUE_OK)
+		errx(TCLOG_EXIT_FATAL, "libcurl cannot make -e's URL");
+	tclog_buf_adds(&e->url_shown, part);
 done:
 	curl_free(part);
+	curl_url_cleanup(shown);
 	curl_url_cleanup(u);
 	return why;
 }
@@ -1588,7 +1603,7 @@ report(struct eval *e)
 		    tclog_write : put_stderr);
 	if (e->unreachable) {
 		warnx("%s: no answer from the endpoint: is the server running? "
-		    "(-e)", tclog_buf_str(&e->url));
+		    "(-e)", tclog_buf_str(&e->url_shown));
 		tclog_status_raise(&e->status, TCLOG_EXIT_FATAL);
 	}
 	if (e->json_file != NULL && summary_json(e, e->json_file) != 0)
@@ -1659,6 +1674,7 @@ eval_free(struct eval *e)
 	tclog_buf_free(&e->tools);
 	tclog_buf_free(&e->scratch);
 	tclog_buf_free(&e->url);
+	tclog_buf_free(&e->url_shown);
 	for (int i = 0; i < 2; i++)
 		if (e->sigpipe[i] != -1)
 			close(e->sigpipe[i]);
