@@ -981,6 +981,7 @@ example_done(void *ctx, const struct tclog_example *ex)
 			tclog_buf_add(&call->args, ex->call[c].args.data,
 			    ex->call[c].args.len);
 			call->args_json = ex->call[c].args_json;
+			tclog_eval_call_compact(call, &e->scratch);
 		}
 		request_body(e, &j->request, ex, p);
 		e->examples++;

@@ -59,6 +59,21 @@ tclog_eval_calls_free(struct tclog_eval_calls *c)
 }
 
 void
+tclog_eval_call_compact(struct tclog_eval_call *call, struct tclog_buf *scratch)
+{
+	struct tclog_buf t;
+
+	if (!call->args_json)
+		return;
+	scratch->len = 0;
+	tclog_json_write(scratch, call->args.data, call->args.len,
+	    TCLOG_JSON_COMPACT);
+	t = call->args;
+	call->args = *scratch;
+	*scratch = t;
+}
+
+void
 tclog_eval_calls_write(struct tclog_buf *b, const struct tclog_eval_calls *c)
 {
 	tclog_buf_addc(b, '[');
@@ -106,6 +121,7 @@ block_call(void *ctx, const char *s, size_t n)
 	call = tclog_eval_calls_add(&c->calls);
 	tclog_json_string(name, name_len, &call->name);
 	tclog_call_args(&call->args, &call->args_json, args, args_len);
+	tclog_eval_call_compact(call, &c->scratch);
 	return true;
 }
 
@@ -165,6 +181,7 @@ tclog_completion_parse(struct tclog_completion *c, const char *body,
 			tclog_json_string(tc.name, tc.name_len, &call->name);
 			tclog_call_args(&call->args, &call->args_json, tc.args,
 			    tc.args_len);
+			tclog_eval_call_compact(call, &c->scratch);
 		}
 	}
 	if (c->calls.n > 0)

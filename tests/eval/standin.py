@@ -69,6 +69,10 @@ SCRIPT = {
                                '"arguments": {"command": "ls"}}\n</tool_call>'))],
     "object": [("json", message([{"id": "c", "type": "function", "function": {
         "name": "run_commands", "arguments": {"command": "ls"}}}]))],
+    "dupgot": [("json", message([call("run_commands", None,
+                                      '{"command": "ls", "command": "dupgot"}')]))],
+    "dupnested": [("json", message([call("run_commands", None,
+                                         '{"o": {"a": 2}, "command": "dupnested"}')]))],
     "errorbody": [("json", {"error": {"message": "context length exceeded", "code": 400}})],
 }
 
