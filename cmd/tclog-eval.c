@@ -221,6 +221,8 @@ struct eval {
 	/* the terminal */
 	int sigpipe[2];
 	bool interrupted, progress;
+	bool progress_shown;	/* the line is on the terminal now */
+	bool stdout_tty;	/* stdout a terminal too: lines clear it */
 	unsigned long answered;	/* HTTP answers of any kind */
 	bool unreachable;	/* never one, and a request gave up */
 	long long started, last_progress;
@@ -844,9 +846,13 @@ account(struct eval *e, const char *text, size_t len, const char *file,
 static void
 progress_clear(struct eval *e)
 {
-	if (e->progress && e->last_progress > 0)
+	if (e->progress_shown)
 		fputs("\r\033[K", stderr);
+	e->progress_shown = false;
 }
+
+/* Shown every PROGRESS_MS, and at once when a line or a diagnostic has
+ * cleared it. */
 
 static void
 progress_show(struct eval *e, long long now)
@@ -855,7 +861,8 @@ progress_show(struct eval *e, long long now)
 	unsigned long done = e->sum.n, total = 0;
 	struct tclog_buf *b = &e->scratch;
 
-	if (!e->progress || now - e->last_progress < PROGRESS_MS)
+	if (!e->progress || (e->progress_shown &&
+	    now - e->last_progress < PROGRESS_MS))
 		return;
 	e->last_progress = now;
 	rate = secs > 0 ? (double)done / secs : 0;
@@ -883,7 +890,10 @@ progress_show(struct eval *e, long long now)
 		tclog_buf_printf(b, ", ETA %ld:%02ld", eta / 60, eta % 60);
 	}
 	tclog_buf_adds(b, "\033[K");
+	/* the lines written since it was cleared, on a line of their own */
+	tclog_flush();
 	fwrite(b->data, 1, b->len, stderr);
+	e->progress_shown = true;
 	fflush(stderr);
 }
 
@@ -1203,6 +1213,8 @@ write_done(struct eval *e)
 			    tclog_buf_str(&j->why));
 			tclog_status_raise(&e->status, TCLOG_EXIT_BAD);
 		}
+		if (e->stdout_tty)
+			progress_clear(e);
 		tclog_write(j->out.data, j->out.len);
 		account(e, j->out.data, j->out.len - 1, j->file, j->line);
 		e->head = (e->head + 1) % e->ring;
@@ -1623,6 +1635,7 @@ run(struct eval *e, int argc, char *argv[])
 	}
 	requests_start(e);
 	e->progress = isatty(2);
+	e->stdout_tty = e->progress && isatty(1);
 	e->started = now_ms();
 	e->bytes_total = input_size(argc, argv);
 	summary_init(&e->sum);
