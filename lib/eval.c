@@ -199,6 +199,38 @@ tclog_completion_parse(struct tclog_completion *c, const char *body,
 	return 0;
 }
 
+/* The most of a text body's line an error shows, in bytes. */
+#define ERROR_LINE_MAX 200
+
+/* A body that is no JSON (a proxy's text/plain, an HTML page): its first
+ * line, cut short (at a character, and before any byte that is not
+ * UTF-8: the reason goes into a JSON line) and made visible. */
+static void
+error_text(const char *body, size_t len, struct tclog_buf *out)
+{
+	struct tclog_buf line = { 0 };
+	size_t n, shown;
+
+	while (len > 0 && tclog_json_is_space(*body)) {
+		body++;
+		len--;
+	}
+	for (n = 0; n < len && body[n] != '\n' && body[n] != '\r'; n++)
+		continue;
+	while (n > 0 && tclog_json_is_space(body[n - 1]))
+		n--;
+	if (n == 0)
+		return;
+	shown = tclog_utf8_invalid(body, n < ERROR_LINE_MAX ? n :
+	    ERROR_LINE_MAX);
+	tclog_buf_add(&line, body, shown);
+	if (shown < n)
+		tclog_buf_adds(&line, "...");
+	tclog_buf_adds(out, ": ");
+	tclog_json_put_visible_string(out, line.data, line.len);
+	tclog_buf_free(&line);
+}
+
 void
 tclog_completion_error(const char *body, size_t len, struct tclog_buf *out)
 {
@@ -206,8 +238,10 @@ tclog_completion_error(const char *body, size_t len, struct tclog_buf *out)
 	const char *e, *m;
 	size_t e_len, m_len;
 
-	if (tclog_json_check(body, len, true, &err) != 0)
+	if (tclog_json_check(body, len, true, &err) != 0) {
+		error_text(body, len, out);
 		goto done;
+	}
 	tclog_json_trim(&body, &len);
 	if ((e = tclog_json_member(body, len, "error", &e_len)) == NULL)
 		goto done;

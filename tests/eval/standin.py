@@ -73,6 +73,12 @@ SCRIPT = {
                                       '{"command": "ls", "command": "dupgot"}')]))],
     "dupnested": [("json", message([call("run_commands", None,
                                          '{"o": {"a": 2}, "command": "dupnested"}')]))],
+    "forbidden": [("status", 403, {"Content-Type": "text/plain"},
+                   b"\r\n Forbidden: \x1b[31mno\x1b[0m access \"here\"\r\nsecond line\n")],
+    "long403": [("status", 403, {"Content-Type": "text/plain"},
+                 b"a" * 199 + "\u00e9".encode() + b"b" * 100 + b"\n")],
+    "latin1": [("status", 403, {"Content-Type": "text/plain"}, b"caf\xe9 closed\n")],
+    "emptybody": [("status", 403, {"Content-Type": "text/plain"}, b" \r\n")],
     "errorbody": [("json", {"error": {"message": "context length exceeded", "code": 400}})],
 }
 
@@ -91,10 +97,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def send(self, code, body, headers=()):
+        headers = dict(headers)
         self.send_response(code)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", headers.pop("Content-Type", "application/json"))
         self.send_header("Content-Length", str(len(body)))
-        for k, v in headers:
+        for k, v in headers.items():
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(body)
