@@ -79,6 +79,10 @@ SCRIPT = {
                  b"a" * 199 + "\u00e9".encode() + b"b" * 100 + b"\n")],
     "latin1": [("status", 403, {"Content-Type": "text/plain"}, b"caf\xe9 closed\n")],
     "emptybody": [("status", 403, {"Content-Type": "text/plain"}, b" \r\n")],
+    "bigint": [("json", message([call("run_commands", None,
+                                      '{"command": "bigint", "n": 12345678901234567891}')]))],
+    "bigintsame": [("json", message([call("run_commands", None,
+                                          '{"n": 1.2345678901234567890e19, "command": "bigintsame"}')]))],
     "errorbody": [("json", {"error": {"message": "context length exceeded", "code": 400}})],
 }
 
