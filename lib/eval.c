@@ -170,11 +170,21 @@ tclog_completion_parse(struct tclog_completion *c, const char *body,
 		c->usage_len = usage_len;
 	}
 
+	/* tool_calls that are not a list of named calls are a broken
+	 * answer, not "no call": the model's calls are not known */
 	calls = tclog_json_member(msg, msg_len, "tool_calls", &calls_len);
+	if (calls != NULL && tclog_json_type(calls, calls_len) !=
+	    TCLOG_JSON_ARRAY && tclog_json_type(calls, calls_len) !=
+	    TCLOG_JSON_NULL) {
+		tclog_buf_adds(why, "not a chat completion: \"tool_calls\" is "
+		    "not an array");
+		return -1;
+	}
 	if (calls != NULL && tclog_json_type(calls, calls_len) ==
 	    TCLOG_JSON_ARRAY) {
 		tclog_tool_calls_init(&tc, calls, calls_len);
-		while (tclog_tool_calls_next(&tc)) {
+		while (tclog_tool_calls_next(&tc) && tc.place == c->calls.n + 1 &&
+		    !tclog_json_is_empty_string(tc.name, tc.name_len)) {
 			struct tclog_eval_call *call =
 			    tclog_eval_calls_add(&c->calls);
 
@@ -182,6 +192,14 @@ tclog_completion_parse(struct tclog_completion *c, const char *body,
 			tclog_call_args(&call->args, &call->args_json, tc.args,
 			    tc.args_len);
 			tclog_eval_call_compact(call, &c->scratch);
+		}
+		/* the iterator passed over an element that was no call */
+		if (tc.place > c->calls.n) {
+			tclog_buf_printf(why, "not a chat completion: "
+			    "tool_calls[%zu] is no call with a function name",
+			    c->calls.n);
+			tclog_eval_calls_clear(&c->calls);
+			return -1;
 		}
 	}
 	if (c->calls.n > 0)

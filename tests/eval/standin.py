@@ -83,6 +83,17 @@ SCRIPT = {
                                       '{"command": "bigint", "n": 12345678901234567891}')]))],
     "bigintsame": [("json", message([call("run_commands", None,
                                           '{"n": 1.2345678901234567890e19, "command": "bigintsame"}')]))],
+    "callsobject": [("json", message([call("run_commands", {"command": "ls"})])
+                     | {"choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
+                         "role": "assistant", "content": "",
+                         "tool_calls": call("run_commands", {"command": "ls"})}}]})],
+    "noname": [("json", message([{"id": "c", "type": "function",
+                                  "function": {"arguments": "{}"}}]))],
+    "emptyname": [("json", message([call("", {"command": "emptyname"})]))],
+    "secondnoname": [("json", message([call("run_commands", {"command": "secondnoname"}),
+                                       {"id": "c2", "type": "function"}]))],
+    "nullcalls": [("json", message(None, "") | {"choices": [{"index": 0, "message": {
+        "role": "assistant", "content": "", "tool_calls": None}}]})],
     "errorbody": [("json", {"error": {"message": "context length exceeded", "code": 400}})],
 }
 
