@@ -429,7 +429,8 @@ write_all(int fd, const char *p, size_t n)
  * -J's file. A regular file (or a symbolic link to one: its target) is
  * replaced whole: written beside it and renamed over it, so that a
  * reader never sees half of it. Anything else that exists (a device, a
- * FIFO, /dev/stderr) cannot be renamed over: it is written in place.
+ * FIFO, /dev/stderr) cannot be renamed over: it is written in place, as
+ * is a link to no file yet.
  * 0, or -1 after a diagnostic.
  */
 static int
@@ -438,10 +439,15 @@ json_file_write(const char *path, const char *p, size_t n)
 	struct tclog_buf tmp = { 0 };
 	struct stat st;
 	char *target = NULL;
-	int fd, ok;
+	int fd, ok, exists;
 
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		if ((fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)) == -1) {
+	exists = stat(path, &st) == 0;
+	/* a device, a FIFO; or a link to nothing yet: the file it names is
+	 * made, as a shell's > would (there is nothing to replace) */
+	if ((exists && !S_ISREG(st.st_mode)) || (!exists && errno == ENOENT &&
+	    lstat(path, &st) == 0 && S_ISLNK(st.st_mode))) {
+		if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0644)) == -1) {
 			warn("-J: %s", path);
 			return -1;
 		}
@@ -457,7 +463,7 @@ json_file_write(const char *path, const char *p, size_t n)
 		return 0;
 	}
 	/* a link to a regular file: the file it names is replaced */
-	if (stat(path, &st) == 0 && (target = realpath(path, NULL)) == NULL) {
+	if (exists && (target = realpath(path, NULL)) == NULL) {
 		warn("-J: %s", path);
 		return -1;
 	}
