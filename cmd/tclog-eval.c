@@ -205,6 +205,7 @@ struct eval {
 	CURLM *multi;
 	struct curl_slist *headers;
 	struct tclog_buf url;	/* -e's, to chat/completions */
+	struct tclog_buf url_shown;	/* the same, its password masked */
 	struct job *job;
 	size_t ring, head, njobs;
 	unsigned running;
@@ -220,6 +221,8 @@ struct eval {
 	/* the terminal */
 	int sigpipe[2];
 	bool interrupted, progress;
+	bool progress_shown;	/* the line is on the terminal now */
+	bool stdout_tty;	/* stdout a terminal too: lines clear it */
 	unsigned long answered;	/* HTTP answers of any kind */
 	bool unreachable;	/* never one, and a request gave up */
 	long long started, last_progress;
@@ -401,13 +404,94 @@ summary_text(const struct eval *e, struct tclog_buf *b)
 /* The comparison's share of -J, when -c. */
 static void compare_json(const struct compare *c, struct tclog_buf *b);
 
-/* -J: one JSON object, written beside the file and renamed over it. */
+/* Writes all of p to fd: 0, or -1 with errno set. */
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * -J's file. A regular file (or a symbolic link to one: its target) is
+ * replaced whole: written beside it and renamed over it, so that a
+ * reader never sees half of it. Anything else that exists (a device, a
+ * FIFO, /dev/stderr) cannot be renamed over: it is written in place, as
+ * is a link to no file yet.
+ * 0, or -1 after a diagnostic.
+ */
+static int
+json_file_write(const char *path, const char *p, size_t n)
+{
+	struct tclog_buf tmp = { 0 };
+	struct stat st;
+	char *target = NULL;
+	int fd, ok, exists;
+
+	exists = stat(path, &st) == 0;
+	/* a device, a FIFO; or a link to nothing yet: the file it names is
+	 * made, as a shell's > would (there is nothing to replace) */
+	if ((exists && !S_ISREG(st.st_mode)) || (!exists && errno == ENOENT &&
+	    lstat(path, &st) == 0 && S_ISLNK(st.st_mode))) {
+		if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0644)) == -1) {
+			warn("-J: %s", path);
+			return -1;
+		}
+		if (write_all(fd, p, n) != 0) {
+			warn("-J: %s", path);
+			close(fd);
+			return -1;
+		}
+		if (close(fd) != 0) {
+			warn("-J: %s", path);
+			return -1;
+		}
+		return 0;
+	}
+	/* a link to a regular file: the file it names is replaced */
+	if (exists && (target = realpath(path, NULL)) == NULL) {
+		warn("-J: %s", path);
+		return -1;
+	}
+	tclog_buf_printf(&tmp, "%s.XXXXXX", target != NULL ? target : path);
+	if ((fd = mkstemp(tmp.data)) == -1) {
+		warn("-J: %s", path);
+		free(target);
+		tclog_buf_free(&tmp);
+		return -1;
+	}
+	ok = fchmod(fd, 0644) == 0 && write_all(fd, p, n) == 0;
+	ok = close(fd) == 0 && ok;
+	if (!ok || rename(tmp.data, target != NULL ? target : path) != 0) {
+		warn("-J: %s", path);
+		unlink(tmp.data);
+		ok = 0;
+	}
+	free(target);
+	tclog_buf_free(&tmp);
+	return ok ? 0 : -1;
+}
+
+/* -J: one JSON object. */
 static int
 summary_json(const struct eval *e, const char *path)
 {
 	const struct summary *s = &e->sum;
-	struct tclog_buf b = { 0 }, tmp = { 0 };
-	int fd, ok;
+	struct tclog_buf b = { 0 };
+	int ok;
 
 	tclog_buf_printf(&b, "{\"examples\":%lu,\"results\":{", s->n);
 	for (int r = 0; r < TCLOG_EVAL_NRESULT; r++)
@@ -435,23 +519,8 @@ summary_json(const struct eval *e, const char *path)
 		compare_json(e->cmp, &b);
 	tclog_buf_adds(&b, "}\n");
 
-	tclog_buf_printf(&tmp, "%s.XXXXXX", path);
-	if ((fd = mkstemp(tmp.data)) == -1) {
-		warn("-J: %s", path);
-		tclog_buf_free(&b);
-		tclog_buf_free(&tmp);
-		return -1;
-	}
-	ok = fchmod(fd, 0644) == 0 &&
-	    write(fd, b.data, b.len) == (ssize_t)b.len;
-	ok = close(fd) == 0 && ok;
-	if (!ok || rename(tmp.data, path) != 0) {
-		warn("-J: %s", path);
-		unlink(tmp.data);
-		ok = 0;
-	}
+	ok = json_file_write(path, b.data, b.len) == 0;
 	tclog_buf_free(&b);
-	tclog_buf_free(&tmp);
 	return ok ? 0 : -1;
 }
 
@@ -782,9 +851,13 @@ account(struct eval *e, const char *text, size_t len, const char *file,
 static void
 progress_clear(struct eval *e)
 {
-	if (e->progress && e->last_progress > 0)
+	if (e->progress_shown)
 		fputs("\r\033[K", stderr);
+	e->progress_shown = false;
 }
+
+/* Shown every PROGRESS_MS, and at once when a line or a diagnostic has
+ * cleared it. */
 
 static void
 progress_show(struct eval *e, long long now)
@@ -793,7 +866,8 @@ progress_show(struct eval *e, long long now)
 	unsigned long done = e->sum.n, total = 0;
 	struct tclog_buf *b = &e->scratch;
 
-	if (!e->progress || now - e->last_progress < PROGRESS_MS)
+	if (!e->progress || (e->progress_shown &&
+	    now - e->last_progress < PROGRESS_MS))
 		return;
 	e->last_progress = now;
 	rate = secs > 0 ? (double)done / secs : 0;
@@ -821,7 +895,10 @@ progress_show(struct eval *e, long long now)
 		tclog_buf_printf(b, ", ETA %ld:%02ld", eta / 60, eta % 60);
 	}
 	tclog_buf_adds(b, "\033[K");
+	/* the lines written since it was cleared, on a line of their own */
+	tclog_flush();
 	fwrite(b->data, 1, b->len, stderr);
+	e->progress_shown = true;
 	fflush(stderr);
 }
 
@@ -919,6 +996,7 @@ example_done(void *ctx, const struct tclog_example *ex)
 			tclog_buf_add(&call->args, ex->call[c].args.data,
 			    ex->call[c].args.len);
 			call->args_json = ex->call[c].args_json;
+			tclog_eval_call_compact(call, &e->scratch);
 		}
 		request_body(e, &j->request, ex, p);
 		e->examples++;
@@ -1140,6 +1218,8 @@ write_done(struct eval *e)
 			    tclog_buf_str(&j->why));
 			tclog_status_raise(&e->status, TCLOG_EXIT_BAD);
 		}
+		if (e->stdout_tty)
+			progress_clear(e);
 		tclog_write(j->out.data, j->out.len);
 		account(e, j->out.data, j->out.len - 1, j->file, j->line);
 		e->head = (e->head + 1) % e->ring;
@@ -1347,6 +1427,71 @@ parse_number(const char *arg, long max, long *n)
 	    -1 : 0;
 }
 
+/*
+ * -e's URL, to chat/completions: the path goes on with
+ * /chat/completions, its query kept after it (Azure's ?api-version=).
+ * A fragment is never sent to a server: a URL with one is refused, as a
+ * mistake. libcurl starts here, for its URL parser. 0, or TCLOG_OPT_*
+ * (diagnosed).
+ */
+static int
+endpoint(struct eval *e)
+{
+	CURLU *u = NULL, *shown = NULL;
+	CURLUcode uc;
+	char *part = NULL;
+	size_t n;
+	int why = 0;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		errx(TCLOG_EXIT_FATAL, "libcurl cannot start");
+	e->curl = true;
+	if ((u = curl_url()) == NULL)
+		errx(TCLOG_EXIT_FATAL, "libcurl cannot start");
+	if ((uc = curl_url_set(u, CURLUPART_URL, e->url_base, 0)) != CURLUE_OK) {
+		why = tclog_usage_error("-e: not a valid URL (%s): %s",
+		    curl_url_strerror(uc), e->url_base);
+		goto done;
+	}
+	if (curl_url_get(u, CURLUPART_FRAGMENT, &part, 0) == CURLUE_OK) {
+		why = tclog_usage_error("-e: a URL with a fragment (#%s): "
+		    "it is not sent to the server", part);
+		goto done;
+	}
+	if (curl_url_get(u, CURLUPART_PATH, &part, 0) != CURLUE_OK)
+		errx(TCLOG_EXIT_FATAL, "libcurl cannot read -e's URL");
+	e->scratch.len = 0;
+	tclog_buf_adds(&e->scratch, part);
+	curl_free(part);
+	part = NULL;
+	for (n = e->scratch.len; n > 0 && e->scratch.data[n - 1] == '/'; n--)
+		continue;
+	e->scratch.len = n;
+	tclog_buf_adds(&e->scratch, "/chat/completions");
+	if (curl_url_set(u, CURLUPART_PATH, tclog_buf_str(&e->scratch), 0) !=
+	    CURLUE_OK || curl_url_get(u, CURLUPART_URL, &part, 0) != CURLUE_OK)
+		errx(TCLOG_EXIT_FATAL, "libcurl cannot make -e's URL");
+	tclog_buf_adds(&e->url, part);
+	curl_free(part);
+	part = NULL;
+	/* what diagnostics show: no password */
+	if ((shown = curl_url_dup(u)) == NULL)
+		errx(TCLOG_EXIT_FATAL, "libcurl cannot start");
+	if (curl_url_get(shown, CURLUPART_PASSWORD, &part, 0) == CURLUE_OK &&
+	    curl_url_set(shown, CURLUPART_PASSWORD, "***", 0) != CURLUE_OK)
+		errx(TCLOG_EXIT_FATAL, "libcurl cannot make -e's URL");
+	curl_free(part);
+	part = NULL;
+	if (curl_url_get(shown, CURLUPART_URL, &part, 0) != CURLUE_OK)
+		errx(TCLOG_EXIT_FATAL, "libcurl cannot make -e's URL");
+	tclog_buf_adds(&e->url_shown, part);
+done:
+	curl_free(part);
+	curl_url_cleanup(shown);
+	curl_url_cleanup(u);
+	return why;
+}
+
 /* The options taken together, and -s -S -t read (argv: the operands):
  * 0, or TCLOG_OPT_* (diagnosed). */
 static int
@@ -1358,6 +1503,8 @@ checks(struct eval *e, int argc, char *argv[])
 	    strncasecmp(e->url_base, "https://", 8) != 0)
 		return tclog_usage_error("-e: not an http:// or https:// "
 		    "URL: %s", e->url_base);
+	if ((why = endpoint(e)) != 0)
+		return why;
 	if (e->model != NULL && tclog_utf8_invalid(e->model,
 	    strlen(e->model)) != strlen(e->model)) {
 		warnx("-m: not valid UTF-8");
@@ -1418,7 +1565,7 @@ options(struct eval *e, int argc, char *argv[])
 	return optind;
 }
 
-/* libcurl, the URL, the window of -j + 2 jobs, and Ctrl-C's pipe. */
+/* libcurl's handles, the window of -j + 2 jobs, and Ctrl-C's pipe. */
 static void
 requests_start(struct eval *e)
 {
@@ -1426,9 +1573,6 @@ requests_start(struct eval *e)
 	struct sigaction sa;
 	const char *key;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		errx(TCLOG_EXIT_FATAL, "libcurl cannot start");
-	e->curl = true;
 	e->multi = curl_multi_init();
 	/* at most -j connections: -j answers at a time, reused */
 	curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
@@ -1443,10 +1587,6 @@ requests_start(struct eval *e)
 		memset(auth.data, 0, auth.len);
 		tclog_buf_free(&auth);
 	}
-	tclog_buf_adds(&e->url, e->url_base);
-	while (e->url.len > 0 && e->url.data[e->url.len - 1] == '/')
-		e->url.len--;
-	tclog_buf_adds(&e->url, "/chat/completions");
 	e->ring = e->jobs + 2;
 	e->job = tclog_xcalloc(e->ring, sizeof(*e->job));
 	for (size_t i = 0; i < e->ring; i++)
@@ -1481,7 +1621,7 @@ report(struct eval *e)
 		    tclog_write : put_stderr);
 	if (e->unreachable) {
 		warnx("%s: no answer from the endpoint: is the server running? "
-		    "(-e)", tclog_buf_str(&e->url));
+		    "(-e)", tclog_buf_str(&e->url_shown));
 		tclog_status_raise(&e->status, TCLOG_EXIT_FATAL);
 	}
 	if (e->json_file != NULL && summary_json(e, e->json_file) != 0)
@@ -1500,6 +1640,7 @@ run(struct eval *e, int argc, char *argv[])
 	}
 	requests_start(e);
 	e->progress = isatty(2);
+	e->stdout_tty = e->progress && isatty(1);
 	e->started = now_ms();
 	e->bytes_total = input_size(argc, argv);
 	summary_init(&e->sum);
@@ -1531,7 +1672,8 @@ eval_free(struct eval *e)
 	}
 	free(e->job);
 	if (e->curl) {
-		curl_multi_cleanup(e->multi);
+		if (e->multi != NULL)
+			curl_multi_cleanup(e->multi);
 		curl_slist_free_all(e->headers);
 		curl_global_cleanup();
 	}
@@ -1545,7 +1687,7 @@ eval_free(struct eval *e)
 	summary_free(&e->sum);
 	compare_free(&e->compare);
 	tclog_exopts_free(&e->o);
-	TCLOG_BUFS_FREE(&e->tools, &e->scratch, &e->url);
+	TCLOG_BUFS_FREE(&e->tools, &e->scratch, &e->url, &e->url_shown);
 	for (int i = 0; i < 2; i++)
 		if (e->sigpipe[i] != -1)
 			close(e->sigpipe[i]);

@@ -59,6 +59,21 @@ tclog_eval_calls_free(struct tclog_eval_calls *c)
 }
 
 void
+tclog_eval_call_compact(struct tclog_eval_call *call, struct tclog_buf *scratch)
+{
+	struct tclog_buf t;
+
+	if (!call->args_json)
+		return;
+	scratch->len = 0;
+	tclog_json_write(scratch, call->args.data, call->args.len,
+	    TCLOG_JSON_COMPACT);
+	t = call->args;
+	call->args = *scratch;
+	*scratch = t;
+}
+
+void
 tclog_eval_calls_write(struct tclog_buf *b, const struct tclog_eval_calls *c)
 {
 	tclog_buf_addc(b, '[');
@@ -106,6 +121,7 @@ block_call(void *ctx, const char *s, size_t n)
 	call = tclog_eval_calls_add(&c->calls);
 	tclog_json_string(name, name_len, &call->name);
 	tclog_call_args(&call->args, &call->args_json, args, args_len);
+	tclog_eval_call_compact(call, &c->scratch);
 	return true;
 }
 
@@ -154,17 +170,36 @@ tclog_completion_parse(struct tclog_completion *c, const char *body,
 		c->usage_len = usage_len;
 	}
 
+	/* tool_calls that are not a list of named calls are a broken
+	 * answer, not "no call": the model's calls are not known */
 	calls = tclog_json_member(msg, msg_len, "tool_calls", &calls_len);
+	if (calls != NULL && tclog_json_type(calls, calls_len) !=
+	    TCLOG_JSON_ARRAY && tclog_json_type(calls, calls_len) !=
+	    TCLOG_JSON_NULL) {
+		tclog_buf_adds(why, "not a chat completion: \"tool_calls\" is "
+		    "not an array");
+		return -1;
+	}
 	if (calls != NULL && tclog_json_type(calls, calls_len) ==
 	    TCLOG_JSON_ARRAY) {
 		tclog_tool_calls_init(&tc, calls, calls_len);
-		while (tclog_tool_calls_next(&tc)) {
+		while (tclog_tool_calls_next(&tc) && tc.place == c->calls.n + 1 &&
+		    !tclog_json_is_empty_string(tc.name, tc.name_len)) {
 			struct tclog_eval_call *call =
 			    tclog_eval_calls_add(&c->calls);
 
 			tclog_json_string(tc.name, tc.name_len, &call->name);
 			tclog_call_args(&call->args, &call->args_json, tc.args,
 			    tc.args_len);
+			tclog_eval_call_compact(call, &c->scratch);
+		}
+		/* the iterator passed over an element that was no call */
+		if (tc.place > c->calls.n) {
+			tclog_buf_printf(why, "not a chat completion: "
+			    "tool_calls[%zu] is no call with a function name",
+			    c->calls.n);
+			tclog_eval_calls_clear(&c->calls);
+			return -1;
 		}
 	}
 	if (c->calls.n > 0)
@@ -182,6 +217,38 @@ tclog_completion_parse(struct tclog_completion *c, const char *body,
 	return 0;
 }
 
+/* The most of a text body's line an error shows, in bytes. */
+#define ERROR_LINE_MAX 200
+
+/* A body that is no JSON (a proxy's text/plain, an HTML page): its first
+ * line, cut short (at a character, and before any byte that is not
+ * UTF-8: the reason goes into a JSON line) and made visible. */
+static void
+error_text(const char *body, size_t len, struct tclog_buf *out)
+{
+	struct tclog_buf line = { 0 };
+	size_t n, shown;
+
+	while (len > 0 && tclog_json_is_space(*body)) {
+		body++;
+		len--;
+	}
+	for (n = 0; n < len && body[n] != '\n' && body[n] != '\r'; n++)
+		continue;
+	while (n > 0 && tclog_json_is_space(body[n - 1]))
+		n--;
+	if (n == 0)
+		return;
+	shown = tclog_utf8_invalid(body, n < ERROR_LINE_MAX ? n :
+	    ERROR_LINE_MAX);
+	tclog_buf_add(&line, body, shown);
+	if (shown < n)
+		tclog_buf_adds(&line, "...");
+	tclog_buf_adds(out, ": ");
+	tclog_json_put_visible_string(out, line.data, line.len);
+	tclog_buf_free(&line);
+}
+
 void
 tclog_completion_error(const char *body, size_t len, struct tclog_buf *out)
 {
@@ -189,8 +256,10 @@ tclog_completion_error(const char *body, size_t len, struct tclog_buf *out)
 	const char *e, *m;
 	size_t e_len, m_len;
 
-	if (tclog_json_check(body, len, true, &err) != 0)
+	if (tclog_json_check(body, len, true, &err) != 0) {
+		error_text(body, len, out);
 		goto done;
+	}
 	tclog_json_trim(&body, &len);
 	if ((e = tclog_json_member(body, len, "error", &e_len)) == NULL)
 		goto done;

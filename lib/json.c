@@ -505,6 +505,79 @@ raw_equal(const char *a, size_t alen, const char *b, size_t blen)
 	return alen == blen && memcmp(a, b, alen) == 0;
 }
 
+/* A JSON number's exact value written one way only: its digits without
+ * leading or trailing zeros, then "e" and the power of ten they are
+ * multiplied by ("0" for zero, whatever its sign). */
+static void
+number_canonical(const char *s, size_t n, struct tclog_buf *out)
+{
+	size_t i = 0, lead = 0, frac = 0;
+	long long e = 0;
+	bool neg = false, eneg = false, dot = false;
+
+	out->len = 0;
+	if (i < n && s[i] == '-') {
+		neg = true;
+		i++;
+	}
+	tclog_buf_addc(out, '-');
+	for (; i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.'); i++) {
+		if (s[i] == '.')
+			dot = true;
+		else {
+			tclog_buf_addc(out, s[i]);
+			frac += dot;
+		}
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			eneg = s[i++] == '-';
+		/* past 10^15 every exponent is one: none is that precise */
+		for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			if (e < 1000000000000000LL)
+				e = e * 10 + (s[i] - '0');
+	}
+	e = (eneg ? -e : e) - (long long)frac;
+	while (lead + 1 < out->len && out->data[lead + 1] == '0')
+		lead++;
+	memmove(out->data + 1, out->data + 1 + lead, out->len - 1 - lead);
+	out->len -= lead;
+	if (out->len == 1) {
+		out->len = 0;
+		tclog_buf_addc(out, '0');
+		return;
+	}
+	while (out->data[out->len - 1] == '0') {
+		out->len--;
+		e++;
+	}
+	tclog_buf_printf(out, "e%lld", e);
+	if (!neg) {
+		memmove(out->data, out->data + 1, out->len - 1);
+		out->len--;
+	}
+}
+
+/* Numbers by their exact values, not as doubles: 12345678901234567890
+ * and ...891 differ, 1.0, 1 and 10e-1 do not. Equal values are equal
+ * doubles, so the hash below (of the double) agrees. */
+static bool
+number_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	struct tclog_buf ca = { 0 }, cb = { 0 };
+	bool equal;
+
+	if (raw_equal(a, alen, b, blen))
+		return true;
+	number_canonical(a, alen, &ca);
+	number_canonical(b, blen, &cb);
+	equal = ca.len == cb.len && memcmp(ca.data, cb.data, ca.len) == 0;
+	tclog_buf_free(&ca);
+	tclog_buf_free(&cb);
+	return equal;
+}
+
 static bool json_equal(const char *, size_t, const char *, size_t, int);
 
 /* Objects: each member of a found in b, the same number in both. A key
@@ -565,10 +638,8 @@ json_equal(const char *a, size_t alen, const char *b, size_t blen, int depth)
 {
 	enum tclog_json_type type = tclog_json_type(a, alen);
 	struct tclog_json_iter ia, ib;
-	struct tclog_buf scratch = { 0 };
 	const char *ea, *eb;
 	size_t elen, eblen;
-	bool equal;
 
 	if (type != tclog_json_type(b, blen))
 		return false;
@@ -578,12 +649,7 @@ json_equal(const char *a, size_t alen, const char *b, size_t blen, int depth)
 	case TCLOG_JSON_STRING:
 		return string_equal(a, alen, b, blen);
 	case TCLOG_JSON_NUMBER:
-		if (raw_equal(a, alen, b, blen))
-			return true;
-		equal = number_value(a, alen, &scratch) ==
-		    number_value(b, blen, &scratch);
-		tclog_buf_free(&scratch);
-		return equal;
+		return number_equal(a, alen, b, blen);
 	case TCLOG_JSON_ARRAY:
 		tclog_json_iter_init(&ia, a, alen);
 		tclog_json_iter_init(&ib, b, blen);

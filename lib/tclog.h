@@ -1171,6 +1171,12 @@ void tclog_eval_calls_clear(struct tclog_eval_calls *c);
 /* A new call at the end, empty. */
 struct tclog_eval_call *tclog_eval_calls_add(struct tclog_eval_calls *c);
 void tclog_eval_calls_free(struct tclog_eval_calls *c);
+/* Arguments that are JSON written again compact (scratch used), as the
+ * result line prints them: an object's repeated key keeps its last value,
+ * as tclog-qwen -u reads it, so that the comparison agrees with what is
+ * printed. */
+void tclog_eval_call_compact(struct tclog_eval_call *call,
+    struct tclog_buf *scratch);
 /* Appends [{"name":...,"arguments":...},...]: arguments that are JSON as
  * a value, the others as a string. */
 void tclog_eval_calls_write(struct tclog_buf *b,
@@ -1194,15 +1200,17 @@ struct tclog_completion {
 int tclog_completion_parse(struct tclog_completion *c, const char *body,
     size_t len, struct tclog_buf *why);
 /* Appends ": " and the message of an error body ({"error": {"message":
- * ...}} or {"error": ...}), as a diagnostic shows a value; nothing when
- * body says nothing of the kind. */
+ * ...}} or {"error": ...}), as a diagnostic shows a value, or of a body
+ * that is no JSON its first line (cut at 200 bytes, made visible, as a
+ * JSON string); nothing when body says nothing of the kind. */
 void tclog_completion_error(const char *body, size_t len,
     struct tclog_buf *out);
 void tclog_completion_free(struct tclog_completion *c);
 
 /* The result of got against expected (never TCLOG_EVAL_ERROR). Names
- * equal and arguments JSON-equal (tclog_json_equal); arguments that are
- * not JSON equal nothing. */
+ * equal and arguments JSON-equal (tclog_json_equal, on arguments made
+ * compact by tclog_eval_call_compact); arguments that are not JSON equal
+ * nothing. */
 enum tclog_eval_result tclog_eval_score(const struct tclog_eval_calls *expected,
     const struct tclog_eval_calls *got);
 

@@ -69,6 +69,31 @@ SCRIPT = {
                                '"arguments": {"command": "ls"}}\n</tool_call>'))],
     "object": [("json", message([{"id": "c", "type": "function", "function": {
         "name": "run_commands", "arguments": {"command": "ls"}}}]))],
+    "dupgot": [("json", message([call("run_commands", None,
+                                      '{"command": "ls", "command": "dupgot"}')]))],
+    "dupnested": [("json", message([call("run_commands", None,
+                                         '{"o": {"a": 2}, "command": "dupnested"}')]))],
+    "forbidden": [("status", 403, {"Content-Type": "text/plain"},
+                   b"\r\n Forbidden: \x1b[31mno\x1b[0m access \"here\"\r\nsecond line\n")],
+    "long403": [("status", 403, {"Content-Type": "text/plain"},
+                 b"a" * 199 + "\u00e9".encode() + b"b" * 100 + b"\n")],
+    "latin1": [("status", 403, {"Content-Type": "text/plain"}, b"caf\xe9 closed\n")],
+    "emptybody": [("status", 403, {"Content-Type": "text/plain"}, b" \r\n")],
+    "bigint": [("json", message([call("run_commands", None,
+                                      '{"command": "bigint", "n": 12345678901234567891}')]))],
+    "bigintsame": [("json", message([call("run_commands", None,
+                                          '{"n": 1.2345678901234567890e19, "command": "bigintsame"}')]))],
+    "callsobject": [("json", message([call("run_commands", {"command": "ls"})])
+                     | {"choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
+                         "role": "assistant", "content": "",
+                         "tool_calls": call("run_commands", {"command": "ls"})}}]})],
+    "noname": [("json", message([{"id": "c", "type": "function",
+                                  "function": {"arguments": "{}"}}]))],
+    "emptyname": [("json", message([call("", {"command": "emptyname"})]))],
+    "secondnoname": [("json", message([call("run_commands", {"command": "secondnoname"}),
+                                       {"id": "c2", "type": "function"}]))],
+    "nullcalls": [("json", message(None, "") | {"choices": [{"index": 0, "message": {
+        "role": "assistant", "content": "", "tool_calls": None}}]})],
     "errorbody": [("json", {"error": {"message": "context length exceeded", "code": 400}})],
 }
 
@@ -87,10 +112,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def send(self, code, body, headers=()):
+        headers = dict(headers)
         self.send_response(code)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", headers.pop("Content-Type", "application/json"))
         self.send_header("Content-Length", str(len(body)))
-        for k, v in headers:
+        for k, v in headers.items():
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(body)
