@@ -472,21 +472,30 @@ tclog_json_put_visible_string(struct tclog_buf *b, const char *s, size_t n)
 	tclog_buf_free(&json);
 }
 
+/* a and b written alike by canon: strings decoded, numbers' exact
+ * values. */
+static bool
+canon_equal(int (*canon)(const char *, size_t, struct tclog_buf *),
+    const char *a, size_t alen, const char *b, size_t blen)
+{
+	struct tclog_buf ca = { 0 }, cb = { 0 };
+	bool eq;
+
+	canon(a, alen, &ca);
+	canon(b, blen, &cb);
+	eq = ca.len == cb.len && memcmp(ca.data, cb.data, ca.len) == 0;
+	tclog_buf_free(&ca);
+	tclog_buf_free(&cb);
+	return eq;
+}
+
 /* Compares two strings by their decoded contents. */
 static bool
 string_equal(const char *a, size_t alen, const char *b, size_t blen)
 {
-	struct tclog_buf da = { 0 }, db = { 0 };
-	bool eq;
-
 	if (memchr(a, '\\', alen) == NULL && memchr(b, '\\', blen) == NULL)
 		return alen == blen && memcmp(a, b, alen) == 0;
-	tclog_json_string(a, alen, &da);
-	tclog_json_string(b, blen, &db);
-	eq = da.len == db.len && memcmp(da.data, db.data, da.len) == 0;
-	tclog_buf_free(&da);
-	tclog_buf_free(&db);
-	return eq;
+	return canon_equal(tclog_json_string, a, alen, b, blen);
 }
 
 /* A JSON number's value; the text is copied, since it is not followed by
@@ -507,8 +516,9 @@ raw_equal(const char *a, size_t alen, const char *b, size_t blen)
 
 /* A JSON number's exact value written one way only: its digits without
  * leading or trailing zeros, then "e" and the power of ten they are
- * multiplied by ("0" for zero, whatever its sign). */
-static void
+ * multiplied by ("0" for zero, whatever its sign). Returns 0, as
+ * tclog_json_string does (canon_equal takes either). */
+static int
 number_canonical(const char *s, size_t n, struct tclog_buf *out)
 {
 	size_t i = 0, lead = 0, frac = 0;
@@ -546,7 +556,7 @@ number_canonical(const char *s, size_t n, struct tclog_buf *out)
 	if (out->len == 1) {
 		out->len = 0;
 		tclog_buf_addc(out, '0');
-		return;
+		return 0;
 	}
 	while (out->data[out->len - 1] == '0') {
 		out->len--;
@@ -557,6 +567,7 @@ number_canonical(const char *s, size_t n, struct tclog_buf *out)
 		memmove(out->data, out->data + 1, out->len - 1);
 		out->len--;
 	}
+	return 0;
 }
 
 /* Numbers by their exact values, not as doubles: 12345678901234567890
@@ -565,17 +576,8 @@ number_canonical(const char *s, size_t n, struct tclog_buf *out)
 static bool
 number_equal(const char *a, size_t alen, const char *b, size_t blen)
 {
-	struct tclog_buf ca = { 0 }, cb = { 0 };
-	bool equal;
-
-	if (raw_equal(a, alen, b, blen))
-		return true;
-	number_canonical(a, alen, &ca);
-	number_canonical(b, blen, &cb);
-	equal = ca.len == cb.len && memcmp(ca.data, cb.data, ca.len) == 0;
-	tclog_buf_free(&ca);
-	tclog_buf_free(&cb);
-	return equal;
+	return raw_equal(a, alen, b, blen) ||
+	    canon_equal(number_canonical, a, alen, b, blen);
 }
 
 static bool json_equal(const char *, size_t, const char *, size_t, int);
