@@ -424,13 +424,11 @@ static const unsigned char escape_class[256] = {
  * the converter's hot path.
  */
 static inline __attribute__((always_inline)) void
-put_string(struct tclog_buf *b, const char *s, size_t n, bool go_style)
+put_text(struct tclog_buf *b, const char *s, size_t n, bool go_style)
 {
 	const unsigned char mask = go_style ? ESCAPE_GO : ESCAPE_JSON;
 	size_t run = 0;	/* s[run..i) is still to be copied as it is */
 
-	tclog_buf_grow(b, n + 2);
-	tclog_buf_addc(b, '"');
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		size_t len;
@@ -447,6 +445,14 @@ put_string(struct tclog_buf *b, const char *s, size_t n, bool go_style)
 	}
 	if (run < n)	/* s may be NULL when n is 0 (an empty buffer) */
 		tclog_buf_add(b, s + run, n - run);
+}
+
+static inline __attribute__((always_inline)) void
+put_string(struct tclog_buf *b, const char *s, size_t n, bool go_style)
+{
+	tclog_buf_grow(b, n + 2);
+	tclog_buf_addc(b, '"');
+	put_text(b, s, n, go_style);
 	tclog_buf_addc(b, '"');
 }
 
@@ -460,6 +466,98 @@ void
 tclog_json_put_go_string(struct tclog_buf *b, const char *s, size_t n)
 {
 	put_string(b, s, n, true);
+}
+
+void
+tclog_json_put_string_text(struct tclog_buf *b, const char *s, size_t n,
+    bool go_style)
+{
+	if (go_style)
+		put_text(b, s, n, true);
+	else
+		put_text(b, s, n, false);
+}
+
+/* The escape put_escape writes for the character decoded from the \u
+ * escape at p, or false when it writes that character otherwise (as it
+ * is, or as \n ...). */
+static bool
+u_escape_canonical(const char *p, bool go_style)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char mask = go_style ? ESCAPE_GO : ESCAPE_JSON;
+	unsigned v = hex4(p + 2);
+	char want[4] = { '0', '0', hex[v >> 4 & 15], hex[v & 15] };
+
+	switch (v) {
+	case '"': case '\\': case '\b': case '\f': case '\n': case '\r':
+	case '\t':
+		return false;	/* written \" \\ \b ... */
+	case 0x2028: case 0x2029:
+		if (!go_style)
+			return false;
+		memcpy(want, v == 0x2028 ? "2028" : "2029", 4);
+		break;
+	default:
+		if (v >= 0x80 || (escape_class[v] & mask) == 0)
+			return false;	/* written as it is */
+	}
+	return memcmp(p + 2, want, 4) == 0;
+}
+
+bool
+tclog_json_string_is_canonical(const char *raw, size_t n, bool go_style)
+{
+	const char *p = raw + 1, *end = raw + n - 1, *e = p;
+
+	while (go_style && (e = memchr(e, 0xe2, (size_t)(end - e))) != NULL) {
+		if (end - e >= 3 && (unsigned char)e[1] == 0x80 &&
+		    ((unsigned char)e[2] & 0xfe) == 0xa8)
+			return false;	/* U+2028 or U+2029 as it is */
+		e++;
+	}
+	while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+		switch (p[1]) {
+		case '"': case '\\': case 'b': case 'f': case 'n': case 'r':
+		case 't':
+			p += 2;
+			continue;
+		case 'u':
+			if (!u_escape_canonical(p, go_style))
+				return false;
+			p += 6;
+			continue;
+		default:	/* \/ */
+			return false;
+		}
+	}
+	return true;
+}
+
+bool
+tclog_json_canonical_seek(const char **p, const char *end, size_t *at,
+    size_t to)
+{
+	while (*at < to) {
+		const char *bs = memchr(*p, '\\', (size_t)(end - *p));
+		size_t plain = (size_t)((bs != NULL ? bs : end) - *p), width;
+
+		if (plain >= to - *at) {
+			*p += to - *at;
+			*at = to;
+			break;
+		}
+		*p += plain;
+		*at += plain;
+		/* an escape: \u2028 and \u2029 decode to 3 bytes, the others
+		 * that put_escape writes to 1 */
+		width = (*p)[1] == 'u' && (*p)[2] == '2' ? 3 : 1;
+		if (to - *at < width)
+			return false;
+		*p += (*p)[1] == 'u' ? 6 : 2;
+		*at += width;
+	}
+	return true;
 }
 
 void

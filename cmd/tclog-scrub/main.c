@@ -71,38 +71,95 @@ level(struct scrub *s, int depth)
 	return s->level[depth];
 }
 
-/* Appends text, its findings replaced, as a JSON string: in Go's style
- * (<, >, & as \u003c...) unless the string had them as they are. */
+/* The style in which a string is written again: Go's (<, >, & as
+ * \u003c...) unless the string had them as they are. */
+static bool
+go_style(const char *raw, size_t raw_len)
+{
+	return memchr(raw, '<', raw_len) == NULL &&
+	    memchr(raw, '>', raw_len) == NULL &&
+	    memchr(raw, '&', raw_len) == NULL;
+}
+
+/* Appends the text that replaces finding f, unescaped. */
+static void
+add_replacement(const struct scrub *s, struct tclog_buf *b,
+    const struct finding *f)
+{
+	if (f->rule > UNSCANNED_RULE) {
+		const struct word *w = &s->word[SIZE_MAX - f->rule];
+
+		tclog_buf_add(b, w->repl, w->repl_len);
+	} else {
+		tclog_buf_adds(b, PLACEHOLDER);
+		tclog_buf_adds(b, finding_kind(s, f->rule));
+		tclog_buf_addc(b, ']');
+	}
+}
+
+/* Appends text, its findings replaced, as a JSON string in the style of
+ * raw, the string it came from. */
 static void
 put_replaced(struct scrub *s, struct tclog_buf *out, const char *text,
     size_t n, const char *raw, size_t raw_len, struct tclog_buf *scratch)
 {
 	size_t at = 0;
-	bool go = memchr(raw, '<', raw_len) == NULL &&
-	    memchr(raw, '>', raw_len) == NULL &&
-	    memchr(raw, '&', raw_len) == NULL;
 
 	scratch->len = 0;
 	for (size_t i = 0; i < s->nfind; i++) {
 		const struct finding *f = &s->find[i];
 
 		tclog_buf_add(scratch, text + at, f->start - at);
-		if (f->rule > UNSCANNED_RULE) {
-			const struct word *w = &s->word[SIZE_MAX - f->rule];
-
-			tclog_buf_add(scratch, w->repl, w->repl_len);
-		} else {
-			tclog_buf_adds(scratch, PLACEHOLDER);
-			tclog_buf_adds(scratch, finding_kind(s, f->rule));
-			tclog_buf_addc(scratch, ']');
-		}
+		add_replacement(s, scratch, f);
 		at = f->end;
 	}
 	tclog_buf_add(scratch, text + at, n - at);
-	if (go)
+	if (go_style(raw, raw_len))
 		tclog_json_put_go_string(out, scratch->data, scratch->len);
 	else
 		tclog_json_put_string(out, scratch->data, scratch->len);
+}
+
+/*
+ * put_replaced for text decoded from raw: where raw is written as that
+ * put writes strings (as the logger's Go does), its text between the
+ * findings is copied, escapes and all, and only the replacements are
+ * escaped: decoding a long output and escaping it again was a tenth of
+ * the time on a log dense with secrets. The same bytes either way.
+ */
+static void
+put_found(struct scrub *s, struct tclog_buf *out, const char *text,
+    size_t n, const char *raw, size_t raw_len, struct tclog_buf *scratch)
+{
+	bool go = go_style(raw, raw_len);
+	const char *p = raw + 1, *end = raw + raw_len - 1, *from;
+	size_t at = 0, mark = out->len;
+	bool copied = tclog_json_string_is_canonical(raw, raw_len, go);
+
+	if (copied)
+		tclog_buf_addc(out, '"');
+	for (size_t i = 0; i < s->nfind && copied; i++) {
+		const struct finding *f = &s->find[i];
+
+		/* false where a finding's edge falls inside the bytes of one
+		 * escape (\u2028): a user's rule may cut a character */
+		from = p;
+		copied = tclog_json_canonical_seek(&p, end, &at, f->start);
+		tclog_buf_add(out, from, (size_t)(p - from));
+		scratch->len = 0;
+		add_replacement(s, scratch, f);
+		tclog_json_put_string_text(out, scratch->data, scratch->len,
+		    go);
+		copied = copied &&
+		    tclog_json_canonical_seek(&p, end, &at, f->end);
+	}
+	if (!copied) {
+		out->len = mark;
+		put_replaced(s, out, text, n, raw, raw_len, scratch);
+		return;
+	}
+	tclog_buf_add(out, p, (size_t)(end - p));
+	tclog_buf_addc(out, '"');
 }
 
 static size_t scrub_value(struct scrub *, const char *, size_t,
@@ -163,7 +220,7 @@ scrub_string(struct scrub *s, const char *raw, size_t n,
 		return 0;
 	}
 	found = s->nfind;
-	put_replaced(s, out, text, len, raw, n, &lv->text);
+	put_found(s, out, text, len, raw, n, &lv->text);
 	return found;
 }
 
