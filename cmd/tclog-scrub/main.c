@@ -23,14 +23,21 @@ usage(FILE *fp)
 
 /* Keys that name a secret, compared with the end of a key in lower case
  * without '_', '-' and '.': "DB_PASSWORD", "clientSecret". */
-static const char *const secret_keys[] = {
-	"password", "passwd", "pwd", "secret", "token", "apikey",
-	"accesskey", "privatekey", "authkey", "credentials",
-	"clientkeydata",	/* kubeconfig */
+struct name {
+	const char *name;
+	size_t len;
+};
+#define NAME(s) { s, sizeof(s) - 1 }
+static const struct name secret_keys[] = {
+	NAME("password"), NAME("passwd"), NAME("pwd"), NAME("secret"),
+	NAME("token"), NAME("apikey"), NAME("accesskey"), NAME("privatekey"),
+	NAME("authkey"), NAME("credentials"),
+	NAME("clientkeydata"),	/* kubeconfig */
 };
 /* Keys that name a secret only as a whole: Docker's config.json holds
  * base64 of USER:PASSWORD under "auth". */
-static const char *const secret_whole_keys[] = { "auth" };
+static const struct name secret_whole_keys[] = { NAME("auth") };
+#undef NAME
 
 static const char *
 finding_kind(const struct scrub *s, size_t rule)
@@ -174,10 +181,14 @@ scrub_string(struct scrub *s, const char *raw, size_t n,
 	struct level *lv = level(s, depth);
 	const char *text = raw + 1, *j;
 	size_t len = n - 2, jlen, found;
+	bool decoded = memchr(text, '\\', len) != NULL;
 
-	if (memchr(text, '\\', len) != NULL) {
+	if (decoded) {
+		/* with the zeros PCRE2 reads past it: find_all copies it not */
 		lv->decoded.len = 0;
 		tclog_json_string(raw, n, &lv->decoded);
+		tclog_buf_grow(&lv->decoded, SUBJECT_PAD);
+		memset(lv->decoded.data + lv->decoded.len, 0, SUBJECT_PAD);
 		text = lv->decoded.data;
 		len = lv->decoded.len;
 	}
@@ -202,7 +213,7 @@ scrub_string(struct scrub *s, const char *raw, size_t n,
 		    &lv->text);
 		return found;
 	}
-	find_all(s, text, len, keyed);
+	find_all(s, text, len, keyed, decoded);
 	if (s->unscanned.len > 0) {
 		tclog_diag(s->in.name, s->in.line, "%s in %s: redacted whole "
 		    "as " PLACEHOLDER UNSCANNED_KIND "]",
@@ -224,7 +235,8 @@ scrub_string(struct scrub *s, const char *raw, size_t n,
 	return found;
 }
 
-/* True when a raw member key names a secret (secret_keys). */
+/* True when a member key, decoded (the end of s->path), names a secret
+ * (secret_keys); it is kept in s->key. */
 static bool
 key_is_secret(struct scrub *s, const char *key, size_t len)
 {
@@ -232,7 +244,7 @@ key_is_secret(struct scrub *s, const char *key, size_t len)
 	size_t n = 0;
 
 	s->key.len = 0;
-	tclog_json_string(key, len, &s->key);
+	tclog_buf_add(&s->key, key, len);
 	for (size_t i = 0; i < s->key.len && n < sizeof(low); i++) {
 		char c = s->key.data[i];
 
@@ -244,14 +256,14 @@ key_is_secret(struct scrub *s, const char *key, size_t len)
 		return false;
 	for (size_t i = 0; i < sizeof(secret_whole_keys) /
 	    sizeof(secret_whole_keys[0]); i++)
-		if (n == strlen(secret_whole_keys[i]) &&
-		    memcmp(low, secret_whole_keys[i], n) == 0)
+		if (n == secret_whole_keys[i].len &&
+		    memcmp(low, secret_whole_keys[i].name, n) == 0)
 			return true;
 	for (size_t i = 0; i < sizeof(secret_keys) / sizeof(secret_keys[0]);
 	    i++) {
-		size_t k = strlen(secret_keys[i]);
+		size_t k = secret_keys[i].len;
 
-		if (n >= k && memcmp(low + n - k, secret_keys[i], k) == 0)
+		if (n >= k && memcmp(low + n - k, secret_keys[i].name, k) == 0)
 			return true;
 	}
 	return false;
@@ -295,13 +307,15 @@ scrub_value(struct scrub *s, const char *v, size_t n, struct tclog_buf *out,
 	tclog_json_iter_init(&it, v, n);
 	for (;;) {
 		bool secret = false;
+		size_t at = s->path.len + (s->path.len > 0);	/* the key's */
 
 		if (type == TCLOG_JSON_OBJECT) {
 			if (!tclog_json_next_member(&it, &k, &klen, &e, &elen))
 				break;
 			path_key(s, k, klen);
 			secret = tclog_json_type(e, elen) == TCLOG_JSON_STRING &&
-			    key_is_secret(s, k, klen);
+			    key_is_secret(s, s->path.data + at,
+			    s->path.len - at);
 		} else {
 			if (!tclog_json_next_element(&it, &e, &elen))
 				break;
