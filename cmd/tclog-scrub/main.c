@@ -334,6 +334,41 @@ scrub_value(struct scrub *s, const char *v, size_t n, struct tclog_buf *out,
 	return found;
 }
 
+/* scrub_value of the record (text, trimmed), its members those that
+ * tclog_record_parse found rather than found again: a long value was
+ * skipped twice. Keys are decoded as scrub_value decodes them (yajl's
+ * own decoding differs on lone surrogates). */
+static size_t
+scrub_fields(struct scrub *s, const char *text, size_t n,
+    struct tclog_buf *out)
+{
+	const char *copied = text;
+	size_t found = 0;
+
+	for (size_t i = 0; i < s->rec.nfield; i++) {
+		const struct tclog_field *f = &s->rec.field[i];
+		size_t gap = (size_t)(f->value - copied);	/* , "key": */
+		const char *k = memchr(copied, '"', gap);
+		const char *k_end = memrchr(copied, '"', gap) + 1;
+		bool secret;
+
+		s->path.len = 0;
+		path_key(s, k, (size_t)(k_end - k));
+		secret = tclog_json_type(f->value, f->value_len) ==
+		    TCLOG_JSON_STRING && key_is_secret(s, s->path.data,
+		    s->path.len);
+		if (out != NULL)
+			tclog_buf_add(out, copied, (size_t)(f->value - copied));
+		found += scrub_value(s, f->value, f->value_len, out, 1, secret);
+		copied = f->value + f->value_len;
+		if (s->fail.len > 0)
+			return 0;
+	}
+	if (out != NULL)
+		tclog_buf_add(out, copied, (size_t)(text + n - copied));
+	return found;
+}
+
 /* The bad rating's diagnostic, in the words of every command, but a
  * string, array or object is not shown: it may hold a secret, and the
  * scrubber prints none. */
@@ -388,7 +423,7 @@ scrub_record(struct scrub *s)
 	/* One walk finds, counts and writes (-l: finds and lists): a
 	 * record with nothing found is then written as it came. */
 	s->out.len = 0;
-	found = scrub_value(s, text, n, s->list ? NULL : &s->out, 0, false);
+	found = scrub_fields(s, text, n, s->list ? NULL : &s->out);
 	if (s->fail.len > 0) {
 		tclog_diag(s->in.name, s->in.line, "%s",
 		    tclog_buf_str(&s->fail));
