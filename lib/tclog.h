@@ -311,6 +311,13 @@ void tclog_json_trim(const char **text, size_t *len);
 /* Appends the decoded contents of a JSON string value (with its quotes)
  * to out as UTF-8. Returns -1 when value is not a string. */
 int tclog_json_string(const char *value, size_t len, struct tclog_buf *out);
+/* The styles of tclog_json_put_string and tclog_json_put_go_string. */
+enum { TCLOG_JSON_STYLE_JSON = 1, TCLOG_JSON_STYLE_GO = 2 };
+/* tclog_json_string, and in *styles those in which value is written as
+ * that style's put writes it (tclog_json_string_is_canonical): found
+ * while decoding, not in a second walk of its escapes. */
+int tclog_json_string_styles(const char *value, size_t len,
+    struct tclog_buf *out, unsigned *styles);
 /* Sets *n when value is an integer written without fraction or
  * exponent that fits a long long. Returns 0, or -1. */
 int tclog_json_integer(const char *value, size_t len, long long *n);
