@@ -269,7 +269,9 @@ key_is_secret(struct scrub *s, const char *key, size_t len)
 	    i++) {
 		size_t k = secret_keys[i].len;
 
-		if (n >= k && memcmp(low + n - k, secret_keys[i].name, k) == 0)
+		/* the last letters first: most keys end in none */
+		if (n >= k && low[n - 1] == secret_keys[i].name[k - 1] &&
+		    memcmp(low + n - k, secret_keys[i].name, k) == 0)
 			return true;
 	}
 	return false;
