@@ -583,14 +583,19 @@ tclog_json_canonical_seek(const char **p, const char *end, size_t *at,
     size_t to)
 {
 	while (*at < to) {
-		const char *bs = memchr(*p, '\\', (size_t)(end - *p));
-		size_t plain = (size_t)((bs != NULL ? bs : end) - *p), width;
+		/* an escape before to? (looking no further keeps a string
+		 * with many findings linear) */
+		size_t want = to - *at, left = (size_t)(end - *p), plain, width;
+		const char *bs = memchr(*p, '\\', want < left ? want : left);
 
-		if (plain >= to - *at) {
-			*p += to - *at;
+		if (bs == NULL) {
+			if (want > left)
+				return false;	/* past the end */
+			*p += want;
 			*at = to;
 			break;
 		}
+		plain = (size_t)(bs - *p);
 		*p += plain;
 		*at += plain;
 		/* an escape: \u2028 and \u2029 decode to 3 bytes, the others
