@@ -129,8 +129,14 @@ put_utf8(char *d, unsigned cp)
 	return 4;
 }
 
-int
-tclog_json_string(const char *value, size_t len, struct tclog_buf *out)
+static unsigned u_escape_styles(const char *);
+
+/* tclog_json_string; with styles, also which puts write each escape of
+ * value as it stands. Inlined into its two callers, so that the plain
+ * decoding tests nothing more. */
+static inline __attribute__((always_inline)) int
+decode_string(const char *value, size_t len, struct tclog_buf *out,
+    unsigned *styles)
 {
 	const char *p, *end;
 	char *d;
@@ -162,8 +168,15 @@ tclog_json_string(const char *value, size_t len, struct tclog_buf *out)
 		case 'r': *d++ = '\r'; continue;
 		case 't': *d++ = '\t'; continue;
 		case 'u': break;
-		default: *d++ = bs[1]; continue;	/* " \ / */
+		case '/':	/* no put writes \/ */
+			if (styles != NULL)
+				*styles = 0;
+			*d++ = '/';
+			continue;
+		default: *d++ = bs[1]; continue;	/* " \ */
 		}
+		if (styles != NULL)
+			*styles &= u_escape_styles(bs);
 		cp = hex4(p);
 		p += 4;
 		if (cp >= 0xd800 && cp < 0xdc00 && end - p >= 6 &&
@@ -181,6 +194,39 @@ tclog_json_string(const char *value, size_t len, struct tclog_buf *out)
 		d += put_utf8(d, cp);
 	}
 	out->len = (size_t)(d - out->data);
+	return 0;
+}
+
+int
+tclog_json_string(const char *value, size_t len, struct tclog_buf *out)
+{
+	return decode_string(value, len, out, NULL);
+}
+
+/* True when raw holds U+2028 or U+2029 as it is, which Go escapes. */
+static bool
+has_line_separator(const char *raw, size_t n)
+{
+	const char *e = raw, *end = raw + n;
+
+	while ((e = memchr(e, 0xe2, (size_t)(end - e))) != NULL) {
+		if (end - e >= 3 && (unsigned char)e[1] == 0x80 &&
+		    ((unsigned char)e[2] & 0xfe) == 0xa8)
+			return true;
+		e++;
+	}
+	return false;
+}
+
+int
+tclog_json_string_styles(const char *value, size_t len,
+    struct tclog_buf *out, unsigned *styles)
+{
+	*styles = TCLOG_JSON_STYLE_JSON | TCLOG_JSON_STYLE_GO;
+	if (decode_string(value, len, out, styles) != 0)
+		return -1;
+	if ((*styles & TCLOG_JSON_STYLE_GO) && has_line_separator(value, len))
+		*styles &= ~(unsigned)TCLOG_JSON_STYLE_GO;
 	return 0;
 }
 
@@ -424,13 +470,11 @@ static const unsigned char escape_class[256] = {
  * the converter's hot path.
  */
 static inline __attribute__((always_inline)) void
-put_string(struct tclog_buf *b, const char *s, size_t n, bool go_style)
+put_text(struct tclog_buf *b, const char *s, size_t n, bool go_style)
 {
 	const unsigned char mask = go_style ? ESCAPE_GO : ESCAPE_JSON;
 	size_t run = 0;	/* s[run..i) is still to be copied as it is */
 
-	tclog_buf_grow(b, n + 2);
-	tclog_buf_addc(b, '"');
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		size_t len;
@@ -447,6 +491,14 @@ put_string(struct tclog_buf *b, const char *s, size_t n, bool go_style)
 	}
 	if (run < n)	/* s may be NULL when n is 0 (an empty buffer) */
 		tclog_buf_add(b, s + run, n - run);
+}
+
+static inline __attribute__((always_inline)) void
+put_string(struct tclog_buf *b, const char *s, size_t n, bool go_style)
+{
+	tclog_buf_grow(b, n + 2);
+	tclog_buf_addc(b, '"');
+	put_text(b, s, n, go_style);
 	tclog_buf_addc(b, '"');
 }
 
@@ -460,6 +512,101 @@ void
 tclog_json_put_go_string(struct tclog_buf *b, const char *s, size_t n)
 {
 	put_string(b, s, n, true);
+}
+
+void
+tclog_json_put_string_text(struct tclog_buf *b, const char *s, size_t n,
+    bool go_style)
+{
+	if (go_style)
+		put_text(b, s, n, true);
+	else
+		put_text(b, s, n, false);
+}
+
+/* The styles (TCLOG_JSON_STYLE_*) whose put writes the character
+ * decoded from the \u escape at p as that very escape; none writes
+ * \u0022 (but \"), \u00e9 (but its UTF-8) or \u003C (but \u003c). */
+static unsigned
+u_escape_styles(const char *p)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned v = hex4(p + 2), styles;
+	char want[4] = { '0', '0', hex[v >> 4 & 15], hex[v & 15] };
+
+	switch (v) {
+	case '"': case '\\': case '\b': case '\f': case '\n': case '\r':
+	case '\t':
+		return 0;	/* written \" \\ \b ... */
+	case 0x2028: case 0x2029:
+		memcpy(want, v == 0x2028 ? "2028" : "2029", 4);
+		styles = TCLOG_JSON_STYLE_GO;
+		break;
+	default:
+		if (v >= 0x80)
+			return 0;	/* written as it is */
+		styles = ((escape_class[v] & ESCAPE_JSON) ?
+		    TCLOG_JSON_STYLE_JSON : 0) |
+		    ((escape_class[v] & ESCAPE_GO) ? TCLOG_JSON_STYLE_GO : 0);
+	}
+	return memcmp(p + 2, want, 4) == 0 ? styles : 0;
+}
+
+bool
+tclog_json_string_is_canonical(const char *raw, size_t n, bool go_style)
+{
+	const char *p = raw + 1, *end = raw + n - 1;
+	unsigned style = go_style ? TCLOG_JSON_STYLE_GO : TCLOG_JSON_STYLE_JSON;
+
+	if (go_style && has_line_separator(raw, n))
+		return false;
+	while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+		switch (p[1]) {
+		case '"': case '\\': case 'b': case 'f': case 'n': case 'r':
+		case 't':
+			p += 2;
+			continue;
+		case 'u':
+			if ((u_escape_styles(p) & style) == 0)
+				return false;
+			p += 6;
+			continue;
+		default:	/* \/ */
+			return false;
+		}
+	}
+	return true;
+}
+
+bool
+tclog_json_canonical_seek(const char **p, const char *end, size_t *at,
+    size_t to)
+{
+	while (*at < to) {
+		/* an escape before to? (looking no further keeps a string
+		 * with many findings linear) */
+		size_t want = to - *at, left = (size_t)(end - *p), plain, width;
+		const char *bs = memchr(*p, '\\', want < left ? want : left);
+
+		if (bs == NULL) {
+			if (want > left)
+				return false;	/* past the end */
+			*p += want;
+			*at = to;
+			break;
+		}
+		plain = (size_t)(bs - *p);
+		*p += plain;
+		*at += plain;
+		/* an escape: \u2028 and \u2029 decode to 3 bytes, the others
+		 * that put_escape writes to 1 */
+		width = (*p)[1] == 'u' && (*p)[2] == '2' ? 3 : 1;
+		if (to - *at < width)
+			return false;
+		*p += (*p)[1] == 'u' ? 6 : 2;
+		*at += width;
+	}
+	return true;
 }
 
 void

@@ -325,6 +325,13 @@ void tclog_json_trim(const char **text, size_t *len);
 /* Appends the decoded contents of a JSON string value (with its quotes)
  * to out as UTF-8. Returns -1 when value is not a string. */
 int tclog_json_string(const char *value, size_t len, struct tclog_buf *out);
+/* The styles of tclog_json_put_string and tclog_json_put_go_string. */
+enum { TCLOG_JSON_STYLE_JSON = 1, TCLOG_JSON_STYLE_GO = 2 };
+/* tclog_json_string, and in *styles those in which value is written as
+ * that style's put writes it (tclog_json_string_is_canonical): found
+ * while decoding, not in a second walk of its escapes. */
+int tclog_json_string_styles(const char *value, size_t len,
+    struct tclog_buf *out, unsigned *styles);
 /* Sets *n when value is an integer written without fraction or
  * exponent that fits a long long. Returns 0, or -1. */
 int tclog_json_integer(const char *value, size_t len, long long *n);
@@ -395,6 +402,26 @@ void tclog_json_put_visible_string(struct tclog_buf *b, const char *s,
  * \u escapes. s must be valid UTF-8 (Go would write U+FFFD for the rest). */
 void tclog_json_put_go_string(struct tclog_buf *b, const char *s,
     size_t n);
+/* Appends what one of the two puts writes between the quotes. */
+void tclog_json_put_string_text(struct tclog_buf *b, const char *s, size_t n,
+    bool go_style);
+/*
+ * True when raw, a JSON string yajl accepted (its quotes included, so no
+ * control character as it is), is what the put of that style writes for
+ * its decoded text: every escape the one it makes, and in Go's style no
+ * U+2028 or U+2029 as it is. The caller chooses Go's style only where
+ * raw holds no <, > or & as they are. A string written so (as the
+ * logger's Go writes them) can be copied between edits, not decoded and
+ * escaped again.
+ */
+bool tclog_json_string_is_canonical(const char *raw, size_t n,
+    bool go_style);
+/* In the text of such a string (between its quotes), moves *p and *at,
+ * the offset in the decoded text where *p stands, on to decoded offset
+ * to (>= *at); false when to falls inside the bytes of one escape (the
+ * three of \u2028). */
+bool tclog_json_canonical_seek(const char **p, const char *end, size_t *at,
+    size_t to);
 
 /* ---- lib/jsonout.c: writing JSON again ---- */
 

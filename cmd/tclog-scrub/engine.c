@@ -26,7 +26,6 @@
 #define MATCH_LIMIT 10000000
 #define MATCH_LIMIT_PER_BYTE 16
 #define HEAP_LIMIT_KB (16 * 1024)
-#define SUBJECT_PAD 64		/* zeros after the text PCRE2 reads */
 
 void
 add_rule(struct rules *r, const char *kind, const char *re, enum check check)
@@ -529,9 +528,11 @@ keyed_ok(struct scrub *s, const char *text, size_t n)
 
 /* Finds what text holds into s->find, sorted, without overlaps: the
  * rules in their order (a keyed string whole at the place of the
- * first "secret" rule), then the words of -w. */
+ * first "secret" rule), then the words of -w. padded: SUBJECT_PAD zeros
+ * follow the text. */
 void
-find_all(struct scrub *s, const char *text, size_t n, bool keyed)
+find_all(struct scrub *s, const char *text, size_t n, bool keyed,
+    bool padded)
 {
 	bool key = keyed && keyed_ok(s, text, n);
 	size_t from;
@@ -552,7 +553,7 @@ find_all(struct scrub *s, const char *text, size_t n, bool keyed)
 		errx(TCLOG_EXIT_FATAL, "Vectorscan failed");
 	if (s->nhits > 1)
 		qsort(s->hits, s->nhits, sizeof(*s->hits), by_index);
-	if (s->nhits > 0) {
+	if (s->nhits > 0 && !padded) {
 		/* PCRE2's JIT reads past the end of its text (harmless, but
 		 * valgrind says so): it reads a copy with zeros after it. */
 		s->subject.len = 0;

@@ -85,6 +85,7 @@ struct rule {
 #define PLACEHOLDER "[REDACTED:"
 #define PLACEHOLDER_LEN (sizeof(PLACEHOLDER) - 1)
 #define KIND_MAX 64		/* longest name of a user's rule */
+#define SUBJECT_PAD 64		/* zeros after the text PCRE2 reads */
 #define DEPTH_MAX 256		/* deepest nesting walked (objects, arrays,
 				 * JSON inside strings) */
 
@@ -183,6 +184,6 @@ int compile_db(struct rules *, size_t *, struct tclog_buf *);
 void *aligned_alloc64(size_t);
 int load_rules(struct rules *, const char *, size_t);
 void free_rules(struct rules *);
-void find_all(struct scrub *, const char *, size_t, bool);
+void find_all(struct scrub *, const char *, size_t, bool, bool);
 
 #endif
