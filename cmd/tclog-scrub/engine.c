@@ -337,6 +337,12 @@ free_rules(struct rules *r)
 	pcre2_match_context_free(r->mc);
 }
 
+static bool
+is_continuation(char c)
+{
+	return ((unsigned char)c & 0xc0) == 0x80;
+}
+
 static void
 add_finding(struct scrub *s, size_t start, size_t end, size_t rule)
 {
@@ -433,9 +439,16 @@ locate(struct scrub *s, size_t i, const char *text, size_t n)
 		if (end > start && !in_placeholder(text, n, start) &&
 		    memmem(text + start, end - start, PLACEHOLDER,
 		    PLACEHOLDER_LEN) == NULL &&
-		    check_ok(r->rule[i].check, text, n, start, end))
+		    check_ok(r->rule[i].check, text, n, start, end)) {
+			/* whole characters: a user's expression may start or
+			 * end inside one (\x80\xa8), and the output must
+			 * stay UTF-8 */
+			while (start > 0 && is_continuation(text[start]))
+				start--;
+			while (end < n && is_continuation(text[end]))
+				end++;
 			add_finding(s, start, end, i);
-		else if (start > ov[0] && start < off)
+		} else if (start > ov[0] && start < off)
 			/* A value taken for no secret may hold the next
 			 * keyword: sed 's/^api_key:.* /api_key: KEY/'. */
 			off = start;
