@@ -1271,9 +1271,51 @@ append_late(struct rate *r, struct index *late)
 	return wrote;
 }
 
+/* The entries of late that x lacks, appended to FILE.unsaved-entries
+ * and said on standard error: saving gave up with them not in the log. */
+static void
+keep_entries(struct rate *r, struct index *x, struct index *late)
+{
+	struct entry **s = by_key(x);
+	struct tclog_buf name = { 0 };
+	size_t n = 0;
+	bool ok = true;
+	int fd = -1;
+
+	free(by_key(late));
+	tclog_buf_printf(&name, "%s.unsaved-entries", r->name);
+	for (size_t i = 0; i < late->n; i++) {
+		const struct entry *e = &late->e[i];
+
+		if (find(x, s, e) != NULL)
+			continue;
+		if (n++ == 0)
+			ok = (fd = open(tclog_buf_str(&name), O_WRONLY |
+			    O_CREAT | O_APPEND | O_CLOEXEC, 0600)) >= 0;
+		ok = ok && copy_range(r, late->fd, fd, e->off, e->off +
+		    e->len) == 0 && write_all(fd, "\n", 1) == 0;
+	}
+	if (fd >= 0 && fsync(fd) != 0)
+		ok = false;
+	if (fd >= 0 && close(fd) != 0)
+		ok = false;
+	if (n > 0 && ok)
+		warnx("%s: %zu entr%s that the logger wrote to a file replaced "
+		    "not in it: written to %s", r->name, n, n == 1 ? "y" :
+		    "ies", tclog_buf_str(&name));
+	else if (n > 0)
+		warn("%s: %zu entr%s that the logger wrote to a file replaced "
+		    "not in it, and not written to %s", r->name, n, n == 1 ?
+		    "y" : "ies", tclog_buf_str(&name));
+	free(s);
+	tclog_buf_free(&name);
+}
+
 /* Saving gives up with entries the logger wrote to a replaced file, not
  * yet in the log (without leases, say): they are put in by a rename, and
- * the file replaced is checked as save() does, a few times at most. */
+ * the file replaced is checked as save() does, a few times at most. A
+ * rename may always meet a new write to the file it replaces, so what
+ * is still not in the log then is kept beside it (keep_entries). */
 static void
 last_merge(struct rate *r, struct index *late, struct index *ref,
     const struct stat *ref_file)
@@ -1282,9 +1324,10 @@ last_merge(struct rate *r, struct index *late, struct index *ref,
 	    prev = { .fd = -1, .src = -1 };
 	struct tclog_buf why = r->why;
 	struct stat made = *ref_file;
+	bool merged = false;
 
 	r->why = (struct tclog_buf){ 0 };
-	for (int round = 0; round < LAST_ROUNDS; round++) {
+	for (int round = 0; round <= LAST_ROUNDS; round++) {
 		struct insert *ins;
 		size_t nins;
 		bool ok;
@@ -1294,7 +1337,9 @@ last_merge(struct rate *r, struct index *late, struct index *ref,
 			break;
 		carry(&r->idx, &base, 0, false);
 		ins = merge_late(&base, late, &nins);
-		ok = nins > 0 && replace(r, &base, late, ins, nins, &made);
+		merged = nins == 0;
+		ok = nins > 0 && round < LAST_ROUNDS &&
+		    replace(r, &base, late, ins, nins, &made);
 		free(ins);
 		if (!ok)
 			break;
@@ -1304,6 +1349,8 @@ last_merge(struct rate *r, struct index *late, struct index *ref,
 		base = (struct index){ .fd = -1, .src = -1 };
 		ref = &prev;
 	}
+	if (!merged)	/* base, or the last copy made */
+		keep_entries(r, base.n > 0 || base.fd >= 0 ? &base : ref, late);
 	index_free(&base);
 	index_free(&prev);
 	tclog_buf_free(&r->why);
