@@ -1300,13 +1300,13 @@ keep_entries(struct rate *r, struct index *x, struct index *late)
 	if (fd >= 0 && close(fd) != 0)
 		ok = false;
 	if (n > 0 && ok)
-		warnx("%s: %zu entr%s that the logger wrote to a file replaced "
-		    "not in it: written to %s", r->name, n, n == 1 ? "y" :
-		    "ies", tclog_buf_str(&name));
+		warnx("%s: %zu %s that the logger wrote to a replaced file "
+		    "not in it: written to %s", r->name, n, n == 1 ? "entry" :
+		    "entries", tclog_buf_str(&name));
 	else if (n > 0)
-		warn("%s: %zu entr%s that the logger wrote to a file replaced "
-		    "not in it, and not written to %s", r->name, n, n == 1 ?
-		    "y" : "ies", tclog_buf_str(&name));
+		warn("%s: %zu %s that the logger wrote to a replaced file not "
+		    "in it, and not written to %s", r->name, n, n == 1 ?
+		    "entry" : "entries", tclog_buf_str(&name));
 	free(s);
 	tclog_buf_free(&name);
 }
