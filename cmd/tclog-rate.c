@@ -80,6 +80,7 @@ struct rate {
 	struct tclog_buf side;	/* the side file's name */
 	struct tclog_buf why;	/* why acquire() failed */
 	size_t nunsaved;
+	long long copy_ms;	/* how long the last copy of the log took */
 	int tty;
 	struct termios saved;	/* the terminal as we found it */
 	bool raw;
@@ -312,10 +313,10 @@ read_key(struct rate *r, size_t nrated)
  * without), how long saving goes on, in milliseconds. */
 enum { REWRITE_WAIT = 3000, EMPTY_WAIT = 500, LATE_WAIT = 10,
 	NOLEASE_WAIT = 200, SAVE_ROUNDS = 200, SAVE_WAIT = 30000 };
-/* How long after our last change to the log a copy of it is made to
- * tell whether it was saved, and how many rounds saving makes at most
- * once it gives up, to put in what the logger wrote to a file replaced
- * (see save, last_merge). */
+/* How long at least after our last change to the log a copy of it is
+ * made to tell whether it was saved (see settle_ms), and how many
+ * rounds saving makes at most once it gives up, to put in what the
+ * logger wrote to a file replaced (see last_merge). */
 enum { SETTLE_WAIT = 100, LAST_ROUNDS = 10 };
 /* Why a rewrite is given up: acquire() waited REWRITE_WAIT. */
 #define CUT_SHORT "the file stays cut short (a rewrite that never ends?)"
@@ -579,6 +580,7 @@ copy_log(struct rate *r, struct index *x, int src, bool force)
 	if (x->fd == -1 || fstat(src, &x->src_st) != 0)
 		n = ~0ULL;
 	tclog_buf_grow(&r->io, 1 << 16);
+	r->copy_ms = now_ms();
 	while (n != ~0ULL) {
 		ssize_t got = pread(src, r->io.data, 1 << 16, (off_t)n);
 
@@ -591,6 +593,7 @@ copy_log(struct rate *r, struct index *x, int src, bool force)
 		else
 			n += (unsigned long long)got;
 	}
+	r->copy_ms = now_ms() - r->copy_ms;
 	if (n != ~0ULL && fstat(src, &after) != 0)
 		n = ~0ULL;
 	e = errno;
@@ -1271,6 +1274,15 @@ append_late(struct rate *r, struct index *late)
 	return wrote;
 }
 
+/* How long after a change to the log a copy of it tells whether it
+ * stayed: a logger's rewrite made of a read from before it comes after
+ * the read, which takes about as long as our copy. */
+static long
+settle_ms(const struct rate *r)
+{
+	return SETTLE_WAIT + 4 * (long)r->copy_ms;
+}
+
 /* The entries of late that x lacks, appended to FILE.unsaved-entries
  * and said on standard error: saving gave up with them not in the log. */
 static void
@@ -1332,7 +1344,7 @@ last_merge(struct rate *r, struct index *late, struct index *ref,
 		size_t nins;
 		bool ok;
 
-		pause_ms(r, SETTLE_WAIT);
+		pause_ms(r, settle_ms(r));
 		if (acquire(r, &base, -1, ref, &made) != 1)
 			break;
 		carry(&r->idx, &base, 0, false);
@@ -1364,7 +1376,7 @@ last_merge(struct rate *r, struct index *late, struct index *ref,
  * it was copied (before or after the rename) is merged into the log,
  * which is saved again; so is a rewrite of the new log that lacks the
  * ratings or what was merged (the logger read the log before our change
- * and wrote after it). Done when a copy of the log, made SETTLE_WAIT
+ * and wrote after it). Done when a copy of the log, made settle_ms()
  * after our last change, needs nothing more.
  */
 static void
@@ -1389,8 +1401,8 @@ save(struct rate *r)
 
 		/* a logger that read the log before our last change writes
 		 * it back without it: looked for before it counts as saved */
-		if (changed >= 0 && now_ms() - changed < SETTLE_WAIT)
-			pause_ms(r, (long)(SETTLE_WAIT - (now_ms() - changed)));
+		if (changed >= 0 && now_ms() - changed < settle_ms(r))
+			pause_ms(r, (long)(settle_ms(r) - (now_ms() - changed)));
 		if (acquire(r, &base, -1, ref, &ref_file) != 1)
 			break;
 		carry(&r->idx, &base, 0, false);
