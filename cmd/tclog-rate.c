@@ -80,6 +80,7 @@ struct rate {
 	struct tclog_buf side;	/* the side file's name */
 	struct tclog_buf why;	/* why acquire() failed */
 	size_t nunsaved;
+	long long copy_ms;	/* how long the last copy of the log took */
 	int tty;
 	struct termios saved;	/* the terminal as we found it */
 	bool raw;
@@ -312,6 +313,11 @@ read_key(struct rate *r, size_t nrated)
  * without), how long saving goes on, in milliseconds. */
 enum { REWRITE_WAIT = 3000, EMPTY_WAIT = 500, LATE_WAIT = 10,
 	NOLEASE_WAIT = 200, SAVE_ROUNDS = 200, SAVE_WAIT = 30000 };
+/* How long at least after our last change to the log a copy of it is
+ * made to tell whether it was saved (see settle_ms), and how many
+ * rounds saving makes at most once it gives up, to put in what the
+ * logger wrote to a file replaced (see last_merge). */
+enum { SETTLE_WAIT = 100, LAST_ROUNDS = 10 };
 /* Why a rewrite is given up: acquire() waited REWRITE_WAIT. */
 #define CUT_SHORT "the file stays cut short (a rewrite that never ends?)"
 
@@ -574,6 +580,7 @@ copy_log(struct rate *r, struct index *x, int src, bool force)
 	if (x->fd == -1 || fstat(src, &x->src_st) != 0)
 		n = ~0ULL;
 	tclog_buf_grow(&r->io, 1 << 16);
+	r->copy_ms = now_ms();
 	while (n != ~0ULL) {
 		ssize_t got = pread(src, r->io.data, 1 << 16, (off_t)n);
 
@@ -586,6 +593,7 @@ copy_log(struct rate *r, struct index *x, int src, bool force)
 		else
 			n += (unsigned long long)got;
 	}
+	r->copy_ms = now_ms() - r->copy_ms;
 	if (n != ~0ULL && fstat(src, &after) != 0)
 		n = ~0ULL;
 	e = errno;
@@ -621,7 +629,8 @@ open_log(struct rate *r)
 /* Whether the copy x may stand for the log. The logger rewrites the log
  * in place (truncated, then written), and between rewrites the log only
  * grows: a copy with a bad record, or one of a file that ref knew which
- * lacks some of ref's entries, is of a rewrite under way, never the log.
+ * lacks some of ref's entries (unless copied under a lease), is of a
+ * rewrite under way, never the log.
  * Without ref (the start), a copy that changed while it was copied, or
  * of an empty file, is waited for a while. */
 static bool
@@ -637,6 +646,11 @@ acceptable(struct index *x, struct index *ref, const struct stat *ref_file,
 		return !patient || (x->stable && x->size > 0);
 	if (!same_inode(&x->src_st, ref_file))
 		return true;	/* put in its place by a rename: whole */
+	/* copied while no process had it open for writing: whole; what it
+	 * lacks, a logger's rewrite made of an older read took out (save
+	 * puts what it knows of back) */
+	if (x->leased)
+		return true;
 	s = by_key(x);
 	free(by_key(ref));	/* their occurrences */
 	for (size_t i = 0; ok && i < ref->n; i++)
@@ -1118,55 +1132,130 @@ replace(struct rate *r, struct index *base, struct index *late,
 }
 
 /*
- * Appends the entries of late that base lacks to the log as it is now,
- * in place, holding a write lease on it: while it is held, no process
- * has the log open, and the logger's next open waits for it to end, and
- * then opens this file, which holds them (no rename, no write that goes
- * astray). Where leases cannot be had, the next round of save() puts
- * them in by a rename instead.
+ * Adds to late (what the logger wrote to files we replaced) the entries
+ * of more that it lacks, in a file of our own holding both; more is
+ * freed. Late is kept for the whole save: the logger reads the log and
+ * writes it through separate opens, so a rewrite based on a read made
+ * before our last change can take its entries out of the log again,
+ * and they are put in again.
  */
 static void
-append_late(struct rate *r, struct index *base, struct index *late)
+late_add(struct rate *r, struct index *late, struct index *more)
 {
-	struct entry **s = by_key(base);
+	struct index both = { .fd = -1, .src = -1 };
+	struct insert *ins;
+	size_t nins;
+	off_t end;
+
+	if (late->n == 0) {
+		index_free(late);
+		*late = *more;
+		*more = (struct index){ .fd = -1, .src = -1 };
+		return;
+	}
+	ins = merge_late(late, more, &nins);
+	for (size_t i = 0; i < late->n; i++)
+		late->e[i].rated = 0;	/* the logger's bytes, as they were */
+	if (nins > 0 && (both.fd = make_temp(r, &r->tmp)) != -1) {
+		unlink(r->tmp.data);
+		if (write_log(r, late, more, ins, nins, both.fd) == 0 &&
+		    (end = lseek(both.fd, 0, SEEK_END)) != -1 &&
+		    index_file(r, &both, true) == 0) {
+			both.size = (unsigned long long)end;
+			both.src_st = late->src_st;
+			index_free(late);
+			*late = both;
+			both = (struct index){ .fd = -1, .src = -1 };
+		}
+	}
+	index_free(&both);
+	free(ins);
+	index_free(more);
+}
+
+/*
+ * After base's file was replaced by a rename: waits for a write that
+ * the logger began on it (it opened it by name before the rename), and
+ * adds what it holds then that late lacks to late. No process may have
+ * it open for writing once the wait is over (with leases): a copy then
+ * is whole, whatever it lacks of base.
+ */
+static void
+check_replaced(struct rate *r, struct index *base, struct index *late)
+{
+	struct index more = { .fd = -1, .src = -1 };
+	struct stat st;
+
+	pause_ms(r, LATE_WAIT);
+	if (!wait_for_writers(r, base->src))
+		pause_ms(r, NOLEASE_WAIT - LATE_WAIT);
+	if (fstat(base->src, &st) == 0 && !same_file(&st, &base->src_st) &&
+	    acquire(r, &more, base->src, base, &base->src_st) == 1)
+		late_add(r, late, &more);
+	index_free(&more);
+	r->why.len = 0;
+}
+
+/*
+ * Appends the entries of late that the log lacks to it, in place,
+ * holding a write lease on it: while it is held, no process has the log
+ * open, and the logger's next open waits for it to end, and then opens
+ * this file, which holds them (no rename, no write that goes astray).
+ * What the log lacks is judged on the log as it is under the lease, not
+ * on the copy saved: the logger may have put some of them in since (a
+ * read of the replaced file, written to the new one), and they are not
+ * put in twice. A logger that read the log before the lease and writes
+ * after it takes them out again: save() looks again a while later.
+ * Where leases cannot be had, the next round of save() puts them in by
+ * a rename instead. True when it wrote something.
+ */
+static bool
+append_late(struct rate *r, struct index *late)
+{
+	struct index now = { .fd = -1, .src = -1 };
+	struct entry **s = NULL;
 	long long start = now_ms();
 	long wait = 1;
-	bool ok;
+	bool ok, wrote = false;
 	char last = '\n';
 	struct stat st;
 	size_t n = 0;
-	int fd = -1;
+	int fd;
 
-	free(by_key(late));
-	for (size_t i = 0; i < late->n; i++)
-		n += find(base, s, &late->e[i]) == NULL;
-	if (n == 0 || (fd = open(r->path, O_RDWR | O_APPEND | O_NONBLOCK |
-	    O_CLOEXEC)) < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		if (fd >= 0)
-			close(fd);
-		free(s);
-		return;
+	if ((fd = open(r->path, O_RDWR | O_APPEND | O_NONBLOCK |
+	    O_CLOEXEC)) < 0)
+		return false;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return false;
 	}
 	while (fcntl(fd, F_SETLEASE, F_WRLCK) != 0) {
 		if (errno != EAGAIN || now_ms() - start >= REWRITE_WAIT) {
 			close(fd);
-			free(s);
-			return;
+			return false;
 		}
 		pause_ms(r, wait);
 		if (wait < 8)
 			wait *= 2;
 	}
-	if (fstat(fd, &st) != 0)
+	/* no other process has it open: it is whole, and stays so */
+	if (fstat(fd, &st) != 0 || (now.fd = dup(fd)) < 0 ||
+	    index_file(r, &now, true) != 0)
 		st.st_size = -1;
-	ok = st.st_size == 0 || (st.st_size > 0 && pread(fd, &last, 1,
+	if (st.st_size >= 0) {
+		s = by_key(&now);
+		free(by_key(late));
+		for (size_t i = 0; i < late->n; i++)
+			n += find(&now, s, &late->e[i]) == NULL;
+	}
+	ok = n > 0 && (st.st_size == 0 || pread(fd, &last, 1,
 	    st.st_size - 1) == 1);
 	if (ok && last != '\n')
 		ok = write_all(fd, "\n", 1) == 0;
 	for (size_t i = 0; ok && i < late->n; i++) {
 		const struct entry *e = &late->e[i];
 
-		if (find(base, s, e) != NULL)
+		if (find(&now, s, e) != NULL)
 			continue;
 		ok = copy_range(r, late->fd, fd, e->off, e->off + e->len) == 0 &&
 		    write_all(fd, "\n", 1) == 0;
@@ -1175,35 +1264,107 @@ append_late(struct rate *r, struct index *base, struct index *late)
 		ok = fdatasync(fd) == 0;
 	/* if not, the log as it was, not a line cut short: the next
 	 * round of save() puts them in by a rename */
-	if (!ok && st.st_size >= 0)
+	if (n > 0 && !ok && st.st_size >= 0)
 		(void)!ftruncate(fd, st.st_size);
+	wrote = n > 0;
 	fcntl(fd, F_SETLEASE, F_UNLCK);
 	close(fd);
 	free(s);
+	index_free(&now);
+	return wrote;
+}
+
+/* How long after a change to the log a copy of it tells whether it
+ * stayed: a logger's rewrite made of a read from before it comes after
+ * the read, which takes about as long as our copy. */
+static long
+settle_ms(const struct rate *r)
+{
+	return SETTLE_WAIT + 4 * (long)r->copy_ms;
+}
+
+/* The entries of late that x lacks, appended to FILE.unsaved-entries
+ * and said on standard error: saving gave up with them not in the log. */
+static void
+keep_entries(struct rate *r, struct index *x, struct index *late)
+{
+	struct entry **s = by_key(x);
+	struct tclog_buf name = { 0 };
+	size_t n = 0;
+	bool ok = true;
+	int fd = -1;
+
+	free(by_key(late));
+	tclog_buf_printf(&name, "%s.unsaved-entries", r->name);
+	for (size_t i = 0; i < late->n; i++) {
+		const struct entry *e = &late->e[i];
+
+		if (find(x, s, e) != NULL)
+			continue;
+		if (n++ == 0)
+			ok = (fd = open(tclog_buf_str(&name), O_WRONLY |
+			    O_CREAT | O_APPEND | O_CLOEXEC, 0600)) >= 0;
+		ok = ok && copy_range(r, late->fd, fd, e->off, e->off +
+		    e->len) == 0 && write_all(fd, "\n", 1) == 0;
+	}
+	if (fd >= 0 && fsync(fd) != 0)
+		ok = false;
+	if (fd >= 0 && close(fd) != 0)
+		ok = false;
+	if (n > 0 && ok)
+		warnx("%s: %zu %s that the logger wrote to a replaced file "
+		    "not in it: written to %s", r->name, n, n == 1 ? "entry" :
+		    "entries", tclog_buf_str(&name));
+	else if (n > 0)
+		warn("%s: %zu %s that the logger wrote to a replaced file not "
+		    "in it, and not written to %s", r->name, n, n == 1 ?
+		    "entry" : "entries", tclog_buf_str(&name));
+	free(s);
+	tclog_buf_free(&name);
 }
 
 /* Saving gives up with entries the logger wrote to a replaced file, not
- * yet in the log (without leases): they are put in once more, unchecked,
- * rather than left out for sure. */
+ * yet in the log (without leases, say): they are put in by a rename, and
+ * the file replaced is checked as save() does, a few times at most. A
+ * rename may always meet a new write to the file it replaces, so what
+ * is still not in the log then is kept beside it (keep_entries). */
 static void
 last_merge(struct rate *r, struct index *late, struct index *ref,
     const struct stat *ref_file)
 {
-	struct index base = { .fd = -1, .src = -1 };
+	struct index base = { .fd = -1, .src = -1 },
+	    prev = { .fd = -1, .src = -1 };
 	struct tclog_buf why = r->why;
-	struct insert *ins;
-	struct stat made;
-	size_t nins;
+	struct stat made = *ref_file;
+	bool merged = false;
 
 	r->why = (struct tclog_buf){ 0 };
-	if (acquire(r, &base, -1, ref, ref_file) == 1) {
+	for (int round = 0; round <= LAST_ROUNDS; round++) {
+		struct insert *ins;
+		size_t nins;
+		bool ok;
+
+		pause_ms(r, settle_ms(r));
+		if (acquire(r, &base, -1, ref, &made) != 1)
+			break;
 		carry(&r->idx, &base, 0, false);
 		ins = merge_late(&base, late, &nins);
-		if (nins > 0)
-			(void)replace(r, &base, late, ins, nins, &made);
+		merged = nins == 0;
+		ok = nins > 0 && round < LAST_ROUNDS &&
+		    replace(r, &base, late, ins, nins, &made);
 		free(ins);
+		if (!ok)
+			break;
+		check_replaced(r, &base, late);
+		index_free(&prev);
+		prev = base;
+		base = (struct index){ .fd = -1, .src = -1 };
+		ref = &prev;
 	}
+	if (!merged)	/* base, or the last copy made */
+		keep_entries(r, base.n > 0 || base.fd >= 0 ? &base : ref, late);
 	index_free(&base);
+	index_free(&prev);
 	tclog_buf_free(&r->why);
 	r->why = why;
 }
@@ -1214,7 +1375,9 @@ last_merge(struct rate *r, struct index *late, struct index *ref,
  * after: the replaced file stays open, and a write that reached it after
  * it was copied (before or after the rename) is merged into the log,
  * which is saved again; so is a rewrite of the new log that lacks the
- * ratings. Done when a copy of the log needs nothing more.
+ * ratings or what was merged (the logger read the log before our change
+ * and wrote after it). Done when a copy of the log, made settle_ms()
+ * after our last change, needs nothing more.
  */
 static void
 save(struct rate *r)
@@ -1222,10 +1385,10 @@ save(struct rate *r)
 	struct index base = { .fd = -1, .src = -1 },
 	    late = { .fd = -1, .src = -1 }, prev = { .fd = -1, .src = -1 };
 	struct index *ref = &r->idx;
-	struct stat ref_file = r->idx.src_st, st;
+	struct stat ref_file = r->idx.src_st;
 	size_t nrated = count_rated(&r->idx), saved = 0;
 	bool renamed = false, done = false;
-	long long start = now_ms();
+	long long start = now_ms(), changed = -1;
 	int round;
 
 	if (nrated == 0)
@@ -1236,6 +1399,10 @@ save(struct rate *r)
 		size_t nins = 0;
 		bool need = false;
 
+		/* a logger that read the log before our last change writes
+		 * it back without it: looked for before it counts as saved */
+		if (changed >= 0 && now_ms() - changed < settle_ms(r))
+			pause_ms(r, (long)(settle_ms(r) - (now_ms() - changed)));
 		if (acquire(r, &base, -1, ref, &ref_file) != 1)
 			break;
 		carry(&r->idx, &base, 0, false);
@@ -1256,19 +1423,10 @@ save(struct rate *r)
 		}
 		free(ins);
 		renamed = r->in_file = true;
-		/* a write the logger began on the file replaced: without
-		 * leases, its truncation is looked for a while longer */
-		pause_ms(r, LATE_WAIT);
-		if (!wait_for_writers(r, base.src))
-			pause_ms(r, NOLEASE_WAIT - LATE_WAIT);
-		index_free(&late);
-		if (fstat(base.src, &st) == 0 &&
-		    !same_file(&st, &base.src_st) &&
-		    acquire(r, &late, base.src, &base, &base.src_st) != 1)
-			index_free(&late);
-		r->why.len = 0;
+		check_replaced(r, &base, &late);
 		if (late.n > 0)
-			append_late(r, &base, &late);
+			append_late(r, &late);
+		changed = now_ms();
 		/* the next round checks the new file against what it was
 		 * made of */
 		index_free(&prev);
