@@ -858,12 +858,15 @@ write_unsaved(struct rate *r)
 	int fd = open(name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	bool ok = fd >= 0 && write_all(fd, r->unsaved.data,
 	    r->unsaved.len) == 0 && fsync(fd) == 0;
+	int why = errno;
 
-	if (fd >= 0 && close(fd) != 0)
+	if (fd >= 0 && close(fd) != 0 && ok) {
 		ok = false;
+		why = errno;
+	}
 	if (!ok) {
-		warn("%s: cannot write the ratings not saved to %s; they are",
-		    r->name, name);
+		warnx("%s: cannot write %s: %s; the ratings not saved, one a "
+		    "line:", r->name, name, strerror(why));
 		fwrite(r->unsaved.data, 1, r->unsaved.len, stderr);
 	}
 	return ok;
