@@ -3,7 +3,9 @@
 # record cut short, which no rewrite completes, and q pressed: after
 # waiting, tclog-rate gives up, the log untouched, and appends the two
 # ratings to x.log.unsaved-ratings (which holds a line already).
-# Prints that file.
+# Prints that file. With "dir": x.log.unsaved-ratings is a directory,
+# and the ratings go to standard error after a message that says so
+# (case give-up-side-unwritable).
 import fcntl, os, pty, select, subprocess, sys, termios, time
 
 def entry(n, cmd):
@@ -15,8 +17,12 @@ def entry(n, cmd):
 log = entry(1, "ls") + entry(2, "pwd") + entry(3, "date")
 with open("x.log", "w") as f:
     f.write(log)
-with open("x.log.unsaved-ratings", "w") as f:
-    f.write('{"timestamp":"earlier","rating":1}\n')
+side_dir = sys.argv[1:] == ["dir"]
+if side_dir:
+    os.mkdir("x.log.unsaved-ratings")
+else:
+    with open("x.log.unsaved-ratings", "w") as f:
+        f.write('{"timestamp":"earlier","rating":1}\n')
 os.environ["NO_COLOR"] = "1"
 master, slave = pty.openpty()
 p = subprocess.Popen(["tclog-rate", "x.log"], stdin=slave, stdout=slave,
@@ -60,8 +66,11 @@ except OSError:
 status = p.wait()
 with open("x.log") as f:
     print("log untouched" if f.read() == cut else "log changed")
-with open("x.log.unsaved-ratings") as f:
-    sys.stdout.write(f.read())
 os.unlink("x.log")
-os.unlink("x.log.unsaved-ratings")
+if side_dir:
+    os.rmdir("x.log.unsaved-ratings")
+else:
+    with open("x.log.unsaved-ratings") as f:
+        sys.stdout.write(f.read())
+    os.unlink("x.log.unsaved-ratings")
 sys.exit(status)
