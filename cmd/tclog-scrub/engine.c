@@ -60,10 +60,12 @@ compile_rule(struct rules *r, size_t i, struct tclog_buf *why)
 	return 0;
 }
 
-/* Compiles every rule into one Vectorscan database. A user's rule that
- * Vectorscan refuses is named by its index in *bad. */
+/* Compiles every rule into one Vectorscan database, for platform (NULL:
+ * this machine). A user's rule that Vectorscan refuses is named by its
+ * index in *bad. */
 int
-compile_db(struct rules *r, size_t *bad, struct tclog_buf *why)
+compile_db(struct rules *r, const hs_platform_info_t *platform, size_t *bad,
+    struct tclog_buf *why)
 {
 	const char **re = tclog_xreallocarray(NULL, r->n, sizeof(*re));
 	unsigned *flags = tclog_xreallocarray(NULL, r->n, sizeof(*flags));
@@ -92,7 +94,7 @@ compile_db(struct rules *r, size_t *bad, struct tclog_buf *why)
 		}
 	}
 	if (hs_compile_multi(re, flags, ids, (unsigned)r->n, HS_MODE_BLOCK,
-	    NULL, &r->db, &ce) != HS_SUCCESS) {
+	    platform, &r->db, &ce) != HS_SUCCESS) {
 		*bad = ce->expression < 0 ? SIZE_MAX : (size_t)ce->expression;
 		tclog_buf_adds(why, ce->message);
 		hs_free_compile_error(ce);
@@ -131,26 +133,38 @@ aligned_alloc64(size_t n)
 }
 
 /* Loads the database of the built-in rules made at build time; false
- * when there is none or it does not fit this machine (a CPU other than
- * the build's), and then it is compiled. */
+ * when there is none or it does not fit this machine, and then it is
+ * compiled. The build's machine's database first, then one for any
+ * x86-64 (a CPU without the build's features, valgrind's among them:
+ * compiling costs 80 ms, and 7 s of valgrind's time at every start). */
 static bool
 load_db(struct rules *r)
 {
 #ifdef TCLOG_SCRUB_DB
-	if (hs_deserialize_database((const char *)builtin_db,
-	    sizeof(builtin_db), &r->db) != HS_SUCCESS)
-		return false;
-	if (hs_alloc_scratch(r->db, &r->scratch) != HS_SUCCESS ||
-	    hs_scan(r->db, "probe", 5, 0, r->scratch, on_probe_none, NULL) !=
-	    HS_SUCCESS) {
+	static const struct {
+		const unsigned char *bytes;
+		size_t len;
+	} dbs[] = {
+		{ builtin_db, sizeof(builtin_db) },
+		{ builtin_db_generic, sizeof(builtin_db_generic) },
+	};
+
+	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
+		if (hs_deserialize_database((const char *)dbs[i].bytes,
+		    dbs[i].len, &r->db) != HS_SUCCESS)
+			continue;
+		if (hs_alloc_scratch(r->db, &r->scratch) == HS_SUCCESS &&
+		    hs_scan(r->db, "probe", 5, 0, r->scratch, on_probe_none,
+		    NULL) == HS_SUCCESS) {
+			r->min_width = builtin_min_width;
+			return true;
+		}
 		hs_free_scratch(r->scratch);
 		hs_free_database(r->db);
 		r->scratch = NULL;
 		r->db = NULL;
-		return false;
 	}
-	r->min_width = builtin_min_width;
-	return true;
+	return false;
 #else
 	(void)r;
 	return false;
@@ -298,7 +312,7 @@ load_rules(struct rules *r, const char *file, size_t limit)
 			ret = -1;
 		}
 	if (ret == 0 && !(file == NULL && load_db(r)) &&
-	    compile_db(r, &bad, &why) != 0) {
+	    compile_db(r, NULL, &bad, &why) != 0) {
 		if (bad != SIZE_MAX && bad >= nbuiltin &&
 		    strstr(tclog_buf_str(&why), "empty buffer") != NULL)
 			tclog_diag(tclog_input_name(file),

@@ -180,7 +180,8 @@ bool check_ok(enum check, const char *, size_t, size_t, size_t);
 
 /* engine.c */
 void add_rule(struct rules *, const char *, const char *, enum check);
-int compile_db(struct rules *, size_t *, struct tclog_buf *);
+int compile_db(struct rules *, const hs_platform_info_t *, size_t *,
+    struct tclog_buf *);
 void *aligned_alloc64(size_t);
 int load_rules(struct rules *, const char *, size_t);
 void free_rules(struct rules *);
