@@ -470,11 +470,13 @@ holds_word(const char *text, size_t n, const char *word, size_t len)
 	return false;
 }
 
-/* Adds a word=replacement of -w; -1 after a diagnostic. */
+/* Adds a word=replacement of -w; -1 after a diagnostic. The argument is
+ * left as it is (the word is known by its length): main may be run again
+ * on the same argv (fuzz/command.c). */
 static int
-add_word(struct scrub *s, char *arg)
+add_word(struct scrub *s, const char *arg)
 {
-	char *eq = strchr(arg, '=');
+	const char *eq = strchr(arg, '=');
 	struct word w;
 
 	if (eq == NULL || eq == arg) {
@@ -491,7 +493,6 @@ add_word(struct scrub *s, char *arg)
 		warnx("-w: the replacement holds the word: %s", arg);
 		return -1;
 	}
-	*eq = '\0';
 	s->word[s->nword++] = w;
 	return 0;
 }
@@ -507,9 +508,9 @@ check_words(const struct scrub *s)
 
 			if (i != j && holds_word(a->repl, a->repl_len,
 			    b->word, b->word_len)) {
-				warnx("-w: the replacement of %s=%s holds the "
-				    "word of %s=%s", a->word, a->repl, b->word,
-				    b->repl);
+				warnx("-w: the replacement of %.*s=%s holds the "
+				    "word of %.*s=%s", (int)a->word_len, a->word,
+				    a->repl, (int)b->word_len, b->word, b->repl);
 				return -1;
 			}
 		}
