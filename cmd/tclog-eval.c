@@ -404,25 +404,6 @@ summary_text(const struct eval *e, struct tclog_buf *b)
 /* The comparison's share of -J, when -c. */
 static void compare_json(const struct compare *c, struct tclog_buf *b);
 
-/* Writes all of p to fd: 0, or -1 with errno set. */
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = EIO;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /*
  * -J's file. A regular file (or a symbolic link to one: its target) is
@@ -450,7 +431,7 @@ json_file_write(const char *path, const char *p, size_t n)
 			warn("-J: %s", path);
 			return -1;
 		}
-		if (write_all(fd, p, n) != 0) {
+		if (tclog_write_all(fd, p, n) != 0) {
 			warn("-J: %s", path);
 			close(fd);
 			return -1;
@@ -473,7 +454,7 @@ json_file_write(const char *path, const char *p, size_t n)
 		tclog_buf_free(&tmp);
 		return -1;
 	}
-	ok = fchmod(fd, 0644) == 0 && write_all(fd, p, n) == 0;
+	ok = fchmod(fd, 0644) == 0 && tclog_write_all(fd, p, n) == 0;
 	ok = close(fd) == 0 && ok;
 	if (!ok || rename(tmp.data, target != NULL ? target : path) != 0) {
 		warn("-J: %s", path);

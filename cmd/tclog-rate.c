@@ -367,21 +367,6 @@ make_temp(struct rate *r, struct tclog_buf *name)
 	return mkostemp((char *)tclog_buf_str(name), O_CLOEXEC);
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /* Copies bytes [from, to) of fd to out; a file that ends before to is a
  * read error (EIO: our own copy shrank). */
@@ -399,7 +384,7 @@ copy_range(struct rate *r, int fd, int out, unsigned long long from,
 			continue;
 		if (n == 0)
 			errno = EIO;
-		if (n <= 0 || write_all(out, r->io.data, (size_t)n) != 0)
+		if (n <= 0 || tclog_write_all(out, r->io.data, (size_t)n) != 0)
 			return -1;
 		from += (unsigned long long)n;
 	}
@@ -588,7 +573,7 @@ copy_log(struct rate *r, struct index *x, int src, bool force)
 			continue;
 		if (got == 0)
 			break;
-		if (got < 0 || write_all(x->fd, r->io.data, (size_t)got) != 0)
+		if (got < 0 || tclog_write_all(x->fd, r->io.data, (size_t)got) != 0)
 			n = ~0ULL;
 		else
 			n += (unsigned long long)got;
@@ -856,7 +841,7 @@ write_unsaved(struct rate *r)
 {
 	const char *name = unsaved_name(r);
 	int fd = open(name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	bool ok = fd >= 0 && write_all(fd, r->unsaved.data,
+	bool ok = fd >= 0 && tclog_write_all(fd, r->unsaved.data,
 	    r->unsaved.len) == 0 && fsync(fd) == 0;
 	int why = errno;
 
@@ -962,7 +947,7 @@ write_rated(struct rate *r, struct index *x, struct entry *e, int out)
 	}
 	r->msg.len = 0;
 	tclog_record_set_rating(&r->rec, e->rated, &r->msg);
-	return write_all(out, r->msg.data, r->msg.len);
+	return tclog_write_all(out, r->msg.data, r->msg.len);
 }
 
 /* An entry of a late write (see save), put in the new file after the
@@ -1048,9 +1033,9 @@ write_log(struct rate *r, struct index *base, struct index *late,
 			const struct entry *l = ins[k].e;
 
 			if (copy_range(r, base->fd, out, pos, ins[k].at) != 0 ||
-			    (ins[k].nl && write_all(out, "\n", 1) != 0) ||
+			    (ins[k].nl && tclog_write_all(out, "\n", 1) != 0) ||
 			    copy_range(r, late->fd, out, l->off, l->off +
-			    l->len) != 0 || write_all(out, "\n", 1) != 0)
+			    l->len) != 0 || tclog_write_all(out, "\n", 1) != 0)
 				return -1;
 			pos = ins[k].at;
 		}
@@ -1254,14 +1239,14 @@ append_late(struct rate *r, struct index *late)
 	ok = n > 0 && (st.st_size == 0 || pread(fd, &last, 1,
 	    st.st_size - 1) == 1);
 	if (ok && last != '\n')
-		ok = write_all(fd, "\n", 1) == 0;
+		ok = tclog_write_all(fd, "\n", 1) == 0;
 	for (size_t i = 0; ok && i < late->n; i++) {
 		const struct entry *e = &late->e[i];
 
 		if (find(&now, s, e) != NULL)
 			continue;
 		ok = copy_range(r, late->fd, fd, e->off, e->off + e->len) == 0 &&
-		    write_all(fd, "\n", 1) == 0;
+		    tclog_write_all(fd, "\n", 1) == 0;
 	}
 	if (ok)
 		ok = fdatasync(fd) == 0;
@@ -1308,7 +1293,7 @@ keep_entries(struct rate *r, struct index *x, struct index *late)
 			ok = (fd = open(tclog_buf_str(&name), O_WRONLY |
 			    O_CREAT | O_APPEND | O_CLOEXEC, 0600)) >= 0;
 		ok = ok && copy_range(r, late->fd, fd, e->off, e->off +
-		    e->len) == 0 && write_all(fd, "\n", 1) == 0;
+		    e->len) == 0 && tclog_write_all(fd, "\n", 1) == 0;
 	}
 	if (fd >= 0 && fsync(fd) != 0)
 		ok = false;

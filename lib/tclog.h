@@ -166,6 +166,9 @@ int tclog_close_output(void);
 /* The end of a command's run, whose input gave status: stdout closed,
  * and the worse of the two statuses. */
 int tclog_finish_output(int status);
+/* All of p written to fd (a file of the command's own, not stdout),
+ * through EINTR and short writes: 0, or -1 with errno set. */
+int tclog_write_all(int fd, const void *p, size_t n);
 
 /* ---- lib/cmdline.c: options, --help, input operands ---- */
 
