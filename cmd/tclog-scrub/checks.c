@@ -567,13 +567,51 @@ prose_ok(const char *text, size_t n, size_t start, size_t end)
 	return digits > 0 || signs > 0 || inner > 0;
 }
 
-/* A .pgpass line, not a MAC address (aa:11:b2:c3:d4 has its shape). */
+/* Whether a .pgpass line's HOST may start at text[i]: at the text's
+ * start, or after a blank, a quote, '>' or an escaped newline (\n as
+ * two characters, as a line written by echo). */
+static bool
+pgpass_host_starts(const char *text, size_t i)
+{
+	return i == 0 || memchr(" \t\n\v\f\r'\">", text[i - 1], 9) != NULL ||
+	    (i > 1 && text[i - 2] == '\\' && text[i - 1] == 'n');
+}
+
+/* Whether the colon at text[c] follows a .pgpass line's HOST: '*', or
+ * a name of ASCII letters, digits, '_', '.' and '-' (PCRE2's [\w.-])
+ * with a letter or a dot, starting where pgpass_host_starts. */
+static bool
+pgpass_host(const char *text, size_t c)
+{
+	bool named = false;
+
+	if (c > 0 && text[c - 1] == '*' && pgpass_host_starts(text, c - 1))
+		return true;
+	for (size_t i = c; i > 0; i--) {
+		char b = text[i - 1];
+		bool letter = (b | 0x20) >= 'a' && (b | 0x20) <= 'z';
+
+		if (!letter && !is_digit(b) && b != '_' && b != '.' &&
+		    b != '-')
+			return false;
+		named = named || letter || b == '.';
+		if (named && pgpass_host_starts(text, i - 1))
+			return true;
+	}
+	return false;
+}
+
+/* A .pgpass line, not a MAC address (aa:11:b2:c3:d4 has its shape).
+ * The rule's match starts at the colon before PORT, the fourth before
+ * PASSWORD (no field between holds one): its HOST is checked here. */
 static bool
 pgpass_ok(const char *text, size_t n, size_t start, size_t end)
 {
-	size_t i = start;
+	size_t i = start, c = start;
 
-	if (!value_ok(text, n, start, end))
+	for (int colons = 0; colons < 4 && c > 0;)
+		colons += text[--c] == ':';
+	if (!pgpass_host(text, c) || !value_ok(text, n, start, end))
 		return false;
 	while (i > 0 && start - i < LOOK_BACK &&
 	    strchr(" \t\r\n'\">", text[i - 1]) == NULL &&

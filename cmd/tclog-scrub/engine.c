@@ -365,43 +365,80 @@ add_finding(struct scrub *s, size_t start, size_t end, size_t rule)
 	s->find[s->nfind++] = (struct finding){ start, end, rule };
 }
 
+/* The start of the line that holds offset to, an end of a detection (the
+ * line's last byte is before it): the line of the last end, or after the
+ * last newline between that end and this one, as Vectorscan reports
+ * ends in order. */
+static size_t
+line_of(struct scrub *s, size_t to)
+{
+	size_t from = to >= s->line_to ? s->line_to : 0;	/* back: all */
+	const char *nl = memrchr(s->scan + from, '\n', to - from);
+
+	if (nl != NULL)
+		s->line = (size_t)(nl - s->scan) + 1;
+	else if (from == 0)
+		s->line = 0;
+	s->line_to = to;
+	return s->line;
+}
+
+/* A new window of rule id, after its others. */
+static void
+add_window(struct scrub *s, size_t id, size_t start, size_t limit)
+{
+	if (!s->hit[id]) {
+		s->hit[id] = 1;
+		s->hits[s->nhits++] = id;
+		s->win_first[id] = s->nwin;
+	} else
+		s->win[s->win_last[id]].next = s->nwin;
+	s->win = tclog_grow(s->win, &s->win_cap, s->nwin + 1,
+	    sizeof(*s->win));
+	s->win[s->nwin] = (struct window){ start, limit, NO_WINDOW };
+	s->win_last[id] = s->nwin++;
+}
+
 static int
 on_hit(unsigned id, unsigned long long from, unsigned long long to,
     unsigned flags, void *ctx)
 {
 	struct scrub *s = ctx;
+	size_t start = s->rules.spans[id] ? 0 : line_of(s, (size_t)to);
+	struct window *w = s->hit[id] ? &s->win[s->win_last[id]] : NULL;
 
 	(void)from;
 	(void)flags;
-	if (!s->hit[id]) {
-		s->hit[id] = 1;
-		s->hits[s->nhits++] = id;
-		s->first_end[id] = s->last_end[id] = (size_t)to;
-	} else if (to > s->last_end[id])
-		s->last_end[id] = (size_t)to;
+	if (w == NULL || (start > w->start && s->nwin < WINDOWS_MAX)) {
+		add_window(s, id, start, (size_t)to);
+		return 0;
+	}
+	if (start < w->start) {
+		/* out of order: one window over all of them */
+		struct window *first = &s->win[s->win_first[id]];
+
+		first->start = start < first->start ? start : first->start;
+		first->limit = w->limit;
+		first->next = NO_WINDOW;
+		s->win_last[id] = s->win_first[id];
+		w = first;
+	}
+	if ((size_t)to > w->limit)	/* the same line, or too many */
+		w->limit = (size_t)to;
 	return 0;
 }
 
-/* Where rule i matches text, with PCRE2: its spans, checked. */
-static void
-locate(struct scrub *s, size_t i, const char *text, size_t n)
+/*
+ * Searches text with rule i's PCRE2 code from *off, the match's start at
+ * most at the offset limit set: its findings, checked. Returns false
+ * when a limit stopped PCRE2 (s->unscanned says which).
+ */
+static bool
+search(struct scrub *s, size_t i, const char *text, size_t n, size_t *at)
 {
 	struct rules *r = &s->rules;
-	PCRE2_SIZE off = 0, *ov = pcre2_get_ovector_pointer(r->md);
+	PCRE2_SIZE off = *at, *ov = pcre2_get_ovector_pointer(r->md);
 
-	/* A match starts at most where the rule's last detection ended,
-	 * and not before the line where the first ended (unless it
-	 * spans lines): on a long text, PCRE2 looks only there. */
-	if (!r->spans[i]) {
-		const char *nl = memrchr(text, '\n', s->first_end[i]);
-
-		off = nl != NULL ? (size_t)(nl - text) + 1 : 0;
-	}
-	pcre2_set_offset_limit(r->mc, s->last_end[i]);
-
-	pcre2_set_match_limit(r->mc, n < (UINT32_MAX - MATCH_LIMIT) /
-	    MATCH_LIMIT_PER_BYTE ? (uint32_t)(MATCH_LIMIT +
-	    MATCH_LIMIT_PER_BYTE * n) : UINT32_MAX);
 	while (off <= n) {
 		int rc = pcre2_match(r->re[i], (PCRE2_SPTR)text, n, off, 0,
 		    r->md, r->mc);
@@ -424,7 +461,8 @@ locate(struct scrub *s, size_t i, const char *text, size_t n)
 			pcre2_get_error_message(rc, msg, sizeof(msg));
 			tclog_buf_printf(&s->unscanned, "rule %s: %s",
 			    r->rule[i].kind, (char *)msg);
-			break;
+			*at = off;
+			return false;
 		}
 
 		off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
@@ -466,6 +504,32 @@ locate(struct scrub *s, size_t i, const char *text, size_t n)
 			/* A value taken for no secret may hold the next
 			 * keyword: sed 's/^api_key:.* /api_key: KEY/'. */
 			off = start;
+	}
+	*at = off;
+	return true;
+}
+
+/* Where rule i matches text, with PCRE2: its spans, checked. PCRE2 looks
+ * only in the rule's windows. */
+static void
+locate(struct scrub *s, size_t i, const char *text, size_t n)
+{
+	struct rules *r = &s->rules;
+	size_t off = 0;
+
+	pcre2_set_match_limit(r->mc, n < (UINT32_MAX - MATCH_LIMIT) /
+	    MATCH_LIMIT_PER_BYTE ? (uint32_t)(MATCH_LIMIT +
+	    MATCH_LIMIT_PER_BYTE * n) : UINT32_MAX);
+	for (size_t k = s->win_first[i]; k != NO_WINDOW; k = s->win[k].next) {
+		const struct window *w = &s->win[k];
+
+		if (w->limit < off)
+			continue;	/* a match ran past it */
+		if (w->start > off)
+			off = w->start;
+		pcre2_set_offset_limit(r->mc, w->limit);
+		if (!search(s, i, text, n, &off))
+			return;
 	}
 }
 
@@ -566,13 +630,14 @@ find_all(struct scrub *s, const char *text, size_t n, bool keyed,
 
 	s->nfind = 0;
 	s->nhits = 0;
+	s->nwin = 0;
+	s->scan = text;
+	s->scan_len = n;
+	s->line = s->line_to = 0;
 	s->unscanned.len = 0;
 	if (s->rules.blind || n > UINT_MAX) {	/* hs_scan: an unsigned */
-		for (size_t i = 0; i < s->rules.n; i++) {
-			on_hit((unsigned)i, 0, 0, 0, s);
-			s->first_end[i] = 0;
-			s->last_end[i] = n;
-		}
+		for (size_t i = 0; i < s->rules.n; i++)
+			add_window(s, i, 0, n);
 	}
 	else if (n >= s->rules.min_width && n > 0 && hs_scan(s->rules.db,
 	    text, (unsigned)n, 0,

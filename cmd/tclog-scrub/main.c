@@ -242,39 +242,40 @@ scrub_string(struct scrub *s, const char *raw, size_t n,
 }
 
 /* True when a member key, decoded (the end of s->path), names a secret
- * (secret_keys); it is kept in s->key. */
+ * (secret_keys); it is then kept in s->key. */
 static bool
 key_is_secret(struct scrub *s, const char *key, size_t len)
 {
 	char low[64];
 	size_t n = 0;
+	bool secret = false;
 
-	s->key.len = 0;
-	tclog_buf_add(&s->key, key, len);
-	for (size_t i = 0; i < s->key.len && n < sizeof(low); i++) {
-		char c = s->key.data[i];
+	for (size_t i = 0; i < len && n < sizeof(low); i++) {
+		char c = key[i];
 
 		if (c == '_' || c == '-' || c == '.')
 			continue;
 		low[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 	}
-	if (n == sizeof(low))
+	if (n == sizeof(low) || n == 0)
 		return false;
 	for (size_t i = 0; i < sizeof(secret_whole_keys) /
-	    sizeof(secret_whole_keys[0]); i++)
-		if (n == secret_whole_keys[i].len &&
-		    memcmp(low, secret_whole_keys[i].name, n) == 0)
-			return true;
-	for (size_t i = 0; i < sizeof(secret_keys) / sizeof(secret_keys[0]);
-	    i++) {
+	    sizeof(secret_whole_keys[0]) && !secret; i++)
+		secret = n == secret_whole_keys[i].len &&
+		    memcmp(low, secret_whole_keys[i].name, n) == 0;
+	for (size_t i = 0; i < sizeof(secret_keys) / sizeof(secret_keys[0]) &&
+	    !secret; i++) {
 		size_t k = secret_keys[i].len;
 
 		/* the last letters first: most keys end in none */
-		if (n >= k && low[n - 1] == secret_keys[i].name[k - 1] &&
-		    memcmp(low + n - k, secret_keys[i].name, k) == 0)
-			return true;
+		secret = n >= k && low[n - 1] == secret_keys[i].name[k - 1] &&
+		    memcmp(low + n - k, secret_keys[i].name, k) == 0;
 	}
-	return false;
+	if (secret) {
+		s->key.len = 0;
+		tclog_buf_add(&s->key, key, len);
+	}
+	return secret;
 }
 
 /* Appends the decoded key to s->path: ".key" (no dot first). */
@@ -522,7 +523,7 @@ scrub_free(struct scrub *s)
 {
 	tclog_buf_free(&s->subject);
 	TCLOG_FREE_ALL(s->word, s->find, s->merge, s->hit, s->hits,
-	    s->first_end, s->last_end);
+	    s->win, s->win_first, s->win_last);
 	free_rules(&s->rules);
 	tclog_record_free(&s->rec);
 	TCLOG_BUFS_FREE(&s->out, &s->path, &s->err, &s->fail, &s->unscanned,
@@ -578,10 +579,10 @@ run(struct scrub *s, int argc, char *argv[])
 		return tclog_finish_output(TCLOG_EXIT_FATAL);
 	s->hit = tclog_xcalloc(s->rules.n, 1);
 	s->hits = tclog_xreallocarray(NULL, s->rules.n, sizeof(*s->hits));
-	s->first_end = tclog_xreallocarray(NULL, s->rules.n,
-	    sizeof(*s->first_end));
-	s->last_end = tclog_xreallocarray(NULL, s->rules.n,
-	    sizeof(*s->last_end));
+	s->win_first = tclog_xreallocarray(NULL, s->rules.n,
+	    sizeof(*s->win_first));
+	s->win_last = tclog_xreallocarray(NULL, s->rules.n,
+	    sizeof(*s->win_last));
 	tclog_inputs_init(&in, argc, argv);
 	while (tclog_inputs_next(&in, &s->status))
 		scrub_file(s, in.fd, in.name);

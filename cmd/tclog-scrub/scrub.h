@@ -115,6 +115,22 @@ struct rules {
 	pcre2_match_context *mc;	/* the limits of a match */
 };
 
+/*
+ * Where PCRE2 looks for a rule: a line on which Vectorscan's detection
+ * of the rule ended, from the line's start up to the last end there
+ * (its offset limit). A rule's match starts on a line where its
+ * detection ends (rules.c), so the lines between are not searched: a
+ * rule detected at the top and the bottom of a 5 KB output was searched
+ * over all of it. A rule that spans lines has one window, from the
+ * text's start; past WINDOWS_MAX a rule's last window grows instead.
+ */
+struct window {
+	size_t start, limit;
+	size_t next;		/* the rule's next window, or NO_WINDOW */
+};
+#define NO_WINDOW SIZE_MAX
+#define WINDOWS_MAX 4096	/* in one string, for every rule */
+
 /* A span of decoded text to replace. */
 struct finding {
 	size_t start, end;
@@ -153,8 +169,12 @@ struct scrub {
 	unsigned char *hit;	/* rules Vectorscan matched in a string */
 	size_t *hits;		/* their indexes */
 	size_t nhits;
-	size_t *first_end, *last_end;	/* where Vectorscan's matches of
-					 * each rule ended, first and last */
+	struct window *win;	/* where PCRE2 looks, for the rules hit */
+	size_t nwin, win_cap;
+	size_t *win_first, *win_last;	/* each rule's windows, a list */
+	const char *scan;	/* the text Vectorscan scans */
+	size_t scan_len;
+	size_t line, line_to;	/* the last end it reported, its line */
 	struct tclog_buf subject;	/* the text PCRE2 reads, padded */
 	size_t nfound;		/* findings in every record */
 	size_t nsecret;		/* findings of rules in the record (-d) */
