@@ -438,10 +438,13 @@ const struct rule builtin[] = {
 	 * looks for the HOST before it (checks.c): with the HOST in the
 	 * expression, PCRE2 tried every start on a line, and the lines that
 	 * the detection finds (dpkg's libc6:amd64) cost 7,000 instructions
-	 * each. */
+	 * each. A line ends it (an escaped \n too: echo -e), a quote, or a
+	 * redirection or pipe to a file named pgpass (echo ... >>
+	 * ~/.pgpass, | sudo tee -a). */
 	{ "pgpass-password", ":(?:[0-9]{1,5}|\\*):(?:\\*|[A-Za-z_][\\w.$-]*):"
-	    "(?:\\*|[A-Za-z_][\\w.@$-]*):([^\\s:\\\\'\"]++(?:\\\\.[^\\s:\\\\'\"]*+)*+)"
-	    "(?=[ \\t]*(?:\\r?\\n|\\\\n|\\z|['\"]))", CHECK_PGPASS,
+	    "(?:\\*|[A-Za-z_][\\w.@$-]*):([^\\s:\\\\'\"]++"
+	    "(?:\\\\[^n\\s][^\\s:\\\\'\"]*+)*+)(?=[ \\t]*(?:\\r?\\n|\\\\n|\\z|['\"]|(?:>|\\|)[^\\n]*pgpass))",
+	    CHECK_PGPASS,
 	    ":[A-Za-z_*]",
 	    "db.example.org:5432:shop:bob:Hunter2xy" },
 	{ "s3fs-password", "\\b(?:echo|printf)[ \\t]+['\"]?[\\w.-]+:"
