@@ -100,8 +100,10 @@ in_placeholder(const char *text, size_t n, size_t start)
 static bool
 in_list(const char *const *list, size_t nlist, const char *s, size_t n)
 {
-	for (size_t i = 0; i < nlist; i++)
-		if (strlen(list[i]) == n && strncasecmp(s, list[i], n) == 0)
+	/* the first letter first: most values start with no word's */
+	for (size_t i = 0; i < nlist && n > 0; i++)
+		if ((list[i][0] | 0x20) == (s[0] | 0x20) &&
+		    strlen(list[i]) == n && strncasecmp(s, list[i], n) == 0)
 			return true;
 	return false;
 }
@@ -224,7 +226,8 @@ is_reference(const char *s, size_t n, char quote)
 		return true;
 	for (size_t i = 0; i < sizeof(placeholder_starts) /
 	    sizeof(placeholder_starts[0]); i++)
-		if (n > strlen(placeholder_starts[i]) &&
+		if ((placeholder_starts[i][0] | 0x20) == (s[0] | 0x20) &&
+		    n > strlen(placeholder_starts[i]) &&
 		    strncasecmp(s, placeholder_starts[i],
 		    strlen(placeholder_starts[i])) == 0)
 			return true;
