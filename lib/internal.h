@@ -44,6 +44,10 @@ int tclog_read_text(const char *path, struct tclog_buf *b, size_t limit);
 
 /* ---- lib/json.c: JSON text already validated by yajl ---- */
 
+/* True when text is one or more JSON objects or arrays (white space
+ * between them and around) and nothing else. */
+bool tclog_json_containers(const char *text, size_t len);
+
 /* True when value is true. */
 bool tclog_json_is_true(const char *value, size_t len);
 
