@@ -11,6 +11,7 @@
  *                tclog_buf_*, TCLOG_BUFS_FREE)
  *   output.c     diagnostics and checked output (tclog_diag,
  *                tclog_write, tclog_close_output, tclog_finish_output)
+ *   clock.c      milliseconds of a monotonic clock (tclog_now_ms)
  *   cmdline.c    command-line plumbing: option values, --help, the
  *                input operands, files that options name
  *                (tclog_getopt, tclog_help_requested, tclog_inputs_*)
@@ -169,6 +170,12 @@ int tclog_finish_output(int status);
 /* All of p written to fd (a file of the command's own, not stdout),
  * through EINTR and short writes: 0, or -1 with errno set. */
 int tclog_write_all(int fd, const void *p, size_t n);
+
+/* ---- lib/clock.c: the clock of waits ---- */
+
+/* Milliseconds of the monotonic clock (CLOCK_MONOTONIC): for the time
+ * between two calls, not the time of day. */
+long long tclog_now_ms(void);
 
 /* ---- lib/cmdline.c: options, --help, input operands ---- */
 
