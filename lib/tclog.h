@@ -696,16 +696,18 @@ struct tclog_entry {
  * The records of the inputs of a command, each read, parsed and viewed;
  * what is no record (too long, no JSON object) is diagnosed and skipped
  * (*status raised to 1, counted in bad), a read error reported (*status
- * raised to 2).
+ * raised to 2), an input operand that cannot be opened diagnosed and
+ * passed over (*status raised to 2, as tclog_inputs_next does).
  *
  *	tclog_entries_init(&es);
- *	while (tclog_inputs_next(&in, &status)) {
- *		tclog_entries_open(&es, in.fd, in.name, limit);
- *		while (tclog_entries_next(&es, &status))
- *			work(&es.entry, es.in.name, es.in.line);
- *		tclog_entries_close(&es);
- *	}
+ *	tclog_entries_inputs(&es, argc, argv, limit);
+ *	while (tclog_entries_next(&es, &status))
+ *		work(&es.entry, es.in.name, es.in.line);
  *	tclog_entries_free(&es);
+ *
+ * A command that must not wait on input (tclog-eval) opens each input
+ * itself (tclog_entries_open, tclog_entries_close) and hands the records
+ * it reads to tclog_entries_parse.
  */
 struct tclog_entries {
 	struct tclog_reader in;	/* in.name, in.line, in.text: the record */
@@ -715,14 +717,22 @@ struct tclog_entries {
 
 	/* private */
 	struct tclog_buf why;
+	struct tclog_inputs files;	/* tclog_entries_inputs' */
+	size_t limit;
+	bool reading;		/* in is open */
 };
 
 void tclog_entries_init(struct tclog_entries *es);
+/* The input operands (argv) that tclog_entries_next reads in turn, and
+ * the -L limit of a record. */
+void tclog_entries_inputs(struct tclog_entries *es, int argc, char *argv[],
+    size_t limit);
+/* The next good record of the inputs: true with in, rec and entry set;
+ * false when every input is read. */
+bool tclog_entries_next(struct tclog_entries *es, int *status);
+/* One input, fd, read under name. */
 void tclog_entries_open(struct tclog_entries *es, int fd, const char *name,
     size_t limit);
-/* The next good record: true with in, rec and entry set; false at the
- * end of the input or after a read error. */
-bool tclog_entries_next(struct tclog_entries *es, int *status);
 /* tclog_entries_next's second half, for a command that reads the record
  * itself (tclog_reader_record(&es->in, ...): it must not wait on input):
  * the record parsed and viewed, true, or diagnosed and counted, false. */
