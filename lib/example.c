@@ -165,22 +165,8 @@ cut_result(struct tclog_buf *r, size_t max)
 static struct tclog_call *
 new_call(struct tclog_example *ex)
 {
-	struct tclog_call *c;
-
-	ex->call = tclog_grow_zeroed(ex->call, &ex->call_cap, ex->ncall + 1,
-	    sizeof(*ex->call));
-	c = &ex->call[ex->ncall++];
-	c->id.len = c->name.len = c->args.len = c->result.len = 0;
-	c->args_json = c->logged = false;
-	c->rating = 0;
-	c->line = 0;
-	return c;
+	return tclog_call_add(&ex->call, &ex->ncall, &ex->call_cap);
 }
-
-/* Past this capacity a call's buffer is not kept for the next example:
- * kept per call slot, large buffers would add up to the largest result
- * each slot ever held, which grows with the input, not with a record. */
-#define KEEP_CAPACITY ((size_t)64 << 10)
 
 /* Delivers the open example, if any, and closes it. */
 static void
@@ -191,14 +177,7 @@ finish_example(struct tclog_examples *xs)
 	if (xs->open && !ex->bad)
 		xs->done(xs->ctx, ex);
 	xs->open = false;
-	for (size_t i = 0; i < ex->call_cap; i++) {
-		struct tclog_call *c = &ex->call[i];
-
-		if (c->args.cap > KEEP_CAPACITY)
-			tclog_buf_free(&c->args);
-		if (c->result.cap > KEEP_CAPACITY)
-			tclog_buf_free(&c->result);
-	}
+	tclog_calls_shrink(ex->call, ex->call_cap);
 }
 
 /* Marks call i of the open example as executed by the entry. */
@@ -420,12 +399,8 @@ tclog_examples_free(struct tclog_examples *xs)
 {
 	struct tclog_example *ex = &xs->ex;
 
-	for (size_t i = 0; i < ex->call_cap; i++) {
-		TCLOG_BUFS_FREE(&ex->call[i].id, &ex->call[i].name,
-		    &ex->call[i].args, &ex->call[i].result);
-	}
+	tclog_calls_free(ex->call, ex->call_cap);
 	TCLOG_BUFS_FREE(&ex->query, &ex->content);
-	free(ex->call);
 	tclog_response_free(&xs->resp);
 	tclog_buf_free(&xs->result);
 	tclog_buf_free(&xs->err);

@@ -138,6 +138,18 @@ tclog_call_key(const struct tclog_buf *name, const struct tclog_buf *args,
 	return k;
 }
 
+/* Adds a call to an array of them, *n calls of *cap, and returns it:
+ * empty, its buffers those of the call that was there before, if any. */
+struct tclog_call *tclog_call_add(struct tclog_call **call, size_t *n,
+    size_t *cap);
+/* Frees what the cap calls of an array hold beyond what a call is kept
+ * with for the next response: their slots are reused, and large buffers
+ * would add up to the largest each slot ever held, which grows with the
+ * input, not with a record. */
+void tclog_calls_shrink(struct tclog_call *call, size_t cap);
+/* Frees the cap calls of an array, and the array. */
+void tclog_calls_free(struct tclog_call *call, size_t cap);
+
 /* The pairing rule: whether a call of a response is the call an entry
  * executed. Names are compared decoded; arguments as JSON values when
  * both are JSON (key order, white space, escapes and number spelling do

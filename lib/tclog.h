@@ -31,7 +31,9 @@
  *                (tclog_entries_*, tclog_entry_view)
  *   message.c    the calls of a chat message's tool_calls
  *                (tclog_tool_calls_*)
- *   call.c       the pairing rule: a response's call and an entry's
+ *   call.c       a response's calls as the response reader and the
+ *                example builder hold them (tclog_call), and the
+ *                pairing rule: a response's call and an entry's
  *                compared by their keys (tclog_call_*)
  *   review.c     the review view of an entry, for people
  *                (tclog_review_*)
@@ -750,6 +752,24 @@ void tclog_entries_free(struct tclog_entries *es);
 /* Deepest arguments or tools the example writers take: they recurse. */
 #define TCLOG_ARGS_DEPTH 512
 
+/* A call of a model response, as the response reader (response.c) lists
+ * it and an example (example.c) carries it, with what its entry brought
+ * (examples only). */
+struct tclog_call {
+	struct tclog_buf id;	/* the response's, or call_N (N: its place) */
+	struct tclog_buf name;	/* decoded */
+	struct tclog_buf args;	/* as tclog_call_args gives them */
+	bool args_json;
+	bool logged;		/* an entry of the response executed it */
+	int rating;		/* that entry's rating 1-5; 0: none */
+	unsigned long line;	/* that entry's line */
+	struct tclog_buf result;	/* that entry's tool message */
+
+	/* private: the index of a response with many calls (response.c) */
+	unsigned long long hash;	/* of its name and arguments */
+	size_t next;		/* the next call of that hash (index + 1) */
+};
+
 /* ---- lib/review.c: the review view of an entry ---- */
 
 /*
@@ -800,19 +820,6 @@ void tclog_review_free(struct tclog_review *rv);
 
 /* ---- lib/response.c: where one model response ends ---- */
 
-/* A call of the response being read. */
-struct tclog_response_call {
-	struct tclog_buf id;	/* the response's, or call_N (N: its place) */
-	struct tclog_buf name;	/* decoded */
-	struct tclog_buf args;	/* as tclog_call_args gives them */
-	bool args_json;
-	bool taken;		/* an entry of the response executed it */
-
-	/* private: the index of a response with many calls */
-	unsigned long long hash;	/* of its name and arguments */
-	size_t next;		/* the next call of that hash (index + 1) */
-};
-
 struct tclog_response_slot;
 
 enum tclog_response_step {
@@ -840,7 +847,7 @@ enum tclog_response_step {
 struct tclog_response {
 	/* after tclog_response_entry, until the next call */
 	bool listed;		/* the response lists its calls */
-	struct tclog_response_call *call;	/* listed: the response's;
+	struct tclog_call *call;	/* listed: the response's;
 				 * else its entries' so far */
 	size_t ncall;
 	long taken;		/* the entry's call, or -1 (stray) */
@@ -871,18 +878,6 @@ void tclog_response_end(struct tclog_response *r);
 void tclog_response_free(struct tclog_response *r);
 
 /* ---- lib/example.c: fine-tuning examples ---- */
-
-/* One call of an example. */
-struct tclog_call {
-	struct tclog_buf id;	/* the response's, or call_N (N: its place) */
-	struct tclog_buf name;	/* decoded */
-	struct tclog_buf args;	/* as tclog_call_args gives them */
-	bool args_json;
-	bool logged;		/* an entry executed it */
-	int rating;		/* that entry's rating 1-5; 0: none */
-	unsigned long line;	/* that entry's line */
-	struct tclog_buf result;	/* that entry's tool message */
-};
 
 enum tclog_example_kind {
 	TCLOG_EXAMPLE_CALLS,	/* the calls of the response's tool_calls */
