@@ -12,7 +12,7 @@
 
 #include "internal.h"
 
-/* Past this capacity a call's buffer is not kept for the next response. */
+/* Past this capacity a call's buffer is not kept (tclog_calls_shrink). */
 #define KEEP_CAPACITY ((size_t)64 << 10)
 
 struct tclog_call *

@@ -142,9 +142,9 @@ tclog_call_key(const struct tclog_buf *name, const struct tclog_buf *args,
  * empty, its buffers those of the call that was there before, if any. */
 struct tclog_call *tclog_call_add(struct tclog_call **call, size_t *n,
     size_t *cap);
-/* Frees what the cap calls of an array hold beyond what a call is kept
- * with for the next response: their slots are reused, and large buffers
- * would add up to the largest each slot ever held, which grows with the
+/* Frees the buffers over 64 KiB of the cap calls of an array, before it
+ * is filled again: its slots are reused, and large buffers kept would
+ * add up to the largest each slot ever held, which grows with the
  * input, not with a record. */
 void tclog_calls_shrink(struct tclog_call *call, size_t cap);
 /* Frees the cap calls of an array, and the array. */
