@@ -243,15 +243,6 @@ on_interrupt(int sig)
 	errno = saved;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 usage(FILE *fp)
 {
@@ -1174,7 +1165,7 @@ job_finished(struct eval *e, struct job *j, CURLcode rc)
 			delay = (long long)(j->retry_after < RETRY_AFTER_MAX ?
 			    j->retry_after : RETRY_AFTER_MAX) * 1000;
 		j->state = JOB_WAITING;
-		j->not_before = now_ms() + delay;
+		j->not_before = tclog_now_ms() + delay;
 		return;
 	}
 	if (j->attempts > 1)
@@ -1340,7 +1331,7 @@ loop(struct eval *e)
 		if (e->interrupted || e->unreachable ||
 		    (e->eof && e->njobs == 0))
 			break;
-		now = now_ms();
+		now = tclog_now_ms();
 		timeout = PROGRESS_MS;
 		for (size_t i = 0; i < e->njobs; i++) {
 			struct job *j = job_at(e, i);
@@ -1367,7 +1358,7 @@ loop(struct eval *e)
 			finished = true;
 		}
 		write_done(e);
-		progress_show(e, now_ms());
+		progress_show(e, tclog_now_ms());
 		/* a request ended: the window has room for the next at once */
 		if (!finished) {
 			wake[1].fd = e->in.fd;
@@ -1622,7 +1613,7 @@ run(struct eval *e, int argc, char *argv[])
 	requests_start(e);
 	e->progress = isatty(2);
 	e->stdout_tty = e->progress && isatty(1);
-	e->started = now_ms();
+	e->started = tclog_now_ms();
 	e->bytes_total = input_size(argc, argv);
 	summary_init(&e->sum);
 	e->xs.done = example_done;

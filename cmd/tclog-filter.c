@@ -512,15 +512,6 @@ filter_record(struct filter *fl, const struct tclog_entry *e)
 		emit(fl, fl->es.in.text, fl->es.in.len, 1);
 }
 
-static void
-filter_file(struct filter *fl, int fd, const char *name)
-{
-	tclog_entries_open(&fl->es, fd, name, fl->limit);
-	while (tclog_entries_next(&fl->es, &fl->exit_status))
-		filter_record(fl, &fl->es.entry);
-	tclog_entries_close(&fl->es);
-}
-
 /* ---- options ---- */
 
 /* -H percent[:salt]: percent from 0 to 100 with at most two decimals,
@@ -673,11 +664,9 @@ options(struct filter *fl, int argc, char *argv[])
 static int
 run(struct filter *fl, int argc, char *argv[])
 {
-	struct tclog_inputs in;
-
-	tclog_inputs_init(&in, argc, argv);
-	while (tclog_inputs_next(&in, &fl->exit_status))
-		filter_file(fl, in.fd, in.name);
+	tclog_entries_inputs(&fl->es, argc, argv, fl->limit);
+	while (tclog_entries_next(&fl->es, &fl->exit_status))
+		filter_record(fl, &fl->es.entry);
 	close_response(fl);
 	if (fl->count) {
 		struct tclog_buf line = { 0 };

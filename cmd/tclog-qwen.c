@@ -193,18 +193,6 @@ summary(const struct qwen *q)
 	tclog_buf_free(&b);
 }
 
-static void
-convert_file(struct qwen *q, int fd, const char *name)
-{
-	struct tclog_entries *es = &q->es;
-
-	tclog_entries_open(es, fd, name, q->o.limit);
-	while (tclog_entries_next(es, &q->status))
-		tclog_examples_add(&q->xs, &es->entry, es->in.name,
-		    es->in.line, &q->status);
-	tclog_entries_close(es);
-}
-
 /* ---- options ---- */
 
 /* Sets q up from the options: optind, or TCLOG_OPT_* (diagnosed). */
@@ -258,7 +246,7 @@ options(struct qwen *q, int argc, char *argv[])
 static int
 run(struct qwen *q, int argc, char *argv[])
 {
-	struct tclog_inputs in;
+	struct tclog_entries *es = &q->es;
 	int status;
 
 	tclog_exopts_apply(&q->o, &q->xs, &q->w);
@@ -270,9 +258,10 @@ run(struct qwen *q, int argc, char *argv[])
 	q->xs.done = example_done;
 	q->xs.ctx = q;
 	tclog_examples_init(&q->xs);
-	tclog_inputs_init(&in, argc, argv);
-	while (tclog_inputs_next(&in, &q->status))
-		convert_file(q, in.fd, in.name);
+	tclog_entries_inputs(es, argc, argv, q->o.limit);
+	while (tclog_entries_next(es, &q->status))
+		tclog_examples_add(&q->xs, &es->entry, es->in.name,
+		    es->in.line, &q->status);
 	tclog_examples_end(&q->xs);
 	tclog_writer_finish(&q->w);
 	/* after the output: a failed write is no example written */

@@ -321,15 +321,6 @@ enum { SETTLE_WAIT = 100, LAST_ROUNDS = 10 };
 /* Why a rewrite is given up: acquire() waited REWRITE_WAIT. */
 #define CUT_SHORT "the file stays cut short (a rewrite that never ends?)"
 
-static long long
-now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* Sleeps ms milliseconds, Ctrl-C and the other signals let in. */
 static void
 pause_ms(struct rate *r, long ms)
@@ -565,7 +556,7 @@ copy_log(struct rate *r, struct index *x, int src, bool force)
 	if (x->fd == -1 || fstat(src, &x->src_st) != 0)
 		n = ~0ULL;
 	tclog_buf_grow(&r->io, 1 << 16);
-	r->copy_ms = now_ms();
+	r->copy_ms = tclog_now_ms();
 	while (n != ~0ULL) {
 		ssize_t got = pread(src, r->io.data, 1 << 16, (off_t)n);
 
@@ -578,7 +569,7 @@ copy_log(struct rate *r, struct index *x, int src, bool force)
 		else
 			n += (unsigned long long)got;
 	}
-	r->copy_ms = now_ms() - r->copy_ms;
+	r->copy_ms = tclog_now_ms() - r->copy_ms;
 	if (n != ~0ULL && fstat(src, &after) != 0)
 		n = ~0ULL;
 	e = errno;
@@ -657,7 +648,7 @@ static int
 acquire(struct rate *r, struct index *x, int src, struct index *ref,
     const struct stat *ref_file)
 {
-	long long start = now_ms(), bad_since = -1;
+	long long start = tclog_now_ms(), bad_since = -1;
 	struct stat bad_st = { 0 };
 	long wait = 1;
 
@@ -677,7 +668,7 @@ acquire(struct rate *r, struct index *x, int src, struct index *ref,
 			tclog_buf_printf(&r->why, "%s", strerror(errno));
 			return 0;
 		}
-		waited = now_ms() - start;
+		waited = tclog_now_ms() - start;
 		/* being written: looked at again soon, as it may be for a
 		 * moment only between two rewrites; copied all the same
 		 * when that never comes */
@@ -1056,13 +1047,13 @@ write_log(struct rate *r, struct index *base, struct index *late,
 static bool
 wait_for_writers(struct rate *r, int fd)
 {
-	long long start = now_ms();
+	long long start = tclog_now_ms();
 	long wait = 1;
 
 	while (fcntl(fd, F_SETLEASE, F_RDLCK) != 0) {
 		if (errno != EAGAIN)
 			return false;
-		if (now_ms() - start >= REWRITE_WAIT)
+		if (tclog_now_ms() - start >= REWRITE_WAIT)
 			return true;
 		pause_ms(r, wait);
 		if (wait < 100)
@@ -1202,7 +1193,7 @@ append_late(struct rate *r, struct index *late)
 {
 	struct index now = { .fd = -1, .src = -1 };
 	struct entry **s = NULL;
-	long long start = now_ms();
+	long long start = tclog_now_ms();
 	long wait = 1;
 	bool ok, wrote = false;
 	char last = '\n';
@@ -1218,7 +1209,7 @@ append_late(struct rate *r, struct index *late)
 		return false;
 	}
 	while (fcntl(fd, F_SETLEASE, F_WRLCK) != 0) {
-		if (errno != EAGAIN || now_ms() - start >= REWRITE_WAIT) {
+		if (errno != EAGAIN || tclog_now_ms() - start >= REWRITE_WAIT) {
 			close(fd);
 			return false;
 		}
@@ -1376,21 +1367,22 @@ save(struct rate *r)
 	struct stat ref_file = r->idx.src_st;
 	size_t nrated = count_rated(&r->idx), saved = 0;
 	bool renamed = false, done = false;
-	long long start = now_ms(), changed = -1;
+	long long start = tclog_now_ms(), changed = -1;
 	int round;
 
 	if (nrated == 0)
 		return;
 	for (round = 0; round < SAVE_ROUNDS &&
-	    now_ms() - start < SAVE_WAIT; round++) {
+	    tclog_now_ms() - start < SAVE_WAIT; round++) {
 		struct insert *ins = NULL;
 		size_t nins = 0;
 		bool need = false;
 
 		/* a logger that read the log before our last change writes
 		 * it back without it: looked for before it counts as saved */
-		if (changed >= 0 && now_ms() - changed < settle_ms(r))
-			pause_ms(r, (long)(settle_ms(r) - (now_ms() - changed)));
+		if (changed >= 0 && tclog_now_ms() - changed < settle_ms(r))
+			pause_ms(r, (long)(settle_ms(r) -
+			    (tclog_now_ms() - changed)));
 		if (acquire(r, &base, -1, ref, &ref_file) != 1)
 			break;
 		carry(&r->idx, &base, 0, false);
@@ -1414,7 +1406,7 @@ save(struct rate *r)
 		check_replaced(r, &base, &late);
 		if (late.n > 0)
 			append_late(r, &late);
-		changed = now_ms();
+		changed = tclog_now_ms();
 		/* the next round checks the new file against what it was
 		 * made of */
 		index_free(&prev);

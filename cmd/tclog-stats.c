@@ -507,15 +507,6 @@ entry(struct stats *st, const struct tclog_entry *e)
 		st->tools_off++;
 }
 
-static void
-read_file(struct stats *st, int fd, const char *name)
-{
-	tclog_entries_open(&st->es, fd, name, st->o.limit);
-	while (tclog_entries_next(&st->es, &st->status_code))
-		entry(st, &st->es.entry);
-	tclog_entries_close(&st->es);
-}
-
 /* ---- percentiles and the histogram ---- */
 
 struct summary {
@@ -983,7 +974,6 @@ options(struct stats *st, int argc, char *argv[])
 static int
 run(struct stats *st, int argc, char *argv[])
 {
-	struct tclog_inputs in;
 	struct tclog_buf out = { 0 };
 
 	st->tokens.keep = true;
@@ -995,9 +985,9 @@ run(struct stats *st, int argc, char *argv[])
 	st->xs.done = example_done;
 	st->xs.ctx = st;
 	tclog_examples_init(&st->xs);
-	tclog_inputs_init(&in, argc, argv);
-	while (tclog_inputs_next(&in, &st->status_code))
-		read_file(st, in.fd, in.name);
+	tclog_entries_inputs(&st->es, argc, argv, st->o.limit);
+	while (tclog_entries_next(&st->es, &st->status_code))
+		entry(st, &st->es.entry);
 	tclog_examples_end(&st->xs);
 	tclog_writer_finish(&st->w);
 	st->bad += st->es.bad;	/* records that are no entry */

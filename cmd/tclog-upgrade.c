@@ -423,15 +423,6 @@ upgrade_record(struct upgrade *u, const struct tclog_entry *e)
 	write_upgraded(u, made_up);
 }
 
-static void
-upgrade_file(struct upgrade *u, int fd, const char *name)
-{
-	tclog_entries_open(&u->es, fd, name, u->limit);
-	while (tclog_entries_next(&u->es, &u->status))
-		upgrade_record(u, &u->es.entry);
-	tclog_entries_close(&u->es);
-}
-
 /* Sets u up from the options, the rules files read: optind, or
  * TCLOG_OPT_* (diagnosed). */
 static int
@@ -475,11 +466,9 @@ options(struct upgrade *u, int argc, char *argv[])
 static int
 run(struct upgrade *u, int argc, char *argv[])
 {
-	struct tclog_inputs in;
-
-	tclog_inputs_init(&in, argc, argv);
-	while (tclog_inputs_next(&in, &u->status))
-		upgrade_file(u, in.fd, in.name);
+	tclog_entries_inputs(&u->es, argc, argv, u->limit);
+	while (tclog_entries_next(&u->es, &u->status))
+		upgrade_record(u, &u->es.entry);
 	if (u->count_only) {
 		char n[32];
 

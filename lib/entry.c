@@ -61,10 +61,19 @@ tclog_entry_view(struct tclog_entry *e, const struct tclog_record *rec,
 }
 
 void
+tclog_entries_inputs(struct tclog_entries *es, int argc, char *argv[],
+    size_t limit)
+{
+	tclog_inputs_init(&es->files, argc, argv);
+	es->limit = limit;
+}
+
+void
 tclog_entries_open(struct tclog_entries *es, int fd, const char *name,
     size_t limit)
 {
 	tclog_reader_init(&es->in, fd, name, limit);
+	es->reading = true;
 }
 
 bool
@@ -84,10 +93,18 @@ tclog_entries_parse(struct tclog_entries *es, int *status)
 bool
 tclog_entries_next(struct tclog_entries *es, int *status)
 {
-	while (tclog_reader_record(&es->in, status))
-		if (tclog_entries_parse(es, status))
-			return true;
-	return false;
+	for (;;) {
+		if (es->reading) {
+			while (tclog_reader_record(&es->in, status))
+				if (tclog_entries_parse(es, status))
+					return true;
+			tclog_entries_close(es);
+		}
+		if (!tclog_inputs_next(&es->files, status))
+			return false;
+		tclog_entries_open(es, es->files.fd, es->files.name,
+		    es->limit);
+	}
 }
 
 void
@@ -95,6 +112,7 @@ tclog_entries_close(struct tclog_entries *es)
 {
 	es->bad += es->in.too_long;
 	tclog_reader_free(&es->in);
+	es->reading = false;
 }
 
 void

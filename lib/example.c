@@ -11,116 +11,15 @@
 #include <string.h>
 #include <strings.h>
 
-#include <yajl/yajl_parse.h>
-
 #include "internal.h"
 
 /* ---- content that is only JSON text ---- */
-
-struct only_containers {
-	int depth;
-	void *yajl;		/* the parser, for offsets */
-	size_t end;		/* just past the last value */
-};
-
-static int
-scalar_value(void *ctx)
-{
-	return ((struct only_containers *)ctx)->depth > 0;
-}
-
-static int
-on_bool(void *ctx, int b)
-{
-	(void)b;
-	return scalar_value(ctx);
-}
-
-static int
-on_number(void *ctx, const char *s, size_t n)
-{
-	(void)s;
-	(void)n;
-	return scalar_value(ctx);
-}
-
-static int
-on_string(void *ctx, const unsigned char *s, size_t n)
-{
-	(void)s;
-	(void)n;
-	return scalar_value(ctx);
-}
-
-static int
-on_open(void *ctx)
-{
-	((struct only_containers *)ctx)->depth++;
-	return 1;
-}
-
-static int
-on_key(void *ctx, const unsigned char *s, size_t n)
-{
-	(void)ctx;
-	(void)s;
-	(void)n;
-	return 1;
-}
-
-static int
-on_close(void *ctx)
-{
-	struct only_containers *c = ctx;
-
-	if (--c->depth == 0)
-		c->end = yajl_get_bytes_consumed(c->yajl);
-	return 1;
-}
-
-static const yajl_callbacks only_containers_callbacks = {
-	.yajl_null = scalar_value,
-	.yajl_boolean = on_bool,
-	.yajl_number = on_number,
-	.yajl_string = on_string,
-	.yajl_start_map = on_open,
-	.yajl_map_key = on_key,
-	.yajl_end_map = on_close,
-	.yajl_start_array = on_open,
-	.yajl_end_array = on_close,
-};
-
-/* True when s is one or more JSON objects or arrays and nothing else. */
-static bool
-is_json_containers(const char *s, size_t n)
-{
-	struct only_containers ctx = { 0 };
-	yajl_handle h;
-	yajl_status st;
-	size_t i = 0;
-
-	while (i < n && tclog_json_is_space(s[i]))
-		i++;
-	if (i == n)
-		return false;
-	h = yajl_alloc(&only_containers_callbacks, NULL, &ctx);
-	if (h == NULL)
-		tclog_out_of_memory();
-	yajl_config(h, yajl_allow_multiple_values, 1);
-	ctx.yajl = h;
-	st = yajl_parse(h, (const unsigned char *)s, n);
-	if (st == yajl_status_ok)
-		st = yajl_complete_parse(h);
-	yajl_free(h);
-	return st == yajl_status_ok && tclog_json_bad_space(s, n) == n &&
-	    tclog_json_trailing(s, n, ctx.end) == n;
-}
 
 static bool
 block_is_json(void *ctx, const char *s, size_t n)
 {
 	(void)ctx;
-	return is_json_containers(s, n);
+	return tclog_json_containers(s, n);
 }
 
 /*
@@ -147,7 +46,7 @@ is_json_only(const char *s, size_t n)
 		    s[0] != '[')
 			return false;	/* another language's fence */
 	}
-	return is_json_containers(s, n);
+	return tclog_json_containers(s, n);
 }
 
 /* ---- gathering ---- */
@@ -266,22 +165,8 @@ cut_result(struct tclog_buf *r, size_t max)
 static struct tclog_call *
 new_call(struct tclog_example *ex)
 {
-	struct tclog_call *c;
-
-	ex->call = tclog_grow_zeroed(ex->call, &ex->call_cap, ex->ncall + 1,
-	    sizeof(*ex->call));
-	c = &ex->call[ex->ncall++];
-	c->id.len = c->name.len = c->args.len = c->result.len = 0;
-	c->args_json = c->logged = false;
-	c->rating = 0;
-	c->line = 0;
-	return c;
+	return tclog_call_add(&ex->call, &ex->ncall, &ex->call_cap);
 }
-
-/* Past this capacity a call's buffer is not kept for the next example:
- * kept per call slot, large buffers would add up to the largest result
- * each slot ever held, which grows with the input, not with a record. */
-#define KEEP_CAPACITY ((size_t)64 << 10)
 
 /* Delivers the open example, if any, and closes it. */
 static void
@@ -292,14 +177,7 @@ finish_example(struct tclog_examples *xs)
 	if (xs->open && !ex->bad)
 		xs->done(xs->ctx, ex);
 	xs->open = false;
-	for (size_t i = 0; i < ex->call_cap; i++) {
-		struct tclog_call *c = &ex->call[i];
-
-		if (c->args.cap > KEEP_CAPACITY)
-			tclog_buf_free(&c->args);
-		if (c->result.cap > KEEP_CAPACITY)
-			tclog_buf_free(&c->result);
-	}
+	tclog_calls_shrink(ex->call, ex->call_cap);
 }
 
 /* Marks call i of the open example as executed by the entry. */
@@ -521,12 +399,8 @@ tclog_examples_free(struct tclog_examples *xs)
 {
 	struct tclog_example *ex = &xs->ex;
 
-	for (size_t i = 0; i < ex->call_cap; i++) {
-		TCLOG_BUFS_FREE(&ex->call[i].id, &ex->call[i].name,
-		    &ex->call[i].args, &ex->call[i].result);
-	}
+	tclog_calls_free(ex->call, ex->call_cap);
 	TCLOG_BUFS_FREE(&ex->query, &ex->content);
-	free(ex->call);
 	tclog_response_free(&xs->resp);
 	tclog_buf_free(&xs->result);
 	tclog_buf_free(&xs->err);

@@ -44,6 +44,10 @@ int tclog_read_text(const char *path, struct tclog_buf *b, size_t limit);
 
 /* ---- lib/json.c: JSON text already validated by yajl ---- */
 
+/* True when text is one or more JSON objects or arrays (white space
+ * between them and around) and nothing else. */
+bool tclog_json_containers(const char *text, size_t len);
+
 /* True when value is true. */
 bool tclog_json_is_true(const char *value, size_t len);
 
@@ -133,6 +137,18 @@ tclog_call_key(const struct tclog_buf *name, const struct tclog_buf *args,
 
 	return k;
 }
+
+/* Adds a call to an array of them, *n calls of *cap, and returns it:
+ * empty, its buffers those of the call that was there before, if any. */
+struct tclog_call *tclog_call_add(struct tclog_call **call, size_t *n,
+    size_t *cap);
+/* Frees the buffers over 64 KiB of the cap calls of an array, before it
+ * is filled again: its slots are reused, and large buffers kept would
+ * add up to the largest each slot ever held, which grows with the
+ * input, not with a record. */
+void tclog_calls_shrink(struct tclog_call *call, size_t cap);
+/* Frees the cap calls of an array, and the array. */
+void tclog_calls_free(struct tclog_call *call, size_t cap);
 
 /* The pairing rule: whether a call of a response is the call an entry
  * executed. Names are compared decoded; arguments as JSON values when

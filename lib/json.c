@@ -244,24 +244,35 @@ tclog_yajl_message(void *handle, const char *text, size_t len,
 	yajl_free_error(handle, msg);
 }
 
-int
-tclog_json_check(const char *text, size_t len, bool want_object,
+/* Whether yajl takes the whole text: one value, or with multiple any
+ * number of them; when not, its message is added to err (if not NULL). */
+static bool
+yajl_takes(const char *text, size_t len, bool multiple,
     struct tclog_buf *err)
 {
 	yajl_handle h = yajl_alloc(NULL, NULL, NULL);
 	yajl_status st;
-	size_t i = 0;
 
 	if (h == NULL)
 		tclog_out_of_memory();
+	yajl_config(h, yajl_allow_multiple_values, multiple);
 	st = yajl_parse(h, (const unsigned char *)text, len);
 	if (st == yajl_status_ok)
 		st = yajl_complete_parse(h);
-	err->len = 0;
-	if (st != yajl_status_ok)
+	if (st != yajl_status_ok && err != NULL)
 		tclog_yajl_message(h, text, len, err);
 	yajl_free(h);
-	if (st != yajl_status_ok)
+	return st == yajl_status_ok;
+}
+
+int
+tclog_json_check(const char *text, size_t len, bool want_object,
+    struct tclog_buf *err)
+{
+	size_t i;
+
+	err->len = 0;
+	if (!yajl_takes(text, len, false, err))
 		return -1;
 	if ((i = tclog_json_bad_space(text, len)) < len) {
 		tclog_buf_adds(err, TCLOG_BAD_SPACE(text[i]));
@@ -356,6 +367,21 @@ skip_space(const char *p, const char *end)
 	while (p < end && tclog_json_is_space(*p))
 		p++;
 	return p;
+}
+
+bool
+tclog_json_containers(const char *text, size_t len)
+{
+	const char *end = text + len, *p = skip_space(text, end);
+
+	if (p == end || !yajl_takes(text, len, true, NULL) ||
+	    tclog_json_bad_space(text, len) < len)
+		return false;
+	/* yajl took it: the values can be walked by their text */
+	for (; p < end; p = skip_space(skip_value(p, end), end))
+		if (*p != '{' && *p != '[')
+			return false;
+	return true;
 }
 
 void

@@ -13,21 +13,10 @@
 
 #include "internal.h"
 
-/* Past this capacity a call's buffer is not kept for the next response:
- * kept per slot, large buffers would add up with the input. */
-#define KEEP_CAPACITY ((size_t)64 << 10)
-
-static struct tclog_response_call *
+static struct tclog_call *
 new_call(struct tclog_response *r)
 {
-	struct tclog_response_call *c;
-
-	r->call = tclog_grow_zeroed(r->call, &r->call_cap, r->ncall + 1,
-	    sizeof(*r->call));
-	c = &r->call[r->ncall++];
-	c->id.len = c->name.len = c->args.len = 0;
-	c->args_json = c->taken = false;
-	return c;
+	return tclog_call_add(&r->call, &r->ncall, &r->call_cap);
 }
 
 /*
@@ -71,7 +60,7 @@ find_slot(const struct tclog_response *r, unsigned long long h)
 static void
 index_add(struct tclog_response *r, size_t i)
 {
-	struct tclog_response_call *c = &r->call[i];
+	struct tclog_call *c = &r->call[i];
 	struct tclog_response_slot *s;
 
 	if (2 * (r->nused + 1) > r->nslot) {	/* at most half full */
@@ -112,7 +101,7 @@ index_reset(struct tclog_response *r)
 }
 
 static void
-set_hash(struct tclog_response_call *c)
+set_hash(struct tclog_call *c)
 {
 	c->hash = call_hash(c->name.data, c->name.len, c->args.data,
 	    c->args.len, c->args_json);
@@ -140,7 +129,7 @@ index_call(struct tclog_response *r, size_t i, const unsigned long long *hash)
 
 static bool
 is_entry_call(const struct tclog_response *r,
-    const struct tclog_response_call *c)
+    const struct tclog_call *c)
 {
 	struct tclog_call_key a = tclog_call_key(&c->name, &c->args,
 	    c->args_json);
@@ -159,7 +148,7 @@ find_call(struct tclog_response *r, bool taken_too)
 
 	if (!r->indexed) {
 		for (size_t i = 0; i < r->ncall; i++)
-			if ((taken_too || !r->call[i].taken) &&
+			if ((taken_too || !r->call[i].logged) &&
 			    is_entry_call(r, &r->call[i]))
 				return (long)i;
 		return -1;
@@ -173,10 +162,10 @@ find_call(struct tclog_response *r, bool taken_too)
 	if (s->gen != r->gen)
 		return -1;
 	if (!taken_too)
-		while (s->head != 0 && r->call[s->head - 1].taken)
+		while (s->head != 0 && r->call[s->head - 1].logged)
 			s->head = r->call[s->head - 1].next;
 	for (size_t i = s->head; i != 0; i = r->call[i - 1].next)
-		if ((taken_too || !r->call[i - 1].taken) &&
+		if ((taken_too || !r->call[i - 1].logged) &&
 		    is_entry_call(r, &r->call[i - 1]))
 			return (long)(i - 1);
 	return -1;
@@ -188,7 +177,7 @@ static bool
 block_call(struct tclog_response *r, const char *s, size_t n, size_t place)
 {
 	struct tclog_json_iter it;
-	struct tclog_response_call *c;
+	struct tclog_call *c;
 	const char *k, *v, *name = NULL, *args = NULL;
 	size_t klen, vlen, name_len = 0, args_len = 0;
 
@@ -329,9 +318,7 @@ start(struct tclog_response *r, const struct tclog_field *query,
     const struct tclog_field *response, const struct tclog_field *model,
     const char *calls, size_t calls_len)
 {
-	for (size_t i = 0; i < r->call_cap; i++)
-		if (r->call[i].args.cap > KEEP_CAPACITY)
-			tclog_buf_free(&r->call[i].args);
+	tclog_calls_shrink(r->call, r->call_cap);
 	r->open = true;
 	r->ended = false;
 	r->ncall = r->ntaken = 0;
@@ -346,7 +333,7 @@ start(struct tclog_response *r, const struct tclog_field *query,
 
 		tclog_tool_calls_init(&tc, calls, calls_len);
 		while (tclog_tool_calls_next(&tc)) {
-			struct tclog_response_call *c = new_call(r);
+			struct tclog_call *c = new_call(r);
 
 			if (tc.id != NULL)
 				tclog_json_string(tc.id, tc.id_len, &c->id);
@@ -373,7 +360,7 @@ static void
 take(struct tclog_response *r, long i)
 {
 	if (i < 0) {
-		struct tclog_response_call *c = new_call(r);
+		struct tclog_call *c = new_call(r);
 
 		tclog_buf_printf(&c->id, "call_%zu", r->ncall);
 		tclog_buf_add(&c->name, r->name.data, r->name.len);
@@ -382,7 +369,7 @@ take(struct tclog_response *r, long i)
 		i = (long)r->ncall - 1;
 		index_call(r, (size_t)i, r->hashed ? &r->entry_hash : NULL);
 	}
-	r->call[i].taken = true;
+	r->call[i].logged = true;
 	r->ntaken++;
 	r->taken = i;
 }
@@ -453,11 +440,8 @@ tclog_response_end(struct tclog_response *r)
 void
 tclog_response_free(struct tclog_response *r)
 {
-	for (size_t i = 0; i < r->call_cap; i++) {
-		TCLOG_BUFS_FREE(&r->call[i].id, &r->call[i].name,
-		    &r->call[i].args);
-	}
+	tclog_calls_free(r->call, r->call_cap);
 	TCLOG_BUFS_FREE(&r->query, &r->text, &r->model, &r->decoded,
 	    &r->content, &r->name, &r->args, &r->err);
-	TCLOG_FREE_ALL(r->call, r->slot);
+	free(r->slot);
 }

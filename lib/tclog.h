@@ -11,6 +11,7 @@
  *                tclog_buf_*, TCLOG_BUFS_FREE)
  *   output.c     diagnostics and checked output (tclog_diag,
  *                tclog_write, tclog_close_output, tclog_finish_output)
+ *   clock.c      milliseconds of a monotonic clock (tclog_now_ms)
  *   cmdline.c    command-line plumbing: option values, --help, the
  *                input operands, files that options name
  *                (tclog_getopt, tclog_help_requested, tclog_inputs_*)
@@ -30,7 +31,9 @@
  *                (tclog_entries_*, tclog_entry_view)
  *   message.c    the calls of a chat message's tool_calls
  *                (tclog_tool_calls_*)
- *   call.c       the pairing rule: a response's call and an entry's
+ *   call.c       a response's calls as the response reader and the
+ *                example builder hold them (tclog_call), and the
+ *                pairing rule: a response's call and an entry's
  *                compared by their keys (tclog_call_*)
  *   review.c     the review view of an entry, for people
  *                (tclog_review_*)
@@ -169,6 +172,12 @@ int tclog_finish_output(int status);
 /* All of p written to fd (a file of the command's own, not stdout),
  * through EINTR and short writes: 0, or -1 with errno set. */
 int tclog_write_all(int fd, const void *p, size_t n);
+
+/* ---- lib/clock.c: the clock of waits ---- */
+
+/* Milliseconds of the monotonic clock (CLOCK_MONOTONIC): for the time
+ * between two calls, not the time of day. */
+long long tclog_now_ms(void);
 
 /* ---- lib/cmdline.c: options, --help, input operands ---- */
 
@@ -689,16 +698,18 @@ struct tclog_entry {
  * The records of the inputs of a command, each read, parsed and viewed;
  * what is no record (too long, no JSON object) is diagnosed and skipped
  * (*status raised to 1, counted in bad), a read error reported (*status
- * raised to 2).
+ * raised to 2), an input operand that cannot be opened diagnosed and
+ * passed over (*status raised to 2, as tclog_inputs_next does).
  *
  *	tclog_entries_init(&es);
- *	while (tclog_inputs_next(&in, &status)) {
- *		tclog_entries_open(&es, in.fd, in.name, limit);
- *		while (tclog_entries_next(&es, &status))
- *			work(&es.entry, es.in.name, es.in.line);
- *		tclog_entries_close(&es);
- *	}
+ *	tclog_entries_inputs(&es, argc, argv, limit);
+ *	while (tclog_entries_next(&es, &status))
+ *		work(&es.entry, es.in.name, es.in.line);
  *	tclog_entries_free(&es);
+ *
+ * A command that must not wait on input (tclog-eval) opens each input
+ * itself (tclog_entries_open, tclog_entries_close) and hands the records
+ * it reads to tclog_entries_parse.
  */
 struct tclog_entries {
 	struct tclog_reader in;	/* in.name, in.line, in.text: the record */
@@ -708,14 +719,22 @@ struct tclog_entries {
 
 	/* private */
 	struct tclog_buf why;
+	struct tclog_inputs files;	/* tclog_entries_inputs' */
+	size_t limit;
+	bool reading;		/* in is open */
 };
 
 void tclog_entries_init(struct tclog_entries *es);
+/* The input operands (argv) that tclog_entries_next reads in turn, and
+ * the -L limit of a record. */
+void tclog_entries_inputs(struct tclog_entries *es, int argc, char *argv[],
+    size_t limit);
+/* The next good record of the inputs: true with in, rec and entry set;
+ * false when every input is read. */
+bool tclog_entries_next(struct tclog_entries *es, int *status);
+/* One input, fd, read under name. */
 void tclog_entries_open(struct tclog_entries *es, int fd, const char *name,
     size_t limit);
-/* The next good record: true with in, rec and entry set; false at the
- * end of the input or after a read error. */
-bool tclog_entries_next(struct tclog_entries *es, int *status);
 /* tclog_entries_next's second half, for a command that reads the record
  * itself (tclog_reader_record(&es->in, ...): it must not wait on input):
  * the record parsed and viewed, true, or diagnosed and counted, false. */
@@ -732,6 +751,24 @@ void tclog_entries_free(struct tclog_entries *es);
 
 /* Deepest arguments or tools the example writers take: they recurse. */
 #define TCLOG_ARGS_DEPTH 512
+
+/* A call of a model response, as the response reader (response.c) lists
+ * it and an example (example.c) carries it, with what its entry brought
+ * (examples only). */
+struct tclog_call {
+	struct tclog_buf id;	/* the response's, or call_N (N: its place) */
+	struct tclog_buf name;	/* decoded */
+	struct tclog_buf args;	/* as tclog_call_args gives them */
+	bool args_json;
+	bool logged;		/* an entry of the response executed it */
+	int rating;		/* that entry's rating 1-5; 0: none */
+	unsigned long line;	/* that entry's line */
+	struct tclog_buf result;	/* that entry's tool message */
+
+	/* private: the index of a response with many calls (response.c) */
+	unsigned long long hash;	/* of its name and arguments */
+	size_t next;		/* the next call of that hash (index + 1) */
+};
 
 /* ---- lib/review.c: the review view of an entry ---- */
 
@@ -783,19 +820,6 @@ void tclog_review_free(struct tclog_review *rv);
 
 /* ---- lib/response.c: where one model response ends ---- */
 
-/* A call of the response being read. */
-struct tclog_response_call {
-	struct tclog_buf id;	/* the response's, or call_N (N: its place) */
-	struct tclog_buf name;	/* decoded */
-	struct tclog_buf args;	/* as tclog_call_args gives them */
-	bool args_json;
-	bool taken;		/* an entry of the response executed it */
-
-	/* private: the index of a response with many calls */
-	unsigned long long hash;	/* of its name and arguments */
-	size_t next;		/* the next call of that hash (index + 1) */
-};
-
 struct tclog_response_slot;
 
 enum tclog_response_step {
@@ -823,7 +847,7 @@ enum tclog_response_step {
 struct tclog_response {
 	/* after tclog_response_entry, until the next call */
 	bool listed;		/* the response lists its calls */
-	struct tclog_response_call *call;	/* listed: the response's;
+	struct tclog_call *call;	/* listed: the response's;
 				 * else its entries' so far */
 	size_t ncall;
 	long taken;		/* the entry's call, or -1 (stray) */
@@ -854,18 +878,6 @@ void tclog_response_end(struct tclog_response *r);
 void tclog_response_free(struct tclog_response *r);
 
 /* ---- lib/example.c: fine-tuning examples ---- */
-
-/* One call of an example. */
-struct tclog_call {
-	struct tclog_buf id;	/* the response's, or call_N (N: its place) */
-	struct tclog_buf name;	/* decoded */
-	struct tclog_buf args;	/* as tclog_call_args gives them */
-	bool args_json;
-	bool logged;		/* an entry executed it */
-	int rating;		/* that entry's rating 1-5; 0: none */
-	unsigned long line;	/* that entry's line */
-	struct tclog_buf result;	/* that entry's tool message */
-};
 
 enum tclog_example_kind {
 	TCLOG_EXAMPLE_CALLS,	/* the calls of the response's tool_calls */
