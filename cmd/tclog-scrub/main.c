@@ -287,49 +287,74 @@ path_key(struct scrub *s, const char *key, size_t len)
 	tclog_json_string(key, len, &s->path);
 }
 
-/* A JSON value, validated: appends it scrubbed to out, the text between
- * its parts copied as written. Returns the findings (and lists them for
- * -l, where out is NULL). One walk: a record with findings was walked
- * twice, to count and to write, and each string searched twice. */
-static size_t
-scrub_value(struct scrub *s, const char *v, size_t n, struct tclog_buf *out,
-    int depth, bool keyed)
-{
+/*
+ * A container being walked: its members or elements, or the record's
+ * fields, those that tclog_record_parse found rather than found again (a
+ * long value was skipped twice).
+ */
+struct walk {
+	bool fields;
+	enum tclog_json_type type;
 	struct tclog_json_iter it;
-	const char *k, *e, *copied = v;
-	size_t klen, elen, found = 0, mark = s->path.len, index = 0;
-	enum tclog_json_type type = tclog_json_type(v, n);
+	size_t next;		/* the next field's, or element's, index */
+};
 
-	if (depth >= DEPTH_MAX) {
-		s->fail.len = 0;
-		tclog_buf_printf(&s->fail, "nested deeper than %d levels",
-		    DEPTH_MAX);
-		return 0;
-	}
-	if (type == TCLOG_JSON_STRING)
-		return scrub_string(s, v, n, out, depth, keyed);
-	if (type != TCLOG_JSON_OBJECT && type != TCLOG_JSON_ARRAY) {
-		if (out != NULL)
-			tclog_buf_add(out, v, n);
-		return 0;
-	}
-	tclog_json_iter_init(&it, v, n);
-	for (;;) {
-		bool secret = false;
-		size_t at = s->path.len + (s->path.len > 0);	/* the key's */
+/*
+ * The next part of w into e and elen, after the text copied to out, its
+ * key or index appended to s->path. *key_at: where a key, decoded, starts
+ * there; SIZE_MAX for an element. Keys are decoded as scrub_value decodes
+ * strings (yajl's own decoding differs on lone surrogates).
+ */
+static bool
+next_part(struct scrub *s, struct walk *w, const char *copied,
+    const char **e, size_t *elen, size_t *key_at)
+{
+	const char *k;
+	size_t klen;
 
-		if (type == TCLOG_JSON_OBJECT) {
-			if (!tclog_json_next_member(&it, &k, &klen, &e, &elen))
-				break;
-			path_key(s, k, klen);
-			secret = tclog_json_type(e, elen) == TCLOG_JSON_STRING &&
-			    key_is_secret(s, s->path.data + at,
-			    s->path.len - at);
-		} else {
-			if (!tclog_json_next_element(&it, &e, &elen))
-				break;
-			tclog_buf_printf(&s->path, "[%zu]", index++);
-		}
+	*key_at = s->path.len + (s->path.len > 0);
+	if (w->fields) {
+		const struct tclog_field *f;
+		size_t gap;	/* , "key": */
+
+		if (w->next == s->rec.nfield)
+			return false;
+		f = &s->rec.field[w->next++];
+		gap = (size_t)(f->value - copied);
+		k = memchr(copied, '"', gap);
+		klen = (size_t)((const char *)memrchr(copied, '"', gap) + 1 - k);
+		*e = f->value;
+		*elen = f->value_len;
+	} else if (w->type == TCLOG_JSON_OBJECT) {
+		if (!tclog_json_next_member(&w->it, &k, &klen, e, elen))
+			return false;
+	} else {
+		if (!tclog_json_next_element(&w->it, e, elen))
+			return false;
+		tclog_buf_printf(&s->path, "[%zu]", w->next++);
+		*key_at = SIZE_MAX;
+		return true;
+	}
+	path_key(s, k, klen);
+	return true;
+}
+
+/* Appends the container v, walked by w, scrubbed to out (NULL: -l), the
+ * text between its parts copied as written; returns the findings. A
+ * string value whose key names a secret is one. */
+static size_t
+scrub_parts(struct scrub *s, struct walk *w, const char *v, size_t n,
+    struct tclog_buf *out, int depth)
+{
+	const char *e, *copied = v;
+	size_t elen, key_at, found = 0, mark = s->path.len;
+
+	while (next_part(s, w, copied, &e, &elen, &key_at)) {
+		bool secret = key_at != SIZE_MAX &&
+		    tclog_json_type(e, elen) == TCLOG_JSON_STRING &&
+		    key_is_secret(s, s->path.data + key_at,
+		    s->path.len - key_at);
+
 		if (out != NULL)
 			tclog_buf_add(out, copied, (size_t)(e - copied));
 		found += scrub_value(s, e, elen, out, depth + 1, secret);
@@ -343,39 +368,31 @@ scrub_value(struct scrub *s, const char *v, size_t n, struct tclog_buf *out,
 	return found;
 }
 
-/* scrub_value of the record (text, trimmed), its members those that
- * tclog_record_parse found rather than found again: a long value was
- * skipped twice. Keys are decoded as scrub_value decodes them (yajl's
- * own decoding differs on lone surrogates). */
+/* A JSON value, validated: appends it scrubbed to out. Returns the
+ * findings (and lists them for -l, where out is NULL). One walk: a
+ * record with findings was walked twice, to count and to write, and each
+ * string searched twice. */
 static size_t
-scrub_fields(struct scrub *s, const char *text, size_t n,
-    struct tclog_buf *out)
+scrub_value(struct scrub *s, const char *v, size_t n, struct tclog_buf *out,
+    int depth, bool keyed)
 {
-	const char *copied = text;
-	size_t found = 0;
+	struct walk w = { .type = tclog_json_type(v, n) };
 
-	for (size_t i = 0; i < s->rec.nfield; i++) {
-		const struct tclog_field *f = &s->rec.field[i];
-		size_t gap = (size_t)(f->value - copied);	/* , "key": */
-		const char *k = memchr(copied, '"', gap);
-		const char *k_end = memrchr(copied, '"', gap) + 1;
-		bool secret;
-
-		s->path.len = 0;
-		path_key(s, k, (size_t)(k_end - k));
-		secret = tclog_json_type(f->value, f->value_len) ==
-		    TCLOG_JSON_STRING && key_is_secret(s, s->path.data,
-		    s->path.len);
-		if (out != NULL)
-			tclog_buf_add(out, copied, (size_t)(f->value - copied));
-		found += scrub_value(s, f->value, f->value_len, out, 1, secret);
-		copied = f->value + f->value_len;
-		if (s->fail.len > 0)
-			return 0;
+	if (depth >= DEPTH_MAX) {
+		s->fail.len = 0;
+		tclog_buf_printf(&s->fail, "nested deeper than %d levels",
+		    DEPTH_MAX);
+		return 0;
 	}
-	if (out != NULL)
-		tclog_buf_add(out, copied, (size_t)(text + n - copied));
-	return found;
+	if (w.type == TCLOG_JSON_STRING)
+		return scrub_string(s, v, n, out, depth, keyed);
+	if (w.type != TCLOG_JSON_OBJECT && w.type != TCLOG_JSON_ARRAY) {
+		if (out != NULL)
+			tclog_buf_add(out, v, n);
+		return 0;
+	}
+	tclog_json_iter_init(&w.it, v, n);
+	return scrub_parts(s, &w, v, n, out, depth);
 }
 
 /* The bad rating's diagnostic, in the words of every command, but a
@@ -432,7 +449,8 @@ scrub_record(struct scrub *s)
 	/* One walk finds, counts and writes (-l: finds and lists): a
 	 * record with nothing found is then written as it came. */
 	s->out.len = 0;
-	found = scrub_fields(s, text, n, s->list ? NULL : &s->out);
+	found = scrub_parts(s, &(struct walk){ .fields = true }, text, n,
+	    s->list ? NULL : &s->out, 0);
 	if (s->fail.len > 0) {
 		tclog_diag(s->in.name, s->in.line, "%s",
 		    tclog_buf_str(&s->fail));

@@ -66,6 +66,12 @@
  * <<< after a command's words (a redirection's >& included). */
 #define PIPE_SUDO "(?:sudo(?>[ \\t]+-[A-Za-z]+)*[ \\t]+)?"
 #define HERE_STRING "[^\\n|;&]*?(?:(?<=>)&[^\\n|;&]*?)*?<<<[ \\t]*+"
+/* A password fed to a command (chpasswd, passwd) through a pipe from
+ * echo or printf, and by a here-string after the command's words. */
+#define PIPED_TO(cmd) "[ \\t]*\\|[ \\t]*" PIPE_SUDO "(?:[^\\s|;&]*/)?" cmd \
+	"(?![\\w.-])"
+#define HERE_STRING_TO(cmd, value) "\\b" cmd "(?![\\w.-])(?:" HERE_STRING \
+	"(?:\\$(?='))?" value OR_SKIP("[^\\n|;&]")
 /*
  * What ends a rule that looks for its option anywhere after a command's
  * name on the line (curl ... -u): when the rest fails from the first
@@ -309,12 +315,10 @@ const struct rule builtin[] = {
 	 * through a pipe from echo or printf, or a <<< here-string. The
 	 * detect expressions are words alone: see the note on sudo. */
 	{ "chpasswd-password", "\\b(?:echo(?>[ \\t]+-[neE]+)*|printf)[ \\t]+"
-	    USER_PW "[ \\t]*\\|[ \\t]*" PIPE_SUDO "(?:[^\\s|;&]*/)?chpasswd"
-	    "(?![\\w.-])", CHECK_VALUE, "\\bchpasswd\\b",
+	    USER_PW PIPED_TO("chpasswd"), CHECK_VALUE, "\\bchpasswd\\b",
 	    "echo 'bob:correct-horse-battery' | chpasswd"	/* > 14 */ },
-	{ "chpasswd-password", "\\bchpasswd(?![\\w.-])(?:" HERE_STRING
-	    "(?:\\$(?='))?" USER_PW OR_SKIP("[^\\n|;&]"), CHECK_VALUE,
-	    "\\bchpasswd\\b",
+	{ "chpasswd-password", HERE_STRING_TO("chpasswd", USER_PW),
+	    CHECK_VALUE, "\\bchpasswd\\b",
 	    "chpasswd <<< 'bob:Hunter2xy'" },
 	/* chpasswd <<EOF, its USER:PASSWORD lines to the first without a
 	 * colon (the delimiter) taken from the first colon on. A line's
@@ -329,11 +333,9 @@ const struct rule builtin[] = {
 	{ "passwd-password", "\\b(?|echo(?>[ \\t]+-[neE]+)*[ \\t]+" VALUE "|"
 	    "printf[ \\t]+(?|(?:'%s(?:\\\\n)?'|\"%s(?:\\\\n)?\")[ \\t]+" VALUE "|"
 	    "'([^'%\\n]+?)(?:\\\\n)?'|\"([^\"%\\n]+?)(?:\\\\n)?\"))"
-	    "[ \\t]*\\|[ \\t]*" PIPE_SUDO "(?:[^\\s|;&]*/)?passwd(?![\\w.-])",
-	    CHECK_VALUE, "\\bpasswd\\b",
+	    PIPED_TO("passwd"), CHECK_VALUE, "\\bpasswd\\b",
 	    "echo 'correct-horse-battery' | passwd --stdin bob"	/* > 14 */ },
-	{ "passwd-password", "\\bpasswd(?![\\w.-])(?:" HERE_STRING
-	    "(?:\\$(?='))?" VALUE OR_SKIP("[^\\n|;&]"), CHECK_VALUE,
+	{ "passwd-password", HERE_STRING_TO("passwd", VALUE), CHECK_VALUE,
 	    "\\bpasswd\\b",
 	    "passwd --stdin bob <<< Hunter2xy" },
 	/* Wi-Fi: nmcli device wifi connect SSID password PW and nmcli dev
@@ -551,6 +553,8 @@ const size_t nbuiltin = sizeof(builtin) / sizeof(builtin[0]);
 #undef USER_PW
 #undef PIPE_SUDO
 #undef HERE_STRING
+#undef PIPED_TO
+#undef HERE_STRING_TO
 #undef OR_SKIP
 #undef OR_SKIP_LINE
 #undef WORD
