@@ -249,29 +249,45 @@ error_text(const char *body, size_t len, struct tclog_buf *out)
 	tclog_buf_free(&line);
 }
 
+/*
+ * Where servers put the reason of an error: {"error": {"message": ...}}
+ * (OpenAI's API, llama.cpp, vLLM since its ErrorInfo), {"error": "..."}
+ * (Ollama), {"object": "error", "message": ...} (vLLM before), {"detail":
+ * ...} (FastAPI's own answers: an unknown route, a request it could not
+ * validate). The first of these keys that is there and not null.
+ */
+static const char *const error_keys[] = { "error", "message", "detail" };
+
 void
 tclog_completion_error(const char *body, size_t len, struct tclog_buf *out)
 {
-	struct tclog_buf err = { 0 };
-	const char *e, *m;
-	size_t e_len, m_len;
+	struct tclog_buf err = { 0 }, text = { 0 };
+	const char *e = NULL, *m;
+	size_t e_len = 0, m_len;
 
 	if (tclog_json_check(body, len, true, &err) != 0) {
 		error_text(body, len, out);
 		goto done;
 	}
 	tclog_json_trim(&body, &len);
-	if ((e = tclog_json_member(body, len, "error", &e_len)) == NULL)
+	for (size_t i = 0; i < sizeof(error_keys) / sizeof(error_keys[0]) &&
+	    (e == NULL || tclog_json_type(e, e_len) == TCLOG_JSON_NULL); i++)
+		e = tclog_json_member(body, len, error_keys[i], &e_len);
+	if (e == NULL || tclog_json_type(e, e_len) == TCLOG_JSON_NULL)
 		goto done;
 	if (tclog_json_type(e, e_len) == TCLOG_JSON_OBJECT &&
 	    (m = tclog_json_member(e, e_len, "message", &m_len)) != NULL) {
 		e = m;
 		e_len = m_len;
 	}
-	tclog_buf_adds(out, ": ");
-	tclog_json_excerpt(out, e, e_len);
+	/* a string's text, anything else its JSON: the first line of it,
+	 * as of a text body */
+	if (tclog_json_string(e, e_len, &text) == 0)
+		error_text(text.data, text.len, out);
+	else
+		error_text(e, e_len, out);
 done:
-	tclog_buf_free(&err);
+	TCLOG_BUFS_FREE(&err, &text);
 }
 
 void

@@ -1241,10 +1241,11 @@ struct tclog_completion {
  * completion (no JSON object, no choices[0].message). */
 int tclog_completion_parse(struct tclog_completion *c, const char *body,
     size_t len, struct tclog_buf *why);
-/* Appends ": " and the message of an error body ({"error": {"message":
- * ...}} or {"error": ...}), as a diagnostic shows a value, or of a body
- * that is no JSON its first line (cut at 200 bytes, made visible, as a
- * JSON string); nothing when body says nothing of the kind. */
+/* Appends ": " and the reason an error body gives (its "error", its
+ * message, or a "message" or "detail" member: see lib/eval.c), or of a
+ * body that is no JSON its first line; either cut at 200 bytes, made
+ * visible, as a JSON string. Nothing when body says nothing of the
+ * kind. */
 void tclog_completion_error(const char *body, size_t len,
     struct tclog_buf *out);
 void tclog_completion_free(struct tclog_completion *c);

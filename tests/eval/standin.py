@@ -95,6 +95,20 @@ SCRIPT = {
     "nullcalls": [("json", message(None, "") | {"choices": [{"index": 0, "message": {
         "role": "assistant", "content": "", "tool_calls": None}}]})],
     "errorbody": [("json", {"error": {"message": "context length exceeded", "code": 400}})],
+    # error bodies as servers write them: OpenAI's and llama.cpp's, Ollama's,
+    # vLLM's before its ErrorInfo, FastAPI's own (an unknown route, a request
+    # it could not validate), one with none of these keys
+    "openai": [("status", 400, {"Content-Type": "application/json"},
+                b'{"error": {"message": "tools: not supported", "type": "invalid_request_error"}}')],
+    "ollama": [("status", 404, {"Content-Type": "application/json"},
+                b'{"error":"model \\"qwen\\" not found, try pulling it first"}')],
+    "oldvllm": [("status", 400, {"Content-Type": "application/json"},
+                 b'{"object":"error","message":"maximum context length is 32768 tokens",'
+                 b'"type":"BadRequestError","param":null,"code":400}')],
+    "fastapi": [("status", 404, {"Content-Type": "application/json"}, b'{"detail":"Not Found"}')],
+    "fastapi422": [("status", 422, {"Content-Type": "application/json"},
+                    b'{"detail":[{"type":"missing","loc":["body","messages"],"msg":"Field required"}]}')],
+    "nokey": [("status", 409, {"Content-Type": "application/json"}, b'{"ok":false}')],
 }
 
 lock = threading.Lock()
