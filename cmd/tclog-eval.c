@@ -401,7 +401,8 @@ static void compare_json(const struct compare *c, struct tclog_buf *b);
  * replaced whole: written beside it and renamed over it, so that a
  * reader never sees half of it. Anything else that exists (a device, a
  * FIFO, /dev/stderr) cannot be renamed over: it is written in place, as
- * is a link to no file yet.
+ * is a link to no file yet. A file replaced keeps its mode; a new one
+ * has the mode a shell's > would give it (0666 less the umask).
  * 0, or -1 after a diagnostic.
  */
 static int
@@ -411,14 +412,17 @@ json_file_write(const char *path, const char *p, size_t n)
 	struct stat st;
 	char *target = NULL;
 	int fd, ok, exists;
+	mode_t mode, mask = umask(0);
 
+	umask(mask);
 	exists = stat(path, &st) == 0;
+	mode = exists ? st.st_mode & 07777 : 0666 & ~mask;
 	/* a device, a FIFO; or a link to nothing yet: the file it names is
 	 * made, as a shell's > would (there is nothing to replace) */
 	if ((exists && !S_ISREG(st.st_mode)) || (!exists && errno == ENOENT &&
 	    lstat(path, &st) == 0 && S_ISLNK(st.st_mode))) {
 		if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0644)) == -1) {
+		    0666)) == -1) {
 			warn("-J: %s", path);
 			return -1;
 		}
@@ -445,7 +449,7 @@ json_file_write(const char *path, const char *p, size_t n)
 		tclog_buf_free(&tmp);
 		return -1;
 	}
-	ok = fchmod(fd, 0644) == 0 && tclog_write_all(fd, p, n) == 0;
+	ok = fchmod(fd, mode) == 0 && tclog_write_all(fd, p, n) == 0;
 	ok = close(fd) == 0 && ok;
 	if (!ok || rename(tmp.data, target != NULL ? target : path) != 0) {
 		warn("-J: %s", path);
