@@ -573,11 +573,23 @@ compare_load(struct compare *c, size_t limit, int *status)
 	tclog_record_init(&rec);
 	tclog_reader_init(&rd, fd, tclog_input_name(c->path), limit);
 	while (tclog_reader_record(&rd, &rstatus)) {
-		if (tclog_record_parse(&rec, rd.text, rd.len,
-		    rd.unterminated) != 0)
-			why = rec.error;
-		else
-			why = not_result_line(&rec);
+		bool parsed = tclog_record_parse(&rec, rd.text, rd.len,
+		    rd.unterminated) == 0;
+
+		why = parsed ? not_result_line(&rec) : rec.error;
+		/* the log given for the results (tclog-eval -c tool_calls.log):
+		 * one diagnostic, not one a line */
+		if (parsed && why != NULL && c->n == 0 &&
+		    tclog_record_get(&rec, "query") == NULL &&
+		    tclog_record_get(&rec, "tool_name") != NULL) {
+			tclog_diag(rd.name, rd.line, "-c: a log entry, not a "
+			    "result line: -c takes what an earlier run of "
+			    "tclog-eval wrote");
+			tclog_reader_free(&rd);
+			tclog_record_free(&rec);
+			tclog_close_input(c->path, fd);
+			return -1;
+		}
 		if (why != NULL) {
 			tclog_diag(rd.name, rd.line, "%s", why);
 			tclog_status_raise(status, TCLOG_EXIT_BAD);
