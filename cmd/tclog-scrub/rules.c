@@ -441,11 +441,13 @@ const struct rule builtin[] = {
 	 * expression, PCRE2 tried every start on a line, and the lines that
 	 * the detection finds (dpkg's libc6:amd64) cost 7,000 instructions
 	 * each. A line ends it (an escaped \n too: echo -e), a quote, or a
-	 * redirection or pipe to a file named pgpass (echo ... >>
-	 * ~/.pgpass, | sudo tee -a). */
+	 * redirection or tee to a file named pgpass (echo ... >>
+	 * ~/.pgpass, | sudo tee -a /root/.pgpass). */
 	{ "pgpass-password", ":(?:[0-9]{1,5}|\\*):(?:\\*|[A-Za-z_][\\w.$-]*):"
 	    "(?:\\*|[A-Za-z_][\\w.@$-]*):([^\\s:\\\\'\"]++"
-	    "(?:\\\\[^n\\s][^\\s:\\\\'\"]*+)*+)(?=[ \\t]*(?:\\r?\\n|\\\\n|\\z|['\"]|(?:>|\\|)[^\\n]*pgpass))",
+	    "(?:\\\\[^nr\\n][^\\s:\\\\'\"]*+)*+)(?=[ \\t]*(?:\\r?\\n|"
+	    "(?:\\\\r)?\\\\n|\\z|['\"]|(?:>>?[ \\t]*|\\|[ \\t]*(?:sudo[ \\t]+)?tee"
+	    "(?:[ \\t]+-[a-z]+)*[ \\t]+)[^\\s|;&]*pgpass(?![\\w.-])))",
 	    CHECK_PGPASS,
 	    ":[A-Za-z_*]",
 	    "db.example.org:5432:shop:bob:Hunter2xy" },
@@ -521,11 +523,14 @@ const struct rule builtin[] = {
 	    "use Hunter2xy as the password" },
 	/* "user shop with password Sh0p-db-24", "passphrase X": a password
 	 * word (not $PW, a shell variable, nor a name's end), a blank and
-	 * the value; the detection asks for a digit or a sign in its first
-	 * word, check_prose for a value that reads as one */
+	 * the value; the detection asks for a quote, or a digit, a sign or
+	 * an inner capital in the first word (all that check_prose takes:
+	 * PCRE2 looks only on the lines where it ends), check_prose for a
+	 * value that reads as one */
 	{ "prose-password", "(?i)(?<![$\\w.-])(?:pass(?:word|phrase)|pw|pin)[ \\t]+"
 	    PROSE_VALUE, CHECK_PROSE, "(?i)\\b(?:pass(?:word|phrase)|pw|pin)"
-	    "[ \\t]+['\"`]?[^\\s'\"`]*[0-9!#$%&*+=@~?]",
+	    "[ \\t]+(?:['\"`]|[^\\s'\"`]*[0-9!#$%^&*+=@~?/|\\\\<>]|"
+	    "(?-i)[^\\s'\"`]*[a-z][A-Z])",
 	    "a new role with password Hunter2xy" },
 	/* An address to RFC 5321's lengths: a local part of at most 64,
 	 * from its first character (not from every one of a long run),
