@@ -372,8 +372,12 @@ skip_space(const char *p, const char *end)
 bool
 tclog_json_containers(const char *text, size_t len)
 {
-	const char *end = text + len, *p = skip_space(text, end);
+	const char *end, *p;
 
+	if (len == 0)	/* text may be NULL: an empty buffer's data */
+		return false;
+	end = text + len;
+	p = skip_space(text, end);
 	if (p == end || !yajl_takes(text, len, true, NULL) ||
 	    tclog_json_bad_space(text, len) < len)
 		return false;
