@@ -415,6 +415,12 @@ email_ok(const char *text, size_t n, size_t start, size_t end)
 
 	if (at - s == 3 && memcmp(s, "git", 3) == 0)
 		return false;	/* git@github.com: an ssh user, not a person */
+	/* right after a placeholder: the tail of a secret's word, found by
+	 * the first run (eyJ...[.]smith@example.com, a local part too long
+	 * to be one there), is no address on the next either */
+	if (start > 0 && text[start - 1] == ']' &&
+	    in_placeholder(text, n, start - 1))
+		return false;
 	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
 		size_t k = strlen(ends[i]);
 

@@ -63,9 +63,12 @@
 #define USER_PW "(?|\"[^\"\\s:]++:([^\"\\n]+?)(?:\\\\n)?\"|" \
 	"'[^'\\s:]++:([^'\\n]+?)(?:\\\\n)?'|[^\\s'\"|;&:]++:([^\\s'\"|;&]+))"
 /* sudo and flags before a command that reads a pipe; a here-string's
- * <<< after a command's words (a redirection's >& included). */
+ * <<< after a command's words (a redirection's >& included): a | ; or &
+ * in quotes is part of a word ('a;b', a password), not the end of the
+ * command (a second run, which sees [REDACTED:...] there, found more). */
 #define PIPE_SUDO "(?:sudo(?>[ \\t]+-[A-Za-z]+)*[ \\t]+)?"
-#define HERE_STRING "[^\\n|;&]*?(?:(?<=>)&[^\\n|;&]*?)*?<<<[ \\t]*+"
+#define WORDS_GAP "(?:[^\\n|;&'\"]|'[^'\\n]*'|\"[^\"\\n]*\"|['\"])*?"
+#define HERE_STRING WORDS_GAP "(?:(?<=>)&" WORDS_GAP ")*?<<<[ \\t]*+"
 /* A password fed to a command (chpasswd, passwd) through a pipe from
  * echo or printf, and by a here-string after the command's words. */
 #define PIPED_TO(cmd) "[ \\t]*\\|[ \\t]*" PIPE_SUDO "(?:[^\\s|;&]*/)?" cmd \
@@ -558,6 +561,7 @@ const size_t nbuiltin = sizeof(builtin) / sizeof(builtin[0]);
 #undef USER_PW
 #undef PIPE_SUDO
 #undef HERE_STRING
+#undef WORDS_GAP
 #undef PIPED_TO
 #undef HERE_STRING_TO
 #undef OR_SKIP
