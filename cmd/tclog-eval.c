@@ -395,7 +395,6 @@ summary_text(const struct eval *e, struct tclog_buf *b)
 /* The comparison's share of -J, when -c. */
 static void compare_json(const struct compare *c, struct tclog_buf *b);
 
-
 /*
  * -J's file. A regular file (or a symbolic link to one: its target) is
  * replaced whole: written beside it and renamed over it, so that a
@@ -585,10 +584,9 @@ compare_load(struct compare *c, size_t limit, int *status)
 			tclog_diag(rd.name, rd.line, "-c: a log entry, not a "
 			    "result line: -c takes what an earlier run of "
 			    "tclog-eval wrote");
-			tclog_reader_free(&rd);
-			tclog_record_free(&rec);
-			tclog_close_input(c->path, fd);
-			return -1;
+			/* stops, as a read error does */
+			rstatus = TCLOG_EXIT_FATAL;
+			break;
 		}
 		if (why != NULL) {
 			tclog_diag(rd.name, rd.line, "%s", why);

@@ -263,7 +263,7 @@ tclog_completion_error(const char *body, size_t len, struct tclog_buf *out)
 {
 	struct tclog_buf err = { 0 }, text = { 0 };
 	const char *e = NULL, *m;
-	size_t e_len = 0, m_len;
+	size_t e_len, m_len;
 
 	if (tclog_json_check(body, len, true, &err) != 0) {
 		error_text(body, len, out);
@@ -271,9 +271,12 @@ tclog_completion_error(const char *body, size_t len, struct tclog_buf *out)
 	}
 	tclog_json_trim(&body, &len);
 	for (size_t i = 0; i < sizeof(error_keys) / sizeof(error_keys[0]) &&
-	    (e == NULL || tclog_json_type(e, e_len) == TCLOG_JSON_NULL); i++)
-		e = tclog_json_member(body, len, error_keys[i], &e_len);
-	if (e == NULL || tclog_json_type(e, e_len) == TCLOG_JSON_NULL)
+	    e == NULL; i++)
+		if ((e = tclog_json_member(body, len, error_keys[i],
+		    &e_len)) != NULL && tclog_json_type(e, e_len) ==
+		    TCLOG_JSON_NULL)
+			e = NULL;
+	if (e == NULL)
 		goto done;
 	if (tclog_json_type(e, e_len) == TCLOG_JSON_OBJECT &&
 	    (m = tclog_json_member(e, e_len, "message", &m_len)) != NULL) {

@@ -632,7 +632,6 @@ find_all(struct scrub *s, const char *text, size_t n, bool keyed,
 	s->nhits = 0;
 	s->nwin = 0;
 	s->scan = text;
-	s->scan_len = n;
 	s->line = s->line_to = 0;
 	s->unscanned.len = 0;
 	if (s->rules.blind || n > UINT_MAX) {	/* hs_scan: an unsigned */

@@ -241,6 +241,27 @@ scrub_string(struct scrub *s, const char *raw, size_t n,
 	return found;
 }
 
+/* True when a key, lowered and without _ - . (low, n), names a secret. */
+static bool
+names_secret(const char *low, size_t n)
+{
+	for (size_t i = 0; i < sizeof(secret_whole_keys) /
+	    sizeof(secret_whole_keys[0]); i++)
+		if (n == secret_whole_keys[i].len &&
+		    memcmp(low, secret_whole_keys[i].name, n) == 0)
+			return true;
+	for (size_t i = 0; i < sizeof(secret_keys) / sizeof(secret_keys[0]);
+	    i++) {
+		size_t k = secret_keys[i].len;
+
+		/* the last letters first: most keys end in none */
+		if (n >= k && low[n - 1] == secret_keys[i].name[k - 1] &&
+		    memcmp(low + n - k, secret_keys[i].name, k) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* True when a member key, decoded (the end of s->path), names a secret
  * (secret_keys); it is then kept in s->key. */
 static bool
@@ -248,7 +269,6 @@ key_is_secret(struct scrub *s, const char *key, size_t len)
 {
 	char low[64];
 	size_t n = 0;
-	bool secret = false;
 
 	for (size_t i = 0; i < len && n < sizeof(low); i++) {
 		char c = key[i];
@@ -257,25 +277,11 @@ key_is_secret(struct scrub *s, const char *key, size_t len)
 			continue;
 		low[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 	}
-	if (n == sizeof(low) || n == 0)
+	if (n == sizeof(low) || !names_secret(low, n))
 		return false;
-	for (size_t i = 0; i < sizeof(secret_whole_keys) /
-	    sizeof(secret_whole_keys[0]) && !secret; i++)
-		secret = n == secret_whole_keys[i].len &&
-		    memcmp(low, secret_whole_keys[i].name, n) == 0;
-	for (size_t i = 0; i < sizeof(secret_keys) / sizeof(secret_keys[0]) &&
-	    !secret; i++) {
-		size_t k = secret_keys[i].len;
-
-		/* the last letters first: most keys end in none */
-		secret = n >= k && low[n - 1] == secret_keys[i].name[k - 1] &&
-		    memcmp(low + n - k, secret_keys[i].name, k) == 0;
-	}
-	if (secret) {
-		s->key.len = 0;
-		tclog_buf_add(&s->key, key, len);
-	}
-	return secret;
+	s->key.len = 0;
+	tclog_buf_add(&s->key, key, len);
+	return true;
 }
 
 /* Appends the decoded key to s->path: ".key" (no dot first). */

@@ -173,7 +173,6 @@ struct scrub {
 	size_t nwin, win_cap;
 	size_t *win_first, *win_last;	/* each rule's windows, a list */
 	const char *scan;	/* the text Vectorscan scans */
-	size_t scan_len;
 	size_t line, line_to;	/* the last end it reported, its line */
 	struct tclog_buf subject;	/* the text PCRE2 reads, padded */
 	size_t nfound;		/* findings in every record */
